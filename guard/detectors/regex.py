@@ -1,0 +1,74 @@
+"""``regex``: policy-declared patterns, matched on normalised text, reported on the original."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from pydantic import Field, field_validator
+
+from guard.detectors.base import DetectorSettings, SyncDetector
+from guard.text.normalize import Level, normalize
+from guard.types import Finding
+
+
+class Pattern(DetectorSettings):
+    """One pattern and the category it reports."""
+
+    category: str = Field(min_length=1)
+    pattern: str = Field(min_length=1)
+    score: float = Field(default=1.0, ge=0.0, le=1.0)
+    ignore_case: bool = True
+
+    @field_validator("pattern")
+    @classmethod
+    def _compiles(cls, value: str) -> str:
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"invalid regular expression: {exc}") from exc
+        return value
+
+
+class RegexSettings(DetectorSettings):
+    patterns: tuple[Pattern, ...] = Field(min_length=1)
+    normalize: Level = Level.BASIC
+
+
+class RegexDetector(SyncDetector):
+    name = "regex"
+
+    def __init__(self, settings: RegexSettings) -> None:
+        self.settings = settings
+        self._compiled = [
+            (p, re.compile(p.pattern, re.IGNORECASE if p.ignore_case else 0))
+            for p in settings.patterns
+        ]
+
+    def detect_one(self, text: str) -> list[Finding]:
+        norm = normalize(text, self.settings.normalize)
+        findings = []
+        for pattern, compiled in self._compiled:
+            for match in compiled.finditer(norm.text):
+                if match.end() == match.start():
+                    continue
+                start, end = norm.span(match.start(), match.end())
+                findings.append(
+                    Finding(
+                        detector=self.name,
+                        category=pattern.category,
+                        score=pattern.score,
+                        start=start,
+                        end=end,
+                        explanation=f"pattern for {pattern.category!r} matched",
+                    )
+                )
+        return findings
+
+    def detect_batch(self, texts: Sequence[str]) -> list[list[Finding]]:
+        return [self.detect_one(t) for t in texts]
+
+
+def build(settings: Mapping[str, Any]) -> RegexDetector:
+    return RegexDetector(RegexSettings.model_validate(settings))

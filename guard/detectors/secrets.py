@@ -1,0 +1,106 @@
+"""``secrets``: credentials that must never reach a model or leave one.
+
+Well-known token formats are matched precisely (they have fixed prefixes); anything else that
+looks like a random key is caught by Shannon entropy, which is why the entropy check only
+looks at long tokens that mix letters and digits, not at ordinary words or hex colours.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import Field
+
+from guard.detectors.base import DetectorSettings, SyncDetector
+from guard.types import Finding
+
+_KNOWN: tuple[tuple[str, str, float], ...] = (
+    ("PRIVATE_KEY",
+     r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----[\s\S]*?"
+     r"(?:-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|\Z)", 1.0),
+    ("AWS_ACCESS_KEY", r"(?<![A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Z0-9])", 1.0),
+    ("AWS_SECRET_KEY",
+     r"(?i)aws_?secret_?(?:access_?)?key\W{0,5}[=:]\s*['\"]?([A-Za-z0-9/+=]{40})(?![A-Za-z0-9/+=])",
+     0.95),
+    ("GITHUB_TOKEN",
+     r"(?<![A-Za-z0-9_])(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{80,255})", 1.0),
+    ("SLACK_TOKEN", r"(?<![A-Za-z0-9])xox[abposr]-[A-Za-z0-9-]{10,250}", 1.0),
+    ("SLACK_WEBHOOK",
+     r"https://hooks\.slack\.com/services/T[A-Z0-9]+/B[A-Z0-9]+/[A-Za-z0-9]{20,}", 1.0),
+    ("OPENAI_API_KEY",
+     r"(?<![A-Za-z0-9_-])sk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}(?![A-Za-z0-9_-])", 0.95),
+    ("ANTHROPIC_API_KEY", r"(?<![A-Za-z0-9_-])sk-ant-[A-Za-z0-9_-]{20,}", 1.0),
+    ("GOOGLE_API_KEY", r"(?<![A-Za-z0-9_-])AIza[0-9A-Za-z_-]{35}(?![A-Za-z0-9_-])", 1.0),
+    ("STRIPE_KEY", r"(?<![A-Za-z0-9])(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{20,}", 1.0),
+    ("JWT",
+     r"(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}", 0.95),
+    ("PASSWORD_ASSIGNMENT",
+     r"(?i)(?:password|passwd|pwd|mot de passe|api[_-]?key|secret|token)\s*[=:]\s*['\"]?"
+     r"([^\s'\"]{8,})", 0.7),
+)
+
+_CANDIDATE = re.compile(r"[A-Za-z0-9+/_=-]{20,}")
+
+
+def shannon_entropy(token: str) -> float:
+    counts = Counter(token)
+    n = len(token)
+    return -sum(c / n * math.log2(c / n) for c in counts.values())
+
+
+class SecretsSettings(DetectorSettings):
+    entropy: bool = True
+    entropy_threshold: float = Field(default=4.2, ge=0.0, le=8.0,
+                                     description="Bits per character for generic tokens.")
+    min_length: int = Field(default=24, ge=8)
+
+
+class SecretsDetector(SyncDetector):
+    name = "secrets"
+
+    def __init__(self, settings: SecretsSettings) -> None:
+        self.settings = settings
+        self._known = [(cat, re.compile(rx), score) for cat, rx, score in _KNOWN]
+
+    def detect_one(self, text: str) -> list[Finding]:
+        findings: list[Finding] = []
+        taken: list[tuple[int, int]] = []
+        for category, regex, score in self._known:
+            for m in regex.finditer(text):
+                start, end = (m.start(1), m.end(1)) if m.lastindex else (m.start(), m.end())
+                if any(s <= start and end <= e for s, e in taken):
+                    continue
+                taken.append((start, end))
+                findings.append(Finding(self.name, category, score, start, end,
+                                        f"{category} format"))
+        if self.settings.entropy:
+            findings.extend(self._high_entropy(text, taken))
+        return sorted(findings, key=lambda f: f.start)
+
+    def _high_entropy(self, text: str, taken: list[tuple[int, int]]) -> list[Finding]:
+        found = []
+        for m in _CANDIDATE.finditer(text):
+            token = m.group()
+            if len(token) < self.settings.min_length:
+                continue
+            if any(s < m.end() and m.start() < e for s, e in taken):
+                continue
+            kinds = sum(bool(re.search(rx, token)) for rx in ("[a-z]", "[A-Z]", "[0-9]"))
+            if kinds < 3 and not re.fullmatch(r"[0-9a-f]{32,}", token):
+                continue
+            bits = shannon_entropy(token)
+            hexy = re.fullmatch(r"[0-9a-fA-F]+", token) is not None
+            threshold = self.settings.entropy_threshold - (1.2 if hexy else 0.0)
+            if bits >= threshold:
+                score = min(1.0, 0.5 + (bits - threshold) / 2)
+                found.append(Finding(self.name, "HIGH_ENTROPY_STRING", score, m.start(), m.end(),
+                                     f"random-looking token ({bits:.1f} bits/char)"))
+        return found
+
+
+def build(settings: Mapping[str, Any]) -> SecretsDetector:
+    return SecretsDetector(SecretsSettings.model_validate(settings))

@@ -1,0 +1,60 @@
+"""Run the detectors a check needs, concurrently, each on the segments its rules look at.
+
+A detector that raises or times out does not fail the check: its error is returned and each
+rule that depends on it resolves it through its own ``on_error`` (fail closed or open).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, field
+
+from guard.detectors.base import Detector
+from guard.engine.segments import Segment
+from guard.types import Finding
+
+
+@dataclass
+class DetectorJob:
+    detector: Detector
+    segment_ids: list[int]
+    timeout_s: float
+
+
+@dataclass
+class DetectorResult:
+    findings: dict[int, list[Finding]] = field(default_factory=dict)
+    error: str | None = None
+    latency_ms: float = 0.0
+
+
+SpanFactory = Callable[[str], AbstractContextManager[object]]
+
+
+async def _run_one(job: DetectorJob, segments: Sequence[Segment],
+                   span: SpanFactory) -> DetectorResult:
+    texts = [segments[i].text for i in job.segment_ids]
+    started = time.perf_counter()
+    result = DetectorResult()
+    with span(job.detector.name):
+        try:
+            found = await asyncio.wait_for(job.detector.detect(texts), job.timeout_s)
+            if len(found) != len(texts):
+                raise RuntimeError(f"returned {len(found)} results for {len(texts)} texts")
+            result.findings = dict(zip(job.segment_ids, found, strict=True))
+        except TimeoutError:
+            result.error = f"timed out after {job.timeout_s * 1000:.0f} ms"
+        except Exception as exc:  # any detector failure is resolved by the rule's on_error
+            result.error = f"{type(exc).__name__}: {exc}"
+    result.latency_ms = (time.perf_counter() - started) * 1000
+    return result
+
+
+async def run_detectors(jobs: Sequence[DetectorJob], segments: Sequence[Segment],
+                        span: SpanFactory | None = None) -> list[DetectorResult]:
+    """Run all jobs concurrently; results are in the order of ``jobs``."""
+    factory: SpanFactory = span or (lambda _name: nullcontext())
+    return list(await asyncio.gather(*(_run_one(j, segments, factory) for j in jobs)))

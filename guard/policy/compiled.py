@@ -1,0 +1,144 @@
+"""A loaded policy: validated spec plus built detectors, ready to evaluate.
+
+Building every rule's detector at load time is deliberate: a bad detector setting, an
+unknown detector or a missing word list is a load error with file and line, not a runtime
+surprise on the first request.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from guard.detectors.base import Detector
+from guard.detectors.registry import DetectorRegistry, default_registry
+from guard.errors import PolicyError, UnknownDetectorError
+from guard.policy.loader import SourceMap, content_hash, error_from_validation, load_spec
+from guard.policy.schema import PolicySettings, PolicySpec, RuleSpec
+from guard.types import CheckContext, PolicyRef, Stage
+
+DEFAULT_ROLES: dict[Stage, tuple[str, ...]] = {
+    Stage.INPUT: ("user", "tool"),
+    Stage.OUTPUT: ("assistant",),
+}
+
+
+@dataclass(frozen=True)
+class Rule:
+    spec: RuleSpec
+    detector: Detector
+
+    @property
+    def id(self) -> str:
+        return self.spec.id
+
+    def roles(self, stage: Stage) -> tuple[str, ...]:
+        return self.spec.scope.roles or DEFAULT_ROLES[stage]
+
+    def applies(self, stage: Stage, context: CheckContext) -> bool:
+        spec = self.spec
+        if not spec.enabled or stage not in spec.stages:
+            return False
+        scope = spec.scope
+        return (
+            _matches(scope.tenants, context.tenant)
+            and _matches(scope.models, context.model)
+            and _matches(scope.routes, context.route)
+        )
+
+    def threshold_for(self, category: str) -> float | None:
+        """The score a finding of ``category`` must reach, or None if the rule ignores it."""
+        spec = self.spec
+        if spec.categories and category not in spec.categories:
+            return None
+        return spec.thresholds.get(category, spec.threshold)
+
+
+def _matches(patterns: Sequence[str], value: str | None) -> bool:
+    if not patterns:
+        return True
+    if value is None:
+        return False
+    return any(fnmatch.fnmatchcase(value, p) for p in patterns)
+
+
+@dataclass(frozen=True)
+class Policy:
+    spec: PolicySpec
+    hash: str
+    rules: tuple[Rule, ...]
+    path: Path | None = None
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def version(self) -> int:
+        return self.spec.version
+
+    @property
+    def settings(self) -> PolicySettings:
+        return self.spec.settings
+
+    @property
+    def ref(self) -> PolicyRef:
+        return PolicyRef(self.spec.name, self.spec.version, self.hash)
+
+    def rules_for(self, stage: Stage | str, context: CheckContext | None = None) -> list[Rule]:
+        stage = Stage(stage)
+        context = context or CheckContext()
+        return [r for r in self.rules if r.applies(stage, context)]
+
+    def has_rules(self, stage: Stage | str, context: CheckContext | None = None) -> bool:
+        return bool(self.rules_for(stage, context))
+
+    def detectors(self) -> list[Detector]:
+        unique: dict[int, Detector] = {}
+        for rule in self.rules:
+            unique.setdefault(id(rule.detector), rule.detector)
+        return list(unique.values())
+
+
+def _resolve_files(settings: dict[str, Any], base_dir: Path) -> dict[str, Any]:
+    """Word-list paths in detector settings are relative to the policy file."""
+    files = settings.get("files")
+    if isinstance(files, list):
+        settings = {**settings, "files": [str((base_dir / str(f)).resolve()) for f in files]}
+    return settings
+
+
+def compile_policy(spec: PolicySpec, source: SourceMap, *, registry: DetectorRegistry,
+                   path: Path | None = None) -> Policy:
+    base_dir = path.parent if path is not None else Path.cwd()
+    rules = []
+    for i, rule_spec in enumerate(spec.rules):
+        if rule_spec.detector not in registry:
+            file, line = source.locate(("rules", i, "detector"))
+            raise UnknownDetectorError(
+                f"unknown detector {rule_spec.detector!r}; known: {', '.join(registry.names())}",
+                file=file, line=line, field=f"rules.{i}.detector")
+        try:
+            detector = registry.build(rule_spec.detector,
+                                      _resolve_files(rule_spec.settings, base_dir))
+        except ValidationError as exc:
+            raise error_from_validation(exc, source, ("rules", i, "settings")) from None
+        rules.append(Rule(rule_spec, detector))
+    return Policy(spec=spec, hash=content_hash(spec), rules=tuple(rules), path=path)
+
+
+def load_policy(path: str | Path, *, registry: DetectorRegistry | None = None) -> Policy:
+    """Load, validate and compile a policy file. Raises PolicyError with file/line/field."""
+    path = Path(path)
+    spec, source = load_spec(path)
+    try:
+        return compile_policy(spec, source, registry=registry or default_registry(), path=path)
+    except PolicyError:
+        raise
+    except (ValueError, OSError, ImportError) as exc:
+        raise PolicyError(f"cannot build detectors: {exc}", file=str(path)) from exc

@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+import pytest
+
+from guard.text.normalize import Level, normalize
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("ki\u200bll", "kiii"),          # zero-width space
+        ("k\u202eill", "kiii"),          # bidi override
+        ("кill", "kiii"),                # Cyrillic ka
+        ("K1LL", "kiii"),                # leetspeak + case
+        ("ｋｉｌｌ", "kiii"),            # fullwidth (NFKC)
+        ("k i l l", "kiii"),             # spaced out
+        ("k.i.l.l", "kiii"),
+        ("tué", "tue"),                  # accents folded
+    ],
+)
+def test_aggressive_normalisation_defeats_evasions(text: str, expected: str) -> None:
+    assert normalize(text, Level.AGGRESSIVE).text == expected
+
+
+def test_spans_map_back_to_the_original_text() -> None:
+    text = "say ｋ i\u200b l l now"
+    norm = normalize(text, Level.AGGRESSIVE)
+    start = norm.text.index("kiii")
+    s, e = norm.span(start, start + 4)
+    assert text[s:e] == "ｋ i\u200b l l"
+
+
+def test_basic_level_keeps_digits_for_regexes() -> None:
+    assert normalize("Call 06 12", Level.BASIC).text == "call 06 12"
+
+
+def test_ordinary_words_are_not_collapsed() -> None:
+    assert normalize("a big dog", Level.AGGRESSIVE).text == "a big dog"

@@ -1,0 +1,67 @@
+"""Real Presidio with the PyPI spaCy model: no mocks."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from guard.detectors import pii
+
+
+@pytest.fixture(scope="module")
+def detector() -> pii.PiiDetector:
+    det = pii.build({})
+    det.warmup()
+    return det
+
+
+def _cats(det: pii.PiiDetector, text: str) -> dict[str, str]:
+    findings = asyncio.run(det.detect([text]))[0]
+    return {f.category: text[f.start:f.end] for f in findings}
+
+
+@pytest.mark.parametrize(
+    ("text", "category", "value"),
+    [
+        ("write to jane.doe@example.com today", "EMAIL_ADDRESS", "jane.doe@example.com"),
+        ("my card is 4111 1111 1111 1111", "CREDIT_CARD", "4111 1111 1111 1111"),
+        ("IBAN GB82 WEST 1234 5698 7654 32 please", "IBAN_CODE", "GB82 WEST 1234 5698 7654 32"),
+        ("my ssn is 536-22-1234", "US_SSN", "536-22-1234"),
+        ("server at 192.168.1.10", "IP_ADDRESS", "192.168.1.10"),
+        ("Hi, I'm John Smith from Boston", "PERSON", "John Smith"),
+        ("call me at (212) 555-0123", "PHONE_NUMBER", "(212) 555-0123"),
+    ],
+)
+def test_english_entities(detector: pii.PiiDetector, text: str, category: str,
+                          value: str) -> None:
+    assert _cats(detector, text).get(category) == value
+
+
+@pytest.mark.parametrize(
+    ("text", "category", "value"),
+    [
+        ("Appelez-moi au 06 12 34 56 78", "FR_PHONE_NUMBER", "06 12 34 56 78"),
+        ("mon portable : +33 6 12 34 56 78", "FR_PHONE_NUMBER", "+33 6 12 34 56 78"),
+        ("numéro de sécurité sociale 1 85 05 78 006 084 91", "FR_NIR", "1 85 05 78 006 084 91"),
+        ("IBAN FR76 3000 6000 0112 3456 7890 189", "IBAN_CODE",
+         "FR76 3000 6000 0112 3456 7890 189"),
+    ],
+)
+def test_french_identifiers_without_a_french_model(detector: pii.PiiDetector, text: str,
+                                                    category: str, value: str) -> None:
+    assert _cats(detector, text).get(category) == value
+
+
+def test_nir_with_a_wrong_key_is_rejected(detector: pii.PiiDetector) -> None:
+    assert "FR_NIR" not in _cats(detector, "numéro de sécurité sociale 1 85 05 78 006 084 37")
+
+
+def test_custom_recognizer_from_policy_settings() -> None:
+    det = pii.build({"entities": ["EMPLOYEE_ID"], "nlp": "patterns", "custom": [
+        {"entity": "EMPLOYEE_ID", "patterns": [{"regex": r"\bEMP-\d{6}\b", "score": 0.9}]}]})
+    assert _cats(det, "badge EMP-123456 lost") == {"EMPLOYEE_ID": "EMP-123456"}
+
+
+def test_lowercase_french_phrase_is_not_a_person(detector: pii.PiiDetector) -> None:
+    assert "PERSON" not in _cats(detector, "mon NIR est 2 69 02 99 341 732 85")
