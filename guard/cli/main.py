@@ -37,8 +37,8 @@ def _register_plugin(module: str, sub: Any) -> None:
     try:
         mod = importlib.import_module(module)
     except ModuleNotFoundError as exc:
-        if exc.name != module:
-            raise
+        if exc.name is None or not module.startswith(exc.name):
+            raise  # a real missing dependency inside the plugin, not an absent plugin
         return
     mod.register(sub)
 
