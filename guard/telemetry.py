@@ -257,31 +257,18 @@ class Telemetry:
         _failsafe(self._record_decision, span, decision)
 
     def _record_decision(self, span: Span | None, decision: Decision) -> None:
-        ctx = decision.context
-        fired = [r.rule_id for r in decision.fired_rules]
-        shadow = [r.rule_id for r in decision.shadow_rules]
         attrs = decision_attributes(decision)
         if span is not None and span.is_recording():
             span.set_attributes(attrs)
             if decision.action is Action.BLOCK:
-                span.add_event("guard.blocked", {GUARD_RULE_IDS: fired})
+                span.add_event("guard.blocked", {GUARD_RULE_IDS: attrs[GUARD_RULE_IDS]})
         state = _current_request.get()
         if state is not None and state.span is not span:
-            state.action = Action.strongest([state.action, decision.action])
-            state.shadow_action = Action.strongest([state.shadow_action, decision.shadow_action])
-            state.rule_ids.extend(r for r in fired if r not in state.rule_ids)
-            state.shadow_rule_ids.extend(r for r in shadow if r not in state.shadow_rule_ids)
-            if state.span.is_recording():
-                state.span.set_attributes(
-                    {
-                        GUARD_DECISION_ACTION: str(state.action),
-                        GUARD_DECISION_SHADOW_ACTION: str(state.shadow_action),
-                        GUARD_RULE_IDS: list(state.rule_ids),
-                        GUARD_SHADOW_RULE_IDS: list(state.shadow_rule_ids),
-                        GUARD_POLICY_NAME: decision.policy.name,
-                        GUARD_POLICY_VERSION: decision.policy.version,
-                    }
-                )
+            _roll_up(state, decision)
+        self._count(decision)
+
+    def _count(self, decision: Decision) -> None:
+        ctx = decision.context
         common = _clean(
             {
                 GUARD_STAGE: str(decision.stage),
@@ -293,15 +280,12 @@ class Telemetry:
         self._decisions.add(1, {**common, GUARD_DECISION_ACTION: str(decision.action)})
         for rule in decision.rules:
             if rule.fired:
-                self._rule_hits.add(
-                    1,
-                    {
-                        **common,
-                        "guard.rule.id": rule.rule_id,
-                        "guard.rule.mode": str(rule.mode),
-                        "guard.rule.action": str(rule.action),
-                    },
-                )
+                rule_attrs = {
+                    "guard.rule.id": rule.rule_id,
+                    "guard.rule.mode": str(rule.mode),
+                    "guard.rule.action": str(rule.action),
+                }
+                self._rule_hits.add(1, {**common, **rule_attrs})
 
     def record_content(
         self,
@@ -335,6 +319,29 @@ class Telemetry:
     def inject_headers(self, headers: MutableMapping[str, str]) -> None:
         """Write the current ``traceparent`` into outgoing (upstream) request headers."""
         _PROPAGATOR.inject(headers)
+
+
+def _roll_up(state: _RequestState, decision: Decision) -> None:
+    """Fold a stage decision into its request span: strongest action, union of rule ids."""
+    state.action = Action.strongest([state.action, decision.action])
+    state.shadow_action = Action.strongest([state.shadow_action, decision.shadow_action])
+    for rule in decision.fired_rules:
+        if rule.rule_id not in state.rule_ids:
+            state.rule_ids.append(rule.rule_id)
+    for rule in decision.shadow_rules:
+        if rule.rule_id not in state.shadow_rule_ids:
+            state.shadow_rule_ids.append(rule.rule_id)
+    if state.span.is_recording():
+        state.span.set_attributes(
+            {
+                GUARD_DECISION_ACTION: str(state.action),
+                GUARD_DECISION_SHADOW_ACTION: str(state.shadow_action),
+                GUARD_RULE_IDS: list(state.rule_ids),
+                GUARD_SHADOW_RULE_IDS: list(state.shadow_rule_ids),
+                GUARD_POLICY_NAME: decision.policy.name,
+                GUARD_POLICY_VERSION: decision.policy.version,
+            }
+        )
 
 
 def extract_context(headers: Mapping[str, str]) -> Context:
