@@ -17,10 +17,25 @@ _PART = re.compile(r"^content\[(\d+)\]$")
 _TOOL = re.compile(r"^tool_calls\[(\d+)\]\.arguments$")
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def scrub(text: str) -> str:
+    """Replace lone surrogates (valid JSON, invalid Unicode) with U+FFFD, keeping offsets.
+
+    Tokenizers and UTF-8 encoders raise on them, which would turn a crafted request into a
+    detector error instead of a decision.
+    """
+    return _SURROGATE.sub("\ufffd", text)
+
+
 @dataclass(frozen=True, slots=True)
 class Segment:
     ref: SegmentRef
     text: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "text", scrub(self.text))
 
 
 def to_messages(messages: str | Sequence[Message | Mapping[str, Any]], *,

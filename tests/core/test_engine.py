@@ -243,3 +243,10 @@ def test_decision_carries_policy_identity_and_latency(guard_for: Callable[..., G
     assert (d.policy.name, d.policy.version) == ("p", 7)
     assert len(d.policy.hash) == 16
     assert "keywords" in d.latency_ms and d.latency_ms["total"] >= d.latency_ms["keywords"]
+
+
+def test_lone_surrogates_do_not_break_detectors(guard_for: Callable[..., Guard]) -> None:
+    g = guard_for(policy(kw("b", "gamma", "block")))
+    decision = g.check_input("gamma \ud800 here")
+    assert decision.action is Action.BLOCK
+    assert decision.errors == ()
