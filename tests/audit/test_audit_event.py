@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from audit_helpers import make_decision
+from tests.audit.audit_helpers import make_decision
 
 from guard.audit.event import build_event, hash_user, safe_url
 from guard.types import Action, Message, Mode

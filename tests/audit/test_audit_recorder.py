@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Literal
 
 import pytest
-from audit_helpers import fill, make_decision
+from tests.audit.audit_helpers import fill, make_decision
 
 from guard import Guard
 from guard.audit import AuditUnavailable, QueryFilter, open_recorder, open_store

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from audit_helpers import fill
+from tests.audit.audit_helpers import fill
 
 from guard.audit import open_store, verify
 from guard.audit.chain import record_hash, sign

@@ -38,7 +38,8 @@ Faults, stream and non-stream:
 can fail exactly the first request.
 
 Endpoints: ``POST /v1/chat/completions``, ``GET /v1/models`` (``models``), ``POST
-/v1/moderations`` (nothing flagged). Standalone, for benchmarks and manual runs::
+/v1/moderations`` (nothing flagged). Standalone, for benchmarks and manual runs
+(``--reply-words N``: N words of English prose, also available as ``prose(N)``)::
 
     python -m tests.support.stub_upstream --port 18080 [--reply-words 300] [--chunk-delay 0]
 """
@@ -66,7 +67,7 @@ Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 
-__all__ = ["Fault", "RecordedRequest", "StubUpstream"]
+__all__ = ["Fault", "RecordedRequest", "StubUpstream", "prose"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -352,18 +353,32 @@ async def _json(send: Send, status: int, payload: Any) -> None:
     await send({"type": "http.response.body", "body": raw})
 
 
+_PROSE = (
+    "Unit tests give a small team fast feedback on every change. They document what the code "
+    "is meant to do, catch regressions before users see them, and make refactoring less "
+    "risky. Good tests are small, independent and quick to run, so developers run them "
+    "often. Over time the suite becomes a safety net that lets the team move faster with "
+    "more confidence, and new colleagues learn the system by reading the tests first."
+).split()
+
+
+def prose(words: int) -> str:
+    """``words`` words of plain English (benchmarks: realistic text for the detectors)."""
+    return " ".join(_PROSE[i % len(_PROSE)] for i in range(words))
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the stub in the foreground (benchmarks, manual checks)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=18080)
     parser.add_argument("--reply-words", type=int, default=0,
-                        help="reply with this many words instead of echoing")
+                        help="reply with this many words of English prose instead of echoing")
     parser.add_argument("--chunk-delay", type=float, default=0.0)
     args = parser.parse_args(argv)
     stub = StubUpstream(host=args.host, port=args.port)
     if args.reply_words:
-        stub.reply = " ".join(f"word{i % 50}" for i in range(args.reply_words))
+        stub.reply = prose(args.reply_words)
     stub.chunk_delay = args.chunk_delay
     stub.start()
     print(f"stub upstream listening on {stub.base_url}", flush=True)

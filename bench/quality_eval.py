@@ -1,0 +1,102 @@
+"""Scoring for the quality bench: in-distribution (committed heads on the test split) and
+leave-one-source-out (LOSO: for each source family, train on all the others, score it).
+
+Scores are the full system's: calibrated head score (max over windows) combined by max() with
+the precise patterns, exactly as at run time.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+
+import numpy as np
+
+from classifiers.data import Example
+from classifiers.train import (
+    TASK_LABELS,
+    Config,
+    Featurized,
+    fit,
+    head_scores,
+    pick_shift,
+    raw_logits,
+    subset,
+    to_head,
+)
+from guard.ml.heads import Head
+from guard.ml.patterns import PATTERN_SETS, match
+
+TASK_PATTERNS = {"content_safety": "none", "prompt_attack": "prompt_attack"}
+
+
+def system_scores(head: Head, feat: Featurized, task: str) -> np.ndarray:
+    scores, _ = head_scores(head, feat)
+    pats = PATTERN_SETS[TASK_PATTERNS[task]]
+    if pats:
+        labels = list(head.labels)
+        for i, ex in enumerate(feat.examples):
+            for lab, (ps, _a, _b) in match(pats, ex.text).items():
+                j = labels.index(lab)
+                scores[i, j] = max(scores[i, j], ps)
+    return scores
+
+
+def _rows(feat: Featurized, pred: object) -> list[int]:
+    return [i for i, e in enumerate(feat.examples) if pred(e)]  # type: ignore[operator]
+
+
+def _has_task(e: Example, task: str) -> bool:
+    return any(lab in e.labels for lab in TASK_LABELS[task])
+
+
+def loso_scores(
+    feat: Featurized,
+    task: str,
+    cfg: Config,
+    families: Sequence[str] | None = None,
+    log: bool = True,
+) -> tuple[dict[int, np.ndarray], list[str]]:
+    """Scores of every example of every held-out family, each from the fold that excluded it."""
+    labels = TASK_LABELS[task]
+    task_rows = [i for i, e in enumerate(feat.examples) if _has_task(e, task)]
+    fams = families or sorted(
+        {
+            feat.examples[i].family
+            for i in task_rows
+            if not feat.examples[i].source.startswith("generated")
+        }
+    )
+    out: dict[int, np.ndarray] = {}
+    for fam in fams:
+        t0 = time.time()
+        train_rows = [
+            i
+            for i in task_rows
+            if feat.examples[i].family != fam and feat.examples[i].split != "val"
+        ]
+        val_rows = [
+            i
+            for i in task_rows
+            if feat.examples[i].family != fam and feat.examples[i].split == "val"
+        ]
+        test_rows = [i for i in task_rows if feat.examples[i].family == fam]
+        f_tr, f_va, f_te = subset(feat, train_rows), subset(feat, val_rows), subset(feat, test_rows)
+        model = fit(f_tr, labels, cfg)
+        shift = pick_shift(raw_logits(model, f_va), f_va.examples, labels)
+        head = to_head(model, labels, shift, cfg)
+        sc = system_scores(head, f_te, task)
+        for k, i in enumerate(test_rows):
+            out[i] = sc[k]
+        if log:
+            print(
+                f"  LOSO {task} / {fam}: {len(test_rows)} held out, {time.time() - t0:.0f}s",
+                flush=True,
+            )
+    return out, list(fams)
+
+
+def indist_scores(feat: Featurized, task: str, head: Head) -> dict[int, np.ndarray]:
+    rows = [i for i, e in enumerate(feat.examples) if e.split == "test" and _has_task(e, task)]
+    sc = system_scores(head, subset(feat, rows), task)
+    return {i: sc[k] for k, i in enumerate(rows)}

@@ -1,0 +1,73 @@
+"""Window embeddings cached on disk (``/tmp/guard-ml-cache``), keyed by text hash.
+
+Training, leave-one-source-out evaluation and the quality bench all need the same frozen
+encoder outputs; computing them once keeps the shared 2-core machine usable for others.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from guard.ml.encoder import Encoder
+
+CACHE_DIR = Path(os.environ.get("GUARD_ML_TRAIN_CACHE", "/tmp/guard-ml-cache"))
+WINDOW_TOKENS = 128
+STRIDE_TOKENS = 96
+
+Entry = tuple[list[tuple[int, int]], np.ndarray]  # window char spans, (n_windows, dim) float16
+
+
+def _key(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+class EmbeddingCache:
+    def __init__(self, name: str = "minilm-w128-s96") -> None:
+        self.path = CACHE_DIR / f"emb-{name}.pkl"
+        self.data: dict[str, Entry] = {}
+        if self.path.exists():
+            with self.path.open("rb") as f:
+                self.data = pickle.load(f)
+        self._encoder: Encoder | None = None
+
+    @property
+    def encoder(self) -> Encoder:
+        if self._encoder is None:
+            self._encoder = Encoder()
+        return self._encoder
+
+    def save(self) -> None:
+        CACHE_DIR.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(".tmp")
+        with tmp.open("wb") as f:
+            pickle.dump(self.data, f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, self.path)
+
+    def get(self, texts: Sequence[str], chunk: int = 512, verbose: bool = True) -> list[Entry]:
+        missing = sorted({t for t in texts if _key(t) not in self.data}, key=len)
+        t0 = time.time()
+        for b in range(0, len(missing), chunk):
+            batch = missing[b : b + chunk]
+            wins = self.encoder.windows(batch, WINDOW_TOKENS, STRIDE_TOKENS)
+            emb = self.encoder.embed(wins).astype(np.float16)
+            per: dict[int, list[int]] = {}
+            for w_i, w in enumerate(wins):
+                per.setdefault(w.text_index, []).append(w_i)
+            for i, text in enumerate(batch):
+                idx = per[i]
+                self.data[_key(text)] = ([(wins[j].start, wins[j].end) for j in idx], emb[idx])
+            if verbose:
+                done = b + len(batch)
+                print(f"embedded {done}/{len(missing)} texts ({time.time() - t0:.0f}s)", flush=True)
+            if (b // chunk) % 10 == 9:
+                self.save()
+        if missing:
+            self.save()
+        return [self.data[_key(t)] for t in texts]

@@ -1,0 +1,343 @@
+"""Train the embedded classification heads (content_safety, prompt_attack).
+
+    HF_HUB_OFFLINE=1 python -m classifiers.train            # train on the train split, commit
+    python -m classifiers.train --no-save --task prompt_attack
+
+Frozen all-MiniLM-L6-v2 window embeddings (cached in /tmp/guard-ml-cache) + hashed char
+n-grams -> per-label logits per window -> max over windows (multiple-instance learning, the
+same aggregation as at inference) -> masked BCE (a label a source says nothing about is
+masked). Thresholds are picked on the validation split and folded into the head as a logit
+shift so that 0.5 is every label's default threshold. Seeds are fixed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from classifiers.data import BENIGN_SOURCES, CS_LABELS, PA_LABELS, Example, load_all
+from classifiers.embed_cache import EmbeddingCache
+from guard.ml import ngrams
+from guard.ml.heads import Head
+
+ART_DIR = Path(__file__).resolve().parent / "artifacts"
+TASK_LABELS = {"content_safety": CS_LABELS, "prompt_attack": PA_LABELS}
+# Default-threshold policy per label: ("fpr", x) = highest recall with FPR <= x on validation
+# negatives from benign sources; ("f1", 0) = F1-optimal on all validation rows.
+THRESHOLD_RULE: dict[str, tuple[str, float]] = {
+    "attack": ("fpr", 0.01),
+    "injection": ("fpr", 0.01),
+    "jailbreak": ("fpr", 0.01),
+    "harmful": ("fpr", 0.015),
+}
+SEED = 7
+
+
+@dataclass
+class Config:
+    hidden: int = 256
+    ngram: bool = True
+    n_features: int = 2**18
+    epochs: int = 6
+    batch: int = 512
+    lr: float = 3e-3
+    ngram_lr: float = 4e-3
+    weight_decay: float = 1e-4
+    dropout: float = 0.2
+
+
+@dataclass
+class Featurized:
+    """Window-level features for a list of examples (row-aligned with ``examples``)."""
+
+    examples: list[Example]
+    emb: np.ndarray  # (n_windows, dim) float32
+    ngram: object  # scipy CSR (n_windows, n_features) or None
+    owner: np.ndarray  # (n_windows,) example index
+    spans: list[tuple[int, int]]
+
+
+def featurize(examples: Sequence[Example], cache: EmbeddingCache, cfg: Config) -> Featurized:
+    entries = cache.get([e.text for e in examples], verbose=False)
+    embs, owner, spans, wtexts = [], [], [], []
+    for i, (ex, (sp, emb)) in enumerate(zip(examples, entries, strict=True)):
+        embs.append(emb.astype(np.float32))
+        owner.extend([i] * len(sp))
+        spans.extend(sp)
+        wtexts.extend(ex.text[a:b] for a, b in sp)
+    x = None
+    if cfg.ngram:
+        x = ngrams.transform(ngrams.vectorizer(cfg.n_features), wtexts).tocsr()
+    return Featurized(list(examples), np.concatenate(embs), x, np.array(owner), spans)
+
+
+class _Model(torch.nn.Module):
+    def __init__(self, dim: int, n_labels: int, cfg: Config) -> None:
+        super().__init__()
+        self.cfg = cfg
+        if cfg.hidden:
+            self.mlp = torch.nn.Sequential(
+                torch.nn.Dropout(cfg.dropout),
+                torch.nn.Linear(dim, cfg.hidden),
+                torch.nn.ReLU(),
+                torch.nn.Dropout(cfg.dropout),
+                torch.nn.Linear(cfg.hidden, n_labels),
+            )
+        else:
+            self.mlp = torch.nn.Sequential(
+                torch.nn.Dropout(cfg.dropout), torch.nn.Linear(dim, n_labels)
+            )
+        # Sparse gradients: only the n-grams present in a batch are touched per step.
+        self.ngram = (
+            torch.nn.EmbeddingBag(cfg.n_features, n_labels, mode="sum", sparse=True)
+            if cfg.ngram
+            else None
+        )
+        if self.ngram is not None:
+            torch.nn.init.zeros_(self.ngram.weight)
+
+    def forward(self, emb: torch.Tensor, bag: tuple[torch.Tensor, ...] | None) -> torch.Tensor:
+        out: torch.Tensor = self.mlp(emb)
+        if self.ngram is not None and bag is not None:
+            idx, offsets, weights = bag
+            out = out + self.ngram(idx, offsets, per_sample_weights=weights)
+        return out
+
+
+def _bag(x: object, win: np.ndarray) -> tuple[torch.Tensor, ...]:
+    """EmbeddingBag inputs (indices, offsets, weights) for CSR rows ``win``."""
+    indptr = x.indptr  # type: ignore[attr-defined]
+    starts, ends = indptr[win], indptr[win + 1]
+    lens = ends - starts
+    offsets = np.concatenate([[0], np.cumsum(lens)[:-1]]).astype(np.int64)
+    pos = np.repeat(starts - offsets, lens) + np.arange(lens.sum())
+    return (
+        torch.from_numpy(x.indices[pos].astype(np.int64)),  # type: ignore[attr-defined]
+        torch.from_numpy(offsets),
+        torch.from_numpy(x.data[pos].astype(np.float32)),  # type: ignore[attr-defined]
+    )
+
+
+def _label_matrix(examples: Sequence[Example], labels: Sequence[str]) -> tuple[np.ndarray, ...]:
+    y = np.zeros((len(examples), len(labels)), np.float32)
+    m = np.zeros_like(y)
+    for i, ex in enumerate(examples):
+        for j, lab in enumerate(labels):
+            v = ex.labels.get(lab)
+            if v is not None:
+                y[i, j], m[i, j] = v, 1.0
+    return y, m
+
+
+def subset(feat: Featurized, rows: Sequence[int]) -> Featurized:
+    """The featurized examples ``rows`` (windows re-indexed), without recomputing anything."""
+    rows_a = np.asarray(rows, dtype=np.int64)
+    win, seg = _window_index(feat, rows_a)
+    x = feat.ngram[win] if feat.ngram is not None else None  # type: ignore[index]
+    return Featurized(
+        [feat.examples[i] for i in rows_a], feat.emb[win], x, seg, [feat.spans[w] for w in win]
+    )
+
+
+def head_scores(head: Head, feat: Featurized) -> tuple[np.ndarray, np.ndarray]:
+    """Calibrated per-example scores (max over windows) and the argmax window per label."""
+    wtexts = [feat.examples[o].text[a:b] for o, (a, b) in zip(feat.owner, feat.spans, strict=True)]
+    vec = head.vectorizer()
+    ws = []
+    for b in range(0, len(wtexts), 4096):
+        z = feat.emb[b : b + 4096]
+        ws.append(head.scores(z, wtexts[b : b + 4096], vec))
+    w = np.concatenate(ws)
+    n = len(feat.examples)
+    out = np.full((n, w.shape[1]), -1.0, np.float32)
+    np.maximum.at(out, feat.owner, w)
+    return out, w
+
+
+def _source_weights(examples: Sequence[Example], primary: str) -> np.ndarray:
+    """1/sqrt(size) of each (source, primary label) group.
+
+    Big sources (tweets) must not drown small, diverse ones, and within a source positives
+    and negatives weigh alike (BIPIA has 125 attacked e-mails for 50 clean ones: without
+    this the head learns "e-mail = attack").
+    """
+    key = [(e.source, e.labels.get(primary, -1)) for e in examples]
+    counts = Counter(key)
+    w = np.array([1.0 / math.sqrt(counts[k]) for k in key], np.float32)
+    return w / w.mean()
+
+
+def _window_index(feat: Featurized, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Window ids of example ``rows`` and, per window, the position of its example in rows."""
+    starts = np.searchsorted(feat.owner, rows, side="left")
+    ends = np.searchsorted(feat.owner, rows, side="right")
+    win = np.concatenate([np.arange(s, e) for s, e in zip(starts, ends, strict=True)])
+    seg = np.concatenate(
+        [np.full(e - s, k) for k, (s, e) in enumerate(zip(starts, ends, strict=True))]
+    )
+    return win, seg
+
+
+def _forward_max(model: _Model, feat: Featurized, rows: np.ndarray) -> torch.Tensor:
+    win, seg = _window_index(feat, rows)
+    emb = torch.from_numpy(feat.emb[win])
+    bag = _bag(feat.ngram, win) if feat.ngram is not None else None
+    z = model(emb, bag)
+    seg_t = torch.from_numpy(seg)
+    out = torch.full((len(rows), z.shape[1]), -1e9)
+    return out.scatter_reduce(0, seg_t[:, None].expand_as(z), z, reduce="amax")
+
+
+def fit(feat: Featurized, labels: Sequence[str], cfg: Config, seed: int = SEED) -> _Model:
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    y, m = _label_matrix(feat.examples, labels)
+    w = _source_weights(feat.examples, labels[-1])
+    pos = (y * m).sum(0)
+    neg = ((1 - y) * m).sum(0)
+    pos_weight = torch.from_numpy(np.clip(neg / np.maximum(pos, 1), 1.0, 8.0).astype(np.float32))
+    model = _Model(feat.emb.shape[1], len(labels), cfg)
+    opt = torch.optim.Adam(model.mlp.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    opt_ng = (
+        torch.optim.SparseAdam(list(model.ngram.parameters()), lr=cfg.ngram_lr)
+        if model.ngram is not None
+        else None
+    )
+    keep = np.where(m.sum(1) > 0)[0]
+    # Sort by example so window lookups are contiguous (owner is sorted by construction).
+    for _epoch in range(cfg.epochs):
+        model.train()
+        perm = rng.permutation(keep)
+        for b in range(0, len(perm), cfg.batch):
+            rows = np.sort(perm[b : b + cfg.batch])
+            logits = _forward_max(model, feat, rows)
+            yt, mt = torch.from_numpy(y[rows]), torch.from_numpy(m[rows])
+            wt = torch.from_numpy(w[rows])[:, None]
+            loss_el = torch.nn.functional.binary_cross_entropy_with_logits(
+                logits, yt, pos_weight=pos_weight, reduction="none"
+            )
+            loss = (loss_el * mt * wt).sum() / mt.sum().clamp(min=1)
+            opt.zero_grad()
+            if opt_ng is not None:
+                opt_ng.zero_grad()
+            loss.backward()
+            opt.step()
+            if opt_ng is not None:
+                opt_ng.step()
+    model.eval()
+    return model
+
+
+def raw_logits(model: _Model, feat: Featurized) -> np.ndarray:
+    with torch.no_grad():
+        rows = np.arange(len(feat.examples))
+        out = [
+            _forward_max(model, feat, rows[b : b + 512]).numpy() for b in range(0, len(rows), 512)
+        ]
+    return np.concatenate(out) if out else np.zeros((0, 0), np.float32)
+
+
+def window_logits(model: _Model, feat: Featurized) -> np.ndarray:
+    """Per-window logits (for spans)."""
+    with torch.no_grad():
+        outs = []
+        for b in range(0, feat.emb.shape[0], 2048):
+            win = np.arange(b, min(b + 2048, feat.emb.shape[0]))
+            emb = torch.from_numpy(feat.emb[win])
+            bag = _bag(feat.ngram, win) if feat.ngram is not None else None
+            outs.append(model(emb, bag).numpy())
+    return np.concatenate(outs)
+
+
+def pick_shift(
+    logits: np.ndarray, examples: Sequence[Example], labels: Sequence[str]
+) -> np.ndarray:
+    """Per-label logit of the default threshold, chosen on validation rows."""
+    y, m = _label_matrix(examples, labels)
+    benign = np.array([e.source in BENIGN_SOURCES for e in examples])
+    shift = np.zeros(len(labels), np.float32)
+    for j, lab in enumerate(labels):
+        known = m[:, j] > 0
+        z, t = logits[known, j], y[known, j]
+        rule, val = THRESHOLD_RULE.get(lab, ("f1", 0.0))
+        if rule == "fpr":
+            negs = logits[benign & known & (y[:, j] == 0), j]
+            if len(negs) == 0:
+                negs = z[t == 0]
+            shift[j] = float(np.quantile(negs, 1 - val)) if len(negs) else 0.0
+            continue
+        if t.sum() == 0 or len(z) == 0:
+            continue
+        cand = np.unique(np.quantile(z, np.linspace(0.0, 1.0, 201)))
+        best = (-1.0, 0.0)
+        for c in cand:
+            p = z >= c
+            tp = float((p & (t == 1)).sum())
+            f1 = 2 * tp / max(1.0, float(p.sum()) + float(t.sum()))
+            if f1 > best[0]:
+                best = (f1, float(c))
+        shift[j] = best[1]
+    return shift
+
+
+def to_head(model: _Model, labels: Sequence[str], shift: np.ndarray, cfg: Config) -> Head:
+    layers = []
+    for mod in model.mlp:
+        if isinstance(mod, torch.nn.Linear):
+            layers.append((mod.weight.detach().numpy().T.copy(), mod.bias.detach().numpy().copy()))
+    ng = model.ngram.weight.detach().numpy().copy() if model.ngram is not None else None
+    return Head(tuple(labels), tuple(layers), ng, (2, 5), shift.astype(np.float32))
+
+
+def task_examples(examples: Sequence[Example], task: str) -> list[Example]:
+    labels = TASK_LABELS[task]
+    return [e for e in examples if any(lab in e.labels for lab in labels)]
+
+
+def train_task(
+    examples: Sequence[Example], task: str, cache: EmbeddingCache, cfg: Config
+) -> tuple[Head, dict[str, Featurized]]:
+    labels = TASK_LABELS[task]
+    rows = task_examples(examples, task)
+    tr = [e for e in rows if e.split == "train"]
+    va = [e for e in rows if e.split == "val"]
+    f_tr, f_va = featurize(tr, cache, cfg), featurize(va, cache, cfg)
+    model = fit(f_tr, labels, cfg)
+    shift = pick_shift(raw_logits(model, f_va), va, labels)
+    return to_head(model, labels, shift, cfg), {"train": f_tr, "val": f_va}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--task", choices=[*TASK_LABELS, "all"], default="all")
+    ap.add_argument("--no-save", action="store_true")
+    ap.add_argument("--linear", action="store_true", help="no hidden layer")
+    ap.add_argument("--no-ngram", action="store_true")
+    args = ap.parse_args()
+    torch.set_num_threads(2)
+    cfg = Config(hidden=0 if args.linear else 256, ngram=not args.no_ngram)
+    examples = load_all()
+    cache = EmbeddingCache()
+    tasks = list(TASK_LABELS) if args.task == "all" else [args.task]
+    for task in tasks:
+        t0 = time.time()
+        head, _ = train_task(examples, task, cache, cfg)
+        shifts = dict(zip(head.labels, head.shift.round(2).tolist(), strict=True))
+        print(f"{task}: trained in {time.time() - t0:.0f}s; threshold logits {shifts}")
+        if not args.no_save:
+            ART_DIR.mkdir(exist_ok=True)
+            path = ART_DIR / f"{task}.npz"
+            head.save(path)
+            print(f"saved {path} ({path.stat().st_size / 1e6:.1f} MB)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,115 @@
+"""Micro-batching of concurrent requests onto one worker thread.
+
+Transformer encoders are far cheaper per text in batches, and both classifier detectors of a
+check should share one encoder pass. ``MicroBatcher.submit`` is awaited by many concurrent
+callers; their items are collected for at most ``max_wait_ms`` (or until ``max_batch`` items),
+run as one call of ``fn`` on a dedicated single worker thread (so the event loop never blocks
+and torch/onnxruntime never oversubscribe the cores), and each caller gets back exactly the
+results for its own items, in order. When the worker is idle, the flush happens on the next
+loop tick, so a lone request pays no waiting time but requests started together (e.g. with
+``asyncio.gather``) still share a batch.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+@dataclass
+class _LoopState(Generic[T, R]):
+    pending: list[tuple[list[T], asyncio.Future[list[R]]]] = field(default_factory=list)
+    count: int = 0
+    handle: asyncio.Handle | asyncio.TimerHandle | None = None
+    in_flight: int = 0
+
+
+class MicroBatcher(Generic[T, R]):
+    """Batch ``fn(items) -> results`` (same length, same order) across concurrent callers."""
+
+    def __init__(
+        self,
+        fn: Callable[[list[T]], list[R]],
+        max_batch: int = 64,
+        max_wait_ms: float = 3.0,
+        name: str = "guard-ml",
+    ) -> None:
+        self._fn = fn
+        self.max_batch = max_batch
+        self.max_wait = max_wait_ms / 1000.0
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=name)
+        self._states: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopState[T, R]] = (
+            weakref.WeakKeyDictionary()
+        )
+        self.batches_run = 0
+
+    def _state(self, loop: asyncio.AbstractEventLoop) -> _LoopState[T, R]:
+        state = self._states.get(loop)
+        if state is None:
+            state = self._states[loop] = _LoopState()
+        return state
+
+    async def submit(self, items: Sequence[T]) -> list[R]:
+        if not items:
+            return []
+        loop = asyncio.get_running_loop()
+        state = self._state(loop)
+        fut: asyncio.Future[list[R]] = loop.create_future()
+        state.pending.append((list(items), fut))
+        state.count += len(items)
+        if state.count >= self.max_batch:
+            self._flush(loop)
+        elif state.handle is None:
+            if state.in_flight == 0:
+                state.handle = loop.call_soon(self._flush, loop)
+            else:
+                state.handle = loop.call_later(self.max_wait, self._flush, loop)
+        return await fut
+
+    def _flush(self, loop: asyncio.AbstractEventLoop) -> None:
+        state = self._state(loop)
+        if state.handle is not None:
+            state.handle.cancel()
+            state.handle = None
+        pending, state.pending, state.count = state.pending, [], 0
+        if not pending:
+            return
+        state.in_flight += 1
+        loop.create_task(self._run(loop, state, pending))
+
+    async def _run(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        state: _LoopState[T, R],
+        pending: list[tuple[list[T], asyncio.Future[list[R]]]],
+    ) -> None:
+        items = [x for chunk, _ in pending for x in chunk]
+        try:
+            results = await loop.run_in_executor(self._executor, self._fn, items)
+            if len(results) != len(items):
+                raise RuntimeError(f"batch function returned {len(results)} for {len(items)}")
+        except BaseException as exc:
+            for _, fut in pending:
+                if not fut.done():
+                    fut.set_exception(exc)
+        else:
+            pos = 0
+            for chunk, fut in pending:
+                if not fut.done():
+                    fut.set_result(results[pos : pos + len(chunk)])
+                pos += len(chunk)
+        finally:
+            self.batches_run += 1
+            state.in_flight -= 1
+            if state.pending and state.handle is None:
+                state.handle = loop.call_soon(self._flush, loop)
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=False, cancel_futures=True)

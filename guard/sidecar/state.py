@@ -1,0 +1,171 @@
+"""Everything one sidecar instance holds: config, guards per policy, upstreams, audit, metrics.
+
+Built once by :func:`guard.sidecar.app.create_app` and shared by every request (``app.state``).
+Collaborators arrive by injection (recorder, telemetry, HTTP client, ready-made guards), so a
+test or an embedding application decides where audit records, spans and upstream calls go.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from guard.detectors.base import run_sync
+from guard.detectors.registry import DetectorRegistry, default_registry
+from guard.errors import ConfigError
+from guard.guard import Guard
+from guard.observe import DecisionRecorder
+from guard.sidecar.config import SidecarConfig
+from guard.sidecar.errors import SidecarError
+from guard.sidecar.metrics import SidecarMetrics
+from guard.sidecar.upstream import Upstreams
+from guard.telemetry import Telemetry
+from guard.types import CheckContext, Decision, Message, Stage
+
+log = logging.getLogger("guard.sidecar")
+_REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """Who sent a request: tenant (from the API key), request id, incoming headers."""
+
+    tenant: str | None
+    request_id: str
+    headers: Mapping[str, str]
+
+
+def resolve_policy_path(path: str) -> Path:
+    """A policy path as given, else relative to the source checkout (embedded defaults)."""
+    p = Path(path)
+    if p.exists() or p.is_absolute():
+        return p
+    fallback = _REPO_ROOT / p
+    return fallback if fallback.exists() else p
+
+
+class SidecarState:
+    """Shared per-process state of the sidecar (see module docstring)."""
+
+    def __init__(
+        self, config: SidecarConfig, *, upstreams: Upstreams,
+        guards: Mapping[str, Guard] | None = None, recorder: DecisionRecorder | None = None,
+        telemetry: Telemetry | None = None, registry: DetectorRegistry | None = None,
+    ) -> None:
+        self.config = config
+        self.upstreams = upstreams
+        self.recorder = recorder
+        self.telemetry = telemetry or Telemetry()
+        self.metrics = SidecarMetrics()
+        self.registry = registry or default_registry()
+        self.guards: dict[str, Guard] = dict(guards or {})
+        for path in config.policy_files():
+            if path not in self.guards:
+                self.guards[path] = self._load(path)
+        self.ready = False
+        self.warmup_error: str | None = None
+        self.moderation_error: str | None = None
+        self._warm_task: asyncio.Task[None] | None = None
+
+    def _load(self, path: str) -> Guard:
+        resolved = resolve_policy_path(path)
+        if not resolved.exists():
+            raise ConfigError(f"policy file not found: {path}")
+        return Guard.from_file(resolved, registry=self.registry, recorder=self.recorder,
+                               telemetry=self.telemetry)
+
+    # --- lifecycle -----------------------------------------------------------------------------
+
+    def start_warmup(self) -> None:
+        """Load every detector in the background; ``/readyz`` says 503 until it is done."""
+        self._warm_task = asyncio.create_task(self._warmup(), name="guard-warmup")
+
+    async def _warmup(self) -> None:
+        started = time.perf_counter()
+        try:
+            await asyncio.gather(*(g.warmup() for g in self.guards.values()))
+        except Exception as exc:  # reported by /readyz, not fatal: checks retry the load
+            self.warmup_error = f"{type(exc).__name__}: {exc}"
+            log.exception("detector warmup failed")
+            return
+        self.ready = True
+        self.metrics.ready.set(1)
+        log.info("detectors loaded in %.1f s", time.perf_counter() - started)
+        if self.config.server.warm_moderation:
+            await self._warm_moderation()  # after ready: it only serves /v1/moderations
+
+    async def _warm_moderation(self) -> None:
+        """Load the /v1/moderations classifier too; its absence only disables that route."""
+        try:
+            detector = await run_sync(self.registry.build, "content_safety", {})
+            await detector.detect(["warmup"])
+        except Exception as exc:  # reported by /readyz; the route answers 503
+            self.moderation_error = f"{type(exc).__name__}: {exc}"
+            log.warning("moderation classifier unavailable: %s", self.moderation_error)
+
+    async def wait_ready(self) -> bool:
+        """Wait for the background warmup (tests, benchmarks); True when detectors loaded."""
+        if self._warm_task is not None:
+            await asyncio.shield(self._warm_task)
+        return self.ready
+
+    async def aclose(self) -> None:
+        if self._warm_task is not None and not self._warm_task.done():
+            self._warm_task.cancel()
+        await self.upstreams.aclose()
+        for g in self.guards.values():
+            await g.aclose()
+
+    # --- per request ---------------------------------------------------------------------------
+
+    def caller(self, headers: Mapping[str, str]) -> Caller:
+        """Authenticate the bearer key (when tenants are configured) and name the request."""
+        tenant: str | None = None
+        auth = headers.get("authorization", "")
+        key = auth[7:].strip() if auth.lower().startswith("bearer ") else ""
+        if self.config.tenants:
+            tenant = self.config.tenant_for_key(key) if key else None
+        if tenant is None and self.config.auth_required:
+            raise SidecarError(401, "Missing or unknown API key." if key else
+                               "Missing API key (Authorization: Bearer ...).",
+                               type="invalid_request_error", code="invalid_api_key")
+        request_id = headers.get("x-request-id") or f"req_{uuid.uuid4().hex}"
+        return Caller(tenant, request_id[:128], headers)
+
+    def guard_for(self, caller: Caller, *, model: str | None, route: str) -> Guard:
+        return self.guards[self.config.policy_for(tenant=caller.tenant, model=model, route=route)]
+
+    def context(self, caller: Caller, *, model: str | None, route: str,
+                user: str | None = None, upstream: str | None = None) -> CheckContext:
+        return CheckContext(tenant=caller.tenant, model=model, route=route, user=user,
+                            request_id=caller.request_id, upstream=upstream)
+
+    async def check(self, guard: Guard, messages: str | Sequence[Message | Mapping[str, Any]],
+                    stage: Stage, context: CheckContext, *, record: bool = True,
+                    extra: Mapping[str, Any] | None = None) -> Decision:
+        """One guard check, timed and counted; ``record`` sends it to the audit trail."""
+        started = time.perf_counter()
+        decision = await guard.acheck(messages, stage=stage, context=context, record=record,
+                                      extra=_extra(context, extra) if record else None)
+        self.metrics.check_seconds.labels(str(stage)).observe(time.perf_counter() - started)
+        self.metrics.decisions.labels(str(stage), str(decision.action)).inc()
+        return decision
+
+    async def record(self, guard: Guard, decision: Decision, original: Sequence[Message],
+                     extra: Mapping[str, Any] | None = None) -> None:
+        """Audit a decision made earlier with ``record=False`` (streams, upstream failures)."""
+        if guard.recorder is None:
+            return
+        await guard.recorder.record(decision, original=original,
+                                    retention=guard.policy.settings.retention,
+                                    extra=_extra(decision.context, extra))
+
+
+def _extra(context: CheckContext, extra: Mapping[str, Any] | None) -> dict[str, Any]:
+    return {"request_id": context.request_id, "upstream": context.upstream, **(extra or {})}
