@@ -238,10 +238,10 @@ def table(
     lines = [
         f"### {title}",
         "",
-        "| set | kind | n (pos) | "
-        + " | ".join(f"{r}: P / R / F1 / AUC / FPR" for r in runs)
+        "| set | kind | "
+        + " | ".join(f"{r}: n (pos) · P / R / F1 / AUC / FPR" for r in runs)
         + " |",
-        "|---|---|---|" + "---|" * len(runs),
+        "|---|---|" + "---|" * len(runs),
     ]
     benign_pool = [
         i
@@ -250,21 +250,21 @@ def table(
     ]
     for sl in sls:
         cells = []
-        n_txt = ""
         for run in runs.values():
             task = sl.task
             m = _metrics(ex, run[task], sl, benign_pool)
             if not m:
                 cells.append("–")
                 continue
-            n_txt = n_txt or f"{int(m['n'])} ({int(m['pos'])})"
+            n_txt = f"{int(m['n'])}" if sl.kind == "neg" else f"{int(m['n'])} ({int(m['pos'])})"
             if sl.kind == "neg":
-                cells.append(f"FPR **{fmt(m['fpr'], True)}**")
+                cells.append(f"{n_txt} · FPR **{fmt(m['fpr'], True)}**")
             elif sl.kind == "pos":
-                cells.append(f"R **{fmt(m['recall'])}** · AUC-vs-benign {fmt(m['auc'])}")
+                cells.append(f"{n_txt} · R **{fmt(m['recall'])}** · AUC-vs-benign {fmt(m['auc'])}")
             else:
                 cells.append(
-                    " / ".join(
+                    f"{n_txt} · "
+                    + " / ".join(
                         [
                             fmt(m["precision"]),
                             fmt(m["recall"]),
@@ -274,7 +274,7 @@ def table(
                         ]
                     )
                 )
-        lines.append(f"| {sl.name} | {sl.kind} | {n_txt} | " + " | ".join(cells) + " |")
+        lines.append(f"| {sl.name} | {sl.kind} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
 
@@ -310,8 +310,8 @@ def main() -> None:
             runs["LOSO"][task], _ = loso_scores(feat, task, cfg)
             CACHE_DIR.mkdir(parents=True, exist_ok=True)
             saved.write_bytes(pickle.dumps(runs["LOSO"][task]))
+    # The keyword baseline has nothing to train: it is scored on all rows, like LOSO.
     runs["keyword baseline"] = {t: _kw_scores(ex, t) for t in tasks}
-    # keyword baseline is scored on the same rows as LOSO (all rows) for comparability
     s = slices()
     md = [
         "## Classifier quality",

@@ -495,7 +495,7 @@ def load_all(root: Path | None = None, with_generated: bool = True) -> list[Exam
     if with_generated:
         from classifiers import generators
 
-        out.extend(generators.generate_all_v2())
+        out.extend(generators.generate_all_v3())
     for ex in out:
         if not ex.split:
             ex.split = _split_of(ex.group)

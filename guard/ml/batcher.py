@@ -5,9 +5,10 @@ check should share one encoder pass. ``MicroBatcher.submit`` is awaited by many 
 callers; their items are collected for at most ``max_wait_ms`` (or until ``max_batch`` items),
 run as one call of ``fn`` on a dedicated single worker thread (so the event loop never blocks
 and torch/onnxruntime never oversubscribe the cores), and each caller gets back exactly the
-results for its own items, in order. When the worker is idle, the flush happens on the next
-loop tick, so a lone request pays no waiting time but requests started together (e.g. with
-``asyncio.gather``) still share a batch.
+results for its own items, in order. When the worker is idle, or ``max_batch`` items are
+pending, the flush happens on the next loop tick (taking everything pending), so a lone request
+pays no waiting time and requests started together (e.g. with ``asyncio.gather``) share one
+batch; while the worker is busy, new items wait at most ``max_wait_ms``.
 """
 
 from __future__ import annotations
@@ -64,13 +65,15 @@ class MicroBatcher(Generic[T, R]):
         fut: asyncio.Future[list[R]] = loop.create_future()
         state.pending.append((list(items), fut))
         state.count += len(items)
-        if state.count >= self.max_batch:
-            self._flush(loop)
-        elif state.handle is None:
-            if state.in_flight == 0:
+        if state.count >= self.max_batch or state.in_flight == 0:
+            # Flush on the next tick: every request started in this tick (e.g. both detectors
+            # of one check, or a burst from gather) joins the same batch.
+            if state.handle is None or isinstance(state.handle, asyncio.TimerHandle):
+                if state.handle is not None:
+                    state.handle.cancel()
                 state.handle = loop.call_soon(self._flush, loop)
-            else:
-                state.handle = loop.call_later(self.max_wait, self._flush, loop)
+        elif state.handle is None:
+            state.handle = loop.call_later(self.max_wait, self._flush, loop)
         return await fut
 
     def _flush(self, loop: asyncio.AbstractEventLoop) -> None:

@@ -110,11 +110,17 @@ class EmbeddingHeadClassifier(TextClassifier):
         w = self.manifest.window
         return self.encoder.windows(texts, w.tokens, w.stride)
 
+    def ngram_matrix(self, texts: Sequence[str], windows: list[Window]) -> Any:
+        if self._vec is None:
+            return None
+        return self._vec.transform([texts[w.text_index][w.start : w.end] for w in windows])
+
     def scores_from(
-        self, texts: Sequence[str], windows: list[Window], emb: FloatArray
+        self, texts: Sequence[str], windows: list[Window], emb: FloatArray, x: Any = None
     ) -> FloatArray:
-        wtexts = [texts[w.text_index][w.start : w.end] for w in windows]
-        return self.head.scores(emb, wtexts, self._vec)
+        if x is None:
+            x = self.ngram_matrix(texts, windows)
+        return self.head.scores(emb, None, self._vec, x)
 
     def _window_scores(self, texts: list[str]) -> tuple[list[Window], FloatArray]:
         windows = self.windows(texts)
@@ -122,9 +128,9 @@ class EmbeddingHeadClassifier(TextClassifier):
         return windows, self.scores_from(texts, windows, emb)
 
     def predict_shared(
-        self, texts: list[str], windows: list[Window], emb: FloatArray
+        self, texts: list[str], windows: list[Window], emb: FloatArray, x: Any = None
     ) -> list[Prediction]:
-        return self._aggregate(texts, windows, self.scores_from(texts, windows, emb))
+        return self._aggregate(texts, windows, self.scores_from(texts, windows, emb, x))
 
 
 class HFSequenceClassifier(TextClassifier):
@@ -250,8 +256,12 @@ def predict_many(
         assert isinstance(first, EmbeddingHeadClassifier)
         windows = first.windows(texts)
         emb = first.encoder.embed(windows)
+        grams: dict[Any, Any] = {}  # heads with the same n-gram config share one matrix
         for i in idxs:
             clf = classifiers[i]
             assert isinstance(clf, EmbeddingHeadClassifier)
-            out[i] = clf.predict_shared(texts, windows, emb)
+            key = clf.head.ngram_key
+            if key is not None and key not in grams:
+                grams[key] = clf.ngram_matrix(texts, windows)
+            out[i] = clf.predict_shared(texts, windows, emb, grams.get(key))
     return out

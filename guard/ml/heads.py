@@ -67,21 +67,36 @@ class Head:
             return None
         return ngrams.vectorizer(self.ngram_weight.shape[0], self.ngram_range)
 
-    def logits(self, emb: FloatArray, window_texts: list[str] | None, vec: Any) -> FloatArray:
-        """Raw (uncalibrated) logits per window, shape (n_windows, n_labels)."""
+    @property
+    def ngram_key(self) -> tuple[int, int, int] | None:
+        """Heads with equal keys can share one n-gram matrix per batch."""
+        if self.ngram_weight is None:
+            return None
+        return (self.ngram_weight.shape[0], *self.ngram_range)
+
+    def logits(
+        self, emb: FloatArray, window_texts: list[str] | None, vec: Any, x: Any = None
+    ) -> FloatArray:
+        """Raw (uncalibrated) logits per window, shape (n_windows, n_labels).
+
+        ``x`` is an optional precomputed n-gram matrix of ``window_texts``.
+        """
         h = emb
         for i, (w, b) in enumerate(self.layers):
             h = h @ w + b
             if i < len(self.layers) - 1:
                 h = np.maximum(h, 0.0)
-        if self.ngram_weight is not None and window_texts is not None:
-            x = ngrams.transform(vec, window_texts)
+        if self.ngram_weight is not None and (x is not None or window_texts is not None):
+            if x is None:
+                x = ngrams.transform(vec, window_texts or [])
             h = h + np.asarray(x @ self.ngram_weight, dtype=np.float32)
         out: FloatArray = h.astype(np.float32)
         return out
 
-    def scores(self, emb: FloatArray, window_texts: list[str] | None, vec: Any) -> FloatArray:
+    def scores(
+        self, emb: FloatArray, window_texts: list[str] | None, vec: Any, x: Any = None
+    ) -> FloatArray:
         """Calibrated probabilities per window (0.5 = the default threshold)."""
-        z = self.logits(emb, window_texts, vec) - self.shift
+        z = self.logits(emb, window_texts, vec, x) - self.shift
         out: FloatArray = (1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))).astype(np.float32)
         return out

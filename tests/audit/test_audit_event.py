@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from tests.audit.audit_helpers import make_decision
 
 from guard.audit.event import build_event, hash_user, safe_url
 from guard.types import Action, Message, Mode
+from tests.audit.audit_helpers import make_decision
 
 
 def test_event_carries_policy_rules_scores_and_latency() -> None:

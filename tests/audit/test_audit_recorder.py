@@ -13,12 +13,12 @@ from pathlib import Path
 from typing import Literal
 
 import pytest
-from tests.audit.audit_helpers import fill, make_decision
 
 from guard import Guard
 from guard.audit import AuditUnavailable, QueryFilter, open_recorder, open_store
 from guard.audit.recorder import AuditRecorder
 from guard.types import Action, CheckContext
+from tests.audit.audit_helpers import fill, make_decision
 
 
 def count_and_verify(url: str) -> tuple[int, bool, str | None]:

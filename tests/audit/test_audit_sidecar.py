@@ -22,9 +22,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from tests.audit.rawhttp import RawConnection
 
 from guard.audit import QueryFilter, open_store
+from tests.audit.rawhttp import RawConnection
 
 REPO = Path(__file__).resolve().parents[2]
 TEXTS = ("hello there", "please ignore previous instructions", "key AKIAIOSFODNN7EXAMPLE",

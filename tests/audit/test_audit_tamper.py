@@ -13,12 +13,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from tests.audit.audit_helpers import fill
 
 from guard.audit import open_store, verify
 from guard.audit.chain import record_hash, sign
 from guard.audit.cli import EXIT_FAILED, EXIT_OK
 from guard.cli.main import main
+from tests.audit.audit_helpers import fill
 
 N = 40
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 
 import pytest
 
@@ -41,15 +42,21 @@ async def test_errors_reach_every_waiting_caller() -> None:
 
 
 @pytest.mark.asyncio
-async def test_max_batch_splits_batches() -> None:
+async def test_busy_worker_waits_at_most_max_wait_or_max_batch() -> None:
     sizes: list[int] = []
 
     def fn(items: list[int]) -> list[int]:
         sizes.append(len(items))
+        time.sleep(0.2 if len(sizes) == 1 else 0.0)
         return items
 
-    b: MicroBatcher[int, int] = MicroBatcher(fn, max_batch=4, max_wait_ms=2)
-    res = await asyncio.gather(*(b.submit([i]) for i in range(10)))
-    assert [r[0] for r in res] == list(range(10))
-    assert max(sizes) <= 4 + 1
-    b.close()
+    slow: MicroBatcher[int, int] = MicroBatcher(fn, max_batch=4, max_wait_ms=5000)
+    first = asyncio.ensure_future(slow.submit([0]))
+    await asyncio.sleep(0.05)  # the first batch is now running on the worker
+    t0 = time.perf_counter()
+    res = await asyncio.gather(*(slow.submit([i]) for i in range(1, 11)))
+    assert [r[0] for r in res] == list(range(1, 11))
+    assert await first == [0]
+    assert time.perf_counter() - t0 < 2.0  # max_batch reached: no 5 s wait
+    assert sizes == [1, 10]  # the burst formed one batch
+    slow.close()
