@@ -16,6 +16,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from guard.audit.recorder import AuditUnavailable
 from guard.sidecar.jsonutil import SafeJSONResponse
 
 log = logging.getLogger(__name__)
@@ -115,6 +116,13 @@ def install_handlers(app: FastAPI) -> None:
         return error_response(exc.status_code, str(exc.detail), type=kind, code=code,
                               headers=exc.headers)
 
+    async def audit_unavailable(request: Request, exc: Exception) -> SafeJSONResponse:
+        # The audit queue stayed full (fail-closed policy): refuse rather than serve unaudited.
+        log.error("audit store unavailable, failing closed: %s", exc)
+        return error_response(503, "The guard's audit log is unavailable; request refused.",
+                              type="server_error", code="audit_unavailable",
+                              headers={"Retry-After": "1"})
+
     async def unexpected(request: Request, exc: Exception) -> SafeJSONResponse:
         log.exception("unhandled error on %s", request.url.path)
         return error_response(500, "Internal error in the guard sidecar.", type="server_error",
@@ -123,4 +131,5 @@ def install_handlers(app: FastAPI) -> None:
     app.add_exception_handler(SidecarError, sidecar_error)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(AuditUnavailable, audit_unavailable)
     app.add_exception_handler(Exception, unexpected)

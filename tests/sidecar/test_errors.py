@@ -5,14 +5,18 @@ from __future__ import annotations
 import concurrent.futures
 import json
 import socket
+from pathlib import Path
 from typing import Any
 
 import httpx
 import openai
 import pytest
 
+from guard.audit import open_recorder
+from guard.detectors.registry import DetectorRegistry
+from guard.sidecar.app import create_app
 from guard.sidecar.config import SidecarConfig, TenantConfig, UpstreamConfig, hash_key
-from tests.sidecar.conftest import POLICIES, Sidecar, SidecarFactory
+from tests.sidecar.conftest import POLICIES, ServerThread, Sidecar, SidecarFactory
 from tests.support.stub_upstream import StubUpstream
 
 USER = [{"role": "user", "content": "hello"}]
@@ -214,3 +218,20 @@ def test_upstream_failure_is_audited_even_without_rules(sidecar_factory: Sidecar
     record = sidecar.recorder.records[-1]
     assert record.decision.action == "allow" and record.extra["upstream_status"] == 500
     assert record.extra["http_status"] == 502
+
+
+def test_audit_store_down_fails_closed_with_503(tmp_path: Path, stub: StubUpstream,
+                                                registry: DetectorRegistry) -> None:
+    """A recorder that cannot take records (here: never started) refuses the request."""
+    recorder = open_recorder(f"sqlite:///{tmp_path / 'audit.db'}")
+    cfg = SidecarConfig(policy=str(POLICIES / "strict.yaml"),
+                        upstreams={"stub": UpstreamConfig(base_url=stub.base_url)})
+    server = ServerThread(create_app(cfg, recorder=recorder, registry=registry)).start()
+    try:
+        resp = httpx.post(f"{server.url}/v1/guard/check", timeout=30,
+                          json={"messages": [{"role": "user", "content": "hello"}]})
+    finally:
+        server.stop()
+    assert resp.status_code == 503
+    assert resp.headers["retry-after"] == "1"
+    assert resp.json()["error"]["code"] == "audit_unavailable"
