@@ -5,18 +5,18 @@ completion). A block raises :class:`GuardBlocked` carrying the decision; a rewri
 rewritten prompt upstream and returns the rewritten completion. Works with ``OpenAI`` and
 ``AsyncOpenAI`` (and any client shaped like them).
 
-Streams: the library hook collects the stream, checks the whole completion, then replays it
-(rewritten if needed) — no unchecked byte reaches the caller. The sidecar streams
-incrementally with a hold-back window instead.
+Streams are guarded incrementally with the sidecar's hold-back window
+(:mod:`guard.hook_stream`): no unchecked character reaches the caller.
 """
 
 from __future__ import annotations
 
 import copy
 import inspect
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from guard import hook_stream
 from guard.errors import GuardBlocked
 from guard.types import Action, CheckContext, Decision, Message
 
@@ -66,34 +66,6 @@ def _rewritten_response(response: Any, decision: Decision) -> Any:
     return response
 
 
-def _stream_text(chunks: Sequence[Any]) -> str:
-    parts = []
-    for chunk in chunks:
-        for choice in getattr(chunk, "choices", None) or []:
-            content = getattr(choice.delta, "content", None)
-            if content:
-                parts.append(content)
-    return "".join(parts)
-
-
-def _replay(chunks: list[Any], decision: Decision) -> list[Any]:
-    if decision.action is Action.BLOCK:
-        raise GuardBlocked(decision)
-    if decision.action is not Action.REWRITE or not chunks:
-        return chunks
-    text = decision.output_text or ""
-    out: list[Any] = []
-    placed = False
-    for chunk in chunks:
-        chunk = chunk.model_copy(deep=True) if hasattr(chunk, "model_copy") else chunk
-        for choice in getattr(chunk, "choices", None) or []:
-            if getattr(choice.delta, "content", None):
-                choice.delta.content = "" if placed else text
-                placed = True
-        out.append(chunk)
-    return out
-
-
 class _GuardedCompletions:
     def __init__(self, guard: Guard, inner: Any, context: Mapping[str, Any]) -> None:
         self._guard = guard
@@ -115,9 +87,7 @@ class _GuardedCompletions:
             response.close() if inspect.iscoroutine(response) else None
             raise TypeError("client returned an awaitable: wrap async clients from async code")
         if kwargs.get("stream"):
-            chunks = list(response)
-            decision = self._guard.check_output(_stream_text(chunks), context=ctx)
-            return iter(_replay(chunks, decision))
+            return hook_stream.stream(self._guard, iter(response), ctx)
         messages = _completion_messages(response)
         if not messages:
             return response
@@ -128,19 +98,12 @@ class _GuardedCompletions:
         kwargs = _prepared(await self._guard.acheck_input(kwargs["messages"], context=ctx), kwargs)
         response = await self._inner.create(**kwargs)
         if kwargs.get("stream"):
-            chunks = [chunk async for chunk in response]
-            decision = await self._guard.acheck_output(_stream_text(chunks), context=ctx)
-            return _aiter(_replay(chunks, decision))
+            return hook_stream.astream(self._guard, response.__aiter__(), ctx)
         messages = _completion_messages(response)
         if not messages:
             return response
         decision = await self._guard.acheck_output(messages, context=ctx)
         return _rewritten_response(response, decision)
-
-
-async def _aiter(items: list[Any]) -> AsyncIterator[Any]:
-    for item in items:
-        yield item
 
 
 class _GuardedChat:

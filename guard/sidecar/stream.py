@@ -1,7 +1,7 @@
 """Streamed chat completions: pass-through, or guarded through the hold-back window.
 
 Without output rules the upstream's chunks are relayed as they come. With output rules each
-choice's text goes through a :class:`~guard.sidecar.holdback.HoldBack`: a reader task keeps
+choice's text goes through a :class:`~guard.engine.holdback.HoldBack`: a reader task keeps
 pulling upstream chunks while a check runs, so checks batch whatever arrived meanwhile and the
 upstream is never stalled by the guard. Tool-call arguments and refusals are held until the
 upstream finishes and checked whole (half a JSON object cannot be judged).
@@ -25,7 +25,7 @@ from opentelemetry import trace
 
 from guard.guard import Guard
 from guard.sidecar.errors import UpstreamFailure, blocked_error, envelope
-from guard.sidecar.holdback import HoldBack
+from guard.engine.holdback import HoldBack
 from guard.sidecar.jsonutil import scrub
 from guard.sidecar.responses import DONE, SSE_HEADERS, decision_headers, guard_info, sse
 from guard.sidecar.state import SidecarState

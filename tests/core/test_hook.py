@@ -93,18 +93,57 @@ def test_harmful_completion_raises(guard: Guard, stub: StubUpstream) -> None:
     assert info.value.decision.stage == "output"
 
 
-def test_stream_is_checked_before_any_chunk_is_returned(guard: Guard,
-                                                        stub: StubUpstream) -> None:
+def test_stream_is_rewritten_chunk_by_chunk(guard: Guard, stub: StubUpstream) -> None:
     stub.chunks = ["the key ", "is AKIAIOSF", "ODNN7EXAMPLE", " ok"]
     client = guard.wrap(_client(stub))
     stream = client.chat.completions.create(model="m", stream=True,
                                             messages=[{"role": "user", "content": "?"}])
     text = "".join(c.choices[0].delta.content or "" for c in stream if c.choices)
     assert text == "the key is <AWS_ACCESS_KEY> ok"
-    stub.chunks = ["a bomb ", "recipe"]
-    with pytest.raises(GuardBlocked):
-        client.chat.completions.create(model="m", stream=True,
-                                       messages=[{"role": "user", "content": "?"}])
+
+
+def test_long_stream_is_released_incrementally(guard: Guard, stub: StubUpstream) -> None:
+    words = [f"word{i} " for i in range(200)]
+    stub.chunks = words
+    client = guard.wrap(_client(stub))
+    stream = client.chat.completions.create(model="m", stream=True,
+                                            messages=[{"role": "user", "content": "?"}])
+    pieces = [c.choices[0].delta.content for c in stream if c.choices and
+              c.choices[0].delta.content]
+    assert "".join(pieces) == "".join(words)
+    assert len(pieces) > 3  # not one buffered blob
+
+
+@pytest.mark.parametrize("is_async", [False, True])
+def test_stream_turning_harmful_stops_before_the_phrase(guard: Guard, stub: StubUpstream,
+                                                        is_async: bool) -> None:
+    stub.chunks = [f"safe text number {i}. " for i in range(20)] + ["a bomb ", "recipe", " now"]
+    received: list[str] = []
+
+    def collect(chunk: object) -> None:
+        for choice in getattr(chunk, "choices", []):
+            received.append(choice.delta.content or "")
+
+    if is_async:
+        async def main() -> None:
+            client = guard.wrap(openai.AsyncOpenAI(base_url=stub.base_url, api_key="sk-test",
+                                                   max_retries=0))
+            stream = await client.chat.completions.create(
+                model="m", stream=True, messages=[{"role": "user", "content": "?"}])
+            async for chunk in stream:
+                collect(chunk)
+
+        with pytest.raises(GuardBlocked):
+            asyncio.run(main())
+    else:
+        client = guard.wrap(_client(stub))
+        with pytest.raises(GuardBlocked):
+            for chunk in client.chat.completions.create(
+                    model="m", stream=True, messages=[{"role": "user", "content": "?"}]):
+                collect(chunk)
+    text = "".join(received)
+    assert "safe text number 0" in text
+    assert "bomb" not in text
 
 
 def test_async_client(guard: Guard, stub: StubUpstream) -> None:

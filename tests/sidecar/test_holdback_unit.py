@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from guard.sidecar.holdback import map_rewrite
+from guard.engine.holdback import map_rewrite
 
 
 @pytest.mark.parametrize(("lo", "hi", "expected"), [

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from guard.detectors.registry import DetectorRegistry
 from guard.guard import Guard
-from guard.sidecar.holdback import HoldBack
+from guard.engine.holdback import HoldBack
 from guard.types import Decision
 from tests.sidecar.conftest import POLICIES, Sidecar, SidecarFactory
 from tests.support.stub_upstream import StubUpstream
