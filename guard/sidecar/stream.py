@@ -23,9 +23,9 @@ from typing import Any
 from fastapi.responses import StreamingResponse
 from opentelemetry import trace
 
+from guard.engine.holdback import HoldBack
 from guard.guard import Guard
 from guard.sidecar.errors import UpstreamFailure, blocked_error, envelope
-from guard.engine.holdback import HoldBack
 from guard.sidecar.jsonutil import scrub
 from guard.sidecar.responses import DONE, SSE_HEADERS, decision_headers, guard_info, sse
 from guard.sidecar.state import SidecarState

@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from guard.detectors.registry import DetectorRegistry
-from guard.guard import Guard
 from guard.engine.holdback import HoldBack
+from guard.guard import Guard
 from guard.types import Decision
 from tests.sidecar.conftest import POLICIES, Sidecar, SidecarFactory
 from tests.support.stub_upstream import StubUpstream
