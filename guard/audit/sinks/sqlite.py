@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -48,7 +49,7 @@ class SqliteStore(AuditStore):
         self.path.parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
                                timeout=30.0)
-        conn.execute("PRAGMA journal_mode=WAL")
+        _enable_wal(conn)
         conn.execute("PRAGMA synchronous=NORMAL")
         conn.executescript(_SCHEMA)
         for column in sql.INDEXES:
@@ -139,3 +140,16 @@ def _filtered(rows: Any, flt: QueryFilter) -> Iterator[dict[str, Any]]:
             count += 1
             if flt.limit is not None and count >= flt.limit:
                 return
+
+
+def _enable_wal(conn: sqlite3.Connection, attempts: int = 100) -> None:
+    """Switch to WAL, retrying: two replicas opening a new file at once make SQLite answer
+    'database is locked' at once for the mode change (the busy timeout does not apply)."""
+    for attempt in range(attempts):
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == attempts - 1:
+                raise
+            time.sleep(0.05)
