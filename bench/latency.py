@@ -244,7 +244,7 @@ def render(sections: list[tuple[str, Path, list[Row]]], args: argparse.Namespace
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python "
         f"{platform.python_version()}, load average at the end "
         f"{', '.join(f'{x:.1f}' for x in os.getloadavg())}: the client, the stub upstream and "
-        "the sidecar share these cores with other work (model training ran at the same time), "
+        "the sidecar share these two cores (and any other work on the machine), "
         "so absolute numbers are noisy; direct and guarded runs alternate to keep them "
         "comparable.",
         f"Request: one user message; the stub replies {args.reply_words} words "
@@ -280,9 +280,10 @@ def render(sections: list[tuple[str, Path, list[Row]]], args: argparse.Namespace
         "- Overhead percentiles are differences of two independent percentiles, so at high "
         "concurrency a p95 can come out below the p50.",
         "- The bare proxy rows are the sidecar's own cost (extra HTTP hop, validation, "
-        "relaying). Everything above them is detector time (mean check times per section); "
-        "Presidio's spaCy NER dominates wherever it is on (compare the pattern-only PII "
-        "variant, which differs from the default policy only there).",
+        "relaying). Everything above them is detector time (mean check times per section): "
+        "the content_safety classifier on the 300-token completion (several 128-token "
+        "windows) dominates the output check, spaCy NER and the classifiers the input check "
+        "(compare the pattern-only PII variant, which differs from the default only there).",
         "- At concurrency 8 and 32 the detectors saturate the two shared cores; the in-flight "
         "limit (429 + Retry-After) is what keeps latency bounded beyond that, and the HPA in "
         "deploy/k8s scales on CPU for the same reason.",
