@@ -23,7 +23,7 @@ from guard.engine.segments import Segment, extract, to_messages
 from guard.observe import DecisionRecorder
 from guard.policy.compiled import Policy, Rule, load_policy
 from guard.telemetry import Telemetry
-from guard.types import Action, CheckContext, Decision, Message, Stage
+from guard.types import Action, CheckContext, Decision, Message, Mode, RuleOutcome, Stage
 
 if TYPE_CHECKING:
     from opentelemetry.metrics import MeterProvider
@@ -245,7 +245,7 @@ def _latencies(jobs: Sequence[DetectorJob],
     return latency
 
 
-def _block_message(policy: Policy, outcomes: Sequence[Any]) -> str:
+def _block_message(policy: Policy, outcomes: Sequence[RuleOutcome]) -> str:
     fired = [o.rule_id for o in outcomes if o.fired and o.action is Action.BLOCK
-             and str(o.mode) == "enforce"]
+             and o.mode is Mode.ENFORCE]
     return f"Blocked by policy {policy.name!r} (rules: {', '.join(fired)})"

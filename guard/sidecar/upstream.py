@@ -109,12 +109,8 @@ class Upstreams:
                                      content=dumps(body),
                                      headers=self._headers(target, headers),
                                      timeout=self._timeout(target))
-        except httpx.TimeoutException as exc:
-            raise UpstreamFailure(504, f"Upstream '{target.name}' timed out.",
-                                  code="upstream_timeout") from exc
         except httpx.HTTPError as exc:
-            raise UpstreamFailure(502, f"Upstream '{target.name}' failed: "
-                                  f"{type(exc).__name__}.") from exc
+            raise _transport_failure(target, exc) from exc
         if resp.status_code >= 400:
             raise _status_failure(target, resp.status_code, resp.content)
         try:
@@ -143,12 +139,8 @@ class Upstreams:
             headers=self._headers(target, headers), timeout=self._timeout(target))
         try:
             resp = await client.send(request, stream=True)
-        except httpx.TimeoutException as exc:
-            raise UpstreamFailure(504, f"Upstream '{target.name}' timed out.",
-                                  code="upstream_timeout") from exc
         except httpx.HTTPError as exc:
-            raise UpstreamFailure(502, f"Upstream '{target.name}' failed: "
-                                  f"{type(exc).__name__}.") from exc
+            raise _transport_failure(target, exc) from exc
         try:
             if resp.status_code >= 400:
                 raw = await _read_capped(resp)
@@ -262,6 +254,14 @@ async def _read_capped(resp: httpx.Response, cap: int = 64 * 1024) -> bytes:
         if len(out) >= cap:
             break
     return out
+
+
+def _transport_failure(target: Target, exc: httpx.HTTPError) -> UpstreamFailure:
+    """A connection-level failure: 504 for a timeout, 502 for anything else."""
+    if isinstance(exc, httpx.TimeoutException):
+        return UpstreamFailure(504, f"Upstream '{target.name}' timed out.",
+                               code="upstream_timeout")
+    return UpstreamFailure(502, f"Upstream '{target.name}' failed: {type(exc).__name__}.")
 
 
 def _status_failure(target: Target, status: int, raw: bytes) -> SidecarError:
