@@ -1,6 +1,7 @@
 """Speed of the embedded classifiers on this machine.
 
-    HF_HUB_OFFLINE=1 python -m bench.classifier_speed [--backend onnx|torch] [--threads 2]
+    HF_HUB_OFFLINE=1 python -m bench.classifier_speed [--backend onnx|onnx-int8|torch]
+    python -m bench.classifier_speed --manifests classifiers/examples/l3-int8   # other models
 
 Reports (1) p50/p90 latency of ONE 500-char text scored by both classifiers (shared encoder
 pass, sync path and the async micro-batched path), and (2) batch throughput in texts/s for
@@ -35,20 +36,31 @@ def texts_500(n: int) -> list[str]:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--backend", default=None, choices=["onnx", "torch"])
+    ap.add_argument("--backend", default=None, choices=["onnx", "onnx-int8", "torch"])
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--runs", type=int, default=200)
+    ap.add_argument(
+        "--manifests",
+        type=Path,
+        default=None,
+        help="folder with content_safety.yaml and prompt_attack.yaml (default: embedded)",
+    )
     args = ap.parse_args()
     os.environ["GUARD_ML_THREADS"] = str(args.threads)
-    if args.backend == "torch":
-        os.environ["GUARD_ML_BACKEND"] = "torch"
+    if args.backend:
+        os.environ["GUARD_ML_BACKEND"] = args.backend
     from guard.ml import apredict, load_classifier, predict_many
 
     t0 = time.perf_counter()
-    cs = load_classifier(None, task="content_safety")
-    pa = load_classifier(None, task="prompt_attack")
+    if args.manifests:
+        cs = load_classifier(args.manifests / "content_safety.yaml")
+        pa = load_classifier(args.manifests / "prompt_attack.yaml")
+    else:
+        cs = load_classifier(None, task="content_safety")
+        pa = load_classifier(None, task="prompt_attack")
     load_s = time.perf_counter() - t0
-    backend = cs.encoder.backend
+    backend = cs.encoder.backend  # type: ignore[attr-defined]
+    layers = cs.encoder._model.config.num_hidden_layers  # type: ignore[attr-defined]
     one = texts_500(1)
     for _ in range(10):
         predict_many([cs, pa], one)
@@ -94,7 +106,8 @@ def main() -> None:
     conc = asyncio.run(concurrent(128))
     n_tok = len(cs.encoder.tokenizer(one[0])["input_ids"])
     print(
-        f"backend={backend} threads={args.threads} load={load_s:.1f}s text=500 chars "
+        f"backend={backend} layers={layers} threads={args.threads} load={load_s:.1f}s "
+        f"text=500 chars "
         f"({n_tok} tokens)"
     )
     print("| measure | value |\n|---|---|")

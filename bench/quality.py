@@ -25,7 +25,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench import quality_baseline as kw
-from bench.quality_eval import indist_scores, loso_scores
+from bench.quality_eval import indist_scores, loso_scores, scores_from_file
 from bench.quality_metrics import auc, binary, fmt
 from classifiers.data import BENIGN_SOURCES, CS_LABELS, PA_LABELS, Example, load_all
 from classifiers.embed_cache import CACHE_DIR, EmbeddingCache
@@ -287,6 +287,23 @@ def main() -> None:
         action="store_true",
         help="reuse LOSO scores saved by an earlier run (in /tmp/guard-ml-cache)",
     )
+    ap.add_argument("--adapter", type=Path, default=None, help="encoder adapter of the heads")
+    ap.add_argument("--art-dir", type=Path, default=ART_DIR, help="heads to score in-dist")
+    ap.add_argument(
+        "--scores",
+        action="append",
+        default=[],
+        metavar="NAME=FILE",
+        help="extra column from a classifiers/finetune.py score file (LOSO or in-dist)",
+    )
+    ap.add_argument("--name", default="", help="label of this model's columns")
+    ap.add_argument("--backend", default="auto", choices=["auto", "onnx-int8"])
+    ap.add_argument(
+        "--eval-backend",
+        default=None,
+        choices=["auto", "onnx-int8"],
+        help="encoder numerics at scoring time if not --backend (heads still trained on it)",
+    )
     args = ap.parse_args()
     import torch
 
@@ -294,24 +311,40 @@ def main() -> None:
     t0 = time.time()
     cfg = Config()
     ex = load_all()
-    feat = featurize(ex, EmbeddingCache(), cfg)
+    if args.no_loso:  # in-distribution only: embed just the test split
+        ex = [e for e in ex if e.split == "test"]
+    cache = EmbeddingCache(adapter=args.adapter, backend=args.backend)
+    suffix = cache.path.stem.removeprefix("emb-minilm-w128-s96")
+    feat = featurize(ex, cache, cfg)
+    feat_eval = feat
+    if args.eval_backend and args.eval_backend != args.backend:
+        eval_cache = EmbeddingCache(adapter=args.adapter, backend=args.eval_backend)
+        feat_eval = featurize(ex, eval_cache, cfg)
+        suffix += f"-eval-{args.eval_backend}"
     tasks = ("content_safety", "prompt_attack")
-    runs: dict[str, dict[str, dict[int, np.ndarray]]] = {"in-dist (test split)": {}}
+    name = f" {args.name}" if args.name else ""
+    indist, loso = f"in-dist{name} (test split)", f"LOSO{name}"
+    runs: dict[str, dict[str, dict[int, np.ndarray]]] = {indist: {}}
     for task in tasks:
-        head = Head.load(ART_DIR / f"{task}.npz")
-        runs["in-dist (test split)"][task] = indist_scores(feat, task, head)
+        head = Head.load(args.art_dir / f"{task}.npz")
+        runs[indist][task] = indist_scores(feat_eval, task, head)
     if not args.no_loso:
-        runs["LOSO"] = {}
+        runs[loso] = {}
         for task in tasks:
-            saved = CACHE_DIR / f"loso-{task}.pkl"
+            saved = CACHE_DIR / f"loso-{task}{suffix}.pkl"
             if args.reuse_loso and saved.exists():
-                runs["LOSO"][task] = pickle.loads(saved.read_bytes())
+                runs[loso][task] = pickle.loads(saved.read_bytes())
                 continue
-            runs["LOSO"][task], _ = loso_scores(feat, task, cfg)
+            runs[loso][task], _ = loso_scores(feat, task, cfg, feat_eval=feat_eval)
             CACHE_DIR.mkdir(parents=True, exist_ok=True)
-            saved.write_bytes(pickle.dumps(runs["LOSO"][task]))
+            saved.write_bytes(pickle.dumps(runs[loso][task]))
+    for spec in args.scores:
+        col, _, path = spec.partition("=")
+        split = "test" if col.startswith("in-dist") else None
+        runs[col] = scores_from_file(Path(path), ex, split)
     # The keyword baseline has nothing to train: it is scored on all rows, like LOSO.
-    runs["keyword baseline"] = {t: _kw_scores(ex, t) for t in tasks}
+    kw_col = "keyword baseline (test split)" if args.no_loso else "keyword baseline"
+    runs[kw_col] = {t: _kw_scores(ex, t) for t in tasks}
     s = slices()
     md = [
         "## Classifier quality",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 
@@ -56,8 +57,12 @@ def loso_scores(
     cfg: Config,
     families: Sequence[str] | None = None,
     log: bool = True,
+    feat_eval: Featurized | None = None,
 ) -> tuple[dict[int, np.ndarray], list[str]]:
-    """Scores of every example of every held-out family, each from the fold that excluded it."""
+    """Scores of every example of every held-out family, each from the fold that excluded it.
+
+    ``feat_eval``: the same examples embedded by the run-time encoder when it differs from the
+    training one (int8 at run time, heads trained on fp32 embeddings)."""
     labels = TASK_LABELS[task]
     task_rows = [i for i, e in enumerate(feat.examples) if _has_task(e, task)]
     fams = families or sorted(
@@ -81,7 +86,8 @@ def loso_scores(
             if feat.examples[i].family != fam and feat.examples[i].split == "val"
         ]
         test_rows = [i for i in task_rows if feat.examples[i].family == fam]
-        f_tr, f_va, f_te = subset(feat, train_rows), subset(feat, val_rows), subset(feat, test_rows)
+        f_tr, f_va = subset(feat, train_rows), subset(feat, val_rows)
+        f_te = subset(feat_eval or feat, test_rows)
         model = fit(f_tr, labels, cfg)
         shift = pick_shift(raw_logits(model, f_va), f_va.examples, labels)
         head = to_head(model, labels, shift, cfg)
@@ -100,3 +106,33 @@ def indist_scores(feat: Featurized, task: str, head: Head) -> dict[int, np.ndarr
     rows = [i for i, e in enumerate(feat.examples) if e.split == "test" and _has_task(e, task)]
     sc = system_scores(head, subset(feat, rows), task)
     return {i: sc[k] for k, i in enumerate(rows)}
+
+
+def scores_from_file(
+    path: Path, examples: Sequence[Example], split: str | None = None
+) -> dict[str, dict[int, np.ndarray]]:
+    """Per-task system scores from a score file written by ``classifiers/finetune.py``.
+
+    Rows are matched by (source, text) key; patterns are max-combined as at run time. With
+    ``split``, only examples of that split are kept (in-distribution = "test").
+    """
+    from classifiers.data import ALL_LABELS
+    from classifiers.finetune import text_key
+
+    with np.load(path, allow_pickle=False) as z:
+        labels = [str(x) for x in z["labels"]]
+        table = dict(zip((str(k) for k in z["keys"]), z["scores"].astype(np.float32), strict=True))
+    if labels != list(ALL_LABELS):
+        raise ValueError(f"{path}: labels {labels} != {list(ALL_LABELS)}")
+    out: dict[str, dict[int, np.ndarray]] = {t: {} for t in TASK_LABELS}
+    for i, e in enumerate(examples):
+        row = table.get(text_key(e))
+        if row is None or np.isnan(row[0]) or (split is not None and e.split != split):
+            continue
+        for task, task_labels in TASK_LABELS.items():
+            vec = row[[labels.index(lab) for lab in task_labels]].copy()
+            for lab, (ps, _a, _b) in match(PATTERN_SETS[TASK_PATTERNS[task]], e.text).items():
+                j = list(task_labels).index(lab)
+                vec[j] = max(vec[j], ps)
+            out[task][i] = vec
+    return out

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from guard.ml.adapter import Adapter
 from guard.ml.encoder import Encoder
 
 CACHE_DIR = Path(os.environ.get("GUARD_ML_TRAIN_CACHE", "/tmp/guard-ml-cache"))
@@ -29,7 +30,16 @@ def _key(text: str) -> str:
 
 
 class EmbeddingCache:
-    def __init__(self, name: str = "minilm-w128-s96") -> None:
+    """``adapter``: an encoder adapter file (layer cut / LoRA); each adapter has its own cache."""
+
+    def __init__(
+        self, name: str = "minilm-w128-s96", adapter: Path | None = None, backend: str = "auto"
+    ) -> None:
+        self.adapter, self.backend = adapter, backend
+        if adapter is not None:
+            name = f"{name}-{Adapter.load(adapter).digest}"
+        if backend == "onnx-int8":
+            name = f"{name}-int8"
         self.path = CACHE_DIR / f"emb-{name}.pkl"
         self.data: dict[str, Entry] = {}
         if self.path.exists():
@@ -40,7 +50,7 @@ class EmbeddingCache:
     @property
     def encoder(self) -> Encoder:
         if self._encoder is None:
-            self._encoder = Encoder()
+            self._encoder = Encoder(backend=self.backend, adapter=self.adapter)  # type: ignore[arg-type]
         return self._encoder
 
     def save(self) -> None:

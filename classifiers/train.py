@@ -321,11 +321,18 @@ def main() -> None:
     ap.add_argument("--no-save", action="store_true")
     ap.add_argument("--linear", action="store_true", help="no hidden layer")
     ap.add_argument("--no-ngram", action="store_true")
+    ap.add_argument(
+        "--adapter", type=Path, default=None, help="encoder adapter (e.g. a 3-layer cut)"
+    )
+    ap.add_argument("--out-dir", type=Path, default=ART_DIR)
+    ap.add_argument(
+        "--backend", default="auto", choices=["auto", "onnx-int8"], help="encoder numerics"
+    )
     args = ap.parse_args()
     torch.set_num_threads(2)
     cfg = Config(hidden=0 if args.linear else 256, ngram=not args.no_ngram)
     examples = load_all()
-    cache = EmbeddingCache()
+    cache = EmbeddingCache(adapter=args.adapter, backend=args.backend)
     tasks = list(TASK_LABELS) if args.task == "all" else [args.task]
     for task in tasks:
         t0 = time.time()
@@ -333,8 +340,8 @@ def main() -> None:
         shifts = dict(zip(head.labels, head.shift.round(2).tolist(), strict=True))
         print(f"{task}: trained in {time.time() - t0:.0f}s; threshold logits {shifts}")
         if not args.no_save:
-            ART_DIR.mkdir(exist_ok=True)
-            path = ART_DIR / f"{task}.npz"
+            args.out_dir.mkdir(parents=True, exist_ok=True)
+            path = args.out_dir / f"{task}.npz"
             head.save(path)
             print(f"saved {path} ({path.stat().st_size / 1e6:.1f} MB)")
 

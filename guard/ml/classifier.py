@@ -19,7 +19,12 @@ import numpy.typing as npt
 
 from guard.ml.encoder import Encoder, configure_threads, offline
 from guard.ml.heads import Head
-from guard.ml.manifest import Manifest, default_manifest_path, load_manifest
+from guard.ml.manifest import (
+    Manifest,
+    default_manifest_path,
+    load_manifest,
+    variant_manifest_path,
+)
 from guard.ml.patterns import PATTERN_SETS, Pattern, match_named
 from guard.ml.windows import Window
 
@@ -203,13 +208,20 @@ _ENCODERS: dict[tuple[Any, ...], Encoder] = {}
 _CLASSIFIERS: dict[str, TextClassifier] = {}
 
 
-def get_encoder(ref: str | None, revision: str | None, backend: str) -> Encoder:
-    """One encoder per (ref, revision, backend) per process."""
-    key = (ref, revision, backend)
+def get_encoder(
+    ref: str | None, revision: str | None, backend: str, adapter: Path | None = None
+) -> Encoder:
+    """One encoder per (ref, revision, backend, adapter) per process."""
+    key = (ref, revision, backend, str(adapter) if adapter else None)
     with _LOCK:
         enc = _ENCODERS.get(key)
         if enc is None:
-            enc = _ENCODERS[key] = Encoder(ref, revision, backend)  # type: ignore[arg-type]
+            enc = _ENCODERS[key] = Encoder(
+                ref,
+                revision,
+                backend,  # type: ignore[arg-type]
+                adapter=adapter,
+            )
         return enc
 
 
@@ -217,10 +229,13 @@ def load_classifier(manifest: str | Path | None = None, task: str = "") -> TextC
     """Load (once per process) the classifier a manifest describes.
 
     ``manifest=None`` loads the embedded default for ``task`` (``content_safety`` or
-    ``prompt_attack``). A bare task name is accepted as ``manifest`` too.
+    ``prompt_attack``). A bare task name is accepted as ``manifest`` too, and so is the name of
+    a shipped variant (``fast`` = ``classifiers/variants/fast/<task>.yaml``).
     """
     if manifest is None or str(manifest) in ("content_safety", "prompt_attack"):
         path = default_manifest_path(task or str(manifest))
+    elif task and (variant := variant_manifest_path(str(manifest), task)) is not None:
+        path = variant
     else:
         path = Path(manifest)
     key = str(path.resolve())
@@ -230,7 +245,9 @@ def load_classifier(manifest: str | Path | None = None, task: str = "") -> TextC
             return clf
         m = load_manifest(path)
         if m.kind == "embedding_head":
-            enc = get_encoder(m.encoder.resolved(m.base_dir), m.encoder.revision, m.backend)
+            enc = get_encoder(
+                m.encoder.resolved(m.base_dir), m.encoder.revision, m.backend, m.adapter_path
+            )
             clf = EmbeddingHeadClassifier(m, enc, Head.load(m.head_path))
         else:
             clf = HFSequenceClassifier(m)

@@ -19,11 +19,12 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
+from guard.ml.adapter import Adapter, apply_adapter
 from guard.ml.windows import Window, split_windows
 
 log = logging.getLogger(__name__)
 
-Backend = Literal["auto", "torch", "onnx"]
+Backend = Literal["auto", "torch", "onnx", "onnx-int8"]
 FloatArray = npt.NDArray[np.float32]
 
 
@@ -70,6 +71,7 @@ class Encoder:
         backend: Backend = "auto",
         num_threads: int | None = None,
         max_batch: int = 32,
+        adapter: str | Path | None = None,
     ) -> None:
         from transformers import AutoModel, AutoTokenizer
 
@@ -82,20 +84,32 @@ class Encoder:
             kwargs["revision"] = revision
         self.tokenizer = AutoTokenizer.from_pretrained(self.ref, **kwargs)
         self._model = AutoModel.from_pretrained(self.ref, **kwargs).eval()
+        self.adapter = Adapter.load(adapter) if adapter else None
+        if self.adapter is not None:
+            apply_adapter(self._model, self.adapter)
         self.dim = int(self._model.config.hidden_size)
         self.max_positions = int(getattr(self._model.config, "max_position_embeddings", 512))
         self.max_batch = max_batch
         self.ort_max_batch = int(os.environ.get("GUARD_ML_ORT_MAX_BATCH", "4"))
         self._ort: Any = None
         self._lock = threading.Lock()
-        if backend in ("auto", "onnx"):
+        forced = os.environ.get("GUARD_ML_BACKEND", "").lower()
+        if forced in ("torch", "onnx", "onnx-int8"):  # operator override of the manifest
+            backend = forced  # type: ignore[assignment]
+        self.int8 = backend == "onnx-int8"
+        if backend != "torch":
             try:
-                self._ort = _onnx_session(self._model, self.ref, revision, self.threads)
+                digest = self.adapter.digest if self.adapter else ""
+                self._ort = _onnx_session(
+                    self._model, self.ref, revision, self.threads, digest, self.int8
+                )
             except Exception as exc:
-                if backend == "onnx":
+                if backend != "auto":
                     raise
                 log.info("onnx backend unavailable (%s); using torch", exc)
-        self.backend: str = "onnx" if self._ort is not None else "torch"
+        if self._ort is None:
+            self.int8 = False
+        self.backend: str = ("onnx-int8" if self.int8 else "onnx") if self._ort else "torch"
 
     def windows(self, texts: Sequence[str], window_tokens: int, stride_tokens: int) -> list[Window]:
         window_tokens = min(window_tokens, self.max_positions)
@@ -107,9 +121,13 @@ class Encoder:
         order = sorted(range(len(windows)), key=lambda i: len(windows[i].ids))
         cls_id = self.tokenizer.cls_token_id
         sep_id = self.tokenizer.sep_token_id
+        # int8: one window per run. Dynamic quantisation scales activations by the whole
+        # batch tensor, so a batched score would depend on its batch-mates (~0.5 % here):
+        # a decision must not change with what else was in the micro-batch.
+        step = 1 if self.int8 else self.max_batch
         with self._lock:
-            for b in range(0, len(order), self.max_batch):
-                idx = order[b : b + self.max_batch]
+            for b in range(0, len(order), step):
+                idx = order[b : b + step]
                 seqs = [[cls_id, *windows[i].ids, sep_id] for i in idx]
                 width = max(len(s) for s in seqs)
                 ids = np.zeros((len(seqs), width), dtype=np.int64)
@@ -123,7 +141,8 @@ class Encoder:
     def _forward(self, ids: npt.NDArray[np.int64], mask: npt.NDArray[np.int64]) -> FloatArray:
         # ONNX Runtime wins for a few windows (about 2x lower latency); for larger batches
         # eager torch measured faster on this 2-core machine, so use each where it is best.
-        if self._ort is not None and ids.shape[0] <= self.ort_max_batch:
+        # An int8 model always runs in ONNX Runtime: scores must not depend on batch size.
+        if self._ort is not None and (self.int8 or ids.shape[0] <= self.ort_max_batch):
             hidden = self._ort.run(
                 None,
                 {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)},
@@ -155,20 +174,29 @@ def _cache_dir() -> Path:
     return Path(root)
 
 
-def _onnx_session(model: Any, ref: str, revision: str | None, threads: int) -> Any:
+def _onnx_session(
+    model: Any,
+    ref: str,
+    revision: str | None,
+    threads: int,
+    adapter_digest: str = "",
+    int8: bool = False,
+) -> Any:
     """Export the encoder to ONNX once (cached on disk) and open an onnxruntime session.
 
     ONNX Runtime runs MiniLM about 2x faster than eager torch for single texts on 2 cores
     (see docs/classifiers.md). Export uses the legacy TorchScript exporter, which needs no
-    network and takes about 2 s; the file is keyed by the weights' path and size.
+    network and takes about 2 s; the file is keyed by the weights' path and size and the
+    adapter's content hash (an adapter changes the exported weights). ``int8`` runs a
+    dynamically quantised copy (see :func:`_quantized`).
     """
-    if os.environ.get("GUARD_ML_BACKEND", "").lower() == "torch":
-        raise RuntimeError("GUARD_ML_BACKEND=torch")
     import onnxruntime as ort
     import torch
 
     weights = sorted(Path(ref).glob("*.safetensors")) if Path(ref).exists() else []
-    key_src = f"{ref}|{revision}|" + "|".join(f"{p.name}:{p.stat().st_size}" for p in weights)
+    key_src = f"{ref}|{revision}|{adapter_digest}|" + "|".join(
+        f"{p.name}:{p.stat().st_size}" for p in weights
+    )
     key = hashlib.sha256(key_src.encode()).hexdigest()[:16]
     path = _cache_dir() / f"encoder-{key}.onnx"
     if not path.exists():
@@ -206,6 +234,8 @@ def _onnx_session(model: Any, ref: str, revision: str | None, threads: int) -> A
                 dynamo=False,
             )
         os.replace(tmp, path)
+    if int8:
+        path = _quantized(path)
     opts = ort.SessionOptions()
     opts.intra_op_num_threads = threads
     opts.inter_op_num_threads = 1
@@ -213,3 +243,21 @@ def _onnx_session(model: Any, ref: str, revision: str | None, threads: int) -> A
     opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
     opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     return ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+
+
+def _quantized(path: Path) -> Path:
+    """Dynamic int8 copy of an exported encoder (cached beside it).
+
+    Weights are quantised per output channel (per-tensor scales lost too much: cosine 0.94
+    to the fp32 embedding in shared/docs/offline-runtime.md); activations are quantised at
+    run time. 1.3x (6 layers) to 1.5x (3 layers) faster on 2 cores; the quality cost is in
+    bench/RESULTS-classifiers.md.
+    """
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    out = path.with_name(f"{path.stem}-int8.onnx")
+    if not out.exists():
+        tmp = out.with_suffix(f".{os.getpid()}.tmp")
+        quantize_dynamic(str(path), str(tmp), weight_type=QuantType.QInt8, per_channel=True)
+        os.replace(tmp, out)
+    return out

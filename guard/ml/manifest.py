@@ -39,6 +39,8 @@ class ModelRef(_Strict):
 
     ref: str | None = None
     revision: str | None = None
+    # Encoder only: a LoRA delta / layer cut (guard/ml/adapter.py), relative to the manifest.
+    adapter: str | None = None
 
     def is_hub_id(self, base: Path) -> bool:
         if self.ref is None:
@@ -77,7 +79,7 @@ class Manifest(_Strict):
     activation: Literal["sigmoid", "softmax"] = "sigmoid"
     label_map: dict[str, str] = Field(default_factory=dict)
     window: WindowSpec = WindowSpec(tokens=128, stride=96)
-    backend: Literal["auto", "torch", "onnx"] = "auto"
+    backend: Literal["auto", "torch", "onnx", "onnx-int8"] = "auto"
     patterns: str = "none"
     thresholds: dict[str, float] = Field(default_factory=dict)
     description: str = ""
@@ -98,6 +100,8 @@ class Manifest(_Strict):
             bad = set(self.label_map.values()) - set(self.labels)
             if bad:
                 raise ValueError(f"label_map targets not in labels: {sorted(bad)}")
+        if self.model is not None and self.model.adapter:
+            raise ValueError("'adapter' applies to the embedding encoder only")
         for ref in (self.encoder, self.model):
             if ref is not None and ref.is_hub_id(self.base_dir):
                 if not (ref.revision and _SHA.match(ref.revision)):
@@ -107,6 +111,13 @@ class Manifest(_Strict):
         if self.patterns not in PATTERN_SETS:
             raise ValueError(f"unknown pattern set {self.patterns!r}")
         return self
+
+    @property
+    def adapter_path(self) -> Path | None:
+        if not self.encoder.adapter:
+            return None
+        p = Path(self.encoder.adapter)
+        return p if p.is_absolute() else self.base_dir / p
 
     @property
     def head_path(self) -> Path:
@@ -125,3 +136,11 @@ def load_manifest(path: str | Path) -> Manifest:
 
 def default_manifest_path(task: str) -> Path:
     return CLASSIFIERS_DIR / f"{task}.yaml"
+
+
+def variant_manifest_path(name: str, task: str) -> Path | None:
+    """``classifiers/variants/<name>/<task>.yaml`` when ``name`` is a shipped variant."""
+    if not name.replace("-", "").replace("_", "").isalnum():
+        return None
+    p = CLASSIFIERS_DIR / "variants" / name / f"{task}.yaml"
+    return p if p.exists() else None

