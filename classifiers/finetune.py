@@ -36,7 +36,7 @@ import numpy as np
 import torch
 
 from classifiers.data import ALL_LABELS, CS_LABELS, PA_LABELS, Example, load_all
-from classifiers.train import pick_shift
+from classifiers.train import HeadNet, label_matrix, ngram_bag, pick_shift
 from guard.ml import ngrams
 from guard.ml.adapter import TARGET_SUFFIXES, Adapter, cut_layers
 from guard.ml.heads import Head
@@ -102,13 +102,7 @@ def prepare(examples: list[Example], tokenizer: Any, cfg: FTConfig) -> Prepared:
     if cfg.ngram:
         texts = [examples[w.text_index].text[w.start : w.end] for w in wins]
         x = ngrams.transform(ngrams.vectorizer(cfg.n_features), texts).tocsr()
-    y = np.zeros((len(examples), len(ALL_LABELS)), np.float32)
-    m = np.zeros_like(y)
-    for i, e in enumerate(examples):
-        for j, lab in enumerate(ALL_LABELS):
-            v = e.labels.get(lab)
-            if v is not None:
-                y[i, j], m[i, j] = v, 1.0
+    y, m = label_matrix(examples, ALL_LABELS)
     return Prepared(
         examples,
         [w.ids for w in wins],
@@ -163,20 +157,7 @@ class Model(torch.nn.Module):
                     self.lora[full] = wrapped
         self.encoder = encoder
         dim = int(encoder.config.hidden_size)
-        self.mlp = torch.nn.Sequential(
-            torch.nn.Dropout(cfg.dropout),
-            torch.nn.Linear(dim, cfg.hidden),
-            torch.nn.ReLU(),
-            torch.nn.Dropout(cfg.dropout),
-            torch.nn.Linear(cfg.hidden, n_labels),
-        )
-        self.ngram = (
-            torch.nn.EmbeddingBag(cfg.n_features, n_labels, mode="sum", sparse=True)
-            if cfg.ngram
-            else None
-        )
-        if self.ngram is not None:
-            torch.nn.init.zeros_(self.ngram.weight)
+        self.head = HeadNet(dim, n_labels, cfg)
 
     def embed(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         """Mean-pooled, L2-normalised embeddings: exactly ``guard.ml.encoder.Encoder.embed``."""
@@ -190,10 +171,7 @@ class Model(torch.nn.Module):
     def forward(
         self, ids: torch.Tensor, mask: torch.Tensor, bag: tuple[torch.Tensor, ...] | None
     ) -> torch.Tensor:
-        out: torch.Tensor = self.mlp(self.embed(ids, mask))
-        if self.ngram is not None and bag is not None:
-            idx, offsets, weights = bag
-            out = out + self.ngram(idx, offsets, per_sample_weights=weights)
+        out: torch.Tensor = self.head(self.embed(ids, mask), bag)
         return out
 
     def adapter(self) -> Adapter:
@@ -210,12 +188,13 @@ class Model(torch.nn.Module):
 
     def heads(self, shift: np.ndarray) -> dict[str, Head]:
         """One committed head per task (labels are sliced out of the joint model)."""
-        lin = [m for m in self.mlp if isinstance(m, torch.nn.Linear)]
+        lin = [m for m in self.head.mlp if isinstance(m, torch.nn.Linear)]
         w0 = lin[0].weight.detach().float().cpu().numpy().T.copy()
         b0 = lin[0].bias.detach().float().cpu().numpy().copy()
         w1 = lin[1].weight.detach().float().cpu().numpy().T
         b1 = lin[1].bias.detach().float().cpu().numpy()
-        ng = self.ngram.weight.detach().float().cpu().numpy() if self.ngram is not None else None
+        ngram = self.head.ngram
+        ng = ngram.weight.detach().float().cpu().numpy() if ngram is not None else None
         out = {}
         for task, labels in (("content_safety", CS_LABELS), ("prompt_attack", PA_LABELS)):
             cols = [ALL_LABELS.index(lab) for lab in labels]
@@ -252,16 +231,7 @@ def _batch(
         mask[r, : len(s)] = 1
     bag = None
     if prep.ngram is not None:
-        indptr = prep.ngram.indptr
-        starts, ends = indptr[wins], indptr[wins + 1]
-        lens = ends - starts
-        offsets = np.concatenate([[0], np.cumsum(lens)[:-1]]).astype(np.int64)
-        pos = np.repeat(starts - offsets, lens) + np.arange(lens.sum())
-        bag = (
-            torch.from_numpy(prep.ngram.indices[pos].astype(np.int64)).to(device),
-            torch.from_numpy(offsets).to(device),
-            torch.from_numpy(prep.ngram.data[pos].astype(np.float32)).to(device),
-        )
+        bag = tuple(t.to(device) for t in ngram_bag(prep.ngram, wins))
     return torch.from_numpy(ids).to(device), torch.from_numpy(mask).to(device), bag
 
 
@@ -297,13 +267,13 @@ def fit(
     opt = torch.optim.AdamW(
         [
             {"params": lora_params, "lr": cfg.lr},
-            {"params": list(model.mlp.parameters()), "lr": cfg.head_lr},
+            {"params": list(model.head.mlp.parameters()), "lr": cfg.head_lr},
         ],
         weight_decay=cfg.weight_decay,
     )
     opt_ng = (
-        torch.optim.SparseAdam(list(model.ngram.parameters()), lr=cfg.ngram_lr)
-        if model.ngram is not None
+        torch.optim.SparseAdam(list(model.head.ngram.parameters()), lr=cfg.ngram_lr)
+        if model.head.ngram is not None
         else None
     )
     steps = cfg.epochs * math.ceil(len(rows_a) / cfg.batch)

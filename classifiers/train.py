@@ -19,6 +19,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -79,8 +80,10 @@ def featurize(examples: Sequence[Example], cache: EmbeddingCache, cfg: Config) -
     return Featurized(list(examples), np.concatenate(embs), x, np.array(owner), spans)
 
 
-class _Model(torch.nn.Module):
-    def __init__(self, dim: int, n_labels: int, cfg: Config) -> None:
+class HeadNet(torch.nn.Module):
+    """MLP over a window embedding + hashed n-gram term (also the fine-tuning script's head)."""
+
+    def __init__(self, dim: int, n_labels: int, cfg: Any) -> None:
         super().__init__()
         self.cfg = cfg
         if cfg.hidden:
@@ -112,7 +115,7 @@ class _Model(torch.nn.Module):
         return out
 
 
-def _bag(x: object, win: np.ndarray) -> tuple[torch.Tensor, ...]:
+def ngram_bag(x: object, win: np.ndarray) -> tuple[torch.Tensor, ...]:
     """EmbeddingBag inputs (indices, offsets, weights) for CSR rows ``win``."""
     indptr = x.indptr  # type: ignore[attr-defined]
     starts, ends = indptr[win], indptr[win + 1]
@@ -126,7 +129,7 @@ def _bag(x: object, win: np.ndarray) -> tuple[torch.Tensor, ...]:
     )
 
 
-def _label_matrix(examples: Sequence[Example], labels: Sequence[str]) -> tuple[np.ndarray, ...]:
+def label_matrix(examples: Sequence[Example], labels: Sequence[str]) -> tuple[np.ndarray, ...]:
     y = np.zeros((len(examples), len(labels)), np.float32)
     m = np.zeros_like(y)
     for i, ex in enumerate(examples):
@@ -186,25 +189,25 @@ def _window_index(feat: Featurized, rows: np.ndarray) -> tuple[np.ndarray, np.nd
     return win, seg
 
 
-def _forward_max(model: _Model, feat: Featurized, rows: np.ndarray) -> torch.Tensor:
+def _forward_max(model: HeadNet, feat: Featurized, rows: np.ndarray) -> torch.Tensor:
     win, seg = _window_index(feat, rows)
     emb = torch.from_numpy(feat.emb[win])
-    bag = _bag(feat.ngram, win) if feat.ngram is not None else None
+    bag = ngram_bag(feat.ngram, win) if feat.ngram is not None else None
     z = model(emb, bag)
     seg_t = torch.from_numpy(seg)
     out = torch.full((len(rows), z.shape[1]), -1e9)
     return out.scatter_reduce(0, seg_t[:, None].expand_as(z), z, reduce="amax")
 
 
-def fit(feat: Featurized, labels: Sequence[str], cfg: Config, seed: int = SEED) -> _Model:
+def fit(feat: Featurized, labels: Sequence[str], cfg: Config, seed: int = SEED) -> HeadNet:
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
-    y, m = _label_matrix(feat.examples, labels)
+    y, m = label_matrix(feat.examples, labels)
     w = _source_weights(feat.examples, labels[-1])
     pos = (y * m).sum(0)
     neg = ((1 - y) * m).sum(0)
     pos_weight = torch.from_numpy(np.clip(neg / np.maximum(pos, 1), 1.0, 8.0).astype(np.float32))
-    model = _Model(feat.emb.shape[1], len(labels), cfg)
+    model = HeadNet(feat.emb.shape[1], len(labels), cfg)
     opt = torch.optim.Adam(model.mlp.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     opt_ng = (
         torch.optim.SparseAdam(list(model.ngram.parameters()), lr=cfg.ngram_lr)
@@ -236,7 +239,7 @@ def fit(feat: Featurized, labels: Sequence[str], cfg: Config, seed: int = SEED) 
     return model
 
 
-def raw_logits(model: _Model, feat: Featurized) -> np.ndarray:
+def raw_logits(model: HeadNet, feat: Featurized) -> np.ndarray:
     with torch.no_grad():
         rows = np.arange(len(feat.examples))
         out = [
@@ -245,14 +248,14 @@ def raw_logits(model: _Model, feat: Featurized) -> np.ndarray:
     return np.concatenate(out) if out else np.zeros((0, 0), np.float32)
 
 
-def window_logits(model: _Model, feat: Featurized) -> np.ndarray:
+def window_logits(model: HeadNet, feat: Featurized) -> np.ndarray:
     """Per-window logits (for spans)."""
     with torch.no_grad():
         outs = []
         for b in range(0, feat.emb.shape[0], 2048):
             win = np.arange(b, min(b + 2048, feat.emb.shape[0]))
             emb = torch.from_numpy(feat.emb[win])
-            bag = _bag(feat.ngram, win) if feat.ngram is not None else None
+            bag = ngram_bag(feat.ngram, win) if feat.ngram is not None else None
             outs.append(model(emb, bag).numpy())
     return np.concatenate(outs)
 
@@ -261,7 +264,7 @@ def pick_shift(
     logits: np.ndarray, examples: Sequence[Example], labels: Sequence[str]
 ) -> np.ndarray:
     """Per-label logit of the default threshold, chosen on validation rows."""
-    y, m = _label_matrix(examples, labels)
+    y, m = label_matrix(examples, labels)
     benign = np.array([e.source in BENIGN_SOURCES for e in examples])
     shift = np.zeros(len(labels), np.float32)
     for j, lab in enumerate(labels):
@@ -288,7 +291,7 @@ def pick_shift(
     return shift
 
 
-def to_head(model: _Model, labels: Sequence[str], shift: np.ndarray, cfg: Config) -> Head:
+def to_head(model: HeadNet, labels: Sequence[str], shift: np.ndarray, cfg: Config) -> Head:
     layers = []
     for mod in model.mlp:
         if isinstance(mod, torch.nn.Linear):
