@@ -314,7 +314,7 @@ def main() -> None:
     if args.no_loso:  # in-distribution only: embed just the test split
         ex = [e for e in ex if e.split == "test"]
     cache = EmbeddingCache(adapter=args.adapter, backend=args.backend)
-    suffix = cache.path.stem.removeprefix("emb-minilm-w128-s96")
+    suffix = cache.variant
     feat = featurize(ex, cache, cfg)
     feat_eval = feat
     if args.eval_backend and args.eval_backend != args.backend:

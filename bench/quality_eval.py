@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from classifiers.data import Example
+from classifiers.data import Example, loso_families, loso_split
 from classifiers.train import (
     TASK_LABELS,
     Config,
@@ -31,15 +31,19 @@ from guard.ml.patterns import PATTERN_SETS, match
 TASK_PATTERNS = {"content_safety": "none", "prompt_attack": "prompt_attack"}
 
 
+def with_patterns(scores: np.ndarray, text: str, task: str, labels: Sequence[str]) -> None:
+    """Max-combine the task's precise patterns into one text's scores (in place), as at run
+    time."""
+    for lab, (ps, _a, _b) in match(PATTERN_SETS[TASK_PATTERNS[task]], text).items():
+        j = list(labels).index(lab)
+        scores[j] = max(scores[j], ps)
+
+
 def system_scores(head: Head, feat: Featurized, task: str) -> np.ndarray:
     scores, _ = head_scores(head, feat)
-    pats = PATTERN_SETS[TASK_PATTERNS[task]]
-    if pats:
-        labels = list(head.labels)
+    if PATTERN_SETS[TASK_PATTERNS[task]]:
         for i, ex in enumerate(feat.examples):
-            for lab, (ps, _a, _b) in match(pats, ex.text).items():
-                j = labels.index(lab)
-                scores[i, j] = max(scores[i, j], ps)
+            with_patterns(scores[i], ex.text, task, head.labels)
     return scores
 
 
@@ -65,27 +69,11 @@ def loso_scores(
     training one (int8 at run time, heads trained on fp32 embeddings)."""
     labels = TASK_LABELS[task]
     task_rows = [i for i, e in enumerate(feat.examples) if _has_task(e, task)]
-    fams = families or sorted(
-        {
-            feat.examples[i].family
-            for i in task_rows
-            if not feat.examples[i].source.startswith("generated")
-        }
-    )
+    fams = families or loso_families([feat.examples[i] for i in task_rows])
     out: dict[int, np.ndarray] = {}
     for fam in fams:
         t0 = time.time()
-        train_rows = [
-            i
-            for i in task_rows
-            if feat.examples[i].family != fam and feat.examples[i].split != "val"
-        ]
-        val_rows = [
-            i
-            for i in task_rows
-            if feat.examples[i].family != fam and feat.examples[i].split == "val"
-        ]
-        test_rows = [i for i in task_rows if feat.examples[i].family == fam]
+        train_rows, val_rows, test_rows = loso_split(feat.examples, task_rows, fam)
         f_tr, f_va = subset(feat, train_rows), subset(feat, val_rows)
         f_te = subset(feat_eval or feat, test_rows)
         model = fit(f_tr, labels, cfg)
@@ -131,8 +119,6 @@ def scores_from_file(
             continue
         for task, task_labels in TASK_LABELS.items():
             vec = row[[labels.index(lab) for lab in task_labels]].copy()
-            for lab, (ps, _a, _b) in match(PATTERN_SETS[TASK_PATTERNS[task]], e.text).items():
-                j = list(task_labels).index(lab)
-                vec[j] = max(vec[j], ps)
+            with_patterns(vec, e.text, task, task_labels)
             out[task][i] = vec
     return out

@@ -18,7 +18,7 @@ import json
 import random
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -484,6 +484,31 @@ LOADERS = (
     mtbench_x,
     cyberseceval,
 )
+
+
+def loso_families(examples: Sequence[Example]) -> list[str]:
+    """Source families held out one at a time (generated data always stays in training)."""
+    return sorted({e.family for e in examples if not e.source.startswith("generated")})
+
+
+def loso_split(
+    examples: Sequence[Example], rows: Iterable[int], family: str
+) -> tuple[list[int], list[int], list[int]]:
+    """(train, val, test) rows of the fold that holds ``family`` out.
+
+    The other families' train and test splits train, their val split picks thresholds, and
+    every row of the held-out family is scored.
+    """
+    train, val, test = [], [], []
+    for i in rows:
+        e = examples[i]
+        if e.family == family:
+            test.append(i)
+        elif e.split == "val":
+            val.append(i)
+        else:
+            train.append(i)
+    return train, val, test
 
 
 def load_all(root: Path | None = None, with_generated: bool = True) -> list[Example]:

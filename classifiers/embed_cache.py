@@ -36,11 +36,12 @@ class EmbeddingCache:
         self, name: str = "minilm-w128-s96", adapter: Path | None = None, backend: str = "auto"
     ) -> None:
         self.adapter, self.backend = adapter, backend
-        if adapter is not None:
-            name = f"{name}-{Adapter.load(adapter).digest}"
-        if backend == "onnx-int8":
-            name = f"{name}-int8"
-        self.path = CACHE_DIR / f"emb-{name}.pkl"
+        # Which encoder variant this cache holds ("" = the plain fp32 encoder); other caches
+        # derived from these embeddings (LOSO scores) carry it in their names too.
+        self.variant = (f"-{Adapter.load(adapter).digest}" if adapter is not None else "") + (
+            "-int8" if backend == "onnx-int8" else ""
+        )
+        self.path = CACHE_DIR / f"emb-{name}{self.variant}.pkl"
         self.data: dict[str, Entry] = {}
         if self.path.exists():
             with self.path.open("rb") as f:

@@ -35,12 +35,20 @@ from typing import Any
 import numpy as np
 import torch
 
-from classifiers.data import ALL_LABELS, CS_LABELS, PA_LABELS, Example, load_all
+from classifiers.data import (
+    ALL_LABELS,
+    CS_LABELS,
+    PA_LABELS,
+    Example,
+    load_all,
+    loso_families,
+    loso_split,
+)
 from classifiers.train import HeadNet, label_matrix, ngram_bag, pick_shift
 from guard.ml import ngrams
 from guard.ml.adapter import TARGET_SUFFIXES, Adapter, cut_layers
 from guard.ml.heads import Head
-from guard.ml.windows import split_windows
+from guard.ml.windows import pad_batch, split_windows
 
 SEED = 7
 WINDOW_TOKENS, STRIDE_TOKENS = 128, 96
@@ -182,9 +190,7 @@ class Model(torch.nn.Module):
             )
             for n, m in self.lora.items()
         }
-        scale = self.cfg.alpha / self.cfg.rank
-        blob = b"".join(a.tobytes() + b.tobytes() for a, b in lora.values())
-        return Adapter(self.cfg.layers, scale, lora, hashlib.sha256(blob).hexdigest()[:16])
+        return Adapter(self.cfg.layers, self.cfg.alpha / self.cfg.rank, lora)
 
     def heads(self, shift: np.ndarray) -> dict[str, Head]:
         """One committed head per task (labels are sliced out of the joint model)."""
@@ -222,13 +228,7 @@ def load_encoder(ref: str) -> tuple[Any, Any]:
 def _batch(
     prep: Prepared, wins: np.ndarray, device: torch.device
 ) -> tuple[torch.Tensor, torch.Tensor, tuple[torch.Tensor, ...] | None]:
-    seqs = [[prep.cls_id, *prep.win_ids[w], prep.sep_id] for w in wins]
-    width = max(len(s) for s in seqs)
-    ids = np.zeros((len(seqs), width), np.int64)
-    mask = np.zeros_like(ids)
-    for r, s in enumerate(seqs):
-        ids[r, : len(s)] = s
-        mask[r, : len(s)] = 1
+    ids, mask = pad_batch([[prep.cls_id, *prep.win_ids[w], prep.sep_id] for w in wins])
     bag = None
     if prep.ngram is not None:
         bag = tuple(t.to(device) for t in ngram_bag(prep.ngram, wins))
@@ -375,10 +375,9 @@ FAMILY_ORDER = (
 )
 
 
-def loso_families(examples: Sequence[Example]) -> list[str]:
-    fams = {e.family for e in examples if not e.source.startswith("generated")}
+def ordered_families(examples: Sequence[Example]) -> list[str]:
     rank = {f: i for i, f in enumerate(FAMILY_ORDER)}
-    return sorted(fams, key=lambda f: (rank.get(f, len(rank)), f))
+    return sorted(loso_families(examples), key=lambda f: (rank.get(f, len(rank)), f))
 
 
 _WORKER: dict[str, Any] = {}
@@ -397,9 +396,7 @@ def _fold(fam: str) -> tuple[str, list[int], np.ndarray, float]:
     t0 = time.time()
     prep: Prepared = _WORKER["prep"]
     ex = prep.examples
-    train = [i for i, e in enumerate(ex) if e.family != fam and e.split != "val"]
-    val = [i for i, e in enumerate(ex) if e.family != fam and e.split == "val"]
-    test = [i for i, e in enumerate(ex) if e.family == fam]
+    train, val, test = loso_split(ex, range(len(ex)), fam)
     _, _, sc = train_and_score(
         prep, train, val, test, _WORKER["cfg"], _WORKER["ref"], _WORKER["device"]
     )
@@ -425,8 +422,9 @@ class LosoRun:
         import tempfile
 
         self.prep, self.cfg, self.out = prep, cfg, out
-        self.fams = [f for f in loso_families(prep.examples) if not only or f in only]
-        tmp = Path(tempfile.mkdtemp()) / "prep.pkl"
+        self.fams = [f for f in ordered_families(prep.examples) if not only or f in only]
+        self._tmp = tempfile.TemporaryDirectory()
+        tmp = Path(self._tmp.name) / "prep.pkl"
         tmp.write_bytes(pickle.dumps(prep, protocol=pickle.HIGHEST_PROTOCOL))
         self.scores = np.full((len(prep.examples), len(ALL_LABELS)), np.nan, np.float32)
         self.done: dict[str, float] = {}
@@ -453,6 +451,7 @@ class LosoRun:
                 self.out / "scores-loso.npz", self.prep.examples, self.scores, self.done, self.cfg
             )
         self.pool.terminate()
+        self._tmp.cleanup()
 
 
 def text_key(e: Example) -> str:

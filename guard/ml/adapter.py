@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -39,11 +40,20 @@ class Adapter:
     layers: int  # 0 = keep every layer
     scale: float
     lora: dict[str, tuple[FloatArray, FloatArray]]  # module name -> (A, B)
-    digest: str  # content hash, part of the ONNX cache key
+
+    @cached_property
+    def digest(self) -> str:
+        """Content hash (part of the ONNX and embedding cache keys), over the values as saved
+        (float16), so an adapter hashes the same in memory and after a save/load round trip."""
+        h = hashlib.sha256(f"{self.layers}|{self.scale!r}".encode())
+        for name in sorted(self.lora):
+            a, b = self.lora[name]
+            h.update(name.encode())
+            h.update(a.astype(np.float16).tobytes() + b.astype(np.float16).tobytes())
+        return h.hexdigest()[:16]
 
     @classmethod
     def load(cls, path: str | Path) -> Adapter:
-        raw = Path(path).read_bytes()
         with np.load(path, allow_pickle=False) as z:
             layers = int(z["layers"])
             scale = float(z["scale"])
@@ -54,7 +64,7 @@ class Adapter:
         for n, (a, b) in lora.items():
             if not n.endswith(TARGET_SUFFIXES) or a.shape[0] != b.shape[1]:
                 raise ValueError(f"{path}: bad adapter entry {n!r} {a.shape} {b.shape}")
-        return cls(layers, scale, lora, hashlib.sha256(raw).hexdigest()[:16])
+        return cls(layers, scale, lora)
 
     def save(self, path: str | Path) -> None:
         arrays: dict[str, Any] = {"layers": np.array(self.layers), "scale": np.array(self.scale)}

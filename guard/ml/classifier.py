@@ -168,7 +168,7 @@ class HFSequenceClassifier(TextClassifier):
     def _window_scores(self, texts: list[str]) -> tuple[list[Window], FloatArray]:
         import torch
 
-        from guard.ml.windows import split_windows
+        from guard.ml.windows import pad_batch, split_windows
 
         w = self.manifest.window
         limit = int(getattr(self.model.config, "max_position_embeddings", 512))
@@ -182,14 +182,8 @@ class HFSequenceClassifier(TextClassifier):
         with self._lock, torch.inference_mode():
             for b in range(0, len(windows), 16):
                 chunk = windows[b : b + 16]
-                seqs = [prefix + list(x.ids) + suffix for x in chunk]
-                width = max(len(q) for q in seqs)
-                ids = torch.full((len(seqs), width), pad, dtype=torch.long)
-                mask = torch.zeros((len(seqs), width), dtype=torch.long)
-                for r, q in enumerate(seqs):
-                    ids[r, : len(q)] = torch.tensor(q)
-                    mask[r, : len(q)] = 1
-                enc = {"input_ids": ids, "attention_mask": mask}
+                ids, mask = pad_batch([prefix + list(x.ids) + suffix for x in chunk], pad)
+                enc = {"input_ids": torch.from_numpy(ids), "attention_mask": torch.from_numpy(mask)}
                 logits = self.model(**enc).logits.float()
                 if self.manifest.activation == "softmax":
                     probs = torch.softmax(logits, -1).numpy()

@@ -20,7 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from guard.ml.adapter import Adapter, apply_adapter
-from guard.ml.windows import Window, split_windows
+from guard.ml.windows import Window, pad_batch, split_windows
 
 log = logging.getLogger(__name__)
 
@@ -128,13 +128,7 @@ class Encoder:
         with self._lock:
             for b in range(0, len(order), step):
                 idx = order[b : b + step]
-                seqs = [[cls_id, *windows[i].ids, sep_id] for i in idx]
-                width = max(len(s) for s in seqs)
-                ids = np.zeros((len(seqs), width), dtype=np.int64)
-                mask = np.zeros((len(seqs), width), dtype=np.int64)
-                for r, s in enumerate(seqs):
-                    ids[r, : len(s)] = s
-                    mask[r, : len(s)] = 1
+                ids, mask = pad_batch([[cls_id, *windows[i].ids, sep_id] for i in idx])
                 out[idx] = self._forward(ids, mask)
         return out
 

@@ -36,7 +36,7 @@ def _random_adapter(layers: int, seed: int = 0, rank: int = 4) -> Adapter:
             a = rng.normal(0, 0.05, (rank, in_f)).astype(np.float32)
             b = rng.normal(0, 0.05, (out_f, rank)).astype(np.float32)
             lora[f"encoder.layer.{i}.{name}"] = (a, b)
-    return Adapter(layers, 2.0, lora, "")
+    return Adapter(layers, 2.0, lora)
 
 
 def test_adapter_roundtrip_and_digest(tmp_path: Path) -> None:
@@ -46,6 +46,7 @@ def test_adapter_roundtrip_and_digest(tmp_path: Path) -> None:
     a1, a2 = Adapter.load(p1), Adapter.load(p2)
     assert a1.layers == 2 and a1.scale == 2.0 and len(a1.lora) == 4
     assert a1.digest != a2.digest  # the ONNX cache key must change with the weights
+    assert a1.digest == _random_adapter(2, seed=1).digest  # same content, saved or not
 
 
 def test_adapter_rejects_unknown_targets(tmp_path: Path) -> None:
@@ -57,7 +58,6 @@ def test_adapter_rejects_unknown_targets(tmp_path: Path) -> None:
                 "encoder.layer.0.attention.self.query"
             ]
         },
-        "",
     )
     bad.save(tmp_path / "bad.npz")
     with pytest.raises(ValueError, match="bad adapter entry"):
