@@ -7,11 +7,16 @@ record includes ``seq`` (1, 2, 3 ...) and ``prev_hash`` (the previous record's h
 - editing a record changes its hash (``content edited``);
 - deleting one leaves a gap in ``seq`` (``record N missing``);
 - inserting or reordering breaks ``seq`` order or the ``prev_hash`` link;
-- truncating the tail is caught by the sink's *head* (last seq + hash, stored apart).
+- truncating the tail is caught by the sink's *head* (last seq + hash, stored apart);
+- a deleted head, or an empty log (wiped, head reset), fails verification: a log that was
+  ever written to always has a head and at least one record.
 
-Without a key, someone with write access could recompute every hash after an edit; with
-``GUARD_AUDIT_HMAC_KEY`` set each record also carries ``sig = HMAC-SHA256(key, hash)``, which
-cannot be forged without the key. The canonical form is ``json.dumps(sort_keys=True,
+Without a key, someone with write access could recompute every hash after an edit (and the
+head); with ``GUARD_AUDIT_HMAC_KEY`` set each record also carries ``sig = HMAC-SHA256(key,
+hash)`` and the head ``HMAC-SHA256(key, "guard-audit-head:<seq>:<hash>")``, which cannot be
+forged without the key. Rolling the head back to an older *signed* head (kept from a backup)
+is caught only by an external anchor: a checkpoint (:mod:`guard.audit.checkpoint`) stored
+outside the log's reach. The canonical form is ``json.dumps(sort_keys=True,
 separators=(",", ":"), ensure_ascii=False)``, so verification never depends on pydantic.
 """
 
@@ -27,9 +32,14 @@ from datetime import datetime
 from typing import Any
 
 from guard.audit.event import AuditEvent
+from guard.errors import GuardError
 
 GENESIS = "0" * 64
 HMAC_ENV = "GUARD_AUDIT_HMAC_KEY"
+
+
+class AuditTampered(GuardError):
+    """The stored chain head is missing or disagrees with the records: refuse to append."""
 
 
 def canonical(record: Mapping[str, Any]) -> str:
@@ -45,6 +55,29 @@ def record_hash(record: Mapping[str, Any]) -> str:
 
 def sign(digest: str, key: bytes) -> str:
     return hmac.new(key, digest.encode(), hashlib.sha256).hexdigest()
+
+
+def sign_head(seq: int, digest: str, key: bytes) -> str:
+    """The head's (and a checkpoint's) signature: domain-separated from record signatures,
+    so a record's ``sig`` can never be replayed as the signature of a rolled-back head."""
+    return sign(f"guard-audit-head:{seq}:{digest}", key)
+
+
+@dataclass(frozen=True, slots=True)
+class Head:
+    """The chain's last ``(seq, hash)``, stored apart from the records, and its signature."""
+
+    seq: int
+    hash: str
+    sig: str | None = None
+
+    @classmethod
+    def of(cls, seq: int, digest: str, key: bytes | None) -> Head:
+        return cls(seq, digest, sign_head(seq, digest, key) if key else None)
+
+    def signature_ok(self, key: bytes) -> bool:
+        return self.sig is not None and hmac.compare_digest(
+            self.sig, sign_head(self.seq, self.hash, key))
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +136,7 @@ class VerifyResult:
     signed: int = 0
     hmac_checked: bool = False
     last_seq: int = 0
+    last_hash: str = GENESIS
     problem: str | None = None
     bad_seq: int | None = None
     bad_location: str | None = None
@@ -121,22 +155,29 @@ def verify(
     records: Iterable[StoredRecord],
     *,
     key: bytes | None = None,
-    head: tuple[int, str] | None = None,
-    head_after: Callable[[], tuple[int, str] | None] | None = None,
+    head: Head | None = None,
+    head_after: Callable[[], Head | None] | None = None,
+    require_head: bool = False,
+    allow_empty: bool = True,
+    checkpoint: Head | None = None,
 ) -> VerifyResult:
     """Walk the chain in stored order and stop at the first bad record.
 
     Args:
         records: records in chain order (SQL sinks: by ``seq``; JSONL: file and line order).
-        key: HMAC key; when given every record must carry a valid ``sig``.
-        head: the sink's separately stored ``(last seq, last hash)``, read *before* the
-            records: fewer records than it names means the tail was cut off.
+        key: HMAC key; when given every record and the head must carry a valid signature.
+        head: the sink's separately stored head, read *before* the records: fewer records
+            than it names means the tail was cut off.
         head_after: re-reads the head *after* the walk, so records appended by a live writer
             during verification are told apart from records nobody acknowledged.
+        require_head: the sink keeps a head, so ``head=None`` means it was deleted.
+        allow_empty: an empty log passes (otherwise it fails: wiped and reset, or never used).
+        checkpoint: an externally kept (seq, hash) the log must still contain.
     """
     started = time.perf_counter()
     result = VerifyResult(hmac_checked=key is not None)
     prev_seq, prev_hash = 0, GENESIS
+    anchored: str | None = None
     for stored in records:
         problem = _check_one(stored, prev_seq, prev_hash, key, result)
         if problem is not None:
@@ -145,10 +186,20 @@ def verify(
             break
         data = json.loads(stored.text)
         prev_seq, prev_hash = int(data["seq"]), str(data["hash"])
+        if checkpoint is not None and prev_seq == checkpoint.seq:
+            anchored = prev_hash
         result.count += 1
-    result.last_seq = prev_seq
+    result.last_seq, result.last_hash = prev_seq, prev_hash
+    if result.ok and head is None and require_head:
+        result.fail("chain head", None, "the chain head is missing or unreadable (deleted?): "
+                    "the end of the log cannot be checked")
     if result.ok and head is not None:
-        _check_head(result, head, head_after, prev_seq, prev_hash)
+        _check_head(result, head, head_after, prev_seq, prev_hash, key)
+    if result.ok and result.count == 0 and not allow_empty:
+        result.fail("start of log", 1, "the log holds no records (wiped and reset, or never "
+                    "written to); pass --allow-empty for a new log")
+    if result.ok and checkpoint is not None:
+        _check_checkpoint(result, checkpoint, anchored, key)
     if result.signed and key is None:
         result.notes.append("records are HMAC-signed but no key given: signatures not checked")
     result.elapsed_s = time.perf_counter() - started
@@ -156,24 +207,48 @@ def verify(
 
 
 def _check_head(
-    result: VerifyResult, head: tuple[int, str],
-    head_after: Callable[[], tuple[int, str] | None] | None, last_seq: int, last_hash: str,
+    result: VerifyResult, head: Head, head_after: Callable[[], Head | None] | None,
+    last_seq: int, last_hash: str, key: bytes | None,
 ) -> None:
-    if head[0] > last_seq:
-        result.fail("end of log", last_seq + 1, f"log truncated: head says seq {head[0]}, last "
-                    f"record is seq {last_seq}; records {last_seq + 1}..{head[0]} deleted")
+    if key is not None and head.seq > 0 and not head.signature_ok(key):
+        reason = "is not signed" if head.sig is None else "signature is invalid"
+        result.fail("chain head", head.seq, f"the chain head (seq {head.seq}) {reason}: "
+                    "rewritten, or written with another key")
         return
-    if head[0] == last_seq:
-        if head[1] != last_hash:
+    if head.seq > last_seq:
+        result.fail("end of log", last_seq + 1, f"log truncated: head says seq {head.seq}, last "
+                    f"record is seq {last_seq}; records {last_seq + 1}..{head.seq} deleted")
+        return
+    if head.seq == last_seq:
+        if head.hash != last_hash:
             result.fail("end of log", last_seq, "last record does not match the stored head")
         return
     later = head_after() if head_after is not None else head
-    if later is None or later[0] < last_seq:
-        acked = head[0] if later is None else later[0]
+    if later is None or later.seq < last_seq:
+        acked = head.seq if later is None else later.seq
         result.fail("end of log", acked + 1, f"records after seq {acked} (up to {last_seq}) "
                     "were not acknowledged by the head (inserted)")
     else:
-        result.notes.append(f"{last_seq - head[0]} record(s) were appended while verifying")
+        result.notes.append(f"{last_seq - head.seq} record(s) were appended while verifying")
+
+
+def _check_checkpoint(
+    result: VerifyResult, checkpoint: Head, found: str | None, key: bytes | None
+) -> None:
+    where = f"checkpoint seq {checkpoint.seq}"
+    if key is not None and not checkpoint.signature_ok(key):
+        result.fail("checkpoint", checkpoint.seq, f"{where}: signature missing or invalid "
+                    "(not made with this key)")
+    elif found is None:
+        result.fail("checkpoint", checkpoint.seq, f"{where} is beyond the end of the log (last "
+                    f"seq {result.last_seq}): records were deleted or the log was replaced")
+    elif found != checkpoint.hash:
+        result.fail("checkpoint", checkpoint.seq, f"{where}: the log's record has another hash "
+                    "(rewritten from there on)")
+    else:
+        result.notes.append(f"checkpoint seq {checkpoint.seq} found in the log")
+        if key is None and checkpoint.sig is not None:
+            result.notes.append("checkpoint signature not checked (no key given)")
 
 
 def _check_one(

@@ -1,4 +1,4 @@
-"""``guard audit``: query, export, verify, replay and report on the audit log.
+"""``guard audit``: query, export, verify, checkpoint, replay and report on the audit log.
 
 Every subcommand takes ``--audit-url`` (default ``$GUARD_AUDIT_URL``, then
 ``sqlite:///./guard-audit.db``). Exit codes: 0 ok, 1 verification failed (or the store could
@@ -10,15 +10,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from guard.audit import checkpoint
 from guard.audit import export as exporter
 from guard.audit import query as q
-from guard.audit.chain import HMAC_ENV
+from guard.audit.chain import HMAC_ENV, Head
 from guard.audit.sinks import AuditStore, AuditUrlError, open_store, resolve_url
 from guard.audit.sinks.base import QueryFilter, redact_url
 
@@ -31,7 +33,7 @@ class UsageError(Exception):
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``audit`` command group to the ``guard`` CLI."""
-    audit = subparsers.add_parser("audit", help="query, export, verify, replay, report")
+    audit = subparsers.add_parser("audit", help="query, export, verify, checkpoint, replay, report")
     audit.add_argument("--audit-url", default=None, help="audit log URL (see docs/audit.md)")
     sub = audit.add_subparsers(dest="audit_command", required=True, metavar="SUBCOMMAND")
     common = argparse.ArgumentParser(add_help=False)
@@ -52,7 +54,19 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.add_argument("--hmac-key-env", default=HMAC_ENV,
                    help=f"env var holding the HMAC key (default {HMAC_ENV})")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.add_argument("--checkpoint", metavar="VALUE_OR_FILE",
+                   help="a line printed by `guard audit checkpoint` (or a file holding it): "
+                        "fail unless the log still contains that record")
+    p.add_argument("--allow-empty", action="store_true",
+                   help="accept a log without records (otherwise: fail, it may have been wiped)")
     p.set_defaults(func=_wrap(cmd_verify))
+
+    p = sub.add_parser("checkpoint", parents=[common],
+                       help="verify, then print the signed head (seq, hash) to keep elsewhere")
+    p.add_argument("--hmac-key-env", default=HMAC_ENV,
+                   help=f"env var holding the HMAC key (default {HMAC_ENV})")
+    p.add_argument("--out", help="also write the checkpoint line to this file")
+    p.set_defaults(func=_wrap(cmd_checkpoint))
 
     p = sub.add_parser("replay", parents=[common, filters],
                        help="re-run stored inputs through another policy, print the diff")
@@ -151,13 +165,16 @@ def _write_text(fmt: str, records: Any, out: Any) -> int:
     return exporter.write_csv(records, out) if fmt == "csv" else q.write_jsonl(records, out)
 
 
-def cmd_verify(args: argparse.Namespace) -> int:
-    import os
-
+def _key(args: argparse.Namespace) -> bytes | None:
     raw_key = os.environ.get(args.hmac_key_env)
-    key = raw_key.encode() if raw_key else None
+    return raw_key.encode() if raw_key else None
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    key = _key(args)
+    anchor = checkpoint.load(args.checkpoint) if args.checkpoint else None
     with _store(args) as store:
-        result = store.verify_chain(key)
+        result = store.verify_chain(key, checkpoint=anchor, allow_empty=args.allow_empty)
     if args.json:
         print(json.dumps({
             "ok": result.ok, "records": result.count, "last_seq": result.last_seq,
@@ -177,6 +194,24 @@ def cmd_verify(args: argparse.Namespace) -> int:
     for note in result.notes:
         print(f"note: {note}", file=sys.stderr)
     return EXIT_OK if result.ok else EXIT_FAILED
+
+
+def cmd_checkpoint(args: argparse.Namespace) -> int:
+    key = _key(args)
+    with _store(args) as store:
+        result = store.verify_chain(key)
+    if not result.ok:
+        print(f"FAIL: {result.problem}; no checkpoint of a log that does not verify",
+              file=sys.stderr)
+        return EXIT_FAILED
+    line = checkpoint.dump(Head(result.last_seq, result.last_hash), key)
+    if args.out:
+        Path(args.out).write_text(line + "\n", encoding="utf-8")
+    print(line)
+    if key is None:
+        print(f"note: ${args.hmac_key_env} is not set: the checkpoint is unsigned",
+              file=sys.stderr)
+    return EXIT_OK
 
 
 def cmd_replay(args: argparse.Namespace) -> int:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from guard.audit.chain import Linked, StoredRecord, VerifyResult, verify
+from guard.audit.chain import Head, Linked, StoredRecord, VerifyResult, verify
 from guard.audit.event import AuditEvent
 
 
@@ -95,12 +95,20 @@ class AuditStore(ABC):
         """Every record in chain order, for ``verify``."""
         raise NotImplementedError(f"{self.url}: this sink cannot be read back")
 
-    def verify_chain(self, key: bytes | None = None) -> VerifyResult:
-        """Verify the whole log against its head (see :func:`guard.audit.chain.verify`)."""
-        return verify(self.iter_chain(), key=key, head=self.head(), head_after=self.head)
+    def verify_chain(
+        self, key: bytes | None = None, *, checkpoint: Head | None = None,
+        allow_empty: bool = False,
+    ) -> VerifyResult:
+        """Verify the whole log against its head (see :func:`guard.audit.chain.verify`).
 
-    def head(self) -> tuple[int, str] | None:
-        """The separately stored last ``(seq, hash)``, or None if the log is empty."""
+        A missing head and an empty log fail (``allow_empty`` accepts a brand-new log);
+        ``checkpoint`` is an externally kept head the log must still contain.
+        """
+        return verify(self.iter_chain(), key=key, head=self.head(), head_after=self.head,
+                      require_head=True, allow_empty=allow_empty, checkpoint=checkpoint)
+
+    def head(self) -> Head | None:
+        """The separately stored chain head, or None when it is missing (deleted)."""
         return None
 
     def query(self, flt: QueryFilter) -> Iterator[dict[str, Any]]:

@@ -8,8 +8,12 @@ Layout::
 
     audit-000001.jsonl   oldest segment; the chain runs on across segments
     audit-000002.jsonl   current segment (rotated once it reaches max_bytes)
-    HEAD                 {"seq": N, "hash": "..."}: the last record, to detect truncation
+    HEAD                 {"seq": N, "hash": "...", "sig": ...}: the last record, signed
     .lock                flock'ed while appending, so several processes keep one chain
+
+``HEAD`` is written when the directory is first opened (seq 0), before any record, so a
+directory with records and no ``HEAD`` has lost it: ``verify`` fails and ``append`` refuses,
+as it does when ``HEAD`` names a record the files no longer hold (the tail was cut off).
 """
 
 from __future__ import annotations
@@ -20,7 +24,16 @@ import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from guard.audit.chain import GENESIS, Linked, StoredRecord, VerifyResult, link, verify
+from guard.audit.chain import (
+    GENESIS,
+    AuditTampered,
+    Head,
+    Linked,
+    StoredRecord,
+    VerifyResult,
+    link,
+    verify,
+)
 from guard.audit.event import AuditEvent
 from guard.audit.sinks.base import AuditStore
 
@@ -44,6 +57,13 @@ class JsonlStore(AuditStore):
         self.dir.mkdir(parents=True, exist_ok=True)
         if self._lock_fd is None:
             self._lock_fd = os.open(self.dir / ".lock", os.O_RDWR | os.O_CREAT, 0o600)
+        if not (self.dir / "HEAD").exists() and not self.segments():
+            fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
+            try:
+                if not (self.dir / "HEAD").exists() and not self.segments():
+                    self._write_head(Head(0, GENESIS))
+            finally:
+                fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
 
     def close(self) -> None:
         if self._lock_fd is not None:
@@ -62,7 +82,7 @@ class JsonlStore(AuditStore):
             linked = link(events, seq, digest, key)
             if linked:
                 self._write(linked)
-                self._write_head(linked[-1].seq, linked[-1].hash)
+                self._write_head(Head.of(linked[-1].seq, linked[-1].hash, key))
             return linked
         finally:
             fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
@@ -84,29 +104,39 @@ class JsonlStore(AuditStore):
         """The chain head for appending: the last complete line (the data is the truth).
 
         ``HEAD`` can lag the data if a process died between writing a batch and moving it;
-        appending after the last line keeps the chain whole, and ``HEAD`` catches up.
+        appending after the last line keeps the chain whole, and ``HEAD`` catches up. A
+        ``HEAD`` that is missing or *ahead* of the data means records were removed: refuse,
+        rather than write over the evidence.
         """
+        head = self.head()
         segments = self.segments()
-        if not segments:
-            return 0, GENESIS
-        _drop_partial_line(segments[-1])
-        line = _last_line(segments[-1])
-        if line is None:
-            return 0, GENESIS
-        data = json.loads(line)
-        return int(data["seq"]), str(data["hash"])
+        seq, digest = 0, GENESIS
+        if segments:
+            _drop_partial_line(segments[-1])
+            line = _last_line(segments[-1])
+            if line is not None:
+                data = json.loads(line)
+                seq, digest = int(data["seq"]), str(data["hash"])
+        if head is None and segments:
+            raise AuditTampered(f"{self.display_url}: HEAD is missing (deleted); refusing to "
+                                "append. Run `guard audit verify`.")
+        if head is not None and head.seq > seq:
+            raise AuditTampered(f"{self.display_url}: HEAD says seq {head.seq} but the last "
+                                f"record is seq {seq} (records deleted); refusing to append")
+        return seq, digest
 
-    def _write_head(self, seq: int, digest: str) -> None:
+    def _write_head(self, head: Head) -> None:
         tmp = self.dir / "HEAD.tmp"
-        tmp.write_text(json.dumps({"seq": seq, "hash": digest}))
+        tmp.write_text(json.dumps({"seq": head.seq, "hash": head.hash, "sig": head.sig}))
         os.replace(tmp, self.dir / "HEAD")
 
-    def head(self) -> tuple[int, str] | None:
+    def head(self) -> Head | None:
         try:
             data = json.loads((self.dir / "HEAD").read_text())
-        except (FileNotFoundError, ValueError):
-            return None
-        return int(data["seq"]), str(data["hash"])
+            sig = data.get("sig")
+            return Head(int(data["seq"]), str(data["hash"]), None if sig is None else str(sig))
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return None  # missing or unreadable: both fail verification
 
     def iter_chain(self) -> Iterator[StoredRecord]:
         for path in self.segments():
@@ -117,16 +147,20 @@ class JsonlStore(AuditStore):
                     if line.strip():
                         yield StoredRecord(f"{path.name}:{lineno}", line.rstrip("\n"))
 
-    def verify_chain(self, key: bytes | None = None) -> VerifyResult:
+    def verify_chain(
+        self, key: bytes | None = None, *, checkpoint: Head | None = None,
+        allow_empty: bool = False,
+    ) -> VerifyResult:
         """Verify a possibly live directory.
 
         ``HEAD`` moves after the data, inside the writers' exclusive lock, so reading it under
         a shared lock after the walk gives a head that covers every complete line seen.
         """
         return verify(self.iter_chain(), key=key, head=self._locked_head(),
-                      head_after=self._locked_head)
+                      head_after=self._locked_head, require_head=True,
+                      allow_empty=allow_empty, checkpoint=checkpoint)
 
-    def _locked_head(self) -> tuple[int, str] | None:
+    def _locked_head(self) -> Head | None:
         self.open()
         assert self._lock_fd is not None
         fcntl.flock(self._lock_fd, fcntl.LOCK_SH)
