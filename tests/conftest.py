@@ -7,6 +7,7 @@ session; tests that need special policies write them with ``write_policy``.
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -14,6 +15,8 @@ import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
+# The per-installation secret (guard.secret) of the test run: never the developer's own.
+os.environ.setdefault("GUARD_STATE_DIR", tempfile.mkdtemp(prefix="guard-test-state-"))
 
 REPO = Path(__file__).resolve().parent.parent
 POLICIES = REPO / "policies"

@@ -21,6 +21,7 @@ from guard.audit.event import AuditEvent, EventOptions, build_event
 from guard.audit.recorder import AuditRecorder, AuditUnavailable, OnFull, RecorderStats
 from guard.audit.sinks import DEFAULT_URL, URL_ENV, AuditStore, QueryFilter, open_store
 from guard.audit.sinks.otel_logs import OtelLogStore
+from guard.secret import Secret
 
 
 def hmac_key_from_env(env: str = HMAC_ENV) -> bytes | None:
@@ -39,6 +40,7 @@ def open_recorder(
     logger_provider: _logs.LoggerProvider | None = None,
     hash_user_ids: bool = True,
     block_timeout: float | None = 30.0,
+    secret: Secret | None = None,
 ) -> AuditRecorder:
     """Build an (unstarted) :class:`AuditRecorder` for the sink named by ``url``.
 
@@ -49,8 +51,14 @@ def open_recorder(
         hmac_key: signing key; ``None`` reads ``$GUARD_AUDIT_HMAC_KEY`` (unsigned if unset).
         meter_provider: injected OTel meter provider for ``guard.audit.*`` metrics.
         logger_provider: also export every record as an OTel log record through it.
-        hash_user_ids: store salted hashes of user ids (salt: ``$GUARD_HASH_SALT``).
+        hash_user_ids: store keyed pseudonyms of user ids instead of the ids.
         block_timeout: seconds a request may wait for queue room before failing closed.
+        secret: the installation secret keying user-id pseudonyms; ``None`` resolves it now
+            from the environment (``$GUARD_HASH_SALT``, else the secret file, created on
+            first start; see :mod:`guard.secret`), so a bad setup fails here, at start.
+
+    Raises:
+        guard.secret.SecretError: user ids are hashed and no usable secret can be had.
     """
     store = open_store(url, logger_provider=logger_provider)
     exporters: list[OtelLogStore] = []
@@ -62,7 +70,7 @@ def open_recorder(
         queue_size=queue_size,
         hmac_key=hmac_key if hmac_key is not None else hmac_key_from_env(),
         block_timeout=block_timeout,
-        options=EventOptions.from_env(hash_user_ids=hash_user_ids),
+        options=EventOptions.from_secret(secret, hash_user_ids=hash_user_ids),
         exporters=exporters,
         meter_provider=meter_provider,
     )

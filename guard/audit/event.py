@@ -9,18 +9,19 @@ each detector took, and what was done. Content is kept only as the policy's rete
 - ``full``: the messages exactly as checked.
 
 Secrets never enter an event: ``extra`` is read through an allow-list (no headers, no API keys),
-upstream URLs lose their user-info and query string, and user ids are salted SHA-256 hashes
-unless hashing is switched off. The chain fields (``seq``, ``prev_hash``, ``hash``, ``sig``)
-are filled in by the sink when the event is appended (see :mod:`guard.audit.chain`).
+upstream URLs lose their user-info and query string, and user ids are HMAC-SHA256 pseudonyms
+keyed by the installation secret (:mod:`guard.secret`) unless hashing is switched off. The
+chain fields (``seq``, ``prev_hash``, ``hash``, ``sig``) are filled in by the sink when the
+event is appended (see :mod:`guard.audit.chain`).
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
+import hmac
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
@@ -28,6 +29,7 @@ from urllib.parse import urlsplit, urlunsplit
 from pydantic import BaseModel, ConfigDict, field_serializer
 
 from guard.audit.redact import redact_messages
+from guard.secret import AUDIT_USER_ID, Secret, secret_from_env
 from guard.types import Action, Decision, Message
 
 SCHEMA_VERSION = 1
@@ -117,16 +119,22 @@ def format_ts(ts: datetime) -> str:
 
 @dataclass(frozen=True, slots=True)
 class EventOptions:
-    """How events are built: user-id hashing and its salt."""
+    """How events are built: user-id hashing and its key.
+
+    ``user_key`` is the installation secret's :data:`~guard.secret.AUDIT_USER_ID` subkey;
+    when hashing is on and none is given, the secret configured by the environment is used
+    (created at first use). There is no unkeyed or publicly keyed fallback.
+    """
 
     hash_user_ids: bool = True
-    salt: str = ""
+    user_key: bytes | None = field(default=None, repr=False)
 
     @classmethod
-    def from_env(
-        cls, *, hash_user_ids: bool = True, salt_env: str = "GUARD_HASH_SALT"
-    ) -> EventOptions:
-        return cls(hash_user_ids=hash_user_ids, salt=os.environ.get(salt_env, ""))
+    def from_secret(cls, secret: Secret | None, *, hash_user_ids: bool = True) -> EventOptions:
+        """Options keyed by ``secret`` (``None``: the environment's, resolved now)."""
+        if not hash_user_ids:
+            return cls(hash_user_ids=False)
+        return cls(True, (secret or secret_from_env()).derive(AUDIT_USER_ID))
 
 
 def build_event(
@@ -199,15 +207,16 @@ def _finding(data: dict[str, Any]) -> FindingRecord:
     return FindingRecord.model_validate(data)
 
 
-def hash_user(user: str, salt: str = "") -> str:
-    """Salted SHA-256 of a user id, so the log can group by user without storing who."""
-    return "sha256:" + hashlib.sha256(f"{salt}\x00{user}".encode()).hexdigest()[:32]
+def hash_user(user: str, key: bytes) -> str:
+    """Keyed pseudonym of a user id, so the log can group by user without storing who."""
+    return "hmac:" + hmac.new(key, user.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def _user(user: str | None, options: EventOptions) -> str | None:
-    if user is None:
-        return None
-    return hash_user(user, options.salt) if options.hash_user_ids else user
+    if user is None or not options.hash_user_ids:
+        return user
+    key = options.user_key or secret_from_env().derive(AUDIT_USER_ID)
+    return hash_user(user, key)
 
 
 def safe_url(url: str | None) -> str | None:

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from guard.policy.schema import RewriteSpec
+from guard.secret import REWRITE_HASH, secret_from_env
 from guard.types import Finding
-
-_FALLBACK_SALT = b"guard-default-salt"
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,9 +21,14 @@ class Edit:
 
 
 def pseudonym(value: str, category: str, salt_env: str) -> str:
-    """A stable, keyed pseudonym: the same value maps to the same token under one salt."""
-    salt = os.environ.get(salt_env, "").encode() or _FALLBACK_SALT
-    digest = hmac.new(salt, value.encode(), hashlib.sha256).hexdigest()[:10]
+    """A stable, keyed pseudonym: the same value maps to the same token under one secret.
+
+    The key is ``$<salt_env>`` or else the installation's secret file (:mod:`guard.secret`,
+    created at first use); there is no public fallback, so pseudonyms cannot be reversed by
+    hashing every phone number.
+    """
+    key = secret_from_env(salt_env).derive(REWRITE_HASH)
+    digest = hmac.new(key, value.encode(), hashlib.sha256).hexdigest()[:10]
     return f"<{category}:{digest}>"
 
 

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from guard.audit.event import build_event, hash_user, safe_url
+from guard.secret import AUDIT_USER_ID, secret_from_env
 from guard.types import Action, Message, Mode
 from tests.audit.audit_helpers import make_decision
 
@@ -67,7 +68,8 @@ def test_user_ids_are_hashed_and_secrets_never_stored() -> None:
                "upstream_error": "401 for Bearer sk-live-abcdefghijkl"},
     )
     text = event.model_dump_json()
-    assert event.user == hash_user("alice@corp.com") and "alice" not in text
+    key = secret_from_env().derive(AUDIT_USER_ID)
+    assert event.user == hash_user("alice@corp.com", key) and "alice" not in text
     for secret in ("sk-live-abcdefghijkl", "sk-abcdefghijkl", "SECRETKEY", "pw@"):
         assert secret not in text
     assert event.upstream == "https://api.example.com/v1"
