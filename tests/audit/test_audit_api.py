@@ -44,7 +44,8 @@ def test_default_url_and_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
         ("otel:", "OtelLogStore"),
     ],
 )
-def test_url_schemes(url: str, kind: str) -> None:
+def test_url_schemes(url: str, kind: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:4318")  # for otel:
     store = open_store(url)
     assert type(store).__name__ == kind
     if kind == "SqliteStore":
