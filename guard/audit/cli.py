@@ -113,13 +113,13 @@ def _wrap(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Names
 
 def _store(args: argparse.Namespace) -> AuditStore:
     url = resolve_url(getattr(args, "audit_url", None))
+    if url.lower().startswith("otel:"):
+        raise UsageError(
+            f"{redact_url(url)!r} is write-only (OTel logs); query the collector's backend")
     store = open_store(url)
     path = getattr(store, "path", None) or getattr(store, "dir", None)
     if isinstance(path, Path) and not path.exists():
         raise UsageError(f"no audit log at {path} (audit URL {redact_url(url)!r})")
-    if not store.queryable:
-        raise UsageError(
-            f"{redact_url(url)!r} is write-only (OTel logs); query the collector's backend")
     return store
 
 

@@ -173,3 +173,11 @@ def test_html_report_renders_in_headless_chromium(
     artifacts = Path(__file__).resolve().parents[2] / "out"
     artifacts.mkdir(exist_ok=True)
     shutil.copy(shot, artifacts / "audit-report.png")
+
+
+def test_write_only_otel_url_is_a_usage_error(monkeypatch: pytest.MonkeyPatch,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    """Even with no OTel endpoint configured: the answer is about the URL, not the exporter."""
+    monkeypatch.delenv("OTEL_EXPORTER_OTLP_ENDPOINT", raising=False)
+    assert main(["audit", "verify", "--audit-url", "otel:"]) == EXIT_USAGE
+    assert "write-only" in capsys.readouterr().err
