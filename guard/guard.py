@@ -20,6 +20,7 @@ from guard.detectors.registry import DetectorRegistry
 from guard.engine.decide import combine, evaluate_rule, rewrite_messages
 from guard.engine.runner import DetectorJob, DetectorResult, run_detectors
 from guard.engine.segments import Segment, extract, to_messages
+from guard.engine.stream import MessageChecker, StreamGuard, StreamLimits
 from guard.observe import DecisionRecorder
 from guard.policy.compiled import Policy, Rule, load_policy
 from guard.telemetry import Telemetry
@@ -97,6 +98,63 @@ class Guard:
             await self.recorder.record(decision, original=msgs,
                                        retention=self.policy.settings.retention, extra=extra)
         return decision
+
+    async def arecord(self, decision: Decision, original: Sequence[Message],
+                      extra: Mapping[str, Any] | None = None) -> None:
+        """Audit a decision made with ``record=False`` (streams, upstream failures)."""
+        if self.recorder is not None:
+            await self.recorder.record(decision, original=original,
+                                       retention=self.policy.settings.retention, extra=extra)
+
+    # --- policy questions the edges ask -------------------------------------------------------
+
+    def has_output_rules(self, context: CheckContext) -> bool:
+        """Whether any output rule applies to this request (else a stream passes through)."""
+        return self.policy.has_rules(Stage.OUTPUT, context)
+
+    @property
+    def stream_window(self) -> int:
+        """Characters a stream holds back (the policy's ``stream_window_chars``)."""
+        return self.policy.settings.stream_window_chars
+
+    @property
+    def block_response(self) -> str:
+        """How a block looks to the client: ``error`` (400 envelope) or ``refusal``."""
+        return self.policy.settings.block_response
+
+    @property
+    def refusal_message(self) -> str:
+        """The text of a ``refusal`` block response."""
+        return self.policy.settings.refusal_message
+
+    def open_stream(self, context: CheckContext, *, limits: StreamLimits | None = None,
+                    check: MessageChecker | None = None,
+                    extra: Mapping[str, Any] | None = None) -> StreamGuard:
+        """A :class:`StreamGuard` for one streamed completion of this request.
+
+        ``check`` replaces the plain output check (the sidecar times and counts it); ``extra``
+        are request facts added to the stream's audit record.
+        """
+        limits = limits or StreamLimits()
+        detectors = [r.spec.detector for r in self.policy.rules_for(Stage.OUTPUT, context)]
+        window = self.stream_window
+        limits = StreamLimits(window, limits.lookbehind_chars, limits.max_check_chars,
+                              limits.detector_lookbehind_chars)
+
+        async def output_check(messages: Sequence[Message]) -> Decision:
+            return await self.acheck(messages, stage=Stage.OUTPUT, context=context, record=False)
+
+        async def record(decision: Decision, original: Message, released: int,
+                         upstream_error: str | None) -> None:
+            self.telemetry.record_stream_released(None, released)
+            facts: dict[str, Any] = {**(extra or {}), "stream_chars_released": released}
+            if upstream_error:
+                facts["upstream_error"] = upstream_error
+            await self.arecord(decision, [original], facts)
+
+        return StreamGuard(check or output_check, record, window=window,
+                           lookbehind=limits.lookbehind(detectors),
+                           max_check_chars=limits.max_check_chars)
 
     async def _evaluate(self, msgs: tuple[Message, ...], stage: Stage,
                         context: CheckContext) -> Decision:
@@ -183,15 +241,15 @@ class Guard:
 
     def check(self, messages: MessagesLike, *, stage: Stage | str,
               context: CheckContext | None = None, **kwargs: Any) -> Decision:
-        return self._run(self.acheck(messages, stage=stage, context=_ctx(context, kwargs)))
+        return self.call_sync(self.acheck(messages, stage=stage, context=_ctx(context, kwargs)))
 
     def check_input(self, messages: MessagesLike, *, context: CheckContext | None = None,
                     **kwargs: Any) -> Decision:
-        return self._run(self.acheck_input(messages, context=_ctx(context, kwargs)))
+        return self.call_sync(self.acheck_input(messages, context=_ctx(context, kwargs)))
 
     def check_output(self, messages: MessagesLike, *, context: CheckContext | None = None,
                      **kwargs: Any) -> Decision:
-        return self._run(self.acheck_output(messages, context=_ctx(context, kwargs)))
+        return self.call_sync(self.acheck_output(messages, context=_ctx(context, kwargs)))
 
     def close(self) -> None:
         """Stop the background loop used by the sync methods."""
@@ -208,7 +266,8 @@ class Guard:
 
         return wrap_client(self, client, **context)
 
-    def _run(self, coro: Coroutine[Any, Any, _T]) -> _T:
+    def call_sync(self, coro: Coroutine[Any, Any, _T]) -> _T:
+        """Run ``coro`` on the guard's own loop and wait (the sync layer; streaming hooks)."""
         try:
             running = asyncio.get_running_loop()
         except RuntimeError:

@@ -302,8 +302,10 @@ class Telemetry:
         if output is not None:
             _failsafe(span.set_attribute, GEN_AI_OUTPUT_MESSAGES, _messages_json(output))
 
-    def record_stream_released(self, span: Span, chars: int) -> None:
-        """How many completion characters reached the client before the output decision."""
+    def record_stream_released(self, span: Span | None, chars: int) -> None:
+        """How many completion characters reached the client before the output decision
+        (on ``span``, by default the current one)."""
+        span = span or trace.get_current_span()
         if span.is_recording():
             _failsafe(span.set_attribute, GUARD_STREAM_CHARS_RELEASED, chars)
 
