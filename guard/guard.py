@@ -12,6 +12,7 @@ import threading
 import time
 import uuid
 from collections.abc import Coroutine, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -21,10 +22,19 @@ from guard.engine.decide import combine, evaluate_rule, rewrite_messages
 from guard.engine.runner import DetectorJob, DetectorResult, run_detectors
 from guard.engine.segments import Segment, extract, to_messages
 from guard.engine.stream import MessageChecker, StreamGuard, StreamLimits
-from guard.observe import DecisionRecorder
 from guard.policy.compiled import Policy, Rule, load_policy
+from guard.recording import DecisionRecorder
 from guard.telemetry import Telemetry
-from guard.types import Action, CheckContext, Decision, Message, Mode, RuleOutcome, Stage
+from guard.types import (
+    Action,
+    CheckContext,
+    Decision,
+    Message,
+    Mode,
+    RequestFacts,
+    RuleOutcome,
+    Stage,
+)
 
 if TYPE_CHECKING:
     from opentelemetry.metrics import MeterProvider
@@ -78,12 +88,13 @@ class Guard:
         stage: Stage | str,
         context: CheckContext | None = None,
         record: bool = True,
-        extra: Mapping[str, Any] | None = None,
+        facts: RequestFacts | None = None,
     ) -> Decision:
         """Check ``messages`` (a text, Message objects or OpenAI dicts) at ``stage``.
 
-        With ``record`` the decision is sent to the recorder (audit); the sidecar passes
-        False while a stream is still growing and records the final decision itself.
+        With ``record`` the decision is sent to the recorder (audit) with ``facts``; an edge
+        that learns more before it can record (block response, stream) passes False and
+        calls :meth:`arecord` itself.
         """
         stage = Stage(stage)
         context = context or CheckContext()
@@ -94,17 +105,26 @@ class Guard:
         with self.telemetry.stage_span(stage, model=context.model) as span:
             decision = await self._evaluate(msgs, stage, context)
             self.telemetry.record_decision(span, decision)
-        if record and self.recorder is not None:
-            await self.recorder.record(decision, original=msgs,
-                                       retention=self.policy.settings.retention, extra=extra)
+        if record:
+            await self.arecord(decision, msgs, facts)
         return decision
 
     async def arecord(self, decision: Decision, original: Sequence[Message],
-                      extra: Mapping[str, Any] | None = None) -> None:
-        """Audit a decision made with ``record=False`` (streams, upstream failures)."""
+                      facts: RequestFacts | None = None) -> None:
+        """Audit a decision made with ``record=False``: the one way decisions reach the
+        recorder, with the policy's retention."""
         if self.recorder is not None:
             await self.recorder.record(decision, original=original,
-                                       retention=self.policy.settings.retention, extra=extra)
+                                       retention=self.policy.settings.retention, facts=facts)
+
+    async def arecord_upstream_failure(self, context: CheckContext,
+                                       facts: RequestFacts) -> None:
+        """Audit a request whose upstream failed: an output record with nothing checked
+        (``allow``, no rules) that carries the upstream status and error."""
+        decision = Decision(id=uuid.uuid4().hex, stage=Stage.OUTPUT, action=Action.ALLOW,
+                            policy=self.policy.ref, rules=(), messages=(), context=context,
+                            latency_ms={})
+        await self.arecord(decision, (), facts)
 
     # --- policy questions the edges ask -------------------------------------------------------
 
@@ -129,11 +149,11 @@ class Guard:
 
     def open_stream(self, context: CheckContext, *, limits: StreamLimits | None = None,
                     check: MessageChecker | None = None,
-                    extra: Mapping[str, Any] | None = None) -> StreamGuard:
+                    facts: RequestFacts | None = None) -> StreamGuard:
         """A :class:`StreamGuard` for one streamed completion of this request.
 
-        ``check`` replaces the plain output check (the sidecar times and counts it); ``extra``
-        are request facts added to the stream's audit record.
+        ``check`` replaces the plain output check (the sidecar times and counts it); ``facts``
+        go into the stream's audit record, with the characters released.
         """
         limits = limits or StreamLimits()
         detectors = [r.spec.detector for r in self.policy.rules_for(Stage.OUTPUT, context)]
@@ -147,10 +167,9 @@ class Guard:
         async def record(decision: Decision, original: Message, released: int,
                          upstream_error: str | None) -> None:
             self.telemetry.record_stream_released(None, released)
-            facts: dict[str, Any] = {**(extra or {}), "stream_chars_released": released}
-            if upstream_error:
-                facts["upstream_error"] = upstream_error
-            await self.arecord(decision, [original], facts)
+            await self.arecord(decision, [original], replace(
+                facts or RequestFacts(), stream_chars_released=released,
+                upstream_error=upstream_error))
 
         return StreamGuard(check or output_check, record, window=window,
                            lookbehind=limits.lookbehind(detectors),

@@ -27,7 +27,7 @@ from guard.sidecar.jsonutil import scrub
 from guard.sidecar.responses import DONE, SSE_HEADERS, decision_headers, guard_info, sse
 from guard.sidecar.state import SidecarState
 from guard.sidecar.upstream import Event, Target
-from guard.types import CheckContext, Decision, Message, Stage
+from guard.types import CheckContext, Decision, Message, RequestFacts, Stage
 
 _END = object()
 
@@ -52,7 +52,6 @@ class GuardStreamingResponse(StreamingResponse):
 async def open_guarded_stream(
     state: SidecarState, guard: Guard, context: CheckContext, target: Target,
     body: Mapping[str, Any], headers: Mapping[str, str], input_decision: Decision | None,
-    original: tuple[Message, ...],
 ) -> StreamingResponse:
     """Open the upstream stream (failures here still get a 502/504 status) and relay it."""
     stack = AsyncExitStack()
@@ -61,15 +60,9 @@ async def open_guarded_stream(
         events = await stack.enter_async_context(state.upstreams.stream(target, body, headers))
     except UpstreamFailure as exc:
         await stack.aclose()
-        state.metrics.upstream_errors.labels(target.name, str(exc.status)).inc()
-        if input_decision is not None:
-            await state.record(guard, input_decision, original, {
-                "http_status": exc.status, "upstream_error": exc.message,
-                "upstream_status": exc.upstream_status})
+        await upstream_failed(state, guard, context, target, exc)
         raise
     state.metrics.upstream_seconds.labels(target.name).observe(time.perf_counter() - started)
-    if input_decision is not None:
-        await state.record(guard, input_decision, original, {"upstream_status": 200})
     if guard.has_output_rules(context):
         relay = GuardedStream(state, guard, context, events, target).run()
     else:
@@ -84,6 +77,14 @@ async def open_guarded_stream(
 
     return GuardStreamingResponse(body_iter(), media_type="text/event-stream",
                                   headers={**SSE_HEADERS, **decision_headers(input_decision)})
+
+
+async def upstream_failed(state: SidecarState, guard: Guard, context: CheckContext,
+                          target: Target, exc: UpstreamFailure) -> None:
+    """Count and audit an upstream that failed before answering (the client gets 502/504)."""
+    state.metrics.upstream_errors.labels(target.name, str(exc.status)).inc()
+    await guard.arecord_upstream_failure(context, RequestFacts(
+        http_status=exc.status, upstream_error=exc.message, upstream_status=exc.upstream_status))
 
 
 async def _passthrough(events: AsyncIterator[list[Event]], target: Target
@@ -145,7 +146,7 @@ class GuardedStream:
             return await state.check(guard, messages, Stage.OUTPUT, context, record=False)
 
         self.core = guard.open_stream(context, limits=limits, check=check,
-                                      extra={"http_status": 200})
+                                      facts=RequestFacts(upstream_status=200, http_status=200))
 
     async def _read(self, queue: asyncio.Queue[Any]) -> None:
         try:
