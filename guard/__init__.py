@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-from guard.offline import configure_offline_env
-
-configure_offline_env()
-
-from guard.errors import (  # noqa: E402
+from guard.errors import (
     ConfigError,
     DetectorError,
     GuardBlocked,
     GuardError,
     PolicyError,
 )
-from guard.guard import Guard  # noqa: E402
-from guard.types import (  # noqa: E402
+from guard.guard import Guard
+from guard.types import (
     Action,
     CheckContext,
     Decision,

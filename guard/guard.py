@@ -19,10 +19,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from guard.detectors.base import run_sync
 from guard.detectors.registry import DetectorRegistry
 from guard.engine.decide import combine, evaluate_rule, rewrite_messages
+from guard.engine.plan import plan
 from guard.engine.runner import DetectorJob, DetectorResult, run_detectors
-from guard.engine.segments import Segment, extract, to_messages
+from guard.engine.segments import extract, to_messages
 from guard.engine.stream import MessageChecker, StreamGuard, StreamLimits
-from guard.policy.compiled import Policy, Rule, load_policy
+from guard.policy.compiled import Policy, load_policy
 from guard.recording import DecisionRecorder
 from guard.telemetry import Telemetry
 from guard.types import (
@@ -180,7 +181,8 @@ class Guard:
         started = time.perf_counter()
         rules = self.policy.rules_for(stage, context)
         segments = extract(msgs)
-        jobs, job_of_rule = self._plan(rules, segments, stage)
+        jobs, job_of_rule = plan(rules, segments, stage,
+                                 self.policy.settings.detector_timeout_ms / 1000)
         results = await run_detectors(
             jobs, segments, lambda name: self.telemetry.detector_span(name, stage=stage))
         outcomes = tuple(
@@ -204,27 +206,6 @@ class Guard:
             shadow_action=shadow_action,
             block_message=_block_message(self.policy, outcomes) if action is Action.BLOCK else None,
         )
-
-    def _plan(self, rules: Sequence[Rule], segments: Sequence[Segment],
-              stage: Stage) -> tuple[list[DetectorJob], dict[str, int]]:
-        """One job per distinct detector instance, over the union of its rules' segments."""
-        jobs: list[DetectorJob] = []
-        by_detector: dict[int, int] = {}
-        job_of_rule: dict[str, int] = {}
-        default_timeout = self.policy.settings.detector_timeout_ms / 1000
-        for rule in rules:
-            key = id(rule.detector)
-            if key not in by_detector:
-                by_detector[key] = len(jobs)
-                jobs.append(DetectorJob(rule.detector, [], default_timeout))
-            job = jobs[by_detector[key]]
-            if rule.spec.timeout_ms is not None:
-                job.timeout_s = max(job.timeout_s, rule.spec.timeout_ms / 1000)
-            roles = rule.roles(stage)
-            wanted = {i for i, s in enumerate(segments) if s.ref.role in roles}
-            job.segment_ids = sorted(set(job.segment_ids) | wanted)
-            job_of_rule[rule.id] = by_detector[key]
-        return jobs, job_of_rule
 
     async def acheck_input(self, messages: MessagesLike, *, context: CheckContext | None = None,
                            **kwargs: Any) -> Decision:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from guard import Guard
-from guard.policy.cases import _run_case, load_cases
+from guard.policy_cases import _run_case, load_cases
 
 POLICIES = Path(__file__).resolve().parents[2] / "policies"
 CASE_FILES = sorted(POLICIES.glob("*.cases.yaml"))
