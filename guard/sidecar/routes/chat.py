@@ -18,6 +18,7 @@ from fastapi.responses import Response
 from guard.guard import Guard
 from guard.sidecar.errors import UpstreamFailure
 from guard.sidecar.jsonutil import SafeJSONResponse, scrub
+from guard.sidecar.otel import inject_trace_headers, trace_parent
 from guard.sidecar.responses import blocked_response, decision_headers
 from guard.sidecar.schemas import ERROR_RESPONSES, ChatCompletionRequest, ChatCompletionResponse
 from guard.sidecar.state import Caller, SidecarState
@@ -56,8 +57,8 @@ async def chat_completions(body: ChatCompletionRequest, request: Request) -> Res
                             upstream=target.config.base_url)
     with ExitStack() as stack:
         stack.enter_context(state.telemetry.request_span(
-            headers=dict(request.headers), model=body.model, tenant=caller.tenant, route=ROUTE,
-            request_id=caller.request_id, provider=target.name))
+            parent=trace_parent(request.headers), model=body.model, tenant=caller.tenant,
+            route=ROUTE, request_id=caller.request_id, provider=target.name))
         response = await _handle(state, guard, caller, context, target, body, raw)
         if isinstance(response, GuardStreamingResponse):
             # The request span stays open (and current) until the last byte is sent, so the
@@ -87,7 +88,7 @@ async def _handle(state: SidecarState, guard: Guard, caller: Caller, context: Ch
     if input_decision.action is Action.REWRITE:
         raw = {**raw, "messages": [m.to_dict() for m in input_decision.messages]}
     forward_headers = dict(caller.headers)
-    state.telemetry.inject_headers(forward_headers)
+    inject_trace_headers(forward_headers)
     if stream:
         return await open_guarded_stream(state, guard, context, target, raw, forward_headers,
                                          input_decision)
