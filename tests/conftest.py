@@ -16,7 +16,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
 
 REPO = Path(__file__).resolve().parent.parent
-POLICIES = REPO / "policies"
+POLICIES = REPO / "guard" / "policies"
 SHARED_DATA = REPO.parent / "shared" / "data"
 
 

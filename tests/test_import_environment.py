@@ -26,7 +26,7 @@ def test_import_guard_leaves_os_environ_unchanged() -> None:
 
 def test_the_cli_entry_point_sets_offline_defaults() -> None:
     code = ("import os; from guard.cli.main import main; main(['policy', 'validate', "
-            "'policies/fr.yaml']); print(os.environ.get('HF_HUB_OFFLINE'))")
+            "'fr']); print(os.environ.get('HF_HUB_OFFLINE'))")
     env = {k: v for k, v in os.environ.items() if k != "HF_HUB_OFFLINE"}
     env["PYTHONPATH"] = str(REPO)
     out = subprocess.run([sys.executable, "-c", code], env=env, cwd=REPO, check=True,

@@ -19,6 +19,7 @@ from guard.errors import PolicyError, UnknownDetectorError
 from guard.policy.loader import SourceMap, content_hash, error_from_validation, load_spec
 from guard.policy.schema import PolicySettings, PolicySpec, RuleSpec
 from guard.policy.scope import matches
+from guard.policy.shipped import resolve_policy
 from guard.types import CheckContext, PolicyRef, Stage
 
 DEFAULT_ROLES: dict[Stage, tuple[str, ...]] = {
@@ -124,8 +125,11 @@ def compile_policy(spec: PolicySpec, source: SourceMap, *, registry: DetectorReg
 
 
 def load_policy(path: str | Path, *, registry: DetectorRegistry | None = None) -> Policy:
-    """Load, validate and compile a policy file. Raises PolicyError with file/line/field."""
-    path = Path(path)
+    """Load, validate and compile a policy file, or a shipped policy by name (``default``).
+
+    Raises PolicyError with file, line and field.
+    """
+    path = resolve_policy(path)
     spec, source = load_spec(path)
     try:
         return compile_policy(spec, source, registry=registry or default_registry(), path=path)

@@ -1,7 +1,7 @@
 """``guard serve``: run the sidecar with uvicorn.
 
 Registered into the main ``guard`` parser by :func:`register` (the CLI core imports this
-module). ``guard serve`` with no flags runs on embedded defaults: ``policies/default.yaml`` and
+module). ``guard serve`` with no flags runs on embedded defaults: the shipped ``default`` policy and
 the built-in echo upstream, announced in the logs and in ``/readyz``.
 """
 
@@ -20,7 +20,8 @@ def register(subparsers: Any) -> None:
     """Add the ``serve`` command to ``subparsers`` (an argparse sub-parser action)."""
     p = subparsers.add_parser("serve", help="run the OpenAI-compatible guarding sidecar")
     p.add_argument("--config", help="sidecar config YAML (upstreams, tenants, policy routes)")
-    p.add_argument("--policy", help="default policy file (default: policies/default.yaml)")
+    p.add_argument("--policy", help="default policy: a file or a shipped policy's name "
+                   "(default: default)")
     p.add_argument("--upstream", help="put every model behind this OpenAI base URL "
                    "(key from $GUARD_UPSTREAM_API_KEY, else the client's own)")
     p.add_argument("--host", help="bind address (default 127.0.0.1)")

@@ -8,7 +8,7 @@ identified by SHA-256 hashes of their keys (``guard serve --hash-key KEY`` print
 
 Example::
 
-    policy: policies/default.yaml            # default policy
+    policy: default                          # a shipped policy by name, or a file
     upstreams:
       openai:
         base_url: https://api.openai.com/v1
@@ -42,7 +42,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from guard.errors import ConfigError
 from guard.policy.scope import matches
 
-DEFAULT_POLICY = "policies/default.yaml"
+DEFAULT_POLICY = "default"
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
 

@@ -13,13 +13,13 @@ import time
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from guard.detectors.base import run_sync
 from guard.detectors.registry import DetectorRegistry, default_registry
 from guard.errors import ConfigError
 from guard.guard import Guard
+from guard.policy.shipped import resolve_policy
 from guard.recording import DecisionRecorder
 from guard.sidecar.config import SidecarConfig
 from guard.sidecar.errors import SidecarError
@@ -29,7 +29,6 @@ from guard.telemetry import Telemetry
 from guard.types import CheckContext, Decision, Message, RequestFacts, Stage
 
 log = logging.getLogger("guard.sidecar")
-_REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,15 +38,6 @@ class Caller:
     tenant: str | None
     request_id: str
     headers: Mapping[str, str]
-
-
-def resolve_policy_path(path: str) -> Path:
-    """A policy path as given, else relative to the source checkout (embedded defaults)."""
-    p = Path(path)
-    if p.exists() or p.is_absolute():
-        return p
-    fallback = _REPO_ROOT / p
-    return fallback if fallback.exists() else p
 
 
 class SidecarState:
@@ -74,7 +64,7 @@ class SidecarState:
         self._warm_task: asyncio.Task[None] | None = None
 
     def _load(self, path: str) -> Guard:
-        resolved = resolve_policy_path(path)
+        resolved = resolve_policy(path)
         if not resolved.exists():
             raise ConfigError(f"policy file not found: {path}")
         return Guard.from_file(resolved, registry=self.registry, recorder=self.recorder,

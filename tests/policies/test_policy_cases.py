@@ -1,4 +1,4 @@
-"""Every shipped policy's own test cases (policies/<name>.cases.yaml) run under pytest."""
+"""Every shipped policy's own test cases (guard/policies/<name>.cases.yaml) run under pytest."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from guard import Guard
 from guard.policy_cases import _run_case, load_cases
 
-POLICIES = Path(__file__).resolve().parents[2] / "policies"
+POLICIES = Path(__file__).resolve().parents[2] / "guard" / "policies"
 CASE_FILES = sorted(POLICIES.glob("*.cases.yaml"))
 
 
