@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from guard.errors import (
     ConfigError,
-    DetectorError,
     GuardBlocked,
     GuardError,
     PolicyError,
 )
 from guard.guard import Guard
+from guard.recording import DecisionRecorder
 from guard.types import (
     Action,
     CheckContext,
@@ -18,6 +18,7 @@ from guard.types import (
     Message,
     Mode,
     PolicyRef,
+    RequestFacts,
     RuleOutcome,
     Stage,
 )
@@ -27,7 +28,7 @@ __all__ = [
     "CheckContext",
     "ConfigError",
     "Decision",
-    "DetectorError",
+    "DecisionRecorder",
     "Finding",
     "Guard",
     "GuardBlocked",
@@ -36,6 +37,7 @@ __all__ = [
     "Mode",
     "PolicyError",
     "PolicyRef",
+    "RequestFacts",
     "RuleOutcome",
     "Stage",
 ]
