@@ -25,6 +25,7 @@ from guard.engine.segments import extract, to_messages
 from guard.engine.stream import MessageChecker, StreamGuard, StreamLimits
 from guard.policy.compiled import Policy, load_policy
 from guard.recording import DecisionRecorder
+from guard.settings import settings
 from guard.telemetry import Telemetry
 from guard.types import (
     Action,
@@ -54,6 +55,8 @@ class Guard:
             None records nothing.
         telemetry: span/metric helpers; by default built from the given providers
             (no-op when none are given).
+        hash_salt: salt of the ``hash`` rewrite; by default the variable the policy names
+            (``hash_salt_env``, ``GUARD_HASH_SALT``), read once here.
     """
 
     def __init__(
@@ -64,8 +67,12 @@ class Guard:
         telemetry: Telemetry | None = None,
         tracer_provider: TracerProvider | None = None,
         meter_provider: MeterProvider | None = None,
+        hash_salt: str | None = None,
     ) -> None:
         self.policy = policy
+        salt = settings().secret(policy.settings.hash_salt_env) if hash_salt is None \
+            else hash_salt
+        self._hash_salt = salt.encode()
         self.recorder = recorder
         self.telemetry = telemetry or Telemetry(
             tracer_provider=tracer_provider, meter_provider=meter_provider)
@@ -191,7 +198,7 @@ class Guard:
         out_msgs = msgs
         if action is Action.REWRITE:
             out_msgs = rewrite_messages(msgs, {r.id: r for r in rules}, outcomes, segments,
-                                        self.policy.settings.hash_salt_env)
+                                        self._hash_salt)
         latency = _latencies(jobs, results)
         latency["total"] = (time.perf_counter() - started) * 1000
         return Decision(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -22,14 +21,13 @@ class Edit:
     spec: RewriteSpec
 
 
-def pseudonym(value: str, category: str, salt_env: str) -> str:
+def pseudonym(value: str, category: str, salt: bytes) -> str:
     """A stable, keyed pseudonym: the same value maps to the same token under one salt."""
-    salt = os.environ.get(salt_env, "").encode() or _FALLBACK_SALT
-    digest = hmac.new(salt, value.encode(), hashlib.sha256).hexdigest()[:10]
+    digest = hmac.new(salt or _FALLBACK_SALT, value.encode(), hashlib.sha256).hexdigest()[:10]
     return f"<{category}:{digest}>"
 
 
-def _replacement(text: str, edit: Edit, salt_env: str) -> str:
+def _replacement(text: str, edit: Edit, salt: bytes) -> str:
     method = edit.spec.method
     if method == "mask":
         return f"<{edit.category}>"
@@ -37,7 +35,7 @@ def _replacement(text: str, edit: Edit, salt_env: str) -> str:
         return ""
     if method == "replace":
         return edit.spec.replacement or ""
-    return pseudonym(text[edit.start:edit.end], edit.category, salt_env)
+    return pseudonym(text[edit.start:edit.end], edit.category, salt)
 
 
 def merge_edits(edits: Sequence[Edit]) -> list[Edit]:
@@ -53,12 +51,12 @@ def merge_edits(edits: Sequence[Edit]) -> list[Edit]:
     return merged
 
 
-def apply_edits(text: str, edits: Sequence[Edit], salt_env: str) -> str:
+def apply_edits(text: str, edits: Sequence[Edit], salt: bytes) -> str:
     out = []
     pos = 0
     for edit in merge_edits(edits):
         out.append(text[pos:edit.start])
-        out.append(_replacement(text, edit, salt_env))
+        out.append(_replacement(text, edit, salt))
         pos = edit.end
     out.append(text[pos:])
     return "".join(out)

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
 from typing import Any
 
 from guard.errors import GuardError
+from guard.settings import settings
 
 
 def register(subparsers: Any) -> None:
@@ -29,7 +29,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--audit-url", help="audit sink URL (default $GUARD_AUDIT_URL or "
                    "sqlite:///./guard-audit.db)")
     p.add_argument("--no-audit", action="store_true", help="run without an audit trail")
-    p.add_argument("--log-level", default=os.environ.get("GUARD_LOG_LEVEL", "info"))
+    p.add_argument("--log-level", default=settings().log_level)
     p.add_argument("--hash-key", metavar="KEY",
                    help="print the hash of an API key for the config's tenants, then exit")
     p.set_defaults(func=cmd_serve)
