@@ -10,7 +10,7 @@ import pytest
 from guard import Guard
 from guard.policy_cases import _run_case, load_cases
 
-POLICIES = Path(__file__).resolve().parents[2] / "guard" / "policies"
+POLICIES = Path(__file__).resolve().parents[1] / "guard" / "policies"
 CASE_FILES = sorted(POLICIES.glob("*.cases.yaml"))
 
 
