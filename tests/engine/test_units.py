@@ -138,7 +138,7 @@ def test_plan_shares_one_job_per_detector_over_the_union_of_roles(policy: Policy
     segments = extract((Message("system", "s"), Message("user", "u"), Message("assistant", "a")))
     jobs, job_of_rule = plan(policy.rules, segments, Stage.INPUT, 1.0)
     assert job_of_rule["kw-block"] == job_of_rule["kw-flag"] != job_of_rule["secrets"]
-    assert jobs[job_of_rule["kw-block"]].segment_ids == [0, 1]  # user (default) + system, not assistant
+    assert jobs[job_of_rule["kw-block"]].segment_ids == [0, 1]  # system + user, not assistant
     assert len(jobs) == 2
 
 
