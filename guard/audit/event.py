@@ -17,6 +17,7 @@ are filled in by the sink when the event is appended (see :mod:`guard.audit.chai
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -27,7 +28,6 @@ from urllib.parse import urlsplit, urlunsplit
 from pydantic import BaseModel, ConfigDict, field_serializer
 
 from guard.audit.redact import redact_messages
-from guard.settings import settings
 from guard.types import Action, Decision, Message, RequestFacts, Retention
 
 SCHEMA_VERSION = 1
@@ -125,7 +125,7 @@ class EventOptions:
     def from_env(
         cls, *, hash_user_ids: bool = True, salt_env: str = "GUARD_HASH_SALT"
     ) -> EventOptions:
-        return cls(hash_user_ids=hash_user_ids, salt=settings().secret(salt_env))
+        return cls(hash_user_ids=hash_user_ids, salt=os.environ.get(salt_env, ""))
 
 
 def build_event(
