@@ -202,7 +202,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrency", default="1,8,32")
     parser.add_argument("--reply-words", type=int, default=300)
     parser.add_argument("--chunk-delay", type=float, default=0.0)
-    parser.add_argument("--policy", default="policies/default.yaml")
+    parser.add_argument("--policy", default="default")
     parser.add_argument("--no-variants", action="store_true",
                         help="skip the comparison policies (bare proxy, PII without NER)")
     parser.add_argument("--out", default=str(REPO / "bench" / "RESULTS-latency.md"))

@@ -32,7 +32,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--limit", type=int, default=0)
-    parser.add_argument("--policy", type=Path, default=REPO / "policies/default.yaml",
+    parser.add_argument("--policy", type=Path, default=REPO / "guard/policies/default.yaml",
                         help="thresholds come from this policy's 'pii.mask' rule")
     args = parser.parse_args()
     rows = json.loads((args.data / "data/synth_dataset_v2.json").read_text())

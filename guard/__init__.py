@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-from guard.offline import configure_offline_env
-
-configure_offline_env()
-
-from guard.errors import (  # noqa: E402
+from guard.errors import (
     ConfigError,
-    DetectorError,
     GuardBlocked,
     GuardError,
     PolicyError,
 )
-from guard.guard import Guard  # noqa: E402
-from guard.types import (  # noqa: E402
+from guard.guard import Guard
+from guard.recording import DecisionRecorder
+from guard.types import (
     Action,
     CheckContext,
     Decision,
@@ -22,6 +18,7 @@ from guard.types import (  # noqa: E402
     Message,
     Mode,
     PolicyRef,
+    RequestFacts,
     RuleOutcome,
     Stage,
 )
@@ -31,7 +28,7 @@ __all__ = [
     "CheckContext",
     "ConfigError",
     "Decision",
-    "DetectorError",
+    "DecisionRecorder",
     "Finding",
     "Guard",
     "GuardBlocked",
@@ -40,6 +37,7 @@ __all__ = [
     "Mode",
     "PolicyError",
     "PolicyRef",
+    "RequestFacts",
     "RuleOutcome",
     "Stage",
 ]

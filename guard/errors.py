@@ -1,17 +1,24 @@
-"""Exceptions raised by Guard.
+"""Every exception Guard raises, in one tree.
 
-    GuardError
-    ├── ConfigError                 bad configuration, found at load time
-    │   └── PolicyError             a policy file is invalid (file, line, field)
-    │       └── UnknownDetectorError
-    ├── DetectorError               a detector failed while checking (resolved by on_error)
-    │   └── DetectorTimeout
-    ├── UpstreamError               the model behind the sidecar failed
-    └── GuardBlocked                a check decided ``block`` (raised by the client wrapper only)
+    GuardError                          base: ``except GuardError`` catches anything of ours
+    ├── ConfigError                     bad configuration, found at load time
+    │   ├── PolicyError                 a policy file is invalid (file, line, field)
+    │   │   └── UnknownDetectorError    a rule names an unregistered detector
+    │   ├── DuplicateDetectorError      guard.detectors.registry: a detector name is taken
+    │   └── AuditUrlError               guard.audit.sinks: unknown or malformed audit URL
+    ├── GuardBlocked                    a check decided ``block`` (the client wrapper only)
+    ├── AuditUnavailable                guard.audit.recorder: the audit trail cannot take records
+    ├── UsageError                      guard.audit.cli: bad arguments to ``guard audit``
+    └── SidecarError                    guard.sidecar.errors: an error with its HTTP status
+        └── UpstreamFailure             the upstream failed (502) or timed out (504)
 
-A blocked check is a *result* (``Decision.action == "block"``), not an exception; only the
-OpenAI-client wrapper raises ``GuardBlocked``, because that is the only way to stop code that
-expects a completion back.
+The classes outside this module live beside the code that raises them (so the core never
+imports an edge) and derive from this tree. ``DuplicateDetectorError`` and ``AuditUrlError``
+are also ``ValueError`` for callers written before the tree. A detector's own failure is not
+an exception to the caller: it becomes a rule outcome (``error``, ``failed_open``) resolved by
+the rule's ``on_error``. A blocked check is a *result* (``Decision.action == "block"``); only
+the OpenAI-client wrapper raises ``GuardBlocked``, the only way to stop code that expects a
+completion back.
 """
 
 from __future__ import annotations
@@ -50,22 +57,6 @@ class PolicyError(ConfigError):
 
 class UnknownDetectorError(PolicyError):
     """A rule names a detector that is not registered."""
-
-
-class DetectorError(GuardError):
-    """A detector could not produce findings."""
-
-    def __init__(self, detector: str, message: str) -> None:
-        self.detector = detector
-        super().__init__(f"detector {detector!r}: {message}")
-
-
-class DetectorTimeout(DetectorError):
-    """A detector did not answer within its time budget."""
-
-
-class UpstreamError(GuardError):
-    """The upstream model failed (connection, timeout, 5xx, malformed response)."""
 
 
 class GuardBlocked(GuardError):

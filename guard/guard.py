@@ -12,18 +12,31 @@ import threading
 import time
 import uuid
 from collections.abc import Coroutine, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from guard.detectors.base import run_sync
 from guard.detectors.registry import DetectorRegistry
 from guard.engine.decide import combine, evaluate_rule, rewrite_messages
+from guard.engine.plan import plan
 from guard.engine.runner import DetectorJob, DetectorResult, run_detectors
-from guard.engine.segments import Segment, extract, to_messages
-from guard.observe import DecisionRecorder
-from guard.policy.compiled import Policy, Rule, load_policy
+from guard.engine.segments import extract, to_messages
+from guard.engine.stream import MessageChecker, StreamGuard, StreamLimits
+from guard.policy.compiled import Policy, load_policy
+from guard.recording import DecisionRecorder
+from guard.secret import REWRITE_HASH, Secret, secret_from_env
 from guard.telemetry import Telemetry
-from guard.types import Action, CheckContext, Decision, Message, Mode, RuleOutcome, Stage
+from guard.types import (
+    Action,
+    CheckContext,
+    Decision,
+    Message,
+    Mode,
+    RequestFacts,
+    RuleOutcome,
+    Stage,
+)
 
 if TYPE_CHECKING:
     from opentelemetry.metrics import MeterProvider
@@ -42,6 +55,8 @@ class Guard:
             None records nothing.
         telemetry: span/metric helpers; by default built from the given providers
             (no-op when none are given).
+        hash_salt: salt of the ``hash`` rewrite; by default the variable the policy names
+            (``hash_salt_env``, ``GUARD_HASH_SALT``), read once here.
     """
 
     def __init__(
@@ -52,8 +67,10 @@ class Guard:
         telemetry: Telemetry | None = None,
         tracer_provider: TracerProvider | None = None,
         meter_provider: MeterProvider | None = None,
+        hash_salt: str | None = None,
     ) -> None:
         self.policy = policy
+        self._hash_salt = _hash_key(policy, hash_salt)
         self.recorder = recorder
         self.telemetry = telemetry or Telemetry(
             tracer_provider=tracer_provider, meter_provider=meter_provider)
@@ -77,12 +94,13 @@ class Guard:
         stage: Stage | str,
         context: CheckContext | None = None,
         record: bool = True,
-        extra: Mapping[str, Any] | None = None,
+        facts: RequestFacts | None = None,
     ) -> Decision:
         """Check ``messages`` (a text, Message objects or OpenAI dicts) at ``stage``.
 
-        With ``record`` the decision is sent to the recorder (audit); the sidecar passes
-        False while a stream is still growing and records the final decision itself.
+        With ``record`` the decision is sent to the recorder (audit) with ``facts``; an edge
+        that learns more before it can record (block response, stream) passes False and
+        calls :meth:`arecord` itself.
         """
         stage = Stage(stage)
         context = context or CheckContext()
@@ -93,17 +111,83 @@ class Guard:
         with self.telemetry.stage_span(stage, model=context.model) as span:
             decision = await self._evaluate(msgs, stage, context)
             self.telemetry.record_decision(span, decision)
-        if record and self.recorder is not None:
-            await self.recorder.record(decision, original=msgs,
-                                       retention=self.policy.settings.retention, extra=extra)
+        if record:
+            await self.arecord(decision, msgs, facts)
         return decision
+
+    async def arecord(self, decision: Decision, original: Sequence[Message],
+                      facts: RequestFacts | None = None) -> None:
+        """Audit a decision made with ``record=False``: the one way decisions reach the
+        recorder, with the policy's retention."""
+        if self.recorder is not None:
+            await self.recorder.record(decision, original=original,
+                                       retention=self.policy.settings.retention, facts=facts)
+
+    async def arecord_upstream_failure(self, context: CheckContext,
+                                       facts: RequestFacts) -> None:
+        """Audit a request whose upstream failed: an output record with nothing checked
+        (``allow``, no rules) that carries the upstream status and error."""
+        decision = Decision(id=uuid.uuid4().hex, stage=Stage.OUTPUT, action=Action.ALLOW,
+                            policy=self.policy.ref, rules=(), messages=(), context=context,
+                            latency_ms={})
+        await self.arecord(decision, (), facts)
+
+    # --- policy questions the edges ask -------------------------------------------------------
+
+    def has_output_rules(self, context: CheckContext) -> bool:
+        """Whether any output rule applies to this request (else a stream passes through)."""
+        return self.policy.has_rules(Stage.OUTPUT, context)
+
+    @property
+    def stream_window(self) -> int:
+        """Characters a stream holds back (the policy's ``stream_window_chars``)."""
+        return self.policy.settings.stream_window_chars
+
+    @property
+    def block_response(self) -> str:
+        """How a block looks to the client: ``error`` (400 envelope) or ``refusal``."""
+        return self.policy.settings.block_response
+
+    @property
+    def refusal_message(self) -> str:
+        """The text of a ``refusal`` block response."""
+        return self.policy.settings.refusal_message
+
+    def open_stream(self, context: CheckContext, *, limits: StreamLimits | None = None,
+                    check: MessageChecker | None = None,
+                    facts: RequestFacts | None = None) -> StreamGuard:
+        """A :class:`StreamGuard` for one streamed completion of this request.
+
+        ``check`` replaces the plain output check (the sidecar times and counts it); ``facts``
+        go into the stream's audit record, with the characters released.
+        """
+        limits = limits or StreamLimits()
+        detectors = [r.spec.detector for r in self.policy.rules_for(Stage.OUTPUT, context)]
+        window = self.stream_window
+        limits = StreamLimits(window, limits.lookbehind_chars, limits.max_check_chars,
+                              limits.detector_lookbehind_chars)
+
+        async def output_check(messages: Sequence[Message]) -> Decision:
+            return await self.acheck(messages, stage=Stage.OUTPUT, context=context, record=False)
+
+        async def record(decision: Decision, original: Message, released: int,
+                         upstream_error: str | None) -> None:
+            self.telemetry.record_stream_released(None, released)
+            await self.arecord(decision, [original], replace(
+                facts or RequestFacts(), stream_chars_released=released,
+                upstream_error=upstream_error))
+
+        return StreamGuard(check or output_check, record, window=window,
+                           lookbehind=limits.lookbehind(detectors),
+                           max_check_chars=limits.max_check_chars)
 
     async def _evaluate(self, msgs: tuple[Message, ...], stage: Stage,
                         context: CheckContext) -> Decision:
         started = time.perf_counter()
         rules = self.policy.rules_for(stage, context)
         segments = extract(msgs)
-        jobs, job_of_rule = self._plan(rules, segments, stage)
+        jobs, job_of_rule = plan(rules, segments, stage,
+                                 self.policy.settings.detector_timeout_ms / 1000)
         results = await run_detectors(
             jobs, segments, lambda name: self.telemetry.detector_span(name, stage=stage))
         outcomes = tuple(
@@ -112,7 +196,7 @@ class Guard:
         out_msgs = msgs
         if action is Action.REWRITE:
             out_msgs = rewrite_messages(msgs, {r.id: r for r in rules}, outcomes, segments,
-                                        self.policy.settings.hash_salt_env)
+                                        self._hash_salt)
         latency = _latencies(jobs, results)
         latency["total"] = (time.perf_counter() - started) * 1000
         return Decision(
@@ -127,27 +211,6 @@ class Guard:
             shadow_action=shadow_action,
             block_message=_block_message(self.policy, outcomes) if action is Action.BLOCK else None,
         )
-
-    def _plan(self, rules: Sequence[Rule], segments: Sequence[Segment],
-              stage: Stage) -> tuple[list[DetectorJob], dict[str, int]]:
-        """One job per distinct detector instance, over the union of its rules' segments."""
-        jobs: list[DetectorJob] = []
-        by_detector: dict[int, int] = {}
-        job_of_rule: dict[str, int] = {}
-        default_timeout = self.policy.settings.detector_timeout_ms / 1000
-        for rule in rules:
-            key = id(rule.detector)
-            if key not in by_detector:
-                by_detector[key] = len(jobs)
-                jobs.append(DetectorJob(rule.detector, [], default_timeout))
-            job = jobs[by_detector[key]]
-            if rule.spec.timeout_ms is not None:
-                job.timeout_s = max(job.timeout_s, rule.spec.timeout_ms / 1000)
-            roles = rule.roles(stage)
-            wanted = {i for i, s in enumerate(segments) if s.ref.role in roles}
-            job.segment_ids = sorted(set(job.segment_ids) | wanted)
-            job_of_rule[rule.id] = by_detector[key]
-        return jobs, job_of_rule
 
     async def acheck_input(self, messages: MessagesLike, *, context: CheckContext | None = None,
                            **kwargs: Any) -> Decision:
@@ -183,15 +246,15 @@ class Guard:
 
     def check(self, messages: MessagesLike, *, stage: Stage | str,
               context: CheckContext | None = None, **kwargs: Any) -> Decision:
-        return self._run(self.acheck(messages, stage=stage, context=_ctx(context, kwargs)))
+        return self.call_sync(self.acheck(messages, stage=stage, context=_ctx(context, kwargs)))
 
     def check_input(self, messages: MessagesLike, *, context: CheckContext | None = None,
                     **kwargs: Any) -> Decision:
-        return self._run(self.acheck_input(messages, context=_ctx(context, kwargs)))
+        return self.call_sync(self.acheck_input(messages, context=_ctx(context, kwargs)))
 
     def check_output(self, messages: MessagesLike, *, context: CheckContext | None = None,
                      **kwargs: Any) -> Decision:
-        return self._run(self.acheck_output(messages, context=_ctx(context, kwargs)))
+        return self.call_sync(self.acheck_output(messages, context=_ctx(context, kwargs)))
 
     def close(self) -> None:
         """Stop the background loop used by the sync methods."""
@@ -208,7 +271,8 @@ class Guard:
 
         return wrap_client(self, client, **context)
 
-    def _run(self, coro: Coroutine[Any, Any, _T]) -> _T:
+    def call_sync(self, coro: Coroutine[Any, Any, _T]) -> _T:
+        """Run ``coro`` on the guard's own loop and wait (the sync layer; streaming hooks)."""
         try:
             running = asyncio.get_running_loop()
         except RuntimeError:
@@ -249,3 +313,15 @@ def _block_message(policy: Policy, outcomes: Sequence[RuleOutcome]) -> str:
     fired = [o.rule_id for o in outcomes if o.fired and o.action is Action.BLOCK
              and o.mode is Mode.ENFORCE]
     return f"Blocked by policy {policy.name!r} (rules: {', '.join(fired)})"
+
+
+def _hash_key(policy: Policy, explicit: str | None) -> bytes:
+    """The ``hash`` rewrite's key, resolved once: the given secret, else the installation
+    secret (created at first use) — but only for a policy that hashes, so a library host
+    whose policy never hashes gets no secret file written on its behalf."""
+    if explicit is not None:
+        return Secret(explicit.encode(), "argument").derive(REWRITE_HASH)
+    if not any(rule.spec.action == "rewrite" and rule.spec.rewrite.method == "hash"
+               for rule in policy.rules):
+        return b""
+    return secret_from_env(policy.settings.hash_salt_env).derive(REWRITE_HASH)

@@ -24,7 +24,7 @@ import contextvars
 import json
 import logging
 import time
-from collections.abc import Callable, Iterator, Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,7 +32,6 @@ from typing import Any
 from opentelemetry import metrics, trace
 from opentelemetry.context import Context
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode
-from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 from guard.types import Action, Decision, Message, Stage
 
@@ -70,7 +69,6 @@ GUARD_DETECTOR_FINDINGS = "guard.detector.findings"
 GUARD_DETECTOR_MAX_SCORE = "guard.detector.max_score"
 GUARD_STREAM_CHARS_RELEASED = "guard.stream.chars_released"
 
-_PROPAGATOR = TraceContextTextMapPropagator()
 
 
 @dataclass(slots=True)
@@ -137,7 +135,7 @@ class Telemetry:
     def request_span(
         self,
         *,
-        headers: Mapping[str, str] | None = None,
+        parent: Context | None = None,
         operation: str = "chat",
         model: str | None = None,
         tenant: str | None = None,
@@ -146,11 +144,11 @@ class Telemetry:
         provider: str | None = None,
         name: str = "guard.request",
     ) -> Iterator[Span]:
-        """Span around one guarded request, continuing the caller's ``traceparent``.
+        """Span around one guarded request, continuing the caller's trace.
 
         Args:
-            headers: incoming HTTP headers (``traceparent``/``tracestate`` are read,
-                case-insensitively); ``None`` starts a new trace under the current context.
+            parent: the caller's trace context (the sidecar reads it from ``traceparent``,
+                :func:`guard.sidecar.otel.trace_parent`); ``None``: the current context.
             operation: the GenAI operation being guarded (``chat``, ``text_completion``...).
             model: requested model (``gen_ai.request.model``).
             tenant: tenant label, also used as a metric attribute.
@@ -162,7 +160,6 @@ class Telemetry:
         Yields:
             The request span (also the current span inside the block).
         """
-        parent = extract_context(headers) if headers is not None else None
         attributes = _clean(
             {
                 GEN_AI_OPERATION_NAME: operation,
@@ -302,8 +299,10 @@ class Telemetry:
         if output is not None:
             _failsafe(span.set_attribute, GEN_AI_OUTPUT_MESSAGES, _messages_json(output))
 
-    def record_stream_released(self, span: Span, chars: int) -> None:
-        """How many completion characters reached the client before the output decision."""
+    def record_stream_released(self, span: Span | None, chars: int) -> None:
+        """How many completion characters reached the client before the output decision
+        (on ``span``, by default the current one)."""
+        span = span or trace.get_current_span()
         if span.is_recording():
             _failsafe(span.set_attribute, GUARD_STREAM_CHARS_RELEASED, chars)
 
@@ -313,12 +312,6 @@ class Telemetry:
             _failsafe(span.record_exception, exc)
             _failsafe(span.set_attribute, ERROR_TYPE, type(exc).__qualname__)
             _failsafe(span.set_status, Status(StatusCode.ERROR, type(exc).__qualname__))
-
-    # --- propagation ------------------------------------------------------------------------
-
-    def inject_headers(self, headers: MutableMapping[str, str]) -> None:
-        """Write the current ``traceparent`` into outgoing (upstream) request headers."""
-        _PROPAGATOR.inject(headers)
 
 
 def _roll_up(state: _RequestState, decision: Decision) -> None:
@@ -342,12 +335,6 @@ def _roll_up(state: _RequestState, decision: Decision) -> None:
                 GUARD_POLICY_VERSION: decision.policy.version,
             }
         )
-
-
-def extract_context(headers: Mapping[str, str]) -> Context:
-    """The parent context from ``traceparent``/``tracestate`` headers (any header case)."""
-    lowered = {k.lower(): v for k, v in headers.items()}
-    return _PROPAGATOR.extract(lowered)
 
 
 def decision_attributes(decision: Decision) -> dict[str, Any]:
@@ -395,4 +382,4 @@ def _failsafe(func: Callable[..., Any], *args: Any) -> None:
         log.exception("guard telemetry call %s failed", getattr(func, "__name__", func))
 
 
-__all__ = ["Telemetry", "decision_attributes", "extract_context"]
+__all__ = ["Telemetry", "decision_attributes"]

@@ -61,6 +61,9 @@ class Mode(enum.StrEnum):
     SHADOW = "shadow"
 
 
+Retention = Literal["none", "redacted", "full"]
+"""How much message content an audit record keeps (the policy's ``retention``)."""
+
 Role = Literal["system", "user", "assistant", "tool", "developer"]
 ROLES: tuple[str, ...] = ("system", "developer", "user", "assistant", "tool")
 
@@ -104,6 +107,20 @@ class CheckContext:
     user: str | None = None
     request_id: str | None = None
     upstream: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RequestFacts:
+    """What the edge knows about a request beyond the decision, for its audit record.
+
+    Request id and upstream default to the decision's :class:`CheckContext`; the rest is known
+    only once the upstream answered (or failed) and the response was sent.
+    """
+
+    upstream_status: int | None = None
+    upstream_error: str | None = None
+    http_status: int | None = None
+    stream_chars_released: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,7 +19,7 @@ os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
 os.environ.setdefault("GUARD_STATE_DIR", tempfile.mkdtemp(prefix="guard-test-state-"))
 
 REPO = Path(__file__).resolve().parent.parent
-POLICIES = REPO / "policies"
+POLICIES = REPO / "guard" / "policies"
 SHARED_DATA = REPO.parent / "shared" / "data"
 
 

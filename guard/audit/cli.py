@@ -23,11 +23,12 @@ from guard.audit import query as q
 from guard.audit.chain import HMAC_ENV, Head
 from guard.audit.sinks import AuditStore, AuditUrlError, open_store, resolve_url
 from guard.audit.sinks.base import QueryFilter, redact_url
+from guard.errors import GuardError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
-class UsageError(Exception):
+class UsageError(GuardError):
     """Bad arguments or a log that does not exist: exit 2."""
 
 

@@ -20,20 +20,19 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import BaseModel, ConfigDict, field_serializer
 
 from guard.audit.redact import redact_messages
 from guard.secret import AUDIT_USER_ID, Secret, secret_from_env
-from guard.types import Action, Decision, Message
+from guard.types import Action, Decision, Message, RequestFacts, Retention
 
 SCHEMA_VERSION = 1
-Retention = Literal["none", "redacted", "full"]
 _SECRETISH = re.compile(
     r"(?i)(bearer\s+[A-Za-z0-9._~+/=-]+|sk-[A-Za-z0-9_-]{8,}|api[_-]?key[=:]\s*\S+)"
 )
@@ -142,22 +141,22 @@ def build_event(
     *,
     original: Sequence[Message],
     retention: Retention,
-    extra: Mapping[str, Any] | None = None,
+    facts: RequestFacts | None = None,
     options: EventOptions | None = None,
     now: datetime | None = None,
 ) -> AuditEvent:
-    """Turn a decision (plus request facts from ``extra``) into an unchained audit event."""
+    """Turn a decision (plus the edge's request facts) into an unchained audit event."""
     options = options or EventOptions()
-    extra = extra or {}
+    facts = facts or RequestFacts()
     ctx = decision.context
     return AuditEvent(
         decision_id=decision.id,
         ts=now or datetime.now(UTC),
-        request_id=_opt_str(extra.get("request_id")) or ctx.request_id,
+        request_id=ctx.request_id,
         tenant=ctx.tenant,
         route=ctx.route,
         model=ctx.model,
-        upstream=safe_url(_opt_str(extra.get("upstream")) or ctx.upstream),
+        upstream=safe_url(ctx.upstream),
         user=_user(ctx.user, options),
         stage=str(decision.stage),
         action=str(decision.action),
@@ -171,10 +170,10 @@ def build_event(
         findings=tuple(_finding(f.to_dict()) for r in decision.rules for f in r.findings),
         detector_scores=_detector_scores(decision),
         latency_ms={k: round(float(v), 3) for k, v in decision.latency_ms.items()},
-        stream_chars_released=_opt_int(extra.get("stream_chars_released")),
-        upstream_status=_opt_int(extra.get("upstream_status")),
-        upstream_error=_scrub(_opt_str(extra.get("upstream_error"))),
-        http_status=_opt_int(extra.get("http_status")),
+        stream_chars_released=facts.stream_chars_released,
+        upstream_status=facts.upstream_status,
+        upstream_error=_scrub(facts.upstream_error),
+        http_status=facts.http_status,
         retention=retention,
         messages=_content(decision, original, retention),
     )

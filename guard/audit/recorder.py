@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -29,11 +29,11 @@ from opentelemetry import metrics
 from opentelemetry.metrics import CallbackOptions, Observation
 
 from guard.audit.chain import Linked
-from guard.audit.event import AuditEvent, EventOptions, Retention, build_event
+from guard.audit.event import AuditEvent, EventOptions, build_event
 from guard.audit.sinks.base import AuditStore
 from guard.audit.sinks.otel_logs import OtelLogStore
 from guard.errors import GuardError
-from guard.types import Decision, Message
+from guard.types import Decision, Message, RequestFacts, Retention
 
 log = logging.getLogger(__name__)
 OnFull = Literal["block", "drop"]
@@ -165,7 +165,7 @@ class AuditRecorder:
         *,
         original: Sequence[Message],
         retention: Retention,
-        extra: Mapping[str, Any] | None = None,
+        facts: RequestFacts | None = None,
         wait: bool = False,
     ) -> None:
         """Queue the audit event of ``decision``.
@@ -174,15 +174,15 @@ class AuditRecorder:
             decision: the core's verdict.
             original: the messages as checked (before any rewrite).
             retention: ``none`` / ``redacted`` / ``full`` (the policy's setting).
-            extra: request facts: ``upstream``, ``stream_chars_released``,
-                ``upstream_status``, ``upstream_error``, ``http_status``, ``request_id``.
+            facts: what the edge knows beyond the decision (upstream status and error,
+                HTTP status, characters released in a stream).
             wait: return only once the record is committed (slower; for strict callers).
 
         Raises:
             AuditUnavailable: recorder closed, or full for longer than ``block_timeout``.
         """
         event = build_event(
-            decision, original=original, retention=retention, extra=extra, options=self.options
+            decision, original=original, retention=retention, facts=facts, options=self.options
         )
         await self.submit(event, wait=wait)
 

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from guard.errors import GuardError, PolicyError
+from guard.offline import configure_offline_env
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -139,7 +140,7 @@ def cmd_policy_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_policy_test(args: argparse.Namespace) -> int:
-    from guard.policy.cases import run_cases
+    from guard.policy_cases import run_cases
 
     failed = 0
     for path in args.policy:
@@ -175,6 +176,7 @@ def cmd_policy_explain(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    configure_offline_env()  # the entry point may set process defaults; ``import guard`` never
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

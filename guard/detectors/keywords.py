@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import Field, model_validator
 
 from guard.detectors.base import DetectorSettings, SyncDetector
-from guard.text.normalize import Level, normalize, skeleton
+from guard.detectors.normalize import Level, normalize, skeleton
 from guard.types import Finding
 
 

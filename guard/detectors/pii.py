@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import Field
 
 from guard.detectors.base import DetectorSettings, SyncDetector
-from guard.offline import configure_offline_env
+from guard.offline import offline_tldextract
 from guard.types import Finding
 
 if TYPE_CHECKING:
@@ -63,7 +63,7 @@ class PiiSettings(DetectorSettings):
 
 
 def _quiet_presidio() -> None:
-    configure_offline_env()
+    offline_tldextract()
     for name in ("presidio-analyzer", "presidio-anonymizer"):
         logging.getLogger(name).setLevel(logging.ERROR)
 

@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import Field, field_validator
 
 from guard.detectors.base import DetectorSettings, SyncDetector
-from guard.text.normalize import Level, normalize
+from guard.detectors.normalize import Level, normalize
 from guard.types import Finding
 
 

@@ -14,6 +14,7 @@ from importlib.metadata import entry_points
 from typing import Any
 
 from guard.detectors.base import Detector, DetectorFactory
+from guard.errors import ConfigError
 
 ENTRY_POINT_GROUP = "guard.detectors"
 
@@ -29,7 +30,7 @@ _BUILTINS: dict[str, str] = {
 }
 
 
-class DuplicateDetectorError(ValueError):
+class DuplicateDetectorError(ConfigError, ValueError):
     """A detector name is already taken."""
 
 

@@ -53,7 +53,7 @@ def combine(outcomes: Sequence[RuleOutcome]) -> tuple[Action, Action]:
 
 def rewrite_messages(messages: Sequence[Message], rules: Mapping[str, Rule],
                      outcomes: Sequence[RuleOutcome], segments: Sequence[Segment],
-                     salt_env: str) -> tuple[Message, ...]:
+                     salt: bytes) -> tuple[Message, ...]:
     """Apply every enforced, fired rewrite rule's spans to the conversation."""
     edits: dict[SegmentRef, list[Edit]] = {}
     for outcome in outcomes:
@@ -67,5 +67,5 @@ def rewrite_messages(messages: Sequence[Message], rules: Mapping[str, Rule],
     if not edits:
         return tuple(messages)
     texts = {s.ref: s.text for s in segments}
-    new_texts = {ref: apply_edits(texts[ref], es, salt_env) for ref, es in edits.items()}
+    new_texts = {ref: apply_edits(texts[ref], es, salt) for ref, es in edits.items()}
     return replace_segments(messages, new_texts)

@@ -7,8 +7,8 @@ import hmac
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from guard.errors import ConfigError
 from guard.policy.schema import RewriteSpec
-from guard.secret import REWRITE_HASH, secret_from_env
 from guard.types import Finding
 
 
@@ -20,19 +20,20 @@ class Edit:
     spec: RewriteSpec
 
 
-def pseudonym(value: str, category: str, salt_env: str) -> str:
-    """A stable, keyed pseudonym: the same value maps to the same token under one secret.
+def pseudonym(value: str, category: str, salt: bytes) -> str:
+    """A stable, keyed pseudonym: the same value maps to the same token under one key.
 
-    The key is ``$<salt_env>`` or else the installation's secret file (:mod:`guard.secret`,
-    created at first use); there is no public fallback, so pseudonyms cannot be reversed by
-    hashing every phone number.
+    The key is the installation secret's ``rewrite.hash`` subkey (:mod:`guard.secret`), given
+    by :class:`~guard.guard.Guard`; there is no public fallback, so a pseudonym cannot be
+    reversed by hashing every phone number.
     """
-    key = secret_from_env(salt_env).derive(REWRITE_HASH)
-    digest = hmac.new(key, value.encode(), hashlib.sha256).hexdigest()[:10]
+    if not salt:
+        raise ConfigError("the 'hash' rewrite has no key (see guard.secret)")
+    digest = hmac.new(salt, value.encode(), hashlib.sha256).hexdigest()[:10]
     return f"<{category}:{digest}>"
 
 
-def _replacement(text: str, edit: Edit, salt_env: str) -> str:
+def _replacement(text: str, edit: Edit, salt: bytes) -> str:
     method = edit.spec.method
     if method == "mask":
         return f"<{edit.category}>"
@@ -40,7 +41,7 @@ def _replacement(text: str, edit: Edit, salt_env: str) -> str:
         return ""
     if method == "replace":
         return edit.spec.replacement or ""
-    return pseudonym(text[edit.start:edit.end], edit.category, salt_env)
+    return pseudonym(text[edit.start:edit.end], edit.category, salt)
 
 
 def merge_edits(edits: Sequence[Edit]) -> list[Edit]:
@@ -56,12 +57,12 @@ def merge_edits(edits: Sequence[Edit]) -> list[Edit]:
     return merged
 
 
-def apply_edits(text: str, edits: Sequence[Edit], salt_env: str) -> str:
+def apply_edits(text: str, edits: Sequence[Edit], salt: bytes) -> str:
     out = []
     pos = 0
     for edit in merge_edits(edits):
         out.append(text[pos:edit.start])
-        out.append(_replacement(text, edit, salt_env))
+        out.append(_replacement(text, edit, salt))
         pos = edit.end
     out.append(text[pos:])
     return "".join(out)

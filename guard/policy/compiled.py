@@ -7,8 +7,6 @@ surprise on the first request.
 
 from __future__ import annotations
 
-import fnmatch
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +18,8 @@ from guard.detectors.registry import DetectorRegistry, default_registry
 from guard.errors import PolicyError, UnknownDetectorError
 from guard.policy.loader import SourceMap, content_hash, error_from_validation, load_spec
 from guard.policy.schema import PolicySettings, PolicySpec, RuleSpec
+from guard.policy.scope import matches
+from guard.policy.shipped import resolve_policy
 from guard.types import CheckContext, PolicyRef, Stage
 
 DEFAULT_ROLES: dict[Stage, tuple[str, ...]] = {
@@ -46,9 +46,9 @@ class Rule:
             return False
         scope = spec.scope
         return (
-            _matches(scope.tenants, context.tenant)
-            and _matches(scope.models, context.model)
-            and _matches(scope.routes, context.route)
+            matches(scope.tenants, context.tenant)
+            and matches(scope.models, context.model)
+            and matches(scope.routes, context.route)
         )
 
     def threshold_for(self, category: str) -> float | None:
@@ -57,14 +57,6 @@ class Rule:
         if spec.categories and category not in spec.categories:
             return None
         return spec.thresholds.get(category, spec.threshold)
-
-
-def _matches(patterns: Sequence[str], value: str | None) -> bool:
-    if not patterns:
-        return True
-    if value is None:
-        return False
-    return any(fnmatch.fnmatchcase(value, p) for p in patterns)
 
 
 @dataclass(frozen=True)
@@ -133,8 +125,11 @@ def compile_policy(spec: PolicySpec, source: SourceMap, *, registry: DetectorReg
 
 
 def load_policy(path: str | Path, *, registry: DetectorRegistry | None = None) -> Policy:
-    """Load, validate and compile a policy file. Raises PolicyError with file/line/field."""
-    path = Path(path)
+    """Load, validate and compile a policy file, or a shipped policy by name (``default``).
+
+    Raises PolicyError with file, line and field.
+    """
+    path = resolve_policy(path)
     spec, source = load_spec(path)
     try:
         return compile_policy(spec, source, registry=registry or default_registry(), path=path)

@@ -10,9 +10,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from guard.types import ROLES, Action, Mode, Stage
+from guard.types import ROLES, Action, Mode, Retention, Stage
 
-Retention = Literal["none", "redacted", "full"]
 RULE_ID = r"^[A-Za-z0-9][A-Za-z0-9_.:\-]*$"
 
 

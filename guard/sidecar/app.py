@@ -19,7 +19,7 @@ from fastapi import FastAPI
 
 from guard.detectors.registry import DetectorRegistry
 from guard.guard import Guard
-from guard.observe import DecisionRecorder
+from guard.recording import DecisionRecorder
 from guard.sidecar.config import SidecarConfig
 from guard.sidecar.errors import install_handlers
 from guard.sidecar.jsonutil import SafeJSONResponse

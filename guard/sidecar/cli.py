@@ -1,7 +1,7 @@
 """``guard serve``: run the sidecar with uvicorn.
 
 Registered into the main ``guard`` parser by :func:`register` (the CLI core imports this
-module). ``guard serve`` with no flags runs on embedded defaults: ``policies/default.yaml`` and
+module). ``guard serve`` with no flags runs on embedded defaults: the shipped ``default`` policy and
 the built-in echo upstream, announced in the logs and in ``/readyz``.
 """
 
@@ -9,18 +9,19 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
 from typing import Any
 
 from guard.errors import GuardError
+from guard.settings import settings
 
 
 def register(subparsers: Any) -> None:
     """Add the ``serve`` command to ``subparsers`` (an argparse sub-parser action)."""
     p = subparsers.add_parser("serve", help="run the OpenAI-compatible guarding sidecar")
     p.add_argument("--config", help="sidecar config YAML (upstreams, tenants, policy routes)")
-    p.add_argument("--policy", help="default policy file (default: policies/default.yaml)")
+    p.add_argument("--policy", help="default policy: a file or a shipped policy's name "
+                   "(default: default)")
     p.add_argument("--upstream", help="put every model behind this OpenAI base URL "
                    "(key from $GUARD_UPSTREAM_API_KEY, else the client's own)")
     p.add_argument("--host", help="bind address (default 127.0.0.1)")
@@ -28,7 +29,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--audit-url", help="audit sink URL (default $GUARD_AUDIT_URL or "
                    "sqlite:///./guard-audit.db)")
     p.add_argument("--no-audit", action="store_true", help="run without an audit trail")
-    p.add_argument("--log-level", default=os.environ.get("GUARD_LOG_LEVEL", "info"))
+    p.add_argument("--log-level", default=settings().log_level)
     p.add_argument("--hash-key", metavar="KEY",
                    help="print the hash of an API key for the config's tenants, then exit")
     p.set_defaults(func=cmd_serve)

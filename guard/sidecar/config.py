@@ -8,7 +8,7 @@ identified by SHA-256 hashes of their keys (``guard serve --hash-key KEY`` print
 
 Example::
 
-    policy: policies/default.yaml            # default policy
+    policy: default                          # a shipped policy by name, or a file
     upstreams:
       openai:
         base_url: https://api.openai.com/v1
@@ -28,7 +28,6 @@ Example::
 
 from __future__ import annotations
 
-import fnmatch
 import hashlib
 import hmac
 import os
@@ -41,8 +40,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from guard.errors import ConfigError
+from guard.policy.scope import matches
 
-DEFAULT_POLICY = "policies/default.yaml"
+DEFAULT_POLICY = "default"
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
 
@@ -75,7 +75,7 @@ class UpstreamConfig(_Model):
         return os.environ.get(self.api_key_env) if self.api_key_env else None
 
     def serves(self, model: str) -> bool:
-        return any(fnmatch.fnmatchcase(model, p) for p in self.models)
+        return bool(self.models) and matches(self.models, model)
 
 
 class TenantConfig(_Model):
@@ -161,7 +161,7 @@ class SidecarConfig(_Model):
     def policy_for(self, *, tenant: str | None, model: str | None, route: str) -> str:
         for r in self.routes:
             m = r.match
-            if (_glob(m.tenant, tenant) and _glob(m.model, model) and _glob(m.route, route)):
+            if matches(m.tenant, tenant) and matches(m.model, model) and matches(m.route, route):
                 return r.policy
         if tenant is not None and tenant in self.tenants and self.tenants[tenant].policy:
             return self.tenants[tenant].policy or self.policy
@@ -186,12 +186,6 @@ class SidecarConfig(_Model):
         if audit_url is not None:
             update["audit_url"] = audit_url
         return self.model_copy(update=update)
-
-
-def _glob(pattern: str | None, value: str | None) -> bool:
-    if pattern is None:
-        return True
-    return value is not None and fnmatch.fnmatchcase(value, pattern)
 
 
 def hash_key(key: str) -> str:

@@ -17,6 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from guard.audit.recorder import AuditUnavailable
+from guard.errors import GuardError
 from guard.sidecar.jsonutil import SafeJSONResponse
 
 log = logging.getLogger(__name__)
@@ -24,7 +25,7 @@ log = logging.getLogger(__name__)
 NO_RETRY = {"x-should-retry": "false"}
 
 
-class SidecarError(Exception):
+class SidecarError(GuardError):
     """An error with its HTTP status and envelope fields; raised anywhere, rendered once."""
 
     def __init__(

@@ -33,7 +33,8 @@ KNOWN_ROUTES = frozenset({"/v1/chat/completions", "/v1/moderations", "/v1/guard/
 
 class TooLarge(StarletteHTTPException):
     """Raised from ``receive`` when the body passes the cap; FastAPI re-raises HTTPExceptions
-    from body parsing unchanged, so this becomes a 413 envelope, not a 400."""
+    from body parsing unchanged, so this becomes a 413 envelope, not a 400. An internal signal
+    of the ASGI layer (Starlette needs its own type), never seen by a caller of Guard."""
 
     def __init__(self, limit: int) -> None:
         super().__init__(413, f"Request body exceeds {limit} bytes.")

@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, MutableMapping
+
+from opentelemetry.context import Context
+from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 from guard.telemetry import Telemetry
 
 log = logging.getLogger("guard.sidecar")
+_PROPAGATOR = TraceContextTextMapPropagator()
 _ENDPOINT_VARS = ("OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
                   "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT")
 
@@ -48,3 +52,13 @@ def telemetry_from_env(env: Mapping[str, str] | None = None
 
     log.info("OpenTelemetry: exporting spans and metrics over OTLP/HTTP")
     return Telemetry(tracer_provider=tracer_provider, meter_provider=meter_provider), shutdown
+
+
+def trace_parent(headers: Mapping[str, str]) -> Context:
+    """The caller's trace context from ``traceparent``/``tracestate`` (any header case)."""
+    return _PROPAGATOR.extract({k.lower(): v for k, v in headers.items()})
+
+
+def inject_trace_headers(headers: MutableMapping[str, str]) -> None:
+    """Write the current ``traceparent`` into outgoing (upstream) request headers."""
+    _PROPAGATOR.inject(headers)

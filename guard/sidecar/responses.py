@@ -47,7 +47,7 @@ DONE = b"data: [DONE]\n\n"
 
 def refusal_completion(guard: Guard, decision: Decision, model: str,
                        n: int = 1) -> dict[str, Any]:
-    message = guard.policy.settings.refusal_message
+    message = guard.refusal_message
     return {
         "id": f"chatcmpl-guard-{uuid.uuid4().hex[:16]}", "object": "chat.completion",
         "created": int(time.time()), "model": model,
@@ -61,7 +61,7 @@ def refusal_completion(guard: Guard, decision: Decision, model: str,
 
 def refusal_events(guard: Guard, decision: Decision, model: str, n: int = 1,
                    include_usage: bool = False) -> Iterator[bytes]:
-    message = guard.policy.settings.refusal_message
+    message = guard.refusal_message
     base = {"id": f"chatcmpl-guard-{uuid.uuid4().hex[:16]}", "object": "chat.completion.chunk",
             "created": int(time.time()), "model": model}
     for i in range(n):
@@ -82,7 +82,7 @@ def blocked_response(guard: Guard, decision: Decision, *, model: str, stream: bo
                      ) -> SafeJSONResponse | StreamingResponse:
     """The response for a request whose input (or non-streamed output) was blocked."""
     headers = {**decision_headers(decision), **(extra_headers or {})}
-    if guard.policy.settings.block_response == "refusal":
+    if guard.block_response == "refusal":
         if stream:
             return StreamingResponse(refusal_events(guard, decision, model, n, include_usage),
                                      media_type="text/event-stream",

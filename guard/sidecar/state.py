@@ -13,23 +13,22 @@ import time
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from guard.detectors.base import run_sync
 from guard.detectors.registry import DetectorRegistry, default_registry
 from guard.errors import ConfigError
 from guard.guard import Guard
-from guard.observe import DecisionRecorder
+from guard.policy.shipped import resolve_policy
+from guard.recording import DecisionRecorder
 from guard.sidecar.config import SidecarConfig
 from guard.sidecar.errors import SidecarError
 from guard.sidecar.metrics import SidecarMetrics
 from guard.sidecar.upstream import Upstreams
 from guard.telemetry import Telemetry
-from guard.types import CheckContext, Decision, Message, Stage
+from guard.types import CheckContext, Decision, Message, RequestFacts, Stage
 
 log = logging.getLogger("guard.sidecar")
-_REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,15 +38,6 @@ class Caller:
     tenant: str | None
     request_id: str
     headers: Mapping[str, str]
-
-
-def resolve_policy_path(path: str) -> Path:
-    """A policy path as given, else relative to the source checkout (embedded defaults)."""
-    p = Path(path)
-    if p.exists() or p.is_absolute():
-        return p
-    fallback = _REPO_ROOT / p
-    return fallback if fallback.exists() else p
 
 
 class SidecarState:
@@ -74,7 +64,7 @@ class SidecarState:
         self._warm_task: asyncio.Task[None] | None = None
 
     def _load(self, path: str) -> Guard:
-        resolved = resolve_policy_path(path)
+        resolved = resolve_policy(path)
         if not resolved.exists():
             raise ConfigError(f"policy file not found: {path}")
         return Guard.from_file(resolved, registry=self.registry, recorder=self.recorder,
@@ -142,30 +132,18 @@ class SidecarState:
         return self.guards[self.config.policy_for(tenant=caller.tenant, model=model, route=route)]
 
     def context(self, caller: Caller, *, model: str | None, route: str,
-                user: str | None = None, upstream: str | None = None) -> CheckContext:
+                user: str | None = None, upstream: str | None = None,
+                request_id: str | None = None) -> CheckContext:
         return CheckContext(tenant=caller.tenant, model=model, route=route, user=user,
-                            request_id=caller.request_id, upstream=upstream)
+                            request_id=request_id or caller.request_id, upstream=upstream)
 
     async def check(self, guard: Guard, messages: str | Sequence[Message | Mapping[str, Any]],
                     stage: Stage, context: CheckContext, *, record: bool = True,
-                    extra: Mapping[str, Any] | None = None) -> Decision:
+                    facts: RequestFacts | None = None) -> Decision:
         """One guard check, timed and counted; ``record`` sends it to the audit trail."""
         started = time.perf_counter()
         decision = await guard.acheck(messages, stage=stage, context=context, record=record,
-                                      extra=_extra(context, extra) if record else None)
+                                      facts=facts)
         self.metrics.check_seconds.labels(str(stage)).observe(time.perf_counter() - started)
         self.metrics.decisions.labels(str(stage), str(decision.action)).inc()
         return decision
-
-    async def record(self, guard: Guard, decision: Decision, original: Sequence[Message],
-                     extra: Mapping[str, Any] | None = None) -> None:
-        """Audit a decision made earlier with ``record=False`` (streams, upstream failures)."""
-        if guard.recorder is None:
-            return
-        await guard.recorder.record(decision, original=original,
-                                    retention=guard.policy.settings.retention,
-                                    extra=_extra(decision.context, extra))
-
-
-def _extra(context: CheckContext, extra: Mapping[str, Any] | None) -> dict[str, Any]:
-    return {"request_id": context.request_id, "upstream": context.upstream, **(extra or {})}

@@ -10,7 +10,7 @@ import pytest
 import guard.audit
 from guard.audit import AuditRecorder, open_recorder
 from guard.audit.sinks import AuditUrlError, open_store
-from guard.observe import DecisionRecorder
+from guard.recording import DecisionRecorder
 
 
 def test_exports_are_sorted_and_importable() -> None:
@@ -23,7 +23,7 @@ def test_recorder_satisfies_the_core_protocol(tmp_path: Path) -> None:
     recorder: DecisionRecorder = open_recorder(f"sqlite:///{tmp_path}/a.db")  # mypy checks
     assert isinstance(recorder, AuditRecorder)
     params = inspect.signature(AuditRecorder.record).parameters
-    assert {"decision", "original", "retention", "extra"} <= set(params)
+    assert {"decision", "original", "retention", "facts"} <= set(params)
 
 
 def test_default_url_and_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -8,15 +8,15 @@ import pytest
 
 from guard.audit.event import build_event, hash_user, safe_url
 from guard.secret import AUDIT_USER_ID, secret_from_env
-from guard.types import Action, Message, Mode
+from guard.types import Action, Message, Mode, RequestFacts
 from tests.audit.audit_helpers import make_decision
 
 
 def test_event_carries_policy_rules_scores_and_latency() -> None:
-    decision, msgs = make_decision(action=Action.BLOCK, findings=(("secret", 0, 5),))
+    decision, msgs = make_decision(action=Action.BLOCK, findings=(("secret", 0, 5),),
+                                   upstream="https://api.example.com/v1")
     event = build_event(decision, original=msgs, retention="none",
-                        extra={"upstream": "https://api.example.com/v1",
-                               "stream_chars_released": 42, "upstream_status": 200})
+                        facts=RequestFacts(stream_chars_released=42, upstream_status=200))
     assert event.decision_id == decision.id
     assert (event.policy_name, event.policy_version, event.policy_hash) == ("unit", 1, "abc123")
     assert event.rule_ids == ("r1",) and event.shadow_rule_ids == ()
@@ -60,12 +60,11 @@ def test_redaction_refuses_unplaceable_finding() -> None:
 
 
 def test_user_ids_are_hashed_and_secrets_never_stored() -> None:
-    decision, msgs = make_decision(user="alice@corp.com")
+    decision, msgs = make_decision(
+        user="alice@corp.com", upstream="https://user:pw@api.example.com/v1?key=SECRETKEY")
     event = build_event(
         decision, original=msgs, retention="none",
-        extra={"authorization": "Bearer sk-live-abcdefghijkl", "api_key": "sk-abcdefghijkl",
-               "upstream": "https://user:pw@api.example.com/v1?key=SECRETKEY",
-               "upstream_error": "401 for Bearer sk-live-abcdefghijkl"},
+        facts=RequestFacts(upstream_error="401 for Bearer sk-live-abcdefghijkl"),
     )
     text = event.model_dump_json()
     key = secret_from_env().derive(AUDIT_USER_ID)

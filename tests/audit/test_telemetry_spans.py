@@ -15,6 +15,7 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from guard import Guard
+from guard.sidecar.otel import trace_parent
 from guard.telemetry import Telemetry
 from guard.types import CheckContext
 
@@ -40,7 +41,7 @@ def metric_reader() -> tuple[MeterProvider, InMemoryMetricReader]:
 
 async def guarded_request(telemetry: Telemetry, policy: Path, text: str = SECRET_TEXT) -> Any:
     guard = Guard.from_file(policy, telemetry=telemetry)
-    with telemetry.request_span(headers={"TraceParent": TRACEPARENT}, model="gpt-4o",
+    with telemetry.request_span(parent=trace_parent({"TraceParent": TRACEPARENT}), model="gpt-4o",
                                 tenant="acme", route="/v1/chat/completions") as span:
         decision = await guard.acheck(text, stage="input",
                                       context=CheckContext(tenant="acme", model="gpt-4o"))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,7 +20,7 @@ import uvicorn
 from guard.detectors.registry import DetectorRegistry, default_registry
 from guard.sidecar.app import create_app
 from guard.sidecar.config import ServerConfig, SidecarConfig, UpstreamConfig
-from guard.types import Decision, Message
+from guard.types import Decision, Message, RequestFacts
 from tests.support.stub_upstream import StubUpstream
 
 POLICIES = Path(__file__).parent / "policies"
@@ -32,7 +32,7 @@ class Recorded:
     decision: Decision
     original: tuple[Message, ...]
     retention: str
-    extra: dict[str, Any]
+    facts: RequestFacts
 
 
 @dataclass
@@ -42,8 +42,9 @@ class MemoryRecorder:
     records: list[Recorded] = field(default_factory=list)
 
     async def record(self, decision: Decision, *, original: Sequence[Message], retention: Any,
-                     extra: Mapping[str, Any] | None = None) -> None:
-        self.records.append(Recorded(decision, tuple(original), str(retention), dict(extra or {})))
+                     facts: RequestFacts | None = None) -> None:
+        self.records.append(Recorded(decision, tuple(original), str(retention),
+                                     facts or RequestFacts()))
 
 
 class ServerThread:

@@ -131,7 +131,7 @@ def test_upstream_faults_non_stream(sidecar_factory: SidecarFactory, stub: StubU
     assert_envelope(resp, status, code)
     assert resp.headers["x-should-retry"] == "false"
     record = sidecar.recorder.records[-1]  # the attempt is audited
-    assert record.extra["http_status"] == status and record.extra["upstream_error"]
+    assert record.facts.http_status == status and record.facts.upstream_error
 
 
 def test_openai_client_does_not_retry_upstream_failure(sidecar: Sidecar,
@@ -216,8 +216,8 @@ def test_upstream_failure_is_audited_even_without_rules(sidecar_factory: Sidecar
                       json={"model": "stub-model", "messages": USER})
     assert_envelope(resp, 502, "upstream_error")
     record = sidecar.recorder.records[-1]
-    assert record.decision.action == "allow" and record.extra["upstream_status"] == 500
-    assert record.extra["http_status"] == 502
+    assert record.decision.action == "allow" and record.facts.upstream_status == 500
+    assert record.facts.http_status == 502
 
 
 def test_audit_store_down_fails_closed_with_503(tmp_path: Path, stub: StubUpstream,
@@ -235,3 +235,15 @@ def test_audit_store_down_fails_closed_with_503(tmp_path: Path, stub: StubUpstre
     assert resp.status_code == 503
     assert resp.headers["retry-after"] == "1"
     assert resp.json()["error"]["code"] == "audit_unavailable"
+
+
+def test_input_is_recorded_before_the_upstream_is_called(sidecar: Sidecar,
+                                                         stub: StubUpstream) -> None:
+    stub.fault = "error"
+    resp = httpx.post(f"{sidecar.base_url}/chat/completions",
+                      json={"model": "stub-model", "messages": USER})
+    assert resp.status_code == 502
+    first, last = sidecar.recorder.records[-2:]
+    assert first.decision.stage == "input" and first.facts.upstream_status is None
+    assert last.decision.stage == "output" and last.facts.upstream_status == 500
+    assert last.decision.rules == () and last.facts.upstream_error

@@ -60,7 +60,7 @@ def test_jailbreak_is_blocked_with_content_filter(
     assert stub.requests == []  # the upstream was never called
     record = sidecar.recorder.records[-1]
     assert record.decision.id == err.body["decision_id"]
-    assert record.extra["http_status"] == 400
+    assert record.facts.http_status == 400
 
 
 def test_refusal_mode_returns_200_refusal(sidecar_factory: SidecarFactory,

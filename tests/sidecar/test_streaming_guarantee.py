@@ -75,7 +75,7 @@ def test_harmful_turn_midstream_stops_with_content_filter(sidecar: Sidecar,
     assert received[-1].choices[0].finish_reason == "content_filter"
     record = sidecar.recorder.records[-1]
     assert record.decision.action == "block"
-    assert record.extra["stream_chars_released"] == len(text)
+    assert record.facts.stream_chars_released == len(text)
 
 
 def test_refusal_mode_midstream_block_has_no_error_event(sidecar_factory: SidecarFactory,

@@ -12,6 +12,7 @@ Python API (stable; other engineers depend on it)::
         client = openai.OpenAI(base_url=stub.base_url, api_key="sk-test")   # base_url ends in /v1
         stub.reply = "scripted answer"           # None (default): echo "Echo: <last user text>"
         stub.chunks = ["scr", "ipted"]           # exact stream chunk boundaries (overrides reply)
+        stub.choices = ["first", "second"]       # stream: one text per choice (n > 1), interleaved
         stub.tool_calls = [{"id": "call_1", "type": "function",
                             "function": {"name": "f", "arguments": "{\\"a\\": 1}"}}]
         stub.fault = "slow"                      # None | "slow" | "error" | "drop" | "malformed"
@@ -85,6 +86,7 @@ class RecordedRequest:
 class _Script:
     reply: str | None = None
     chunks: list[str] | None = None
+    choices: list[str] | None = None
     tool_calls: list[dict[str, Any]] | None = None
     fault: Fault | None = None
     faults: list[Fault | None] = field(default_factory=list)
@@ -248,6 +250,8 @@ class StubUpstream:
                                                           script.error_status))
             return
         text: str | None = script.reply
+        if text is None and script.choices:
+            text = script.choices[0]
         if text is None and script.chunks is not None:
             text = "".join(script.chunks)
         if text is None and not script.tool_calls:
@@ -298,17 +302,24 @@ class StubUpstream:
         script = self._script
         cid, created = f"chatcmpl-{uuid.uuid4().hex[:12]}", int(time.time())
 
-        def chunk(delta: dict[str, Any], finish: str | None = None) -> bytes:
+        def chunk(delta: dict[str, Any], finish: str | None = None, index: int = 0) -> bytes:
             obj = {"id": cid, "object": "chat.completion.chunk", "created": created,
                    "model": model, "system_fingerprint": "fp_stub",
-                   "choices": [{"index": 0, "delta": delta, "logprobs": None,
+                   "choices": [{"index": index, "delta": delta, "logprobs": None,
                                 "finish_reason": finish}], **script.extra_fields}
             return b"data: " + json.dumps(obj).encode() + b"\n\n"
 
         events = [chunk({"role": "assistant", "content": ""})]
         pieces = script.chunks if script.chunks is not None else (
             _words(text) if text else [])
-        events += [chunk({"content": p}) for p in pieces]
+        others = [_words(t) for t in (script.choices or [])[1:]]
+        events += [chunk({"role": "assistant", "content": ""}, index=i)
+                   for i in range(1, len(others) + 1)]
+        texts = [pieces, *others]
+        for step in range(max(len(w) for w in texts)):   # round-robin over the choices
+            events += [chunk({"content": words[step]}, index=index)
+                       for index, words in enumerate(texts) if step < len(words)]
+        events += [chunk({}, "stop", index=i) for i in range(1, len(others) + 1)]
         for i, call in enumerate(script.tool_calls or []):
             fn = call.get("function", {})
             args = str(fn.get("arguments", ""))

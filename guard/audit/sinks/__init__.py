@@ -17,12 +17,13 @@ from urllib.parse import parse_qs
 from opentelemetry import _logs
 
 from guard.audit.sinks.base import AuditStore, QueryFilter, redact_url
+from guard.errors import ConfigError
 
 DEFAULT_URL = "sqlite:///./guard-audit.db"
 URL_ENV = "GUARD_AUDIT_URL"
 
 
-class AuditUrlError(ValueError):
+class AuditUrlError(ConfigError, ValueError):
     """The audit URL names an unknown scheme or is malformed."""
 
 

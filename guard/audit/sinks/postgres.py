@@ -17,7 +17,7 @@ from typing import Any
 
 import psycopg
 
-from guard.audit.sinks.sql import Dialect, SqlStore
+from guard.audit.sinks.sql import INDEXES, Dialect, SqlStore
 
 _SCHEMA_LOCK = 0x6775617264  # "guard"
 DIALECT = Dialect(events="guard_audit_events", head="guard_audit_head", param="%s",
@@ -40,9 +40,12 @@ class PostgresStore(SqlStore):
         conn = psycopg.connect(self.url, autocommit=True)
         with conn.transaction():
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK,))
-            for statement in DIALECT.schema():
-                conn.execute(statement)
-            conn.execute(f"ALTER TABLE {DIALECT.head} ADD COLUMN IF NOT EXISTS sig TEXT")
+            # DDL, even "IF NOT EXISTS", takes table locks that deadlock with a replica already
+            # appending; a schema that is complete is left alone.
+            if not _schema_complete(conn):
+                for statement in DIALECT.schema():
+                    conn.execute(statement)
+                conn.execute(f"ALTER TABLE {DIALECT.head} ADD COLUMN IF NOT EXISTS sig TEXT")
             conn.execute(DIALECT.init_head())
         self._conn = conn
 
@@ -81,3 +84,15 @@ class PostgresStore(SqlStore):
             cur.itersize = 2000  # server-side cursor: constant memory on big logs
             cur.execute(query, list(params))
             yield from cur
+
+
+def _schema_complete(conn: psycopg.Connection[Any]) -> bool:
+    """Both tables and every index exist in the current schema, the head with its ``sig``."""
+    indexes = [f"{DIALECT.events}_{c}" for c in INDEXES]
+    row = conn.execute(
+        "SELECT to_regclass(%s) IS NOT NULL AND EXISTS (SELECT 1 FROM information_schema.columns"
+        " WHERE table_schema = current_schema() AND table_name = %s AND column_name = 'sig')"
+        " AND (SELECT count(*) FROM pg_indexes WHERE schemaname = current_schema()"
+        " AND indexname = ANY(%s)) = %s",
+        (DIALECT.events, DIALECT.head, indexes, len(indexes))).fetchone()
+    return bool(row and row[0])

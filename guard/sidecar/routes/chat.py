@@ -18,12 +18,17 @@ from fastapi.responses import Response
 from guard.guard import Guard
 from guard.sidecar.errors import UpstreamFailure
 from guard.sidecar.jsonutil import SafeJSONResponse, scrub
+from guard.sidecar.otel import inject_trace_headers, trace_parent
 from guard.sidecar.responses import blocked_response, decision_headers
 from guard.sidecar.schemas import ERROR_RESPONSES, ChatCompletionRequest, ChatCompletionResponse
 from guard.sidecar.state import Caller, SidecarState
-from guard.sidecar.stream import GuardStreamingResponse, open_guarded_stream
+from guard.sidecar.stream import (
+    GuardStreamingResponse,
+    open_guarded_stream,
+    upstream_failed,
+)
 from guard.sidecar.upstream import Target
-from guard.types import Action, CheckContext, Decision, Message, Stage
+from guard.types import Action, CheckContext, Decision, Message, RequestFacts, Stage
 
 ROUTE = "/v1/chat/completions"
 SSE_EVENT_SCHEMA = {
@@ -52,8 +57,8 @@ async def chat_completions(body: ChatCompletionRequest, request: Request) -> Res
                             upstream=target.config.base_url)
     with ExitStack() as stack:
         stack.enter_context(state.telemetry.request_span(
-            headers=dict(request.headers), model=body.model, tenant=caller.tenant, route=ROUTE,
-            request_id=caller.request_id, provider=target.name))
+            parent=trace_parent(request.headers), model=body.model, tenant=caller.tenant,
+            route=ROUTE, request_id=caller.request_id, provider=target.name))
         response = await _handle(state, guard, caller, context, target, body, raw)
         if isinstance(response, GuardStreamingResponse):
             # The request span stays open (and current) until the last byte is sent, so the
@@ -74,27 +79,26 @@ async def _handle(state: SidecarState, guard: Guard, caller: Caller, context: Ch
     if input_decision.action is Action.BLOCK:
         response = blocked_response(guard, input_decision, model=body.model, stream=stream,
                                     n=n, include_usage=include_usage)
-        await state.record(guard, input_decision, original,
-                           {"http_status": response.status_code})
+        await guard.arecord(input_decision, original, RequestFacts(
+            http_status=response.status_code))
         return response
+    # Recorded before the upstream is called: the audit trail shows what was sent, even if
+    # the upstream then fails (that gets its own record) or the audit store refuses it.
+    await guard.arecord(input_decision, original)
     if input_decision.action is Action.REWRITE:
         raw = {**raw, "messages": [m.to_dict() for m in input_decision.messages]}
     forward_headers = dict(caller.headers)
-    state.telemetry.inject_headers(forward_headers)
+    inject_trace_headers(forward_headers)
     if stream:
         return await open_guarded_stream(state, guard, context, target, raw, forward_headers,
-                                         input_decision, original)
+                                         input_decision)
     started = time.perf_counter()
     try:
         completion = await state.upstreams.chat(target, raw, forward_headers)
     except UpstreamFailure as exc:
-        state.metrics.upstream_errors.labels(target.name, str(exc.status)).inc()
-        await state.record(guard, input_decision, original, {
-            "http_status": exc.status, "upstream_error": exc.message,
-            "upstream_status": exc.upstream_status})
+        await upstream_failed(state, guard, context, target, exc)
         raise
     state.metrics.upstream_seconds.labels(target.name).observe(time.perf_counter() - started)
-    await state.record(guard, input_decision, original, {"upstream_status": 200})
     return await _check_completion(state, guard, context, body, completion, input_decision)
 
 
@@ -103,14 +107,19 @@ async def _check_completion(state: SidecarState, guard: Guard, context: CheckCon
                             input_decision: Decision | None) -> Response:
     choices = [c for c in completion["choices"] if isinstance(c, dict)]
     messages = [c.get("message") or {} for c in choices]
-    if not guard.policy.has_rules(Stage.OUTPUT, context) or not messages:
+    if not guard.has_output_rules(context) or not messages:
         return SafeJSONResponse(completion, headers=decision_headers(input_decision))
     assistant = scrub([{**m, "role": "assistant"} for m in messages if isinstance(m, dict)])
-    decision = await state.check(guard, assistant, Stage.OUTPUT, context,
-                                 extra={"upstream_status": 200})
+    checked = tuple(Message.from_dict(m) for m in assistant)
+    decision = await state.check(guard, checked, Stage.OUTPUT, context, record=False)
     if decision.action is Action.BLOCK:
-        return blocked_response(guard, decision, model=str(completion.get("model", body.model)),
-                                stream=False, n=len(choices))
+        response = blocked_response(guard, decision, stream=False, n=len(choices),
+                                    model=str(completion.get("model", body.model)))
+        await guard.arecord(decision, checked, RequestFacts(
+            upstream_status=200, http_status=response.status_code))
+        return response
+    await guard.arecord(decision, checked, RequestFacts(
+        upstream_status=200, http_status=200))
     if decision.action is Action.REWRITE:
         for choice, original, rewritten in zip(choices, messages, decision.messages,
                                                strict=False):

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Request
 
 from guard.sidecar.errors import SidecarError
 from guard.sidecar.jsonutil import scrub
+from guard.sidecar.otel import trace_parent
 from guard.sidecar.schemas import ERROR_RESPONSES, GuardCheckRequest, GuardCheckResponse
 from guard.sidecar.state import SidecarState
 from guard.types import Stage
@@ -39,7 +40,7 @@ async def guard_check(body: GuardCheckRequest, request: Request) -> dict[str, An
     route = body.route or ROUTE
     guard = state.guard_for(caller, model=body.model, route=route)
     context = state.context(caller, model=body.model, route=route)
-    with state.telemetry.request_span(headers=dict(request.headers), operation="guard.check",
+    with state.telemetry.request_span(parent=trace_parent(request.headers), operation="guard.check",
                                       model=body.model, tenant=caller.tenant, route=route,
                                       request_id=caller.request_id):
         decision = await state.check(guard, messages, Stage(body.stage), context,

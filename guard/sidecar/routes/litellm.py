@@ -49,10 +49,10 @@ async def litellm_guardrail(body: LiteLLMGuardrailRequest, request: Request) -> 
         return {"action": "NONE"}
     route = "/v1/chat/completions"
     guard = state.guard_for(caller, model=body.model, route=route)
-    context = state.context(caller, model=body.model, route=route)
-    decision = await state.check(guard, messages, stage, context,
-                                 extra={"request_id": body.litellm_call_id or caller.request_id})
-    holdback = guard.policy.settings.stream_window_chars if stage is Stage.OUTPUT else None
+    context = state.context(caller, model=body.model, route=route,
+                            request_id=body.litellm_call_id)
+    decision = await state.check(guard, messages, stage, context)
+    holdback = guard.stream_window if stage is Stage.OUTPUT else None
     if decision.action is Action.BLOCK:
         rules = ", ".join(r.rule_id for r in decision.fired_rules) or "policy"
         return {"action": "BLOCKED",

@@ -33,7 +33,7 @@ def guard(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[s
 
 def test_readme_example_masks_email_and_phone() -> None:
     text = "Mail me at jane.doe@example.com or call +33 6 12 34 56 78"
-    proc = guard("check", "--policy", "policies/default.yaml", "--stage", "input", "-",
+    proc = guard("check", "--policy", "default", "--stage", "input", "-",
                  stdin=text + "\n")
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout)
@@ -80,12 +80,12 @@ def test_jsonl_batch(write_policy: Callable[..., Path]) -> None:
 
 
 def test_policy_validate_test_explain() -> None:
-    proc = guard("policy", "validate", "policies/default.yaml", "policies/fr.yaml")
+    proc = guard("policy", "validate", "default", "guard/policies/fr.yaml")
     assert proc.returncode == 0 and proc.stdout.count(": ok") == 2
-    proc = guard("policy", "test", "policies/strict.yaml")
+    proc = guard("policy", "test", "strict")
     assert proc.returncode == 0, proc.stdout
     assert "0 failed" in proc.stdout
-    proc = guard("policy", "explain", "policies/strict.yaml", "--tenant", "t", "--model", "m")
+    proc = guard("policy", "explain", "strict", "--tenant", "t", "--model", "m")
     assert proc.returncode == 0
     out = json.loads(proc.stdout)
     assert "pii.financial-block" in [r["id"] for r in out["input"]]

@@ -1,4 +1,4 @@
-"""Every shipped policy's own test cases (policies/<name>.cases.yaml) run under pytest."""
+"""Every shipped policy's own test cases (guard/policies/<name>.cases.yaml) run under pytest."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from guard import Guard
-from guard.policy.cases import _run_case, load_cases
+from guard.policy_cases import _run_case, load_cases
 
-POLICIES = Path(__file__).resolve().parents[2] / "policies"
+POLICIES = Path(__file__).resolve().parents[1] / "guard" / "policies"
 CASE_FILES = sorted(POLICIES.glob("*.cases.yaml"))
 
 

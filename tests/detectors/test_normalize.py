@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from guard.text.normalize import Level, normalize
+from guard.detectors.normalize import Level, normalize
 
 
 @pytest.mark.parametrize(

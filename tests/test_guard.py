@@ -103,8 +103,13 @@ def test_hash_rewrite_is_a_stable_pseudonym(guard_for: Callable[..., Guard],
     tokens = a.split(" and ")
     assert tokens[0].endswith(tokens[1]) and tokens[1] != tokens[2]
     assert "id-42" not in a and "id-7" not in a
-    monkeypatch.setenv("GUARD_HASH_SALT", "other")
-    assert g.check_input("user id-42").output_text != tokens[0]
+    monkeypatch.setenv("GUARD_HASH_SALT", "other")  # read at construction, not per call
+    assert g.check_input("user id-42").output_text == tokens[0]
+    other = Guard(g.policy, hash_salt="other")
+    try:
+        assert other.check_input("user id-42").output_text != tokens[0]
+    finally:
+        other.close()
 
 
 def test_shadow_rules_are_evaluated_but_not_applied(guard_for: Callable[..., Guard]) -> None:

@@ -1,8 +1,9 @@
 """Policy test cases: ``input -> expected action and findings``, shipped beside each policy.
 
-``policies/strict.yaml`` is tested by ``policies/strict.cases.yaml``; ``guard policy test``
-and pytest both run them, so a policy edit that changes behaviour fails CI the way a code
-change would (the ``opa test`` idea, for guardrails).
+It sits above the orchestrator (it runs a :class:`~guard.guard.Guard`), so ``guard.policy``
+never imports it. ``guard/policies/strict.yaml`` is tested by ``strict.cases.yaml``; ``guard
+policy test`` and pytest both run them, so a policy edit that changes behaviour fails CI the
+way a code change would (the ``opa test`` idea, for guardrails).
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from guard.errors import PolicyError
+from guard.guard import Guard
+from guard.policy.shipped import resolve_policy
 from guard.types import Action, CheckContext, Decision, Stage
 
 
@@ -104,10 +107,10 @@ def check_expectation(decision: Decision, expect: Expectation) -> list[str]:
 
 
 def run_cases(policy_path: str | Path, *, cases_path: str | Path | None = None,
-              guard: Any = None) -> list[CaseResult]:
-    """Run every case of a policy; ``guard`` may be passed to reuse loaded models."""
-    from guard.guard import Guard
-
+              guard: Guard | None = None) -> list[CaseResult]:
+    """Run every case of a policy (a file or a shipped name); ``guard`` may be passed to reuse
+    loaded models."""
+    policy_path = resolve_policy(policy_path)
     cases = load_cases(cases_path or cases_path_for(policy_path))
     owned = guard is None
     guard = guard or Guard.from_file(policy_path)
@@ -118,7 +121,7 @@ def run_cases(policy_path: str | Path, *, cases_path: str | Path | None = None,
             guard.close()
 
 
-def _run_case(guard: Any, case: Case) -> CaseResult:
+def _run_case(guard: Guard, case: Case) -> CaseResult:
     payload: str | list[Mapping[str, Any]] = case.text if case.text is not None \
         else list(case.messages or [])
     decision = guard.check(payload, stage=Stage(case.stage), context=CheckContext(**case.context))

@@ -1,0 +1,36 @@
+"""Which detector runs on which segments: one job per distinct detector instance.
+
+Rules that share a detector (same name and settings, hence the same instance) share its job,
+over the union of the segments their roles select, so a policy with three PII rules at
+different thresholds runs Presidio once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from guard.engine.runner import DetectorJob
+from guard.engine.segments import Segment
+from guard.policy.compiled import Rule
+from guard.types import Stage
+
+
+def plan(rules: Sequence[Rule], segments: Sequence[Segment], stage: Stage,
+         default_timeout_s: float) -> tuple[list[DetectorJob], dict[str, int]]:
+    """(jobs, index of the job each rule id reads its findings from)."""
+    jobs: list[DetectorJob] = []
+    by_detector: dict[int, int] = {}
+    job_of_rule: dict[str, int] = {}
+    for rule in rules:
+        key = id(rule.detector)
+        if key not in by_detector:
+            by_detector[key] = len(jobs)
+            jobs.append(DetectorJob(rule.detector, [], default_timeout_s))
+        job = jobs[by_detector[key]]
+        if rule.spec.timeout_ms is not None:
+            job.timeout_s = max(job.timeout_s, rule.spec.timeout_ms / 1000)
+        roles = rule.roles(stage)
+        wanted = {i for i, s in enumerate(segments) if s.ref.role in roles}
+        job.segment_ids = sorted(set(job.segment_ids) | wanted)
+        job_of_rule[rule.id] = by_detector[key]
+    return jobs, job_of_rule
