@@ -20,10 +20,12 @@ Example::
       team-a:
         key_hashes: ["sha256:9f86d08..."]
         policy: policies/strict.yaml
+        limits: {requests_per_minute: 600, tokens_per_day: 2000000}
+    admin: {key_hashes: ["sha256:..."]}       # POST /admin/reload
     routes:                                   # first match wins, then tenant policy, then default
       - match: {model: "gpt-4o-mini", tenant: "team-*"}
         policy: policies/cheap.yaml
-    server: {max_in_flight: 64, max_body_bytes: 4194304}
+    server: {max_in_flight: 64, max_body_bytes: 4194304, shutdown_grace_s: 25}
 """
 
 from __future__ import annotations
