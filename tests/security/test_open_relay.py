@@ -65,3 +65,25 @@ def test_guard_serve_exits_with_the_reason(tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert "refusing to listen on 0.0.0.0 without tenant keys" in proc.stderr
     assert "--hash-key" in proc.stderr
+
+
+def test_a_reload_cannot_open_the_relay() -> None:
+    """Removing the last tenant from a 0.0.0.0 listener by reload is refused; keys stay."""
+    import asyncio
+
+    from guard.sidecar.reload import Reloader, ReloadFailed
+    from guard.sidecar.state import SidecarState
+    from guard.sidecar.upstream import Upstreams
+
+    keyed = config("0.0.0.0").model_copy(update={"tenants": {
+        "a": TenantConfig(key_hashes=(hash_key("k"),))}})
+    state = SidecarState(keyed, upstreams=Upstreams(keyed))
+    reloader = Reloader(state, source=lambda: config("0.0.0.0"))
+
+    async def run() -> None:
+        with pytest.raises(ReloadFailed, match="refusing to listen"):
+            await reloader.reload("admin")
+        await state.aclose()
+
+    asyncio.run(run())
+    assert state.config.tenant_for_key("k") == "a" and state.snapshot.version == 1
