@@ -11,6 +11,7 @@ were flushed, so the last spans were never exported. Now the grace is
 
 from __future__ import annotations
 
+import json
 import signal
 import threading
 import time
@@ -133,3 +134,48 @@ def test_idle_server_exits_promptly(tmp_path: Path, stub: StubUpstream) -> None:
             proc.kill()
 
 
+
+
+def _drive(app_started: bool) -> list[dict[str, Any]]:
+    """Run one request through DrainMiddleware, cut it, return what the client was sent."""
+    import asyncio
+
+    from guard.sidecar.drain import Drain, DrainMiddleware
+
+    sent: list[dict[str, Any]] = []
+
+    async def hanging_app(scope: Any, receive: Any, send: Any) -> None:
+        if app_started:
+            await send({"type": "http.response.start", "status": 200,
+                        "headers": [(b"content-type", b"text/event-stream")]})
+            await send({"type": "http.response.body", "body": b"data: {}\n\n",
+                        "more_body": True})
+        await asyncio.sleep(3600)  # an upstream that never finishes
+
+    async def send(message: Any) -> None:
+        sent.append(dict(message))
+
+    async def run() -> None:
+        drain = Drain()
+        middleware = DrainMiddleware(hanging_app, drain=drain)
+        task = asyncio.create_task(middleware({"type": "http"}, None, send))
+        await asyncio.sleep(0.05)
+        assert await drain.cut_all() == 1
+        await asyncio.wait_for(task, 5)  # the request ends, without an exception
+        assert not drain.open
+
+    asyncio.run(run())
+    return sent
+
+
+def test_drain_ends_an_open_stream_with_error_and_done() -> None:
+    sent = _drive(app_started=True)
+    last = sent[-1]
+    assert last["more_body"] is False
+    assert last["body"].endswith(b"data: [DONE]\n\n") and b'"shutting_down"' in last["body"]
+
+
+def test_drain_answers_a_request_without_response_with_503() -> None:
+    sent = _drive(app_started=False)
+    assert sent[0]["status"] == 503
+    assert json.loads(sent[1]["body"])["error"]["code"] == "shutting_down"

@@ -175,3 +175,12 @@ def test_postgres_take_is_atomic_under_concurrency() -> None:
         return sum(ok for ok, _ in results)
 
     assert asyncio.run(run()) == 10  # 40 attempts from 4 connections, exactly 10 granted
+
+
+def test_per_key_limits_give_each_key_its_own_budget(serve: Any) -> None:
+    team = TenantConfig(key_hashes=(hash_key("key-one"), hash_key("key-two")),
+                        limits=TenantLimits(requests_per_minute=1, per_key=True))
+    url = serve({"team": team})
+    assert chat(url, "one").status_code == 200
+    assert chat(url, "one").status_code == 429
+    assert chat(url, "two").status_code == 200  # same tenant, other key: its own minute
