@@ -87,7 +87,12 @@ class Reloader:
         async with self._lock:
             old = self.state.snapshot
             try:
-                snapshot, restart = await self._build(old)
+                try:
+                    snapshot, restart = await self._build(old)
+                except GuardError:
+                    raise
+                except Exception as exc:  # unreadable file, a loader bug: still a refusal
+                    raise ConfigError(f"{type(exc).__name__}: {exc}") from exc
             except GuardError as exc:
                 self.state.metrics.reloads.labels("failed", trigger).inc()
                 log.error("reload (%s) refused, still serving version %d: %s", trigger,
@@ -124,8 +129,6 @@ class Reloader:
             guards[path] = guard
         try:
             await asyncio.gather(*(g.warmup() for g in guards.values()))
-        except GuardError:
-            raise
         except Exception as exc:  # a detector that cannot load must not go live
             raise ConfigError(f"detector warmup failed: {type(exc).__name__}: {exc}") from exc
         return Snapshot(config, guards, version=old.version + 1), restart
