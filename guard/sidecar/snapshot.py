@@ -26,13 +26,12 @@ ASGIApp = Callable[[Scope, Any, Any], Awaitable[None]]
 
 @dataclass(eq=False)
 class Snapshot:
-    """Config + guards of one version; ``in_flight`` counts the requests pinned to it."""
+    """Config + guards of one version (``version`` 1 at start, +1 per successful reload)."""
 
     config: SidecarConfig
     guards: Mapping[str, Guard]
     version: int = 1
     loaded_at: float = field(default_factory=time.time)
-    in_flight: int = 0
 
     @property
     def config_hash(self) -> str:
@@ -58,11 +57,8 @@ class SnapshotMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        snapshot = self.current()
-        token = pinned.set(snapshot)
-        snapshot.in_flight += 1
+        token = pinned.set(self.current())
         try:
             await self.app(scope, receive, send)
         finally:
-            snapshot.in_flight -= 1
             pinned.reset(token)
