@@ -100,6 +100,7 @@ class AuditEvent(BaseModel):
     http_status: int | None = None
     retention: Retention = "none"
     messages: tuple[dict[str, Any], ...] | None = None
+    reload: dict[str, Any] | None = None  # stage "reload": trigger, old/new policy hashes
     prev_hash: str = ""
     hash: str = ""
     sig: str | None = None

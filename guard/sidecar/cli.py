@@ -36,31 +36,35 @@ def register(subparsers: Any) -> None:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from guard.sidecar.config import hash_key, load_config
+    from guard.sidecar.config import SidecarConfig, hash_key, load_config
 
     if args.hash_key:
         print(hash_key(args.hash_key))
         return 0
     logging.basicConfig(level=args.log_level.upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    try:
-        config = load_config(args.config).with_overrides(
-            policy=args.policy, upstream=args.upstream, host=args.host, port=args.port,
-            audit_url=args.audit_url)
-        import uvicorn
+    overrides = {"policy": args.policy, "upstream": args.upstream, "host": args.host,
+                 "port": args.port, "audit_url": args.audit_url}
 
+    def read_config() -> SidecarConfig:
+        return load_config(args.config).with_overrides(**overrides)
+
+    try:
+        config = read_config()
         from guard.sidecar.app import create_app
         from guard.sidecar.otel import telemetry_from_env
 
         telemetry, shutdown_telemetry = telemetry_from_env()
-        app = create_app(config, audit=not args.no_audit, telemetry=telemetry)
+        app = create_app(config, audit=not args.no_audit, telemetry=telemetry,
+                         config_source=read_config, handle_sighup=True)
     except GuardError as exc:
         print(f"guard serve: {exc}", file=sys.stderr)
         return 2
-    try:
-        uvicorn.run(app, host=config.server.host, port=config.server.port,
-                    log_level=args.log_level.lower(), access_log=False,
-                    timeout_graceful_shutdown=10, server_header=False)
-    finally:
-        shutdown_telemetry()
+    from guard.sidecar.server import serve
+
+    # Telemetry is flushed inside the server's shutdown: after a SIGTERM uvicorn re-raises the
+    # signal on return, so nothing after serve() would run.
+    serve(app, host=config.server.host, port=config.server.port,
+          grace_s=config.server.shutdown_grace_s, log_level=args.log_level.lower(),
+          on_stopped=shutdown_telemetry)
     return 0

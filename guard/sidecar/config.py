@@ -20,10 +20,12 @@ Example::
       team-a:
         key_hashes: ["sha256:9f86d08..."]
         policy: policies/strict.yaml
+        limits: {requests_per_minute: 600, tokens_per_day: 2000000}
+    admin: {key_hashes: ["sha256:..."]}       # POST /admin/reload
     routes:                                   # first match wins, then tenant policy, then default
       - match: {model: "gpt-4o-mini", tenant: "team-*"}
         policy: policies/cheap.yaml
-    server: {max_in_flight: 64, max_body_bytes: 4194304}
+    server: {max_in_flight: 64, max_body_bytes: 4194304, shutdown_grace_s: 25}
 """
 
 from __future__ import annotations
@@ -78,19 +80,45 @@ class UpstreamConfig(_Model):
         return bool(self.models) and matches(self.models, model)
 
 
+def _check_hashes(value: tuple[str, ...]) -> tuple[str, ...]:
+    for h in value:
+        if not re.fullmatch(r"sha256:[0-9a-f]{64}", h):
+            raise ValueError("key hashes look like 'sha256:<64 hex>' (guard serve --hash-key)")
+    return value
+
+
+class TenantLimits(_Model):
+    """Quotas of one tenant (or of each of its keys, with ``per_key``); unset: unlimited."""
+
+    requests_per_minute: int | None = Field(default=None, ge=1)
+    tokens_per_day: int | None = Field(
+        default=None, ge=1, description="Prompt estimate charged before the call, corrected "
+        "by the upstream's reported usage after it.")
+    per_key: bool = Field(default=False, description="One counter per API key, not per tenant.")
+
+
 class TenantConfig(_Model):
-    """A tenant: the hashes of its API keys and, optionally, its own policy."""
+    """A tenant: the hashes of its API keys, optionally its own policy and limits."""
 
     key_hashes: tuple[str, ...] = Field(min_length=1)
     policy: str | None = None
+    limits: TenantLimits | None = None
 
     @field_validator("key_hashes")
     @classmethod
     def _hashes(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        for h in value:
-            if not re.fullmatch(r"sha256:[0-9a-f]{64}", h):
-                raise ValueError("key hashes look like 'sha256:<64 hex>' (guard serve --hash-key)")
-        return value
+        return _check_hashes(value)
+
+
+class AdminConfig(_Model):
+    """Who may call ``/admin/*`` (reload): SHA-256 hashes of admin keys, never the keys."""
+
+    key_hashes: tuple[str, ...] = Field(min_length=1)
+
+    @field_validator("key_hashes")
+    @classmethod
+    def _hashes(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return _check_hashes(value)
 
 
 class RouteMatch(_Model):
@@ -127,6 +155,13 @@ class ServerConfig(_Model):
     detector_lookbehind_chars: dict[str, int] = Field(
         default_factory=lambda: {"content_safety": 1024, "prompt_attack": 1024},
         description="Per-detector look-behind; the largest among active rules applies.")
+    allow_unauthenticated: bool = Field(
+        default=False, description="Serve a non-loopback host without tenant keys (an open "
+        "relay to the upstream's key); refused at startup unless set, and logged loudly.")
+    shutdown_grace_s: float = Field(
+        default=25.0, gt=0, le=3600, description="Seconds open requests get at shutdown; keep "
+        "it below the pod's terminationGracePeriodSeconds (30 in deploy/k8s). Streams still "
+        "open one second before it ends get an error event and [DONE].")
 
 
 class SidecarConfig(_Model):
@@ -140,6 +175,8 @@ class SidecarConfig(_Model):
     audit_url: str | None = None
     require_auth: bool | None = Field(
         default=None, description="Reject unknown keys; default: on when tenants are set.")
+    admin: AdminConfig | None = Field(
+        default=None, description="Admin keys for /admin/reload (absent: admin API disabled).")
 
     @property
     def auth_required(self) -> bool:
@@ -157,6 +194,12 @@ class SidecarConfig(_Model):
             if any(hmac.compare_digest(digest, h) for h in tenant.key_hashes):
                 return name
         return None
+
+    def is_admin_key(self, key: str) -> bool:
+        if self.admin is None or not key:
+            return False
+        digest = hash_key(key)
+        return any(hmac.compare_digest(digest, h) for h in self.admin.key_hashes)
 
     def policy_for(self, *, tenant: str | None, model: str | None, route: str) -> str:
         for r in self.routes:
@@ -226,7 +269,8 @@ def load_config(path: str | Path | None, env: Mapping[str, str] | None = None) -
         return SidecarConfig()
     path = Path(path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        text = path.read_text(encoding="utf-8")
+        raw = yaml.safe_load(text) or {}
     except (OSError, yaml.YAMLError) as exc:
         raise ConfigError(f"{path}: {exc}") from exc
     if not isinstance(raw, dict):
@@ -237,7 +281,9 @@ def load_config(path: str | Path | None, env: Mapping[str, str] | None = None) -
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
-        raise ConfigError(f"{path}: {where}: {first['msg']}") from None
+        line = _line_of(text, tuple(first["loc"]))
+        at = f"{path}:{line}" if line else str(path)
+        raise ConfigError(f"{at}: {where}: {first['msg']}") from None
     base = path.parent
     return config.model_copy(update={
         "policy": _rel(config.policy, base),
@@ -246,6 +292,28 @@ def load_config(path: str | Path | None, env: Mapping[str, str] | None = None) -
         "routes": tuple(r.model_copy(update={"policy": _rel(r.policy, base)})
                         for r in config.routes),
     })
+
+
+def _line_of(text: str, loc: tuple[Any, ...]) -> int | None:
+    """The line of the deepest key of ``loc`` found in the YAML text (1-based)."""
+    try:
+        node: Any = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return None
+    line = None
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            hit = next(((k, v) for k, v in node.value if k.value == str(part)), None)
+            if hit is None:
+                break
+            line, node = hit[0].start_mark.line + 1, hit[1]
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) \
+                and part < len(node.value):
+            node = node.value[part]
+            line = node.start_mark.line + 1
+        else:
+            break
+    return line
 
 
 def _rel(policy: str, base: Path) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
+from dataclasses import dataclass
 from typing import Any
 
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -29,6 +30,18 @@ EXEMPT = ("/healthz", "/readyz", "/metrics", "/openapi.json", "/docs")
 
 KNOWN_ROUTES = frozenset({"/v1/chat/completions", "/v1/moderations", "/v1/guard/check",
                           "/v1/models", "/beta/litellm_basic_guardrail_api"})
+
+
+@dataclass(slots=True)
+class Load:
+    """Requests being served now against the in-flight limit (readiness reads it)."""
+
+    limit: int
+    in_flight: int = 0
+
+    @property
+    def saturated(self) -> bool:
+        return self.in_flight >= self.limit
 
 
 class TooLarge(StarletteHTTPException):
@@ -53,20 +66,19 @@ class AdmissionMiddleware:
     """Bounded concurrency + body-size cap + per-route request metrics."""
 
     def __init__(self, app: ASGIApp, *, max_in_flight: int, max_body_bytes: int,
-                 retry_after_s: int, metrics: SidecarMetrics) -> None:
+                 retry_after_s: int, metrics: SidecarMetrics, load: Load | None = None) -> None:
         self.app = app
-        self.max_in_flight = max_in_flight
         self.max_body_bytes = max_body_bytes
         self.retry_after = str(retry_after_s).encode()
         self.metrics = metrics
-        self.in_flight = 0
+        self.load = load or Load(max_in_flight)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"].startswith(EXEMPT):
             await self.app(scope, receive, send)
             return
         route = scope["path"] if scope["path"] in KNOWN_ROUTES else "other"
-        if self.in_flight >= self.max_in_flight:
+        if self.load.saturated:
             self.metrics.rejected.labels("busy").inc()
             self.metrics.requests.labels(route, "429").inc()
             await _send_error(send, 429, "The guard sidecar is at its in-flight limit; retry.",
@@ -76,7 +88,7 @@ class AdmissionMiddleware:
         if length is not None and length.isdigit() and int(length) > self.max_body_bytes:
             await self._too_large(send, route)
             return
-        self.in_flight += 1
+        self.load.in_flight += 1
         self.metrics.in_flight.inc()
         started = time.perf_counter()
         status = {"code": 500}
@@ -107,7 +119,7 @@ class AdmissionMiddleware:
             status["code"] = 413
             await self._too_large(send, route, count=False)
         finally:
-            self.in_flight -= 1
+            self.load.in_flight -= 1
             self.metrics.in_flight.dec()
             self.metrics.requests.labels(route, str(status["code"])).inc()
             self.metrics.latency.labels(route).observe(time.perf_counter() - started)

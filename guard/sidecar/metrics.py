@@ -42,6 +42,25 @@ class SidecarMetrics:
                                      "Hold-back checks per streamed choice.",
                                      buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256), registry=r)
         self.ready = Gauge("guard_sidecar_ready", "1 when detectors are loaded.", registry=r)
+        self.reloads = Counter("guard_sidecar_reloads", "Config/policy reloads by result "
+                               "(ok, failed) and trigger (sighup, admin).",
+                               ["result", "trigger"], registry=r)
+        self.config_version = Gauge("guard_sidecar_config_version",
+                                    "Version of the config/policies now served (1 at start, "
+                                    "+1 per successful reload).", registry=r)
+        self.config_version.set(1)
+        self.quota_requests = Counter("guard_sidecar_quota_requests",
+                                      "Requests counted against tenant limits.", ["tenant"],
+                                      registry=r)
+        self.quota_tokens = Counter("guard_sidecar_quota_tokens",
+                                    "Tokens charged against tenant limits (estimate, then the "
+                                    "upstream's usage).", ["tenant"], registry=r)
+        self.quota_rejected = Counter("guard_sidecar_quota_rejected",
+                                      "Requests refused with 429 by a tenant limit.",
+                                      ["tenant", "limit"], registry=r)
+        self.quota_errors = Counter("guard_sidecar_quota_errors",
+                                    "Quota store failures (the request was let through).",
+                                    registry=r)
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -47,6 +47,9 @@ def telemetry_from_env(env: Mapping[str, str] | None = None
         PeriodicExportingMetricReader(OTLPMetricExporter())])
 
     def shutdown() -> None:
+        """Export what is still buffered (the last spans), then stop the exporters."""
+        tracer_provider.force_flush(timeout_millis=5000)
+        meter_provider.force_flush(timeout_millis=5000)
         tracer_provider.shutdown()
         meter_provider.shutdown()
 

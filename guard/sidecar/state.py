@@ -23,7 +23,9 @@ from guard.policy.shipped import resolve_policy
 from guard.recording import DecisionRecorder
 from guard.sidecar.config import SidecarConfig
 from guard.sidecar.errors import SidecarError
+from guard.sidecar.limits import Load
 from guard.sidecar.metrics import SidecarMetrics
+from guard.sidecar.snapshot import Snapshot, pinned
 from guard.sidecar.upstream import Upstreams
 from guard.telemetry import Telemetry
 from guard.types import CheckContext, Decision, Message, RequestFacts, Stage
@@ -48,20 +50,42 @@ class SidecarState:
         guards: Mapping[str, Guard] | None = None, recorder: DecisionRecorder | None = None,
         telemetry: Telemetry | None = None, registry: DetectorRegistry | None = None,
     ) -> None:
-        self.config = config
         self.upstreams = upstreams
         self.recorder = recorder
         self.telemetry = telemetry or Telemetry()
         self.metrics = SidecarMetrics()
         self.registry = registry or default_registry()
-        self.guards: dict[str, Guard] = dict(guards or {})
+        self.load = Load(config.server.max_in_flight)
+        built: dict[str, Guard] = dict(guards or {})
         for path in config.policy_files():
-            if path not in self.guards:
-                self.guards[path] = self._load(path)
+            if path not in built:
+                built[path] = self._load(path)
+        self._snapshot = Snapshot(config, built)
         self.ready = False
         self.warmup_error: str | None = None
         self.moderation_error: str | None = None
         self._warm_task: asyncio.Task[None] | None = None
+
+    # --- versioned parts (see guard.sidecar.snapshot) -------------------------------------------
+
+    @property
+    def snapshot(self) -> Snapshot:
+        """The latest snapshot (what a request arriving now gets pinned to)."""
+        return self._snapshot
+
+    @property
+    def config(self) -> SidecarConfig:
+        """The config of the request's pinned snapshot (else the latest)."""
+        return (pinned.get() or self._snapshot).config
+
+    @property
+    def guards(self) -> Mapping[str, Guard]:
+        return (pinned.get() or self._snapshot).guards
+
+    def swap(self, snapshot: Snapshot) -> Snapshot:
+        """Make ``snapshot`` current for new requests; returns the one it replaces."""
+        old, self._snapshot = self._snapshot, snapshot
+        return old
 
     def _load(self, path: str) -> Guard:
         resolved = resolve_policy(path)

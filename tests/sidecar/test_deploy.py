@@ -16,7 +16,9 @@ import jsonschema
 import pytest
 import yaml
 
-from guard.sidecar.config import SidecarConfig, load_config
+from guard.errors import ConfigError
+from guard.sidecar.config import SidecarConfig, hash_key, load_config
+from guard.sidecar.exposure import check_exposure
 
 REPO = Path(__file__).resolve().parents[2]
 DEPLOY = REPO / "deploy"
@@ -73,6 +75,9 @@ def test_manifests_are_consistent(path: Path, tmp_path: Path) -> None:
         config_file.write_text(configmap["data"][config_file.name])
         config = load_config(config_file, env={})  # the embedded config is valid
         assert config.server.port == 8080
+        check_exposure(config)  # 0.0.0.0 only with keys (issue 11 item 20)
+        grace = pod.get("terminationGracePeriodSeconds", 30)
+        assert config.server.shutdown_grace_s < grace  # streams end before SIGKILL
         for service in by_kind.get("Service", []):
             if service["spec"]["selector"].items() <= labels.items():
                 for port in service["spec"]["ports"]:
@@ -115,10 +120,15 @@ def test_dockerfile_is_multistage_non_root_with_healthcheck() -> None:
 
 
 def test_image_config_is_valid() -> None:
-    config = load_config(DEPLOY / "guard.yaml", env={})
+    with pytest.raises(ConfigError, match="GUARD_TENANT_KEY_HASH"):
+        load_config(DEPLOY / "guard.yaml", env={})  # no key, no start: never an open relay
+    config = load_config(DEPLOY / "guard.yaml", env={"GUARD_TENANT_KEY_HASH": hash_key("k")})
     assert isinstance(config, SidecarConfig)
     assert config.upstreams["model"].base_url == "http://127.0.0.1:8000/v1"
     assert config.server.host == "0.0.0.0"
+    check_exposure(config)
+    assert config.tenant_for_key("k") == "default"
+    assert config.server.shutdown_grace_s < 30
 
 
 def test_otel_collector_pipelines_reference_defined_components() -> None:

@@ -154,8 +154,9 @@ def test_upstream_down_gets_502(sidecar_factory: SidecarFactory) -> None:
                       json={"model": "m", "messages": USER, "stream": True})
     assert_envelope(resp, 502, "upstream_error")
     ready = httpx.get(f"{sidecar.url}/readyz")
-    assert ready.status_code == 503
     assert ready.json()["upstreams"]["down"]["reachable"] is False
+    # Reported, not gating: a down upstream must not pull every replica (issue 11 item 20).
+    assert ready.status_code == (200 if ready.json()["detectors_loaded"] else 503)
 
 
 @pytest.mark.parametrize("fault", ["drop", "malformed"])

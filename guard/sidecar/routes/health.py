@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from guard.sidecar.exposure import operator_allowed
 from guard.sidecar.jsonutil import SafeJSONResponse
 from guard.sidecar.schemas import ERROR_RESPONSES, Health, ModelList
 from guard.sidecar.state import SidecarState
@@ -18,26 +21,36 @@ async def healthz() -> dict[str, str]:
 
 
 @router.get("/readyz", response_model=Health,
-            responses={503: {"model": Health, "description": "Not ready yet."}},
-            summary="Readiness: detectors loaded and every upstream reachable.")
+            responses={503: {"model": Health, "description": "Not ready: detectors not loaded "
+                             "yet (or failed), or the in-flight limit is reached."}},
+            summary="Readiness: detectors loaded and not saturated (upstreams: reported only).")
 async def readyz(request: Request) -> SafeJSONResponse:
+    """Ready = detectors loaded and in-flight below the limit. Upstream health is reported
+    but does not gate: an upstream outage would otherwise pull every replica out of the
+    Service at once, and clients would get connection errors instead of a 502 envelope.
+    The details (upstreams, policies) need a key when keys are required; the status does not.
+    """
     state: SidecarState = request.app.state.sidecar
-    upstreams = await state.upstreams.probe()
-    reachable = all(u.get("reachable") for u in upstreams.values())
-    ready = state.ready and reachable
-    body = {
-        "status": "ready" if ready else "not_ready",
-        "detectors_loaded": state.ready,
-        "upstreams": upstreams,
-        "policies": {p: {"name": g.policy.name, "version": g.policy.version,
-                         "hash": g.policy.hash} for p, g in state.guards.items()},
-    }
-    if state.warmup_error:
-        body["warmup_error"] = state.warmup_error
-    if state.moderation_error:
-        body["moderation"] = f"unavailable: {state.moderation_error}"
-    if state.upstreams.echo:
-        body["upstream_mode"] = "echo (built-in test upstream: no upstream configured)"
+    saturated = state.load.saturated
+    ready = state.ready and not saturated
+    body: dict[str, Any] = {"status": "ready" if ready else "not_ready"}
+    if operator_allowed(state.config, request.headers):
+        body.update({
+            "detectors_loaded": state.ready,
+            "saturated": saturated,
+            "in_flight": state.load.in_flight,
+            "max_in_flight": state.load.limit,
+            "config_version": state.snapshot.version,
+            "upstreams": await state.upstreams.probe(),
+            "policies": {p: {"name": g.policy.name, "version": g.policy.version,
+                             "hash": g.policy.hash} for p, g in state.guards.items()},
+        })
+        if state.warmup_error:
+            body["warmup_error"] = state.warmup_error
+        if state.moderation_error:
+            body["moderation"] = f"unavailable: {state.moderation_error}"
+        if state.upstreams.echo:
+            body["upstream_mode"] = "echo (built-in test upstream: no upstream configured)"
     return SafeJSONResponse(body, status_code=200 if ready else 503)
 
 
