@@ -62,7 +62,7 @@ class _Item:
 
 
 class AuditRecorder:
-    """Implements :class:`guard.observe.DecisionRecorder` on top of an :class:`AuditStore`.
+    """Implements :class:`guard.recording.DecisionRecorder` on top of an :class:`AuditStore`.
 
     Args:
         store: where records go (see :func:`guard.audit.sinks.open_store`).
