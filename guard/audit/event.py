@@ -96,6 +96,8 @@ class AuditEvent(BaseModel):
     stream_chars_released: int | None = None
     upstream_status: int | None = None
     upstream_error: str | None = None
+    upstream_member: str | None = None
+    upstream_attempts: int | None = None
     http_status: int | None = None
     retention: Retention = "none"
     messages: tuple[dict[str, Any], ...] | None = None
@@ -166,6 +168,8 @@ def build_event(
         stream_chars_released=_opt_int(extra.get("stream_chars_released")),
         upstream_status=_opt_int(extra.get("upstream_status")),
         upstream_error=_scrub(_opt_str(extra.get("upstream_error"))),
+        upstream_member=_opt_str(extra.get("upstream_member")),
+        upstream_attempts=_opt_int(extra.get("upstream_attempts")),
         http_status=_opt_int(extra.get("http_status")),
         retention=retention,
         messages=_content(decision, original, retention),

@@ -22,7 +22,10 @@ def register(subparsers: Any) -> None:
     p.add_argument("--config", help="sidecar config YAML (upstreams, tenants, policy routes)")
     p.add_argument("--policy", help="default policy file (default: policies/default.yaml)")
     p.add_argument("--upstream", help="put every model behind this OpenAI base URL "
-                   "(key from $GUARD_UPSTREAM_API_KEY, else the client's own)")
+                   "(key from $GUARD_UPSTREAM_API_KEY)")
+    p.add_argument("--forward-client-auth", action="store_true",
+                   help="with --upstream and no $GUARD_UPSTREAM_API_KEY: send the client's own "
+                   "bearer key upstream (off by default)")
     p.add_argument("--host", help="bind address (default 127.0.0.1)")
     p.add_argument("--port", type=int, help="port (default 8080)")
     p.add_argument("--audit-url", help="audit sink URL (default $GUARD_AUDIT_URL or "
@@ -45,7 +48,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     try:
         config = load_config(args.config).with_overrides(
             policy=args.policy, upstream=args.upstream, host=args.host, port=args.port,
-            audit_url=args.audit_url)
+            audit_url=args.audit_url, forward_client_auth=args.forward_client_auth)
         import uvicorn
 
         from guard.sidecar.app import create_app

@@ -57,9 +57,13 @@ class UpstreamFailure(SidecarError):
     """
 
     def __init__(self, status: int, message: str, *, code: str = "upstream_error",
-                 upstream_status: int | None = None) -> None:
-        super().__init__(status, message, type="upstream_error", code=code, headers=NO_RETRY)
+                 upstream_status: int | None = None,
+                 headers: Mapping[str, str] | None = None) -> None:
+        super().__init__(status, message, type="upstream_error", code=code,
+                         headers=NO_RETRY if headers is None else headers)
         self.upstream_status = upstream_status
+        # Request facts for the audit record (which upstream member, how many attempts).
+        self.facts: dict[str, Any] = {}
 
 
 def envelope(message: str, *, type: str = "invalid_request_error", code: str | None = None,

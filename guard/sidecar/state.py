@@ -63,6 +63,7 @@ class SidecarState:
         self.recorder = recorder
         self.telemetry = telemetry or Telemetry()
         self.metrics = SidecarMetrics()
+        upstreams.attach_metrics(self.metrics)
         self.registry = registry or default_registry()
         self.guards: dict[str, Guard] = dict(guards or {})
         for path in config.policy_files():

@@ -68,11 +68,12 @@ async def open_guarded_stream(
         if input_decision is not None:
             await state.record(guard, input_decision, original, {
                 "http_status": exc.status, "upstream_error": exc.message,
-                "upstream_status": exc.upstream_status})
+                "upstream_status": exc.upstream_status, **exc.facts})
         raise
     state.metrics.upstream_seconds.labels(target.name).observe(time.perf_counter() - started)
     if input_decision is not None:
-        await state.record(guard, input_decision, original, {"upstream_status": 200})
+        await state.record(guard, input_decision, original,
+                           {"upstream_status": 200, **events.facts})
     if guard.policy.has_rules(Stage.OUTPUT, context):
         relay = GuardedStream(state, guard, context, events, target).run()
     else:
@@ -86,7 +87,8 @@ async def open_guarded_stream(
             await stack.aclose()
 
     return GuardStreamingResponse(body_iter(), media_type="text/event-stream",
-                                  headers={**SSE_HEADERS, **decision_headers(input_decision)})
+                                  headers={**SSE_HEADERS, **events.headers,
+                                           **decision_headers(input_decision)})
 
 
 async def _passthrough(events: AsyncIterator[list[Event]], target: Target

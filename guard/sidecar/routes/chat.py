@@ -22,7 +22,7 @@ from guard.sidecar.responses import blocked_response, decision_headers
 from guard.sidecar.schemas import ERROR_RESPONSES, ChatCompletionRequest, ChatCompletionResponse
 from guard.sidecar.state import Caller, SidecarState
 from guard.sidecar.stream import GuardStreamingResponse, open_guarded_stream
-from guard.sidecar.upstream import Target
+from guard.sidecar.upstream import Target, UpstreamReply
 from guard.types import Action, CheckContext, Decision, Message, Stage
 
 ROUTE = "/v1/chat/completions"
@@ -49,7 +49,7 @@ async def chat_completions(body: ChatCompletionRequest, request: Request) -> Res
     target = state.upstreams.resolve(body.model)
     guard = state.guard_for(caller, model=body.model, route=ROUTE)
     context = state.context(caller, model=body.model, route=ROUTE, user=body.user,
-                            upstream=target.config.base_url)
+                            upstream=target.label)
     with ExitStack() as stack:
         stack.enter_context(state.telemetry.request_span(
             headers=dict(request.headers), model=body.model, tenant=caller.tenant, route=ROUTE,
@@ -86,28 +86,30 @@ async def _handle(state: SidecarState, guard: Guard, caller: Caller, context: Ch
                                          input_decision, original)
     started = time.perf_counter()
     try:
-        completion = await state.upstreams.chat(target, raw, forward_headers)
+        reply = await state.upstreams.chat(target, raw, forward_headers)
     except UpstreamFailure as exc:
         state.metrics.upstream_errors.labels(target.name, str(exc.status)).inc()
         await state.record(guard, input_decision, original, {
             "http_status": exc.status, "upstream_error": exc.message,
-            "upstream_status": exc.upstream_status})
+            "upstream_status": exc.upstream_status, **exc.facts})
         raise
     state.metrics.upstream_seconds.labels(target.name).observe(time.perf_counter() - started)
-    await state.record(guard, input_decision, original, {"upstream_status": 200})
-    return await _check_completion(state, guard, context, body, completion, input_decision)
+    await state.record(guard, input_decision, original, {"upstream_status": 200, **reply.facts})
+    return await _check_completion(state, guard, context, body, reply, input_decision)
 
 
 async def _check_completion(state: SidecarState, guard: Guard, context: CheckContext,
-                            body: ChatCompletionRequest, completion: dict[str, Any],
+                            body: ChatCompletionRequest, reply: UpstreamReply,
                             input_decision: Decision | None) -> Response:
+    completion = reply.data
     choices = [c for c in completion["choices"] if isinstance(c, dict)]
     messages = [c.get("message") or {} for c in choices]
     if not guard.policy.has_rules(Stage.OUTPUT, context) or not messages:
-        return SafeJSONResponse(completion, headers=decision_headers(input_decision))
+        return SafeJSONResponse(completion, headers={
+            **reply.headers, **decision_headers(input_decision)})
     assistant = scrub([{**m, "role": "assistant"} for m in messages if isinstance(m, dict)])
     decision = await state.check(guard, assistant, Stage.OUTPUT, context,
-                                 extra={"upstream_status": 200})
+                                 extra={"upstream_status": 200, **reply.facts})
     if decision.action is Action.BLOCK:
         return blocked_response(guard, decision, model=str(completion.get("model", body.model)),
                                 stream=False, n=len(choices))
@@ -118,4 +120,5 @@ async def _check_completion(state: SidecarState, guard: Guard, context: CheckCon
                 "role", "assistant")}
     strongest = decision if input_decision is None or \
         decision.action.severity >= input_decision.action.severity else input_decision
-    return SafeJSONResponse(completion, headers=decision_headers(strongest))
+    return SafeJSONResponse(completion, headers={**reply.headers,
+                                                 **decision_headers(strongest)})
