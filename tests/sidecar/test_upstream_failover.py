@@ -73,9 +73,12 @@ def metric(sidecar: Sidecar, name: str, **labels: str) -> float:
     return metrics(sidecar).get((name, frozenset(labels.items())), 0.0)
 
 
-def chat(sidecar: Sidecar, stream: bool = False) -> httpx.Response:
-    with httpx.stream("POST", f"{sidecar.base_url}/chat/completions", timeout=10,
-                      json={"model": "m", "messages": USER, "stream": stream}) as resp:
+def chat(sidecar: Sidecar, stream: bool = False, client: httpx.Client | None = None
+         ) -> httpx.Response:
+    """One chat request (``client``: a shared pool; a fresh client costs an SSL context)."""
+    with (client or httpx).stream(
+            "POST", f"{sidecar.base_url}/chat/completions", timeout=10,
+            json={"model": "m", "messages": USER, "stream": stream}) as resp:
         resp.read()
     return resp
 

@@ -227,3 +227,30 @@ def test_group_config_accepts_names_or_weighted_members(tmp_path: Path) -> None:
     group = load_config(path).upstream_groups["g"]
     assert [(m.upstream, m.weight) for m in group.members] == [("a", 1.0), ("b", 3.0)]
     assert group.attempts == 2
+
+
+def test_deploy_example_catalogue_routes_each_seed_model() -> None:
+    from guard.sidecar.upstream import Upstreams
+    from guard.sidecar.upstreams.styles import chat_url
+
+    config = load_config(Path(__file__).resolve().parents[2] / "deploy" /
+                         "upstreams.example.yaml", env={})
+    upstreams = Upstreams(config)
+    expected = {
+        "gpt-4.1": ("gpt", "https://east.openai.azure.com/openai/deployments/gpt41-east/"
+                    "chat/completions?api-version=2024-10-21"),
+        "DeepSeek-R1": ("foundry", "https://my-resource.services.ai.azure.com/models/"
+                        "chat/completions?api-version=2024-05-01-preview"),
+        "grok-3": ("xai", "https://api.x.ai/v1/chat/completions"),
+        "mistral-large-latest": ("mistral", "https://api.mistral.ai/v1/chat/completions"),
+        "deepseek-reasoner": ("deepseek", "https://api.deepseek.com/v1/chat/completions"),
+        "llama": ("vllm", "http://vllm.models.svc:8000/v1/chat/completions"),
+    }
+    for model, (target_name, url) in expected.items():
+        target = upstreams.resolve(model)
+        member = target.members[0]
+        assert target.name == target_name
+        assert str(chat_url(member.config, member.config.upstream_model(model))) == url
+    assert [m.name for m in upstreams.resolve("gpt-4o-mini").members] == [
+        "azure-east", "azure-west"]
+    assert upstreams.members["azure-west"].config.key_header == "api-key"
