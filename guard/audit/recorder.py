@@ -175,7 +175,8 @@ class AuditRecorder:
             original: the messages as checked (before any rewrite).
             retention: ``none`` / ``redacted`` / ``full`` (the policy's setting).
             extra: request facts: ``upstream``, ``stream_chars_released``,
-                ``upstream_status``, ``upstream_error``, ``http_status``, ``request_id``.
+                ``upstream_status``, ``upstream_error``, ``upstream_member``,
+                ``upstream_attempts``, ``http_status``, ``request_id``.
             wait: return only once the record is committed (slower; for strict callers).
 
         Raises:
