@@ -18,6 +18,7 @@ import asyncio
 import fnmatch
 import itertools
 import json
+import logging
 import random
 import time
 from collections.abc import (
@@ -59,6 +60,7 @@ _HOP_HEADERS = frozenset({
 _FORWARD_PREFIXES = ("x-stainless-", "openai-", "user-agent", "x-request-id", "traceparent",
                      "tracestate")
 _T = TypeVar("_T")
+log = logging.getLogger("guard.sidecar.upstream")
 
 
 @dataclass(frozen=True, slots=True)
@@ -263,8 +265,8 @@ class Upstreams:
             upstream_body = {**body, "model": member.config.upstream_model(client_model)}
             try:
                 async with asyncio.timeout(remaining):
-                    result = await once(member, upstream_body,
-                                        self._headers(member, headers), client_model)
+                    result = await _unexpected_as_failure(member, once(
+                        member, upstream_body, self._headers(member, headers), client_model))
             except _AttemptFailed as failed:
                 (member.breaker.failure if failed.member_fault else member.breaker.success)()
                 self._count(target, member, failed.outcome)
@@ -437,6 +439,22 @@ class Upstreams:
                                  "latency_ms": round((time.perf_counter() - started) * 1e3, 1),
                                  "breaker": breaker}
         return dict(await asyncio.gather(*(one(m) for m in self.members.values())))
+
+
+async def _unexpected_as_failure(member: Member, attempt: Awaitable[_T]) -> _T:
+    """An exception outside httpx's own mapping (an HTTP-stack race, say) on the way to an
+    upstream is that member's failure (502, logged with its traceback), not a 500 for the
+    client; SidecarError (the request's own fault) and cancellation pass through."""
+    try:
+        return await attempt
+    except (_AttemptFailed, SidecarError):
+        raise
+    except Exception as exc:
+        log.warning("upstream %s: unexpected %s", member.name, type(exc).__name__,
+                    exc_info=True)
+        raise _AttemptFailed(UpstreamFailure(
+            502, f"Upstream '{member.name}' failed: {type(exc).__name__}."),
+            outcome="error", retryable=True, member_fault=True) from exc
 
 
 def _facts(target: Target, member: Member, attempts: int) -> dict[str, Any]:

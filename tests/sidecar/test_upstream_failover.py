@@ -17,6 +17,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from guard.audit.event import build_event
+from guard.sidecar.app import create_app
 from guard.sidecar.config import (
     BreakerConfig,
     GroupMember,
@@ -26,7 +27,13 @@ from guard.sidecar.config import (
 )
 from guard.sidecar.upstream import Member, Target
 from guard.sidecar.upstreams.breaker import Breaker, BreakerState
-from tests.sidecar.conftest import POLICIES, Sidecar, SidecarFactory
+from tests.sidecar.conftest import (
+    POLICIES,
+    MemoryRecorder,
+    ServerThread,
+    Sidecar,
+    SidecarFactory,
+)
 from tests.support.stub_upstream import StubUpstream
 
 USER = [{"role": "user", "content": "hello"}]
@@ -264,3 +271,38 @@ def test_breaker_state_machine() -> None:
     assert breaker.state is BreakerState.CLOSED and breaker.allow() and breaker.allow()
     assert seen == [BreakerState.OPEN, BreakerState.HALF_OPEN, BreakerState.OPEN,
                     BreakerState.HALF_OPEN, BreakerState.CLOSED]
+
+
+class _RacyTransport(httpx.AsyncBaseTransport):
+    """Real HTTP, except that calls to host ``racy.invalid`` raise an exception outside
+    httpx's error mapping (as a race deep in an HTTP stack would)."""
+
+    def __init__(self) -> None:
+        self.real = httpx.AsyncHTTPTransport()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.host == "racy.invalid":
+            raise RuntimeError("connection pool race")
+        return await self.real.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.real.aclose()
+
+
+def test_unexpected_http_stack_error_is_a_member_failure(
+    pair: tuple[StubUpstream, StubUpstream], registry: Any,
+) -> None:
+    _, b = pair
+    config = group_config("http://racy.invalid/v1", b.base_url)
+    recorder = MemoryRecorder()
+    client = httpx.AsyncClient(transport=_RacyTransport())
+    server = ServerThread(create_app(config, recorder=recorder, registry=registry,
+                                     http_client=client, warmup=False)).start()
+    try:
+        sidecar = Sidecar(server.url, None, recorder)
+        for stream in (False, True):
+            assert chat(sidecar, stream).status_code == 200
+        assert metric(sidecar, "guard_sidecar_upstream_attempts_total",
+                      target="pool", upstream="a", outcome="error") == 2
+    finally:
+        server.stop()
