@@ -365,7 +365,10 @@ class Upstreams:
         try:
             relay = relayed(resp.headers)
             if resp.status_code >= 400:
-                raw = await _read_capped(resp)
+                try:
+                    raw = await _read_capped(resp)
+                except httpx.HTTPError:
+                    raw = b""  # the status says enough; the body was cut
                 raise _status_failure(member, resp.status_code, raw, relay)
             rename = client_model if client_model != body["model"] else None
             events = _events(member.name, resp, rename)
