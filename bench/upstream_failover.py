@@ -201,6 +201,9 @@ async def run(args: argparse.Namespace) -> str:
         "Failures among requests started before the kill are streams that were being relayed "
         "from `a` when it died (their first chunk had been forwarded, so they end with an "
         "error event rather than being retried) and non-stream ones cut past the deadline.",
+        "Latency is dominated by the shared 2-core machine (client, sidecar and stubs on the "
+        "same cores, other jobs running); the before/after difference is within its noise, "
+        "not a measured cost of failover.",
         "",
         "Sidecar metrics after the load:",
         "",
