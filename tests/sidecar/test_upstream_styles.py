@@ -254,3 +254,14 @@ def test_deploy_example_catalogue_routes_each_seed_model() -> None:
     assert [m.name for m in upstreams.resolve("gpt-4o-mini").members] == [
         "azure-east", "azure-west"]
     assert upstreams.members["azure-west"].config.key_header == "api-key"
+
+
+def test_custom_key_header(sidecar_factory: SidecarFactory, stub: StubUpstream,
+                           monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TEST_CUSTOM_KEY", "k-123")
+    sidecar = sidecar_factory(config=_config(base_url=stub.base_url, api_key_env="TEST_CUSTOM_KEY",
+                                             api_key_header="X-Api-Key"))
+    httpx.post(f"{sidecar.base_url}/chat/completions", json={"model": "m", "messages": USER},
+               headers={"x-api-key": "client-value"})
+    headers = stub.requests[-1].headers
+    assert headers["x-api-key"] == "k-123" and "authorization" not in headers
