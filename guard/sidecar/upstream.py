@@ -45,7 +45,7 @@ from guard.sidecar.upstreams.relay import relayed
 from guard.sidecar.upstreams.styles import (
     auth_headers,
     bearer,
-    chat_url,
+    endpoint_url,
     lists_models,
     models_url,
 )
@@ -299,16 +299,24 @@ class Upstreams:
     # --- chat completions ------------------------------------------------------------------
 
     async def chat(self, target: Target, body: Mapping[str, Any],
-                   headers: Mapping[str, str]) -> UpstreamReply:
-        """Non-stream completion, with failover; raises UpstreamFailure (or a 4xx passed on)."""
-        (data, relay), _, facts = await self._failover(target, body, headers, self._chat_once)
+                   headers: Mapping[str, str], *, operation: str = "chat/completions",
+                   ) -> UpstreamReply:
+        """Non-stream call of ``operation`` (an OpenAI path: ``chat/completions``,
+        ``completions``, ``embeddings``), with failover; raises UpstreamFailure (or a 4xx
+        passed on). Completions must have ``choices``."""
+        async def once(member: Member, body: dict[str, Any], headers: dict[str, str],
+                       client_model: str) -> tuple[dict[str, Any], dict[str, str]]:
+            return await self._post_once(member, operation, body, headers, client_model)
+
+        (data, relay), _, facts = await self._failover(target, body, headers, once)
         return UpstreamReply(data, relay, facts)
 
-    async def _chat_once(self, member: Member, body: dict[str, Any], headers: dict[str, str],
-                         client_model: str) -> tuple[dict[str, Any], dict[str, str]]:
+    async def _post_once(self, member: Member, operation: str, body: dict[str, Any],
+                         headers: dict[str, str], client_model: str,
+                         ) -> tuple[dict[str, Any], dict[str, str]]:
         client = self._client_for(member)
         try:
-            resp = await client.post(chat_url(member.config, str(body["model"])),
+            resp = await client.post(endpoint_url(member.config, operation, str(body["model"])),
                                      content=dumps(body), headers=headers,
                                      timeout=self._timeout(member))
         except httpx.HTTPError as exc:
@@ -323,7 +331,8 @@ class Upstreams:
                 502, f"Upstream '{member.name}' returned invalid JSON.",
                 code="upstream_bad_response", upstream_status=resp.status_code),
                 outcome="bad_response", retryable=False, member_fault=True) from exc
-        if not isinstance(data, dict) or not isinstance(data.get("choices"), list):
+        if not isinstance(data, dict) or (operation.endswith("completions")
+                                          and not isinstance(data.get("choices"), list)):
             raise _AttemptFailed(UpstreamFailure(
                 502, f"Upstream '{member.name}' returned no choices.",
                 code="upstream_bad_response", upstream_status=resp.status_code),
@@ -334,7 +343,8 @@ class Upstreams:
 
     @asynccontextmanager
     async def stream(self, target: Target, body: Mapping[str, Any],
-                     headers: Mapping[str, str]) -> AsyncIterator[UpstreamStream]:
+                     headers: Mapping[str, str], *, operation: str = "chat/completions",
+                     ) -> AsyncIterator[UpstreamStream]:
         """Open a streamed completion (with failover until the first chunk has arrived);
         yields an async iterator of batches of SSE events, with ``headers`` to relay and
         ``facts`` for the audit.
@@ -342,7 +352,11 @@ class Upstreams:
         Errors before the first chunk raise UpstreamFailure (the route can still answer with
         a status code); errors later raise UpstreamFailure from the iterator.
         """
-        opened, member, facts = await self._failover(target, body, headers, self._open_once)
+        async def once(member: Member, body: dict[str, Any], headers: dict[str, str],
+                       client_model: str) -> _Opened:
+            return await self._open_once(member, operation, body, headers, client_model)
+
+        opened, member, facts = await self._failover(target, body, headers, once)
         try:
             yield UpstreamStream(opened, member, self._count_for(target, member), facts)
         finally:
@@ -351,12 +365,12 @@ class Upstreams:
     def _count_for(self, target: Target, member: Member) -> Callable[[str], None]:
         return lambda outcome: self._count(target, member, outcome)
 
-    async def _open_once(self, member: Member, body: dict[str, Any], headers: dict[str, str],
-                         client_model: str) -> _Opened:
+    async def _open_once(self, member: Member, operation: str, body: dict[str, Any],
+                         headers: dict[str, str], client_model: str) -> _Opened:
         client = self._client_for(member)
         request = client.build_request(
-            "POST", chat_url(member.config, str(body["model"])), content=dumps(body),
-            headers=headers, timeout=self._timeout(member))
+            "POST", endpoint_url(member.config, operation, str(body["model"])),
+            content=dumps(body), headers=headers, timeout=self._timeout(member))
         try:
             resp = await client.send(request, stream=True)
         except httpx.HTTPError as exc:

@@ -265,3 +265,22 @@ def test_custom_key_header(sidecar_factory: SidecarFactory, stub: StubUpstream,
                headers={"x-api-key": "client-value"})
     headers = stub.requests[-1].headers
     assert headers["x-api-key"] == "k-123" and "authorization" not in headers
+
+
+def test_other_operations_follow_the_same_url_style() -> None:
+    from guard.sidecar.upstreams.styles import endpoint_url
+
+    azure = UpstreamConfig(style="azure", base_url="https://r.openai.azure.com",
+                           api_version="2024-10-21")
+    foundry = UpstreamConfig(style="azure_foundry", api_version="2024-05-01-preview",
+                             base_url="https://r.services.ai.azure.com/models")
+    openai_style = UpstreamConfig(base_url="https://api.mistral.ai/v1?tier=a")
+    assert str(endpoint_url(azure, "embeddings", "emb-3")) == (
+        "https://r.openai.azure.com/openai/deployments/emb-3/embeddings"
+        "?api-version=2024-10-21")
+    assert str(endpoint_url(foundry, "embeddings", "cohere-embed")) == (
+        "https://r.services.ai.azure.com/models/embeddings?api-version=2024-05-01-preview")
+    assert str(endpoint_url(openai_style, "completions", "m")) == (
+        "https://api.mistral.ai/v1/completions?tier=a")
+    with pytest.raises(ValueError):
+        endpoint_url(openai_style, "../admin", "m")

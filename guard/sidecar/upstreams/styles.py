@@ -37,12 +37,21 @@ def deployment(config: UpstreamConfig, upstream_model: str) -> str:
     return name
 
 
-def chat_url(config: UpstreamConfig, upstream_model: str) -> httpx.URL:
-    """The chat-completions URL of ``config`` for ``upstream_model`` (after aliases)."""
+def endpoint_url(config: UpstreamConfig, operation: str, upstream_model: str) -> httpx.URL:
+    """The URL of an OpenAI operation (``chat/completions``, ``completions``, ``embeddings``)
+    on ``config`` for ``upstream_model`` (after aliases); Azure puts it under the deployment."""
+    segments = [s for s in operation.split("/") if s]
+    if any(s in (".", "..") for s in segments):
+        raise ValueError(f"not an operation path: {operation!r}")
     if config.style == "azure":
         return _with_path(config, "openai", "deployments", deployment(config, upstream_model),
-                          "chat", "completions")
-    return _with_path(config, "chat", "completions")
+                          *segments)
+    return _with_path(config, *segments)
+
+
+def chat_url(config: UpstreamConfig, upstream_model: str) -> httpx.URL:
+    """The chat-completions URL of ``config`` for ``upstream_model`` (after aliases)."""
+    return endpoint_url(config, "chat/completions", upstream_model)
 
 
 def models_url(config: UpstreamConfig) -> httpx.URL:
