@@ -121,6 +121,10 @@ class RequestFacts:
     upstream_error: str | None = None
     http_status: int | None = None
     stream_chars_released: int | None = None
+    upstream: str | None = None
+    """The URL that answered, when failover chose a member other than the context's."""
+    upstream_member: str | None = None
+    upstream_attempts: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

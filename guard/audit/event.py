@@ -97,6 +97,8 @@ class AuditEvent(BaseModel):
     stream_chars_released: int | None = None
     upstream_status: int | None = None
     upstream_error: str | None = None
+    upstream_member: str | None = None
+    upstream_attempts: int | None = None
     http_status: int | None = None
     retention: Retention = "none"
     messages: tuple[dict[str, Any], ...] | None = None
@@ -157,7 +159,7 @@ def build_event(
         tenant=ctx.tenant,
         route=ctx.route,
         model=ctx.model,
-        upstream=safe_url(ctx.upstream),
+        upstream=safe_url(facts.upstream or ctx.upstream),
         user=_user(ctx.user, options),
         stage=str(decision.stage),
         action=str(decision.action),
@@ -175,6 +177,8 @@ def build_event(
         upstream_status=facts.upstream_status,
         upstream_error=_scrub(facts.upstream_error),
         http_status=facts.http_status,
+        upstream_member=facts.upstream_member,
+        upstream_attempts=facts.upstream_attempts,
         retention=retention,
         messages=_content(decision, original, retention),
     )
@@ -236,15 +240,3 @@ def safe_url(url: str | None) -> str | None:
 def _scrub(text: str | None) -> str | None:
     return None if text is None else _SECRETISH.sub("[REDACTED]", text)[:1000]
 
-
-def _opt_str(value: object) -> str | None:
-    return None if value is None else str(value)
-
-
-def _opt_int(value: object) -> int | None:
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        return None
-    try:
-        return int(value)
-    except ValueError:
-        return None

@@ -175,7 +175,8 @@ class AuditRecorder:
             original: the messages as checked (before any rewrite).
             retention: ``none`` / ``redacted`` / ``full`` (the policy's setting).
             facts: what the edge knows beyond the decision (upstream status and error,
-                HTTP status, characters released in a stream).
+                HTTP status, characters released in a stream, the failover member that
+                answered and the attempts it took).
             wait: return only once the record is committed (slower; for strict callers).
 
         Raises:

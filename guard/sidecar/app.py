@@ -97,8 +97,9 @@ def create_app(
             log.warning("no upstream configured: answering with the built-in ECHO upstream "
                         "(test mode, no model is called)")
         for target in state.upstreams.targets:
-            log.info("upstream %s -> %s (models %s)", target.name, target.config.base_url,
-                     ", ".join(target.config.models))
+            log.info("upstream %s -> %s (models %s)", target.name,
+                     ", ".join(m.config.base_url for m in target.members),
+                     ", ".join(target.models))
         if warmup:
             state.start_warmup()
         try:

@@ -23,7 +23,10 @@ def register(subparsers: Any) -> None:
     p.add_argument("--policy", help="default policy: a file or a shipped policy's name "
                    "(default: default)")
     p.add_argument("--upstream", help="put every model behind this OpenAI base URL "
-                   "(key from $GUARD_UPSTREAM_API_KEY, else the client's own)")
+                   "(key from $GUARD_UPSTREAM_API_KEY)")
+    p.add_argument("--forward-client-auth", action="store_true",
+                   help="with --upstream and no $GUARD_UPSTREAM_API_KEY: send the client's own "
+                   "bearer key upstream (off by default)")
     p.add_argument("--host", help="bind address (default 127.0.0.1)")
     p.add_argument("--port", type=int, help="port (default 8080)")
     p.add_argument("--audit-url", help="audit sink URL (default $GUARD_AUDIT_URL or "
@@ -44,7 +47,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     logging.basicConfig(level=args.log_level.upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     overrides = {"policy": args.policy, "upstream": args.upstream, "host": args.host,
-                 "port": args.port, "audit_url": args.audit_url}
+                 "port": args.port, "audit_url": args.audit_url,
+                 "forward_client_auth": args.forward_client_auth}
 
     def read_config() -> SidecarConfig:
         return load_config(args.config).with_overrides(**overrides)

@@ -16,6 +16,23 @@ Example::
         timeout_s: 60
         headers: {OpenAI-Organization: "${OPENAI_ORG:-}"}
         models: ["gpt-4o*"]                  # glob patterns; "*" is a catch-all
+        aliases: {fast: gpt-4o-mini}         # client-facing name -> upstream model
+      azure-east:                            # reached only through the group below
+        style: azure                         # {base_url}/openai/deployments/{d}/chat/completions
+        base_url: https://east.openai.azure.com
+        api_version: "2024-10-21"
+        api_key_env: AZURE_EAST_KEY          # sent as the api-key header
+        aliases: {gpt-4.1: gpt41-east}       # client model -> deployment name
+      azure-west: {style: azure, base_url: "https://west.openai.azure.com",
+                   api_version: "2024-10-21", api_key_env: AZURE_WEST_KEY,
+                   aliases: {gpt-4.1: gpt41-west}}
+    upstream_groups:                         # matched before single upstreams
+      gpt41:
+        members: [azure-east, azure-west]    # or [{upstream: azure-east, weight: 3}, ...]
+        strategy: priority                   # or weighted
+        models: ["gpt-4.1"]
+        max_attempts: 2
+        deadline_s: 60
     tenants:
       team-a:
         key_hashes: ["sha256:9f86d08..."]
@@ -36,10 +53,17 @@ import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from guard.errors import ConfigError
 from guard.policy.scope import matches
@@ -52,19 +76,52 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class UpstreamConfig(_Model):
-    """One OpenAI-compatible upstream and the models it serves."""
+UrlStyle = Literal["openai", "azure", "azure_foundry"]
+_AZURE_STYLES = ("azure", "azure_foundry")
 
-    base_url: str = Field(description="OpenAI base URL, normally ending in /v1.")
+
+class BreakerConfig(_Model):
+    """Circuit breaker of one upstream: open after ``failure_threshold`` consecutive failures
+    (connect errors, timeouts, 429, 5xx), then let one probe request through after
+    ``cooldown_s``; the probe's success closes it, its failure opens it again."""
+
+    failure_threshold: int = Field(default=5, ge=1, le=1000)
+    cooldown_s: float = Field(default=30.0, gt=0, le=3600)
+
+
+class UpstreamConfig(_Model):
+    """One upstream model API, how its URLs are built, and the models it serves."""
+
+    base_url: str = Field(description="openai: the OpenAI base URL (normally ending in /v1); "
+                          "azure: the resource endpoint; azure_foundry: the endpoint ending "
+                          "in /models. A query string here is kept on every call.")
+    style: UrlStyle = Field(
+        default="openai", description="openai: {base_url}/chat/completions; azure: "
+        "{base_url}/openai/deployments/{deployment}/chat/completions?api-version=...; "
+        "azure_foundry: {base_url}/chat/completions?api-version=...")
+    api_version: str | None = Field(
+        default=None, description="The api-version query parameter (required for azure).")
+    deployment: str | None = Field(
+        default=None, description="azure: one fixed deployment; default: the upstream model "
+        "name (after aliases) is the deployment name.")
     api_key_env: str | None = Field(
         default=None, description="Env var holding the upstream API key (never the key).")
+    api_key_header: str | None = Field(
+        default=None, description="Header that carries the key: 'authorization' (sent as "
+        "'Bearer KEY'; default for openai) or a header name such as 'api-key' (default for "
+        "azure styles).")
     timeout_s: float = Field(default=60.0, gt=0, le=3600)
     connect_timeout_s: float = Field(default=5.0, gt=0, le=600)
     headers: dict[str, str] = Field(default_factory=dict)
     models: tuple[str, ...] = Field(default=("*",), description="Model name globs.")
+    aliases: dict[str, str] = Field(
+        default_factory=dict, description="Client-facing model name -> upstream model name "
+        "(azure: deployment). Aliased names are served even when no glob matches them.")
     forward_client_auth: bool = Field(
         default=False,
-        description="Pass the client's Authorization header on when no api_key_env is set.")
+        description="Use the client's own bearer key upstream when no api_key_env is set. "
+        "Off unless set: a sidecar never relays a client's credentials implicitly.")
+    breaker: BreakerConfig = BreakerConfig()
 
     @field_validator("base_url")
     @classmethod
@@ -73,11 +130,80 @@ class UpstreamConfig(_Model):
             raise ValueError("base_url must start with http:// or https://")
         return value.rstrip("/")
 
+    @field_validator("api_key_header")
+    @classmethod
+    def _header_name(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[A-Za-z0-9-]+", value):
+            raise ValueError("api_key_header must be a header name such as 'api-key'")
+        return None if value is None else value.lower()
+
+    @model_validator(mode="after")
+    def _style(self) -> UpstreamConfig:
+        if self.style in _AZURE_STYLES and not self.api_version:
+            raise ValueError(f"style {self.style!r} needs api_version (e.g. '2024-10-21')")
+        if self.deployment is not None and self.style != "azure":
+            raise ValueError("deployment applies to style 'azure' only")
+        return self
+
+    @property
+    def key_header(self) -> str:
+        if self.api_key_header:
+            return self.api_key_header
+        return "api-key" if self.style in _AZURE_STYLES else "authorization"
+
     def api_key(self) -> str | None:
         return os.environ.get(self.api_key_env) if self.api_key_env else None
 
     def serves(self, model: str) -> bool:
-        return bool(self.models) and matches(self.models, model)
+        return model in self.aliases or (bool(self.models) and matches(self.models, model))
+
+    def upstream_model(self, model: str) -> str:
+        """The name the upstream knows ``model`` by (its alias target, else itself)."""
+        return self.aliases.get(model, model)
+
+
+class GroupMember(_Model):
+    """One member of an upstream group: an upstream's name and its weight."""
+
+    upstream: str
+    weight: float = Field(default=1.0, gt=0, le=1_000_000)
+
+
+class UpstreamGroupConfig(_Model):
+    """Several upstreams serving the same models, tried in turn.
+
+    A connect error, a connection dropped before the answer, 429 or 5xx moves on to the next
+    member, as long as nothing was sent to the client yet (for streams: before the first
+    chunk), at most ``max_attempts`` tries in all and within ``deadline_s``.
+    """
+
+    members: tuple[GroupMember, ...] = Field(min_length=1)
+    strategy: Literal["priority", "weighted"] = Field(
+        default="priority", description="priority: members in the order given; weighted: a "
+        "random order drawn by weight for each request.")
+    models: tuple[str, ...] = Field(default=("*",), description="Model name globs.")
+    max_attempts: int | None = Field(
+        default=None, ge=1, le=10, description="Tries in all (default: one per member).")
+    deadline_s: float = Field(
+        default=120.0, gt=0, le=3600, description="Time for all tries until the answer (for "
+        "streams: until the first chunk).")
+
+    @field_validator("members", mode="before")
+    @classmethod
+    def _names(cls, value: Any) -> Any:
+        if isinstance(value, list | tuple):
+            return [{"upstream": v} if isinstance(v, str) else v for v in value]
+        return value
+
+    @property
+    def attempts(self) -> int:
+        return self.max_attempts or len(self.members)
+
+    def serves(self, model: str, upstreams: Mapping[str, UpstreamConfig]) -> bool:
+        return (matches(self.models, model)
+                or any(model in upstreams[m.upstream].aliases for m in self.members
+                       if m.upstream in upstreams))
+
 
 
 def _check_hashes(value: tuple[str, ...]) -> tuple[str, ...]:
@@ -169,6 +295,8 @@ class SidecarConfig(_Model):
 
     policy: str = DEFAULT_POLICY
     upstreams: dict[str, UpstreamConfig] = Field(default_factory=dict)
+    upstream_groups: dict[str, UpstreamGroupConfig] = Field(
+        default_factory=dict, description="Failover groups, matched before single upstreams.")
     tenants: dict[str, TenantConfig] = Field(default_factory=dict)
     routes: tuple[PolicyRoute, ...] = ()
     server: ServerConfig = ServerConfig()
@@ -177,6 +305,26 @@ class SidecarConfig(_Model):
         default=None, description="Reject unknown keys; default: on when tenants are set.")
     admin: AdminConfig | None = Field(
         default=None, description="Admin keys for /admin/reload (absent: admin API disabled).")
+
+    @model_validator(mode="after")
+    def _upstream_groups(self) -> SidecarConfig:
+        for name, group in self.upstream_groups.items():
+            if name in self.upstreams:
+                raise ValueError(f"upstream_groups.{name}: an upstream has the same name")
+            for i, member in enumerate(group.members):
+                upstream = self.upstreams.get(member.upstream)
+                if upstream is None:
+                    raise ValueError(f"upstream_groups.{name}.members.{i}: no upstream "
+                                     f"named {member.upstream!r}")
+                if "models" in upstream.model_fields_set:
+                    raise ValueError(f"upstreams.{member.upstream}.models: a member of group "
+                                     f"{name!r} is routed by the group's models")
+        if self.tenants:
+            for name, upstream in self.upstreams.items():
+                if upstream.forward_client_auth:
+                    raise ValueError(f"upstreams.{name}.forward_client_auth: with tenants, "
+                                     "the client's key is a Guard key and never goes upstream")
+        return self
 
     @property
     def auth_required(self) -> bool:
@@ -213,15 +361,21 @@ class SidecarConfig(_Model):
     def with_overrides(
         self, *, policy: str | None = None, upstream: str | None = None,
         host: str | None = None, port: int | None = None, audit_url: str | None = None,
+        forward_client_auth: bool = False,
     ) -> SidecarConfig:
-        """Apply command-line flags (``--upstream`` puts every model behind one base URL)."""
+        """Apply command-line flags (``--upstream`` puts every model behind one base URL;
+        the client's key goes upstream only with ``--forward-client-auth``)."""
+        if forward_client_auth and self.tenants:
+            raise ConfigError("--forward-client-auth: with tenants, the client's key is a "
+                              "Guard key and never goes upstream")
         update: dict[str, Any] = {}
         if policy is not None:
             update["policy"] = policy
         if upstream is not None:
             update["upstreams"] = {"default": UpstreamConfig(
                 base_url=upstream, api_key_env="GUARD_UPSTREAM_API_KEY",
-                forward_client_auth=True)}
+                forward_client_auth=forward_client_auth)}
+            update["upstream_groups"] = {}
         server = self.server.model_copy(update={k: v for k, v in
                                                 (("host", host), ("port", port))
                                                 if v is not None})
@@ -283,7 +437,9 @@ def load_config(path: str | Path | None, env: Mapping[str, str] | None = None) -
         where = ".".join(str(p) for p in first["loc"])
         line = _line_of(text, tuple(first["loc"]))
         at = f"{path}:{line}" if line else str(path)
-        raise ConfigError(f"{at}: {where}: {first['msg']}") from None
+        message = str(first["msg"]).removeprefix("Value error, ")
+        raise ConfigError(f"{at}: {where}: {message}" if where else f"{at}: {message}"
+                          ) from None
     base = path.parent
     return config.model_copy(update={
         "policy": _rel(config.policy, base),

@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from guard.audit.recorder import AuditUnavailable
 from guard.errors import GuardError
 from guard.sidecar.jsonutil import SafeJSONResponse
+from guard.types import RequestFacts
 
 log = logging.getLogger(__name__)
 
@@ -58,9 +59,13 @@ class UpstreamFailure(SidecarError):
     """
 
     def __init__(self, status: int, message: str, *, code: str = "upstream_error",
-                 upstream_status: int | None = None) -> None:
-        super().__init__(status, message, type="upstream_error", code=code, headers=NO_RETRY)
+                 upstream_status: int | None = None,
+                 headers: Mapping[str, str] | None = None) -> None:
+        super().__init__(status, message, type="upstream_error", code=code,
+                         headers=NO_RETRY if headers is None else headers)
         self.upstream_status = upstream_status
+        # Request facts for the audit record (which upstream member, how many attempts).
+        self.facts = RequestFacts()
 
 
 def envelope(message: str, *, type: str = "invalid_request_error", code: str | None = None,

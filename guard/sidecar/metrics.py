@@ -38,6 +38,23 @@ class SidecarMetrics:
         self.upstream_errors = Counter("guard_sidecar_upstream_errors",
                                        "Upstream failures by upstream and HTTP status sent.",
                                        ["upstream", "status"], registry=r)
+        self.upstream_attempts = Counter(
+            "guard_sidecar_upstream_attempts",
+            "Upstream tries by target (group or upstream), member and outcome (ok, "
+            "connect_error, dropped, timeout, deadline, status_429, status_5xx, status_4xx, "
+            "bad_response, failed_mid_stream).", ["target", "upstream", "outcome"], registry=r)
+        self.upstream_failovers = Counter(
+            "guard_sidecar_upstream_failovers",
+            "Moves to another try after a failed one, by target and the member that failed.",
+            ["target", "from_upstream"], registry=r)
+        self.upstream_breaker_state = Gauge(
+            "guard_sidecar_upstream_breaker_state",
+            "Circuit breaker per upstream: 0 closed, 1 half-open, 2 open.", ["upstream"],
+            registry=r)
+        self.upstream_breaker_transitions = Counter(
+            "guard_sidecar_upstream_breaker_transitions",
+            "Circuit breaker transitions per upstream, by the state entered.",
+            ["upstream", "state"], registry=r)
         self.stream_held = Histogram("guard_sidecar_stream_checks",
                                      "Hold-back checks per streamed choice.",
                                      buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256), registry=r)

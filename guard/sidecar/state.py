@@ -54,6 +54,7 @@ class SidecarState:
         self.recorder = recorder
         self.telemetry = telemetry or Telemetry()
         self.metrics = SidecarMetrics()
+        upstreams.attach_metrics(self.metrics)
         self.registry = registry or default_registry()
         self.load = Load(config.server.max_in_flight)
         built: dict[str, Guard] = dict(guards or {})

@@ -16,6 +16,7 @@ import contextlib
 import time
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import AsyncExitStack, ExitStack
+from dataclasses import replace
 from typing import Any
 
 from fastapi.responses import StreamingResponse
@@ -26,8 +27,8 @@ from guard.sidecar.errors import UpstreamFailure, blocked_error, envelope
 from guard.sidecar.jsonutil import scrub
 from guard.sidecar.responses import DONE, SSE_HEADERS, decision_headers, guard_info, sse
 from guard.sidecar.state import SidecarState
-from guard.sidecar.upstream import Event, Target
-from guard.types import CheckContext, Decision, Message, RequestFacts, Stage
+from guard.sidecar.upstream import Event, Target, UpstreamStream
+from guard.types import CheckContext, Decision, Message, Stage
 
 _END = object()
 
@@ -76,15 +77,17 @@ async def open_guarded_stream(
             await stack.aclose()
 
     return GuardStreamingResponse(body_iter(), media_type="text/event-stream",
-                                  headers={**SSE_HEADERS, **decision_headers(input_decision)})
+                                  headers={**SSE_HEADERS, **events.headers,
+                                           **decision_headers(input_decision)})
 
 
 async def upstream_failed(state: SidecarState, guard: Guard, context: CheckContext,
                           target: Target, exc: UpstreamFailure) -> None:
     """Count and audit an upstream that failed before answering (the client gets 502/504)."""
     state.metrics.upstream_errors.labels(target.name, str(exc.status)).inc()
-    await guard.arecord_upstream_failure(context, RequestFacts(
-        http_status=exc.status, upstream_error=exc.message, upstream_status=exc.upstream_status))
+    await guard.arecord_upstream_failure(context, replace(
+        exc.facts, http_status=exc.status, upstream_error=exc.message,
+        upstream_status=exc.upstream_status))
 
 
 async def _passthrough(events: AsyncIterator[list[Event]], target: Target
@@ -132,7 +135,7 @@ class GuardedStream:
     what is sent; this class reads the upstream and frames chunks as server-sent events."""
 
     def __init__(self, state: SidecarState, guard: Guard, context: CheckContext,
-                 events: AsyncIterator[list[Event]], target: Target) -> None:
+                 events: UpstreamStream, target: Target) -> None:
         self.state = state
         self.guard = guard
         self.events = events
@@ -146,7 +149,8 @@ class GuardedStream:
             return await state.check(guard, messages, Stage.OUTPUT, context, record=False)
 
         self.core = guard.open_stream(context, limits=limits, check=check,
-                                      facts=RequestFacts(upstream_status=200, http_status=200))
+                                      facts=replace(self.events.facts, upstream_status=200,
+                                                    http_status=200))
 
     async def _read(self, queue: asyncio.Queue[Any]) -> None:
         try:

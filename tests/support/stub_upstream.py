@@ -20,7 +20,10 @@ Python API (stable; other engineers depend on it)::
         stub.error_status = 500                  # status of "error" (body: OpenAI error envelope)
         stub.chunk_delay = 0.01                  # seconds between stream chunks
         stub.extra_fields = {"service_tier": "x"}  # merged into every completion / chunk
+        stub.response_headers = {"x-ratelimit-remaining-requests": "9"}  # on chat answers
+        stub.error_headers = {"retry-after": "3"}  # on "error" answers
         stub.requests[-1].json                   # every request received (RecordedRequest)
+        stub.requests[-1].query                  # its raw query string ("api-version=...")
         stub.reset()                             # back to defaults, requests cleared
 
 Or without a context manager: ``stub = StubUpstream().start()`` ... ``stub.stop()``.
@@ -80,6 +83,7 @@ class RecordedRequest:
     headers: dict[str, str]
     body: bytes
     json: Any = None
+    query: str = ""
 
 
 @dataclass
@@ -95,6 +99,8 @@ class _Script:
     chunk_delay: float = 0.0
     drop_after_chunks: int = 1
     extra_fields: dict[str, Any] = field(default_factory=dict)
+    response_headers: dict[str, str] = field(default_factory=dict)
+    error_headers: dict[str, str] = field(default_factory=dict)
     models: list[str] = field(default_factory=lambda: ["stub-model", "stub-model-2"])
 
 
@@ -225,7 +231,9 @@ class StubUpstream:
             parsed = None
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         path = scope["path"]
-        self.requests.append(RecordedRequest(scope["method"], path, headers, body, parsed))
+        query = scope.get("query_string", b"").decode("latin-1")
+        self.requests.append(RecordedRequest(scope["method"], path, headers, body, parsed,
+                                             query))
         if path.endswith("/models") and scope["method"] == "GET":
             data = [{"id": m, "object": "model", "created": 0, "owned_by": "stub"}
                     for m in self._script.models]
@@ -247,7 +255,8 @@ class StubUpstream:
             await asyncio.sleep(script.slow_seconds)
         if fault == "error":
             await _json(send, script.error_status, _error("stub upstream failure",
-                                                          script.error_status))
+                                                          script.error_status),
+                        script.error_headers)
             return
         text: str | None = script.reply
         if text is None and script.choices:
@@ -287,7 +296,7 @@ class StubUpstream:
         if fault == "malformed":
             raw = b'{"id": "chatcmpl-broken", "choices": [{"index": 0, "mess'
         headers = [(b"content-type", b"application/json"),
-                   (b"content-length", str(len(raw)).encode())]
+                   (b"content-length", str(len(raw)).encode()), *_encode(script.response_headers)]
         await send({"type": "http.response.start", "status": 200, "headers": headers})
         if fault == "drop":
             await send({"type": "http.response.body", "body": raw[: len(raw) // 2],
@@ -341,7 +350,8 @@ class StubUpstream:
         events.append(b"data: [DONE]\n\n")
         if fault == "malformed":
             events.insert(script.drop_after_chunks + 1, b'data: {"id": "broken", "choi\n\n')
-        headers = [(b"content-type", b"text/event-stream"), (b"cache-control", b"no-cache")]
+        headers = [(b"content-type", b"text/event-stream"), (b"cache-control", b"no-cache"),
+                   *_encode(script.response_headers)]
         await send({"type": "http.response.start", "status": 200, "headers": headers})
         for n, event in enumerate(events):
             if fault == "drop" and n > script.drop_after_chunks:
@@ -357,10 +367,16 @@ def _error(message: str, status: int) -> dict[str, Any]:
     return {"error": {"message": message, "type": kind, "param": None, "code": str(status)}}
 
 
-async def _json(send: Send, status: int, payload: Any) -> None:
+def _encode(headers: dict[str, str]) -> list[tuple[bytes, bytes]]:
+    return [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
+
+
+async def _json(send: Send, status: int, payload: Any,
+                headers: dict[str, str] | None = None) -> None:
     raw = json.dumps(payload).encode()
     await send({"type": "http.response.start", "status": status, "headers": [
-        (b"content-type", b"application/json"), (b"content-length", str(len(raw)).encode())]})
+        (b"content-type", b"application/json"), (b"content-length", str(len(raw)).encode()),
+        *_encode(headers or {})]})
     await send({"type": "http.response.body", "body": raw})
 
 

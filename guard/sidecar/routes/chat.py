@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from contextlib import ExitStack
+from dataclasses import replace
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -27,7 +28,7 @@ from guard.sidecar.stream import (
     open_guarded_stream,
     upstream_failed,
 )
-from guard.sidecar.upstream import Target
+from guard.sidecar.upstream import Target, UpstreamReply
 from guard.types import Action, CheckContext, Decision, Message, RequestFacts, Stage
 
 ROUTE = "/v1/chat/completions"
@@ -54,7 +55,7 @@ async def chat_completions(body: ChatCompletionRequest, request: Request) -> Res
     target = state.upstreams.resolve(body.model)
     guard = state.guard_for(caller, model=body.model, route=ROUTE)
     context = state.context(caller, model=body.model, route=ROUTE, user=body.user,
-                            upstream=target.config.base_url)
+                            upstream=target.label)
     with ExitStack() as stack:
         stack.enter_context(state.telemetry.request_span(
             parent=trace_parent(request.headers), model=body.model, tenant=caller.tenant,
@@ -94,32 +95,34 @@ async def _handle(state: SidecarState, guard: Guard, caller: Caller, context: Ch
                                          input_decision)
     started = time.perf_counter()
     try:
-        completion = await state.upstreams.chat(target, raw, forward_headers)
+        reply = await state.upstreams.chat(target, raw, forward_headers)
     except UpstreamFailure as exc:
         await upstream_failed(state, guard, context, target, exc)
         raise
     state.metrics.upstream_seconds.labels(target.name).observe(time.perf_counter() - started)
-    return await _check_completion(state, guard, context, body, completion, input_decision)
+    return await _check_completion(state, guard, context, body, reply, input_decision)
 
 
 async def _check_completion(state: SidecarState, guard: Guard, context: CheckContext,
-                            body: ChatCompletionRequest, completion: dict[str, Any],
+                            body: ChatCompletionRequest, reply: UpstreamReply,
                             input_decision: Decision | None) -> Response:
+    completion = reply.data
     choices = [c for c in completion["choices"] if isinstance(c, dict)]
     messages = [c.get("message") or {} for c in choices]
     if not guard.has_output_rules(context) or not messages:
-        return SafeJSONResponse(completion, headers=decision_headers(input_decision))
+        return SafeJSONResponse(completion, headers={
+            **reply.headers, **decision_headers(input_decision)})
     assistant = scrub([{**m, "role": "assistant"} for m in messages if isinstance(m, dict)])
     checked = tuple(Message.from_dict(m) for m in assistant)
     decision = await state.check(guard, checked, Stage.OUTPUT, context, record=False)
     if decision.action is Action.BLOCK:
         response = blocked_response(guard, decision, stream=False, n=len(choices),
                                     model=str(completion.get("model", body.model)))
-        await guard.arecord(decision, checked, RequestFacts(
-            upstream_status=200, http_status=response.status_code))
+        await guard.arecord(decision, checked, replace(
+            reply.facts, upstream_status=200, http_status=response.status_code))
         return response
-    await guard.arecord(decision, checked, RequestFacts(
-        upstream_status=200, http_status=200))
+    await guard.arecord(decision, checked, replace(reply.facts, upstream_status=200,
+                                                   http_status=200))
     if decision.action is Action.REWRITE:
         for choice, original, rewritten in zip(choices, messages, decision.messages,
                                                strict=False):
@@ -127,4 +130,5 @@ async def _check_completion(state: SidecarState, guard: Guard, context: CheckCon
                 "role", "assistant")}
     strongest = decision if input_decision is None or \
         decision.action.severity >= input_decision.action.severity else input_decision
-    return SafeJSONResponse(completion, headers=decision_headers(strongest))
+    return SafeJSONResponse(completion, headers={**reply.headers,
+                                                 **decision_headers(strongest)})
