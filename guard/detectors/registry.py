@@ -26,6 +26,7 @@ _BUILTINS: dict[str, str] = {
     "secrets": "guard.detectors.secrets:build",
     "content_safety": "guard.detectors.content_safety:build",
     "prompt_attack": "guard.detectors.prompt_attack:build",
+    "invisible_text": "guard.detectors.invisible_text:build",
 }
 
 
