@@ -27,6 +27,7 @@ _BUILTINS: dict[str, str] = {
     "content_safety": "guard.detectors.content_safety:build",
     "prompt_attack": "guard.detectors.prompt_attack:build",
     "invisible_text": "guard.detectors.invisible_text:build",
+    "urls": "guard.detectors.urls:build",
 }
 
 

@@ -25,6 +25,7 @@ rules:
 
 CASES = {
     "invisible_text": "      tags: true",
+    "urls": "      deny_domains: [evil.example]",
 }
 
 
