@@ -28,6 +28,7 @@ _BUILTINS: dict[str, str] = {
     "prompt_attack": "guard.detectors.prompt_attack:build",
     "invisible_text": "guard.detectors.invisible_text:build",
     "urls": "guard.detectors.urls:build",
+    "language": "guard.detectors.language:build",
 }
 
 

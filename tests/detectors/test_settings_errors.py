@@ -26,6 +26,7 @@ rules:
 CASES = {
     "invisible_text": "      tags: true",
     "urls": "      deny_domains: [evil.example]",
+    "language": "      allow: [en, fr]",
 }
 
 
