@@ -34,6 +34,21 @@ def known_languages() -> frozenset[str]:
     return frozenset(str(code) for code in _model().nb_classes)
 
 
+def most_likely(text: str, candidates: tuple[str, ...]) -> str:
+    """Which of ``candidates`` ``text`` is most likely written in (the first when no letters).
+
+    Short texts full of numbers get a low absolute confidence ("Notez mon IBAN : FR20 ...");
+    comparing only the languages on offer still picks the right pipeline for them.
+    """
+    if len(candidates) < 2 or not any(ch.isalpha() for ch in text):
+        return candidates[0]
+    model = _model()
+    with _LOCK:
+        ranked = model.rank(text)
+    scores = {str(code): float(score) for code, score in ranked}
+    return max(candidates, key=lambda c: scores.get(c, float("-inf")))
+
+
 def identify(text: str) -> Guess:
     """The most likely language of ``text`` and its normalised probability."""
     if not any(ch.isalpha() for ch in text):

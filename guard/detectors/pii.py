@@ -133,15 +133,11 @@ def _analyzer(nlp: str, regions: tuple[str, ...], custom_json: str,
     return AnalyzerEngine(registry=registry, nlp_engine=engine, supported_languages=langs)
 
 
-def language_of(text: str, languages: Sequence[str]) -> str:
-    """The pipeline for ``text``: its identified language when loaded, else the first one."""
-    from guard.detectors.langid import identify
+def language_of(text: str, languages: tuple[str, ...]) -> str:
+    """The loaded pipeline whose language ``text`` is most likely written in."""
+    from guard.detectors.langid import most_likely
 
-    if len(languages) > 1:
-        guess = identify(text)
-        if guess.code in languages and guess.confidence >= 0.5:
-            return guess.code
-    return languages[0]
+    return most_likely(text, languages)
 
 
 class PiiDetector(SyncDetector):
@@ -168,7 +164,8 @@ class PiiDetector(SyncDetector):
             found = analyzer.analyze(text=text, language=lang, entities=self._entities,
                                      nlp_artifacts=artifacts)
             if lang == "fr" and self.settings.nlp == "spacy":
-                found = [r for r in found if not _french_imperative(analyzer, artifacts, r)]
+                found = [f for r in found
+                         if (f := _french_ner_fix(analyzer, artifacts, r)) is not None]
             results.append(_dedupe([
                 Finding(
                     detector=self.name,
@@ -185,28 +182,54 @@ class PiiDetector(SyncDetector):
 
 
 _OBJECT_POS = frozenset({"DET", "ADP", "PRON", "NUM", "ADV", "PUNCT"})
+_NOT_NAME_POS = frozenset({"ADJ", "ADV", "DET", "PRON", "ADP", "CCONJ", "SCONJ", "INTJ"})
+_ID_WORDS = frozenset({"SIREN", "SIRET", "IBAN", "RIB", "BIC", "NIR", "CNI", "RCS", "TVA",
+                       "INSEE", "CB"})
 
 
-def _french_imperative(analyzer: AnalyzerEngine, artifacts: Any, result: Any) -> bool:
-    """A one-word "name" that opens a sentence and is a verb once lowercased ("Virez la
-    somme", "Écrivez-moi"): French NER takes capitalised imperatives for names. A following
-    verb ("Martinez a appelé") marks a subject, so that name is kept."""
-    if result.entity_type != "PERSON":
-        return False
+def _french_ner_fix(analyzer: AnalyzerEngine, artifacts: Any, result: Any) -> Any | None:
+    """Correct the French NER's typical slips on a PERSON/LOCATION result (None = drop it).
+
+    - A capitalised word that opens a sentence only looks like a name: re-read lowercased, an
+      imperative ("Virez la somme", "Écrivez-moi"), an adjective ("Bonne journée") or a
+      determiner is no name. A following verb ("Martinez a appelé") marks a subject: kept.
+    - Leading determiners are trimmed ("la France" -> "France").
+    - Spans with digits (an IBAN, a plate) or identifier acronyms ("Notre SIRET") are dropped.
+    """
+    if result.entity_type not in ("PERSON", "LOCATION"):
+        return result
     doc = artifacts.tokens
     span = doc.char_span(result.start, result.end, alignment_mode="expand")
-    if span is None or len(span) != 1 or not (span.start == 0 or doc[span.start].is_sent_start):
-        return False
-    following = doc[span.end] if span.end < len(doc) else None
-    if following is not None and following.pos_ not in _OBJECT_POS and following.text != "-":
-        return False
-    word = span.text
-    sentence = span.sent.text
-    offset = span.start_char - span.sent.start_char
-    lowered = sentence[:offset] + word[:1].lower() + word[1:] + sentence[offset + len(word):]
+    if span is None:
+        return result
+    if any(ch.isdigit() for ch in span.text) or any(t.text.upper() in _ID_WORDS for t in span):
+        return None
+    tokens = list(span)
+    if tokens[0].i == 0 or tokens[0].is_sent_start:
+        following = doc[tokens[0].i + 1] if tokens[0].i + 1 < len(doc) else None
+        pos = _lowercased_pos(analyzer, tokens[0])
+        object_follows = following is None or following.pos_ in _OBJECT_POS or (
+            following.text.startswith("-"))
+        if pos in _NOT_NAME_POS or (pos in ("VERB", "AUX") and (object_follows or len(tokens) > 1)):
+            tokens = tokens[1:]
+    while tokens and (tokens[0].pos_ in ("DET", "ADP") or tokens[0].text.startswith("-")):
+        tokens = tokens[1:]
+    if not tokens:
+        return None
+    start = tokens[0].idx
+    if start != result.start:
+        result.start = start
+    return result
+
+
+def _lowercased_pos(analyzer: AnalyzerEngine, token: Any) -> str:
+    sentence = token.sent
+    offset = token.idx - sentence.start_char
+    text = sentence.text
+    lowered = text[:offset] + token.text[:1].lower() + text[offset + 1:]
     redo = analyzer.nlp_engine.process_text(lowered, "fr").tokens
-    token = redo.char_span(offset, offset + len(word), alignment_mode="expand")
-    return token is not None and token[0].pos_ in ("VERB", "AUX")
+    again = redo.char_span(offset, offset + len(token.text), alignment_mode="expand")
+    return str(again[0].pos_) if again is not None and len(again) else ""
 
 
 def _plausible(entity: str, value: str) -> bool:

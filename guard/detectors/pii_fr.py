@@ -10,7 +10,8 @@
   that name the document.
 - ``FR_LICENSE_PLATE``: SIV plates (AB-123-CD; I, O and U are never used) and the older FNI
   plates (1234 AB 75), the latter only with vehicle words nearby.
-- ``FR_POSTAL_ADDRESS``: number + street type + name, with the postcode and city when present.
+- ``FR_POSTAL_ADDRESS``: number + street type + name, with the postcode and city when present;
+  it outscores the names inside it ("avenue Victor Hugo" is an address, not a person).
 - ``DATE_OF_BIRTH``: a date written next to "né(e) le", "date de naissance", "born", "DOB";
   the span is the date alone.
 French IBANs are covered by Presidio's own IBAN recognizer (it checks the mod-97 checksum).
@@ -209,11 +210,11 @@ def _recognizers(language: str) -> list[LocalRecognizer]:
             "FR_POSTAL_ADDRESS",
             rf"(?<![\w])(?P<v>\d{{1,4}}(?i:\s?(?:bis|ter|quater|[a-d])\b)?,?\s+(?i:{_STREET_TYPES})"
             rf"\s+(?:(?:de\s+la|de\s+l'|du|des|de|d'|la|le|les|l')\s*)?"
-            rf"[A-ZÀ-Ý0-9][\w'’\-]*"
+            rf"[A-ZÀ-Ý0-9][\w'’\-]+"
             rf"(?:\s(?:(?:de\s+la|de\s+l'|du|des|de|d'|la|le|les|l')\s*)?[A-ZÀ-Ý][\w'’\-]*){{0,5}}"
             rf"(?:,?\s+(?:\d{{5}}|\d{{2}}\s\d{{3}})\s+[A-ZÀ-Ý][\w'’\-]+"
             rf"(?:[ \-][A-ZÀ-Ý][\w'’\-]+)*(?i:\s+cedex(?:\s+\d{{1,2}})?)?)?)",
-            0.7, language=language, window=0, flags=0),
+            0.9, language=language, window=0, flags=0),
         RegexRecognizer(
             "DATE_OF_BIRTH", rf"\b{_BIRTH}\b[^\n\d]{{0,30}}?(?P<v>{_DATE})(?!\d)",
             0.85, language=language),
