@@ -29,6 +29,7 @@ _BUILTINS: dict[str, str] = {
     "invisible_text": "guard.detectors.invisible_text:build",
     "urls": "guard.detectors.urls:build",
     "language": "guard.detectors.language:build",
+    "topics": "guard.detectors.topics:build",
 }
 
 

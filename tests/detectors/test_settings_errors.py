@@ -27,6 +27,7 @@ CASES = {
     "invisible_text": "      tags: true",
     "urls": "      deny_domains: [evil.example]",
     "language": "      allow: [en, fr]",
+    "topics": "      topics: [{name: politics, description: Elections and parties.}]",
 }
 
 
