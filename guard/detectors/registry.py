@@ -30,6 +30,10 @@ _BUILTINS: dict[str, str] = {
     "urls": "guard.detectors.urls:build",
     "language": "guard.detectors.language:build",
     "topics": "guard.detectors.topics:build",
+    "llm_judge": "guard.detectors.remote.llm_judge:build",
+    "openai_moderation": "guard.detectors.remote.openai_moderation:build",
+    "azure_content_safety": "guard.detectors.remote.azure_content_safety:build",
+    "http_classifier": "guard.detectors.remote.http_classifier:build",
 }
 
 

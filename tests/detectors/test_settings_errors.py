@@ -28,6 +28,11 @@ CASES = {
     "urls": "      deny_domains: [evil.example]",
     "language": "      allow: [en, fr]",
     "topics": "      topics: [{name: politics, description: Elections and parties.}]",
+    "llm_judge": "      base_url: 'http://127.0.0.1:9/v1'\n      model: m\n"
+                 "      format: llama_guard",
+    "openai_moderation": "      base_url: 'http://127.0.0.1:9/v1'",
+    "azure_content_safety": "      endpoint: 'http://127.0.0.1:9'",
+    "http_classifier": "      url: 'http://127.0.0.1:9/predict'\n      labels: {MALICIOUS: attack}",
 }
 
 
@@ -39,5 +44,6 @@ def test_unknown_settings_key_names_file_line_and_field(
     with pytest.raises(PolicyError) as info:
         load_policy(path)
     err = info.value
-    assert (err.file, err.line, err.field) == (str(path), 10, "rules.0.settings.bogus_key")
+    line = 10 + CASES[detector].count("\n")
+    assert (err.file, err.line, err.field) == (str(path), line, "rules.0.settings.bogus_key")
     assert "unknown key 'bogus_key'" in str(err)
