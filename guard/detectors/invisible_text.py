@@ -2,12 +2,14 @@
 
 Unicode tag characters (U+E0000 block) spell out a whole hidden instruction ("ASCII
 smuggling"), bidi overrides reorder what a reviewer sees, runs of zero-width characters hide
-payloads or split words, and private-use characters carry meaning only to whoever picked them.
+payloads or split words, runs of variation selectors encode bytes after an innocent emoji, and
+private-use characters carry meaning only to whoever picked them.
 Each run becomes one finding whose span covers exactly the invisible characters, so a
 ``rewrite`` rule with ``method: redact`` strips them and leaves the visible text intact.
 
 Legitimate uses are left alone: the tag sequence of a subdivision flag emoji (🏴 + tags +
-CANCEL TAG), and a single joiner inside an emoji or a word (ZWJ/ZWNJ in Persian or Hindi).
+CANCEL TAG), a single joiner inside an emoji or a word (ZWJ/ZWNJ in Persian or Hindi), and a
+single emoji/text presentation selector (U+FE0F after ❤).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ TAG_CHARACTERS = "tag_characters"
 BIDI_CONTROL = "bidi_control"
 ZERO_WIDTH = "zero_width"
 PRIVATE_USE = "private_use"
+VARIATION_SELECTORS = "variation_selectors"
 
 _BLACK_FLAG = "\U0001F3F4"
 _CANCEL_TAG = "\U000E007F"
@@ -40,6 +43,8 @@ def _kind(ch: str) -> str | None:
         return BIDI_CONTROL
     if ch in _ZERO_WIDTH:
         return ZERO_WIDTH
+    if 0xE0100 <= cp <= 0xE01EF or 0xFE00 <= cp <= 0xFE0F:
+        return VARIATION_SELECTORS
     if 0xE000 <= cp <= 0xF8FF or 0xF0000 <= cp <= 0x10FFFF:
         return PRIVATE_USE
     return None
@@ -50,6 +55,7 @@ class InvisibleTextSettings(DetectorSettings):
     bidi: bool = True
     zero_width: bool = True
     private_use: bool = True
+    variation_selectors: bool = True
     zero_width_min_run: int = Field(
         default=2, ge=1, le=64,
         description="Zero-width runs shorter than this are ignored (a lone joiner is common).")
@@ -65,6 +71,7 @@ class InvisibleTextDetector(SyncDetector):
             BIDI_CONTROL: settings.bidi,
             ZERO_WIDTH: settings.zero_width,
             PRIVATE_USE: settings.private_use,
+            VARIATION_SELECTORS: settings.variation_selectors,
         }
 
     def detect_one(self, text: str) -> list[Finding]:
@@ -104,6 +111,14 @@ class InvisibleTextDetector(SyncDetector):
             score = min(1.0, 0.5 + 0.1 * length)
             return Finding(self.name, kind, score, start, end,
                            f"run of {length} zero-width character(s)")
+        if kind == VARIATION_SELECTORS:
+            # one selector after a character picks its glyph (emoji vs text style); a run, or
+            # any supplementary selector (U+E0100..), encodes bytes ("variation selector
+            # smuggling")
+            if length == 1 and ord(text[start]) < 0xE0100:
+                return None
+            return Finding(self.name, kind, 1.0, start, end,
+                           f"{length} variation selector(s) carrying hidden data")
         return Finding(self.name, kind, 0.6, start, end,
                        f"{length} private-use character(s)")
 

@@ -47,6 +47,9 @@ class LanguageDetector(SyncDetector):
         self._allow = frozenset(settings.allow) if settings.allow is not None else None
         self._deny = frozenset(settings.deny or ())
 
+    def warmup(self) -> None:
+        identify("warm up the language identifier")
+
     def _forbidden(self, code: str) -> bool:
         if self._allow is not None:
             return code not in self._allow

@@ -55,3 +55,10 @@ def test_redact_rewrite_strips_exactly_the_invisible_characters() -> None:
     spec = RewriteSpec(method="redact")
     edits = [Edit(f.start, f.end, f.category, spec) for f in findings]
     assert apply_edits(text, edits, "UNUSED_SALT_ENV") == "The answer is 42."
+
+
+def test_variation_selector_smuggling() -> None:
+    payload = "".join(chr(0xE0100 + b) for b in b"rm -rf")
+    text = f"Nice \U0001F600{payload} emoji"
+    assert _detect(text) == [("variation_selectors", payload)]
+    assert _detect("I \u2764\ufe0f this") == []  # one presentation selector is normal
