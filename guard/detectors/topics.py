@@ -17,6 +17,7 @@ mapped to a 0..1 score between ``floor`` (no closer to the topic than to ordinar
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
@@ -99,19 +100,29 @@ class TopicsDetector(SyncDetector):
     name = "topics"
 
     def __init__(self, settings: TopicsSettings) -> None:
-        from guard.ml.classifier import get_encoder
-
         self.settings = settings
-        self._encoder = get_encoder(settings.encoder, settings.revision, settings.backend)
-        anchors: list[str] = []
-        owner: list[int] = []
-        for i, topic in enumerate(settings.topics):
-            for text in (topic.description, *topic.examples):
-                anchors.append(text)
-                owner.append(i)
-        self._anchors = self._embed_texts(anchors)
-        self._owner = np.asarray(owner)
-        self._background = self._embed_texts([*BACKGROUND, *settings.background])
+        self._lock = threading.Lock()
+        self._ready = False
+
+    def warmup(self) -> None:
+        """Load the shared encoder and embed the topics (once; a policy load stays cheap)."""
+        with self._lock:
+            if self._ready:
+                return
+            from guard.ml.classifier import get_encoder
+
+            s = self.settings
+            self._encoder = get_encoder(s.encoder, s.revision, s.backend)
+            anchors: list[str] = []
+            owner: list[int] = []
+            for i, topic in enumerate(s.topics):
+                for text in (topic.description, *topic.examples):
+                    anchors.append(text)
+                    owner.append(i)
+            self._anchors = self._embed_texts(anchors)
+            self._owner = np.asarray(owner)
+            self._background = self._embed_texts([*BACKGROUND, *s.background])
+            self._ready = True
 
     def _embed_texts(self, texts: Sequence[str]) -> Any:
         """One vector per text (the mean of its windows, re-normalised)."""
@@ -133,6 +144,7 @@ class TopicsDetector(SyncDetector):
         results: list[list[Finding]] = [[] for _ in texts]
         if not texts:
             return results
+        self.warmup()
         windows = self._encoder.windows(texts, s.window_tokens, s.stride_tokens)
         vectors = self._encoder.embed(windows)
         sims = vectors @ self._anchors.T  # windows x anchors

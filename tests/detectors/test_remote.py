@@ -55,7 +55,8 @@ def test_llm_judge_formats(services: Any, fmt: str, model: str, category: str | 
     if fmt == "shieldgemma":
         assert "Human Question: " + BAD in sent["messages"][0]["content"]
     if fmt == "granite_guardian":
-        assert sent["chat_template_kwargs"]["guardian_config"] == {"risk_name": "harm"}
+        config = sent["chat_template_kwargs"]["guardian_config"]
+        assert config == {"risk_name": "harm", "criteria_id": "harm"}
 
 
 def test_llm_judge_without_logprobs_scores_from_the_verdict(services: Any) -> None:
@@ -105,8 +106,8 @@ def test_http_classifier(services: Any, api: str) -> None:
 def test_results_are_cached_by_content(services: Any) -> None:
     det = _judge(services, "llama_guard", "llama-guard-3-1b")
     first = _scores(det, [BAD])
-    assert _scores(det, [BAD, GOOD]) == [first[0], {"harmful": 0.04}]
-    assert len(services.requests) == 2  # BAD once, then only GOOD
+    assert _scores(det, [BAD, GOOD, GOOD]) == [first[0], {"harmful": 0.04}, {"harmful": 0.04}]
+    assert len(services.requests) == 2  # BAD once, then GOOD once
     assert len(det.cache) == 2
 
 

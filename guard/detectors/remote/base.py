@@ -99,14 +99,20 @@ class RemoteDetector:
 
     async def detect(self, texts: Sequence[str]) -> list[list[Finding]]:
         keys = [self._key(t) for t in texts]
-        results: list[list[Finding] | None] = [self.cache.get(k) for k in keys]
-        todo = [i for i, r in enumerate(results) if r is None]
+        known: dict[str, list[Finding]] = {}
+        todo: dict[str, str] = {}  # key -> text, each distinct text fetched once
+        for key, text in zip(keys, texts, strict=True):
+            cached = self.cache.get(key)
+            if cached is not None:
+                known[key] = cached
+            else:
+                todo.setdefault(key, text)
         if todo:
-            fetched = await self._fetch([texts[i] for i in todo])
-            for i, found in zip(todo, fetched, strict=True):
-                results[i] = found
-                self.cache.put(keys[i], found)
-        return [r if r is not None else [] for r in results]
+            fetched = await self._fetch(list(todo.values()))
+            for key, found in zip(todo, fetched, strict=True):
+                known[key] = found
+                self.cache.put(key, found)
+        return [known[k] for k in keys]
 
     async def _fetch(self, texts: Sequence[str]) -> list[list[Finding]]:
         """Default: one request per text, concurrently (the HTTP layer caps concurrency)."""

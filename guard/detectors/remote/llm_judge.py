@@ -103,8 +103,11 @@ class LlmJudgeDetector(RemoteDetector):
         if c.format in ("llama_guard", "qwen3guard", "granite_guardian"):
             body["messages"] = self._conversation(text)
             if c.format == "granite_guardian":
-                config = ({"risk_name": "custom", "risk_definition": c.policy} if c.policy
-                          else {"risk_name": "harm"})
+                # 3.0-3.2 templates read risk_name/risk_definition, 3.3+ read
+                # criteria_id/custom_criteria; each ignores the other pair
+                config = ({"risk_name": "custom", "risk_definition": c.policy,
+                           "custom_criteria": c.policy} if c.policy
+                          else {"risk_name": "harm", "criteria_id": "harm"})
                 body["chat_template_kwargs"] = {"guardian_config": config}
         elif c.format == "shieldgemma":
             body["messages"] = [{"role": "user", "content": self._shieldgemma_prompt(text)}]
