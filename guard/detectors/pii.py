@@ -6,8 +6,10 @@ of its language (identified by :mod:`guard.detectors.langid`): the English model
 imperatives such as "Virez la somme" as names, the French one does not. French identifiers
 (phone, NIR, SIREN/SIRET, CNI, passport, plates, postal addresses, dates of birth) are
 checksummed or context-bound patterns that run whatever the language. The analyzer is built
-once per process (a few seconds, ~400 MB with both pipelines) and called from a worker thread
-because it blocks.
+once per process and called from a worker thread because it blocks. Measured resident size of
+a process with the analyzer warm: ~530 MB English only, ~1,000 MB with the French pipeline
+(``languages: [en]`` opts out; ``fr_core_news_sm`` would save ~180 MB but found French names
+with F1 0.86 instead of 0.98 on ``bench/data/pii_fr.txt``).
 """
 
 from __future__ import annotations
