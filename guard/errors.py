@@ -5,12 +5,19 @@
     │   ├── PolicyError                 a policy file is invalid (file, line, field)
     │   │   └── UnknownDetectorError    a rule names an unregistered detector
     │   ├── DuplicateDetectorError      guard.detectors.registry: a detector name is taken
-    │   └── AuditUrlError               guard.audit.sinks: unknown or malformed audit URL
+    │   ├── SecretError                 guard.secret: installation secret missing or exposed
+    │   ├── AuditUrlError               guard.audit.sinks: unknown or malformed audit URL
+    │   └── OtelSinkError               guard.audit.sinks.otel_logs: no usable OTLP pipeline
+    ├── DetectorError                   a detector failed (remote service down, bad answer);
+    │                                   the runner turns it into a rule outcome (on_error)
     ├── GuardBlocked                    a check decided ``block`` (the client wrapper only)
     ├── AuditUnavailable                guard.audit.recorder: the audit trail cannot take records
+    ├── AuditTampered                   guard.audit.chain: the log's head or chain was altered
+    ├── OtelExportFailed                guard.audit.sinks.otel_logs: a batch was refused (retried)
     ├── UsageError                      guard.audit.cli: bad arguments to ``guard audit``
     └── SidecarError                    guard.sidecar.errors: an error with its HTTP status
-        └── UpstreamFailure             the upstream failed (502) or timed out (504)
+        ├── UpstreamFailure             the upstream failed (502) or timed out (504)
+        └── ReloadFailed                guard.sidecar.reload: a reload was refused (old kept)
 
 The classes outside this module live beside the code that raises them (so the core never
 imports an edge) and derive from this tree. ``DuplicateDetectorError`` and ``AuditUrlError``
@@ -53,6 +60,15 @@ class PolicyError(ConfigError):
             where = f"{where}:{line}"
         prefix = f"{where}: {field}: " if field else f"{where}: "
         super().__init__(prefix + message)
+
+
+class DetectorError(GuardError):
+    """A detector could not produce findings (a remote guard model failed or answered
+    something unreadable); the runner records it and the rule's ``on_error`` decides."""
+
+    def __init__(self, detector: str, message: str) -> None:
+        self.detector = detector
+        super().__init__(f"detector {detector!r}: {message}")
 
 
 class UnknownDetectorError(PolicyError):

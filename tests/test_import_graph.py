@@ -15,8 +15,10 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parents[1] / "guard"
 CORE = {"types", "policy", "detectors", "engine"}
 EDGES = {"sidecar", "cli", "audit"}
+# The HTTP *client* is allowed (remote detectors call guard models over HTTP); the server
+# frameworks and trace-header propagation belong to the sidecar.
 HTTP_TELEMETRY = {"opentelemetry.trace.propagation", "opentelemetry.propagate", "fastapi",
-                  "starlette", "uvicorn", "httpx"}
+                  "starlette", "uvicorn"}
 # The classifier adapter (ml/detector.py) still imports detectors/ while detectors/ builds
 # classifiers from ml/; it moves to detectors/classifier.py in the "ml" branch, which then
 # removes this entry.

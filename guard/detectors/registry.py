@@ -27,6 +27,14 @@ _BUILTINS: dict[str, str] = {
     "secrets": "guard.detectors.secrets:build",
     "content_safety": "guard.detectors.content_safety:build",
     "prompt_attack": "guard.detectors.prompt_attack:build",
+    "invisible_text": "guard.detectors.invisible_text:build",
+    "urls": "guard.detectors.urls:build",
+    "language": "guard.detectors.language:build",
+    "topics": "guard.detectors.topics:build",
+    "llm_judge": "guard.detectors.remote.llm_judge:build",
+    "openai_moderation": "guard.detectors.remote.openai_moderation:build",
+    "azure_content_safety": "guard.detectors.remote.azure_content_safety:build",
+    "http_classifier": "guard.detectors.remote.http_classifier:build",
 }
 
 

@@ -38,9 +38,23 @@ _KNOWN: tuple[tuple[str, str, float], ...] = (
     ("STRIPE_KEY", r"(?<![A-Za-z0-9])(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{20,}", 1.0),
     ("JWT",
      r"(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}", 0.95),
+    # scheme://user:password@host (postgres, mysql, mongodb+srv, redis, amqp, ftp, https ...)
+    ("CONNECTION_STRING_PASSWORD",
+     r"(?i)\b[a-z][a-z0-9+.\-]{1,20}://[^\s:/@'\"]{0,64}:([^\s@/'\"]{3,128})@[^\s/@'\"]+",
+     0.95),
+    # ADO.NET / ODBC style: Server=...;User Id=...;Password=...; (a ';' on either side)
+    ("CONNECTION_STRING_PASSWORD",
+     r"(?i);\s*(?:password|pwd)\s*=\s*([^;'\"\s]{3,128})", 0.9),
+    ("CONNECTION_STRING_PASSWORD",
+     r"(?i)\b(?:password|pwd)\s*=\s*([^;'\"\s]{3,128})\s*;", 0.9),
+    # A UUID is an identifier, not a secret, unless it is introduced as a key or token.
+    ("UUID_API_KEY",
+     r"(?i)(?:api[\s_-]?key|apikey|x-api-key|access[\s_-]?key|subscription[\s_-]?key|"
+     r"secret|token|bearer|auth(?:orization)?|cl[ée] (?:d'api|api|secr[èe]te))"
+     r"[^\n]{0,24}?\b([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\b", 0.85),
     ("PASSWORD_ASSIGNMENT",
      r"(?i)(?:password|passwd|pwd|mot de passe|api[_-]?key|secret|token)\s*[=:]\s*['\"]?"
-     r"([^\s'\"]{8,})", 0.7),
+     r"([^\s'\";]{8,})", 0.7),
 )
 
 _CANDIDATE = re.compile(r"[A-Za-z0-9+/_=-]{20,}")

@@ -41,7 +41,7 @@ from opentelemetry.sdk.resources import Resource
 from guard.audit.chain import GENESIS, Linked, link
 from guard.audit.event import AuditEvent
 from guard.audit.sinks.base import AuditStore
-from guard.errors import ConfigError
+from guard.errors import ConfigError, GuardError
 
 EVENT_NAME = "guard.audit.decision"
 _ENDPOINT_VARS = ("OTEL_EXPORTER_OTLP_LOGS_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT")
@@ -52,7 +52,7 @@ class OtelSinkError(ConfigError):
     """``otel:`` was chosen but no OpenTelemetry logs pipeline can carry the records."""
 
 
-class OtelExportFailed(RuntimeError):
+class OtelExportFailed(GuardError):
     """The OTLP endpoint did not accept a batch (the recorder keeps and retries it)."""
 
 
