@@ -62,6 +62,8 @@ def create_app(
                                     max_connections=max(64, config.server.max_in_flight * 2)),
         guards=guards, recorder=recorder, telemetry=telemetry, registry=registry)
 
+    console = _console(config, recorder)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if owned_recorder is not None:
@@ -78,6 +80,8 @@ def create_app(
             yield
         finally:
             await state.aclose()
+            if console is not None:
+                await console[0].aclose()
             if owned_recorder is not None:
                 await owned_recorder.aclose()
 
@@ -89,8 +93,19 @@ def create_app(
     install_handlers(app)
     for module in (chat, moderations, check, litellm, health):
         app.include_router(module.router)
+    if console is not None:
+        app.mount("/console", console[1])
     server = config.server
     app.add_middleware(AdmissionMiddleware, max_in_flight=server.max_in_flight,
                        max_body_bytes=server.max_body_bytes, retry_after_s=server.retry_after_s,
                        metrics=state.metrics)
     return app
+
+
+def _console(config: SidecarConfig, recorder: DecisionRecorder | None) -> tuple[Any, Any] | None:
+    """The compliance console (``config.console``), writing reviews through ``recorder``."""
+    if config.console is None:
+        return None
+    from guard.console.server import console_for_sidecar
+
+    return console_for_sidecar(config.console, audit_url=config.audit_url, recorder=recorder)

@@ -40,6 +40,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from guard.console.config import ConsoleConfig
 from guard.errors import ConfigError
 
 DEFAULT_POLICY = "policies/default.yaml"
@@ -140,6 +141,8 @@ class SidecarConfig(_Model):
     audit_url: str | None = None
     require_auth: bool | None = Field(
         default=None, description="Reject unknown keys; default: on when tenants are set.")
+    console: ConsoleConfig | None = Field(
+        default=None, description="Compliance console at /console (docs/console.md).")
 
     @property
     def auth_required(self) -> bool:

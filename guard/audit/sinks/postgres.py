@@ -55,6 +55,9 @@ class PostgresStore(AuditStore):
                     f"CREATE INDEX IF NOT EXISTS guard_audit_events_{column} "
                     f"ON guard_audit_events ({column})"
                 )
+            for column in sql.SEQ_INDEXES:
+                conn.execute(f"CREATE INDEX IF NOT EXISTS guard_audit_events_{column}_seq "
+                             f"ON guard_audit_events ({column}, seq)")
         self._conn = conn
 
     @property

@@ -12,6 +12,8 @@ COLUMNS = (
     "policy_name", "policy_version", "rule_ids", "shadow_rule_ids", "hash", "record",
 )
 INDEXES = ("ts", "tenant", "model", "action", "policy_version", "decision_id")
+# (column, seq) pairs: the console's newest-first keyset pages stay index-only on big logs.
+SEQ_INDEXES = ("stage", "action", "tenant", "model", "policy_version")
 
 
 def row(item: Linked) -> tuple[Any, ...]:

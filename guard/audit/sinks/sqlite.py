@@ -56,6 +56,9 @@ class SqliteStore(AuditStore):
             conn.execute(
                 f"CREATE INDEX IF NOT EXISTS audit_events_{column} ON audit_events ({column})"
             )
+        for column in sql.SEQ_INDEXES:
+            conn.execute(f"CREATE INDEX IF NOT EXISTS audit_events_{column}_seq "
+                         f"ON audit_events ({column}, seq)")
         self._conn = conn
 
     @property
