@@ -100,6 +100,8 @@ async def _form(request: Request) -> dict[str, str]:
     body = await request.body()
     if len(body) > MAX_FORM_BYTES:
         raise Refused(413, "form too large")
+    if not body:
+        return {}
     if not request.headers.get("content-type", "").startswith(
             "application/x-www-form-urlencoded"):
         raise Refused(415, "expected a form (application/x-www-form-urlencoded)")
