@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from guard.audit.sinks import open_store
+from guard.audit.sinks import QueryFilter, open_store
 from guard.cli.main import main
 from guard.console.server import create_standalone_app
 from guard.sidecar.app import create_app
@@ -244,3 +244,35 @@ async def test_sidecar_mounts_the_console_and_reviews_use_its_recorder(tmp_path:
 
     with pytest.raises(ConfigError, match=r"console\.users\.eve\.password_hash"):
         load_config(config_file)
+
+
+def test_review_events_and_what_skips_them(
+    tmp_path: Path, populated: Callable[..., Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from guard.audit.report import aggregate
+    from guard.audit.review import ReviewError, build_review_event
+
+    url = f"sqlite:///{tmp_path}/audit.db"
+    policy = populated(url, 1)
+    with open_store(url) as store:
+        decision = next(store.query(QueryFilter(action="flag")))
+        event = build_review_event(decision, verdict="escalated", comment="  see ticket 42 ",
+                                   reviewer="alice", role="reviewer")
+        assert event.review is not None and event.review.comment == "see ticket 42"
+        assert event.review.decision_seq == decision["seq"] and event.tenant == "globex"
+        for bad in ({"verdict": "maybe"}, {"comment": "x" * 2001}):
+            with pytest.raises(ReviewError):
+                build_review_event(decision, **{"verdict": "confirmed", "comment": "",
+                                                "reviewer": "a", "role": "reviewer", **bad})
+        store.append([event], None)
+        records = list(store.query(QueryFilter()))
+        with pytest.raises(ReviewError, match="cannot itself be reviewed"):
+            build_review_event(records[-1], verdict="confirmed", comment="", reviewer="a",
+                               role="reviewer")
+    now = datetime.now(UTC)
+    data = aggregate(records, now - timedelta(hours=1), now + timedelta(minutes=1))
+    assert data.total == 6 and "review" not in data.by_action
+    assert main(["audit", "replay", "--audit-url", url, "--policy", str(policy)]) == 0
+    assert "replayed 6 record(s); skipped 0" in capsys.readouterr().out
