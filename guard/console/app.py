@@ -22,7 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
 from guard.audit.query import parse_time
-from guard.audit.review import VERDICTS, ReviewError, build_review_event
+from guard.audit.review import VERDICTS, ReviewError, build_review_event, is_review
 from guard.console.auth import Session
 from guard.console.state import Console
 from guard.console.store import ListFilter, Page
@@ -313,6 +313,9 @@ def _page_routes(app: FastAPI, console: Console) -> None:
         record = await run_in_threadpool(reader.decision, decision_id)
         if record is None:
             raise Refused(404, f"no decision {decision_id!r} in the log")
+        if is_review(record):  # a review record: show the decision it judged
+            target = record["review"]["decision_id"]
+            return RedirectResponse(f"{_base(request)}/decisions/{target}#reviews", 303)
         seq = int(record["seq"])
         around = await run_in_threadpool(reader.at_seqs, [seq - 1, seq + 1])
         history = await run_in_threadpool(reader.review_history, decision_id)

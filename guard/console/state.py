@@ -8,6 +8,7 @@ reviews and decisions share one writer, or one the console owns when served on i
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 import time
 from dataclasses import dataclass
@@ -23,6 +24,8 @@ from guard.console.auth import Authenticator, load_secret
 from guard.console.config import ConsoleConfig
 from guard.console.store import Reader, open_reader
 from guard.errors import ConfigError
+
+log = logging.getLogger("guard.console")
 
 
 @dataclass(slots=True)
@@ -62,8 +65,15 @@ class Console:
     # --- lifecycle ------------------------------------------------------------------------
 
     async def start(self) -> None:
+        """Start an owned recorder; a log this process may only read (an auditor's copy, a
+        read-only database role) leaves the console read-only instead of failing."""
         if self.owns_recorder and self.recorder is not None:
-            await self.recorder.start()
+            try:
+                await self.recorder.start()
+            except Exception as exc:
+                log.warning("console: cannot write to %s (%s): reviews are disabled",
+                            redact_url(self.audit_url), redact_url(str(exc)))
+                self.recorder = None
 
     async def aclose(self) -> None:
         if self.owns_recorder and self.recorder is not None:

@@ -12,6 +12,7 @@ Readers are synchronous; the routes call them in a worker thread.
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 import threading
 from collections import Counter, defaultdict
@@ -25,6 +26,8 @@ from guard.audit.event import REVIEW_STAGE, format_ts
 from guard.audit.review import Review, latest_reviews
 from guard.audit.sinks import open_store
 from guard.audit.sinks.base import AuditStore, QueryFilter
+
+log = logging.getLogger("guard.console")
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,8 +84,14 @@ def open_reader(url: str) -> Reader:
     if not store.queryable:
         raise ValueError(f"{store.display_url}: write-only sink; the console needs a "
                          "queryable log (sqlite, postgresql or jsonl)")
-    store.open()  # schema + indexes (CREATE ... IF NOT EXISTS), then reads use their own SQL
     kind = type(store).__name__
+    try:
+        store.open()  # schema + indexes (CREATE ... IF NOT EXISTS); reads use their own SQL
+    except Exception as exc:
+        if kind != "SqliteStore":
+            raise
+        # a read-only copy: read it as it is (without any index it lacks, pages are slower)
+        log.warning("console: %s is read-only (%s); not adding indexes", store.display_url, exc)
     if kind == "SqliteStore":
         store.close()
         return SqlReader(_SqliteDb(str(getattr(store, "path"))))  # noqa: B009

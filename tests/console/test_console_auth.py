@@ -230,3 +230,41 @@ def test_static_files_are_shipped_and_nothing_else_is_served(served: Served) -> 
         assert client.get("/static/..%2Fapp.py").status_code == 404
         assert client.get("/static/app.py").status_code == 404
         assert "http" not in css.text and "@import" not in css.text
+
+
+def test_guard_console_cli(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import io
+
+    from guard.cli.main import main
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("s3cret-passw0rd\n"))
+    assert main(["console", "--hash-password"]) == 0
+    printed = capsys.readouterr().out.strip()
+    assert printed.startswith("scrypt$") and check_password("s3cret-passw0rd", printed)
+    monkeypatch.setattr("sys.stdin", io.StringIO("short\n"))
+    assert main(["console", "--hash-password"]) == 2
+    empty = tmp_path / "empty.yaml"
+    empty.write_text("audit_url: sqlite:///x.db\n")
+    assert main(["console", "--config", str(empty)]) == 2
+    assert "no 'console:' section" in capsys.readouterr().err
+    config = tmp_path / "guard.yaml"
+    config.write_text(f"console:\n  users:\n    amy: {{role: auditor, password_hash: "
+                      f"'{printed}'}}\n  secret_file: {tmp_path / 's'}\n")
+    assert main(["console", "--config", str(config), "--audit-url",
+                 f"sqlite:///{tmp_path}/missing.db"]) == 2
+    assert "no audit log at" in capsys.readouterr().err
+
+
+def test_a_review_record_id_opens_the_decision_it_judged(served: Served) -> None:
+    decision = _a_decision(served.url)
+    client = served.login("alice")
+    page = client.get(f"/decisions/{decision}")
+    client.post(f"/decisions/{decision}/review",
+                data={"csrf": csrf_of(page.text), "verdict": "confirmed"})
+    with open_store(served.url) as store:
+        review_id = [json.loads(s.text) for s in store.iter_chain()][-1]["decision_id"]
+    assert review_id.startswith("review-")
+    r = client.get(f"/decisions/{review_id}")
+    assert r.status_code == 303 and r.headers["location"].endswith(f"/{decision}#reviews")
