@@ -4,8 +4,9 @@ Fills a SQLite file and a PostgreSQL schema with N synthetic decisions (default 
 30 days, 20 tenants, 6 models, 10 rules, 3 policy versions, ~80% allow) written through the
 real sink append path (so they form a real hash chain), plus 1,000 reviews, then times the
 console's decision-list page over real HTTP (uvicorn on 127.0.0.1, a logged-in session,
-server-side rendering included) for each filter: page 1 and random deep pages (keyset cursor
-``before=<seq>``). Prints p50 / p95 / max per query and writes a JSON file.
+server-side rendering included) for each filter: page 1 and random deep pages of that filter's
+result (keyset cursor ``before=<seq>`` drawn between the oldest and newest match). Prints
+p50 / p95 / max per query and writes a JSON file.
 
     nice -n 10 python bench/console_latency.py --records 1000000 \\
         --sqlite /tmp/console-bench.db --pg-url "$GUARD_TEST_POSTGRES_URL" \\
@@ -137,6 +138,16 @@ def _login(base: str) -> httpx.Client:
     return client
 
 
+def _seq_range(client: httpx.Client, params: dict[str, str]) -> tuple[int, int]:
+    """The oldest and newest seq a filter matches: deep-page cursors are drawn between them,
+    as a user paging through that result would reach them (not timed)."""
+    newest = client.get("/api/decisions", params=params).json()["decisions"]
+    oldest = client.get("/api/decisions", params={**params, "after": "0"}).json()["decisions"]
+    if not newest or not oldest:
+        return 0, 0
+    return int(oldest[-1]["seq"]), int(newest[0]["seq"])
+
+
 def time_pages(url: str, last_seq: int, repeats: int, workdir: Path) -> dict[str, Any]:
     config = ConsoleConfig(users={"bench": ConsoleUser(role="auditor",
                                                        password_hash=hash_password(PASSWORD))},
@@ -151,10 +162,11 @@ def time_pages(url: str, last_seq: int, repeats: int, workdir: Path) -> dict[str
         for name, params in QUERIES.items():
             samples: list[float] = []
             rows = 0
+            lo, hi = _seq_range(client, params)
             for i in range(repeats):
                 query = dict(params)
-                if i % 2:  # every other request: a random deep page
-                    query["before"] = str(rng.randint(1, last_seq))
+                if i % 2 and hi > lo:  # every other request: a random deep page of the result
+                    query["before"] = str(rng.randint(lo + 1, hi))
                 started = time.perf_counter()
                 r = client.get("/decisions", params=query)
                 samples.append((time.perf_counter() - started) * 1000)
