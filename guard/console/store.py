@@ -18,8 +18,8 @@ import threading
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from guard.audit.event import REVIEW_STAGE, format_ts
@@ -28,6 +28,7 @@ from guard.audit.sinks import open_store
 from guard.audit.sinks.base import AuditStore, QueryFilter
 
 log = logging.getLogger("guard.console")
+SEQ_SLACK = timedelta(hours=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +108,7 @@ def open_reader(url: str) -> Reader:
 class _Db(Protocol):
     table: str
     ph: str
+    ts_column_no_index: str
 
     def rows(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]: ...
     def ts(self, value: datetime) -> Any: ...
@@ -118,6 +120,7 @@ class _Db(Protocol):
 
 class _SqliteDb:
     table, ph = "audit_events", "?"
+    ts_column_no_index = "+ts"  # SQLite: keep the seq order, do not pick the ts index
 
     def __init__(self, path: str) -> None:
         self.path = path
@@ -148,6 +151,7 @@ class _SqliteDb:
 
 class _PostgresDb:
     table, ph = "guard_audit_events", "%s"
+    ts_column_no_index = "ts"
 
     def __init__(self, url: str) -> None:
         import psycopg
@@ -202,19 +206,54 @@ class SqlReader:
         if flt.rule:
             clauses.append(f"(rule_ids LIKE {ph} OR shadow_rule_ids LIKE {ph})")
             params += [f"%,{flt.rule},%"] * 2
+        ts = self.db.ts_column_no_index
         if flt.since is not None:
-            clauses.append(f"ts >= {ph}")
+            clauses.append(f"{ts} >= {ph}")
             params.append(self.db.ts(flt.since))
         if flt.until is not None:
-            clauses.append(f"ts < {ph}")
+            clauses.append(f"{ts} < {ph}")
             params.append(self.db.ts(flt.until))
+        lo, hi = self._seq_window(flt)
+        if lo is not None:
+            clauses.append(f"seq > {ph}")
+            params.append(lo)
+        if hi is not None:
+            clauses.append(f"seq < {ph}")
+            params.append(hi)
         if flt.reviewed is not None:
             clauses.append(self.db.in_list("decision_id", negate=not flt.reviewed))
             params.append(self.db.ids_param(reviewed_ids))
         return clauses, params
 
+    def _seq_window(self, flt: ListFilter) -> tuple[int | None, int | None]:
+        """Exclusive seq bounds of a time window, from two index seeks on ``ts``.
+
+        Pages are ordered by ``seq``; without these bounds a time filter makes the database
+        either sort the whole window or walk past it to the start of the log. Records are
+        appended within seconds of their timestamp (the recorder fails closed after
+        ``block_timeout``), so with :data:`SEQ_SLACK` of margin every record of the window lies
+        strictly between the bounds; the ``ts`` conditions still decide exactly.
+        """
+        ph, table = self.db.ph, self.db.table
+        lo = hi = None
+        if flt.since is not None:
+            rows = self.db.rows(f"SELECT seq FROM {table} WHERE ts < {ph} ORDER BY ts DESC "
+                                "LIMIT 1", [self.db.ts(flt.since - SEQ_SLACK)])
+            lo = int(rows[0][0]) if rows else None
+        if flt.until is not None:
+            rows = self.db.rows(f"SELECT seq FROM {table} WHERE ts >= {ph} ORDER BY ts "
+                                "LIMIT 1", [self.db.ts(flt.until + SEQ_SLACK)])
+            hi = int(rows[0][0]) if rows else None
+        return lo, hi
+
     def page(self, flt: ListFilter, reviewed_ids: Sequence[str], *, before: int | None = None,
              after: int | None = None, limit: int = 50) -> Page:
+        if len(flt.actions) > 1:
+            # one index-ordered query per action, merged: an IN list over (action, seq) would
+            # make the database sort every match before the LIMIT
+            parts = [self.page(replace(flt, actions=(a,)), reviewed_ids, before=before,
+                               after=after, limit=limit) for a in flt.actions]
+            return _merge(parts, limit, before, after)
         clauses, params = self._where(flt, reviewed_ids)
         ph = self.db.ph
         if after is not None:
@@ -303,6 +342,24 @@ class SqlReader:
 
     def close(self) -> None:
         self.db.close()
+
+
+def _merge(parts: list[Page], limit: int, before: int | None, after: int | None) -> Page:
+    """Several single-action pages as one page of the union, newest first."""
+    records = sorted((r for p in parts for r in p.records), key=lambda r: -int(r["seq"]))
+    if after is not None:
+        more_newer = len(records) > limit or any(p.newer is not None for p in parts)
+        records = records[-limit:]
+        if not records:
+            return Page([], None, None)
+        return Page(records, int(records[-1]["seq"]),
+                    int(records[0]["seq"]) if more_newer else None)
+    more_older = len(records) > limit or any(p.older is not None for p in parts)
+    records = records[:limit]
+    if not records:
+        return Page([], None, None)
+    return Page(records, int(records[-1]["seq"]) if more_older else None,
+                int(records[0]["seq"]) if before is not None else None)
 
 
 # --- JSONL (scan) ----------------------------------------------------------------------------

@@ -276,3 +276,39 @@ def test_review_events_and_what_skips_them(
     assert data.total == 6 and "review" not in data.by_action
     assert main(["audit", "replay", "--audit-url", url, "--policy", str(policy)]) == 0
     assert "replayed 6 record(s); skipped 0" in capsys.readouterr().out
+
+
+def test_reader_pages_merge_several_actions_and_bound_time_windows(
+    store_url: str, populated: Callable[..., Path]
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from guard.console.store import ListFilter, open_reader
+
+    populated(store_url, 5)  # 30 decisions: 10 flag, 5 block
+    reader = open_reader(store_url)
+    try:
+        flt = ListFilter(actions=("flag", "block"))
+        seen: list[int] = []
+        before = None
+        pages = []
+        while True:
+            page = reader.page(flt, [], before=before, limit=4)
+            pages.append(page)
+            seen += [int(r["seq"]) for r in page.records]
+            assert {r["action"] for r in page.records} <= {"flag", "block"}
+            if page.older is None:
+                break
+            before = page.older
+        assert len(seen) == 15 and seen == sorted(seen, reverse=True)
+        back = reader.page(flt, [], after=pages[2].newer, limit=4)
+        assert [r["seq"] for r in back.records] == [r["seq"] for r in pages[1].records]
+        now = datetime.now(UTC)
+        window = ListFilter(since=now - timedelta(hours=1), until=now + timedelta(minutes=1))
+        assert len(reader.page(window, [], limit=50).records) == 30
+        assert reader.page(ListFilter(since=now + timedelta(minutes=1)), [], limit=50) \
+            .records == []
+        assert reader.page(ListFilter(until=now - timedelta(hours=2)), [], limit=50) \
+            .records == []
+    finally:
+        reader.close()
