@@ -84,17 +84,36 @@ def fill(store: AuditStore, n: int, reviews: int, seed: int = 7) -> float:
         if event.action == "flag" and len(flagged) < reviews and rng.random() < 0.05:
             flagged.append(event.model_dump(mode="json") | {"seq": 0})
         if len(batch) == 5000:
-            store.append(batch, None)
+            _append(store, batch)
             batch = []
             if (i + 1) % 100_000 == 0:
                 print(f"  {i + 1} records, {time.perf_counter() - started:.0f}s", flush=True)
     if batch:
-        store.append(batch, None)
+        _append(store, batch)
     verdicts = ("confirmed", "false_positive", "escalated")
-    store.append([build_review_event(d, verdict=verdicts[i % 3], comment="bench",
-                                     reviewer="bench", role="reviewer")
-                  for i, d in enumerate(flagged)], None)
+    _append(store, [build_review_event(d, verdict=verdicts[i % 3], comment="bench",
+                                       reviewer="bench", role="reviewer")
+                    for i, d in enumerate(flagged)])
     return time.perf_counter() - started
+
+
+def _append(store: AuditStore, batch: list[AuditEvent]) -> None:
+    """Append one batch, surviving a dropped connection (a shared test server may be
+    restarted): the batch is in when the head moved by its size, else it is sent again."""
+    head = _count(store)
+    for attempt in range(30):
+        try:
+            store.append(batch, None)
+            return
+        except Exception as exc:
+            print(f"  append failed ({type(exc).__name__}); retrying", flush=True)
+            time.sleep(min(2.0 * (attempt + 1), 10.0))
+            try:
+                if _count(store) == head + len(batch):
+                    return
+            except Exception:
+                continue
+    raise RuntimeError("could not append a batch after 30 attempts")
 
 
 def _count(store: AuditStore) -> int:

@@ -32,6 +32,7 @@ from guard.errors import GuardError
 SESSION_COOKIE = "guard_console"
 LOGIN_COOKIE = "guard_console_login"
 MAX_FORM_BYTES = 64 * 1024
+OVERVIEW_SAMPLE = 5000  # latest decisions read whole for shadow hit rates and latency
 ACTIONS = ("allow", "flag", "rewrite", "block")
 WINDOWS = {"24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": timedelta(days=30)}
 STATIC = {"console.css": "text/css", "console.js": "text/javascript"}
@@ -275,10 +276,10 @@ def _page_routes(app: FastAPI, console: Console) -> None:
 
         def compute() -> Any:
             counts = reader.counts(since, until, hourly)
-            sample = reader.recent(since, until, 20_000)
+            sample = reader.recent(since, until, OVERVIEW_SAMPLE)
             return build_overview(counts, sample, since, until, hourly)
 
-        data = await run_in_threadpool(console.cached, f"overview:{window}", 15.0, compute)
+        data = await run_in_threadpool(console.cached, f"overview:{window}", 60.0, compute)
         reviews = await run_in_threadpool(reader.reviews)
         return _render(request, "overview.html", session, data=data, window=window,
                        windows=list(WINDOWS), reviews=reviews, verify=console.verify_status,

@@ -57,12 +57,14 @@ class Page:
 
 @dataclass(slots=True)
 class Counts:
-    """Exact counts of decisions in a window, by time bucket, tenant and model (x action)."""
+    """Exact counts of decisions in a window: by time bucket, tenant and model (x action), and
+    how often each enforced rule fired."""
 
     by_bucket: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     by_tenant: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     by_model: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     by_action: Counter[str] = field(default_factory=Counter)
+    rules: Counter[str] = field(default_factory=Counter)
 
 
 class Reader(Protocol):
@@ -313,27 +315,42 @@ class SqlReader:
                             [self.db.ids_param(ids)])
         return [json.loads(text) for (text,) in rows]
 
+    def _window(self, since: datetime, until: datetime) -> tuple[str, list[Any]]:
+        """``WHERE`` of a time window, bounded by seq so it is read in seq order."""
+        ph, ts = self.db.ph, self.db.ts_column_no_index
+        where = f"WHERE {ts} >= {ph} AND {ts} < {ph} AND stage <> '{REVIEW_STAGE}'"
+        params: list[Any] = [self.db.ts(since), self.db.ts(until)]
+        lo, hi = self._seq_window(ListFilter(since=since, until=until))
+        if lo is not None:
+            where += f" AND seq > {ph}"
+            params.append(lo)
+        if hi is not None:
+            where += f" AND seq < {ph}"
+            params.append(hi)
+        return where, params
+
     def counts(self, since: datetime, until: datetime, hourly: bool) -> Counts:
-        ph, table = self.db.ph, self.db.table
-        where = f"WHERE ts >= {ph} AND ts < {ph} AND stage <> '{REVIEW_STAGE}'"
-        params = [self.db.ts(since), self.db.ts(until)]
+        """One pass over the window's indexed columns (never the JSON records)."""
+        where, params = self._window(since, until)
+        rows = self.db.rows(
+            f"SELECT {self.db.bucket(hourly)} AS k, tenant, model, action, rule_ids, count(*) "
+            f"FROM {self.db.table} {where} GROUP BY 1, 2, 3, 4, 5", params)
         out = Counts()
-        for key, target in ((self.db.bucket(hourly), out.by_bucket), ("tenant", out.by_tenant),
-                            ("model", out.by_model)):
-            rows = self.db.rows(f"SELECT {key} AS k, action, count(*) FROM {table} {where} "
-                                "GROUP BY k, action", params)
-            for k, action, n in rows:
-                target[str(k) if k is not None else "(none)"][str(action)] += int(n)
-                if target is out.by_tenant:
-                    out.by_action[str(action)] += int(n)
+        for bucket, tenant, model, action, rule_ids, n in rows:
+            action, n = str(action), int(n)
+            out.by_bucket[str(bucket)][action] += n
+            out.by_tenant[str(tenant) if tenant is not None else "(none)"][action] += n
+            out.by_model[str(model) if model is not None else "(none)"][action] += n
+            out.by_action[action] += n
+            for rule in str(rule_ids or "").strip(",").split(","):
+                if rule:
+                    out.rules[rule] += n
         return out
 
     def recent(self, since: datetime, until: datetime, limit: int) -> list[dict[str, Any]]:
-        ph = self.db.ph
-        rows = self.db.rows(
-            f"SELECT record FROM {self.db.table} WHERE ts >= {ph} AND ts < {ph} AND stage <> "
-            f"'{REVIEW_STAGE}' ORDER BY seq DESC LIMIT {int(limit)}",
-            [self.db.ts(since), self.db.ts(until)])
+        where, params = self._window(since, until)
+        rows = self.db.rows(f"SELECT record FROM {self.db.table} {where} ORDER BY seq DESC "
+                            f"LIMIT {int(limit)}", params)
         return [json.loads(text) for (text,) in rows]
 
     def last_seq(self) -> int:
@@ -427,6 +444,7 @@ class ScanReader:
             out.by_tenant[str(r.get("tenant") or "(none)")][action] += 1
             out.by_model[str(r.get("model") or "(none)")][action] += 1
             out.by_action[action] += 1
+            out.rules.update(r.get("rule_ids") or [])
         return out
 
     def recent(self, since: datetime, until: datetime, limit: int) -> list[dict[str, Any]]:

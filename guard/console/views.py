@@ -148,12 +148,10 @@ def build_overview(counts: Counts, sample: Sequence[dict[str, Any]], since: date
     series = {a: [counts.by_bucket.get(lbl, Counter())[a] for lbl in labels]
               for a in ("allow", "flag", "rewrite", "block")}
     shown = [lbl[5:13].replace("T", " ") + (":00" if hourly else "") for lbl in labels]
-    rules: Counter[str] = Counter()
     shadow_eval: Counter[str] = Counter()
     shadow_fired: Counter[str] = Counter()
     latency: dict[str, list[float]] = defaultdict(list)
     for r in sample:
-        rules.update(r.get("rule_ids") or [])
         for rule in r.get("rules") or []:
             if rule.get("mode") == "shadow":
                 shadow_eval[rule["id"]] += 1
@@ -167,7 +165,7 @@ def build_overview(counts: Counts, sample: Sequence[dict[str, Any]], since: date
     charts = [
         ("Decisions over time, by action", svg.stacked_bars(shown, series,
                                                             title="decisions over time")),
-        ("Top fired rules (enforced)", svg.hbars(rules.most_common(12), title="top rules")),
+        ("Top fired rules (enforced)", svg.hbars(counts.rules.most_common(12), title="top rules")),
         ("By tenant", svg.grouped_by_action(counts.by_tenant, title="by tenant")),
         ("By model", svg.grouped_by_action(counts.by_model, title="by model")),
         ("Shadow-rule hit rates", svg.hbars([(rid, f / n) for rid, n, f in shadow if n],
