@@ -12,7 +12,9 @@ import asyncio
 import json
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -163,7 +165,9 @@ def _export_reviewed(store: AuditStore, args: argparse.Namespace) -> int:
     from guard.audit.review import REVIEW_COLUMNS, latest_reviews, reviewed_decisions
 
     reviews = latest_reviews(store.query(QueryFilter(stage=REVIEW_STAGE)))
-    pairs = reviewed_decisions(store.query(_filter(args)), reviews, args.verdict)
+    flt = _filter(args)
+    pairs = islice(reviewed_decisions(store.query(replace(flt, limit=None)), reviews,
+                                      args.verdict), flt.limit)  # --limit counts exports
     columns = (*exporter.FLAT_COLUMNS, *REVIEW_COLUMNS)
     if args.format == "parquet":
         return exporter.write_flat_parquet(exporter.reviewed_rows(pairs), args.out, columns)

@@ -83,6 +83,9 @@ def test_review_is_chained_verified_and_exported(
     table = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
     assert [(t["decision_id"], t["review_verdict"], t["reviewer"]) for t in table] == [
         (target, "false_positive", "alice")]
+    assert main(["audit", "export", "--audit-url", store_url, "--format", "jsonl",
+                 "--reviewed", "--limit", "1"]) == 0
+    assert len(capsys.readouterr().out.splitlines()) == 1
     assert main(["audit", "export", "--audit-url", store_url, "--format", "csv",
                  "--verdict", "confirmed"]) == 2
 
