@@ -133,6 +133,7 @@ QUERIES: dict[str, dict[str, str]] = {
     "since+until (a day)": {"since": "3d", "until": "2d"},
     "reviewed=yes": {"reviewed": "yes"},
     "reviewed=no+action=flag": {"reviewed": "no", "action": "flag"},
+    "review queue (/queue)": {"_path": "/queue"},
 }
 
 
@@ -181,13 +182,16 @@ def time_pages(url: str, last_seq: int, repeats: int, workdir: Path) -> dict[str
         for name, params in QUERIES.items():
             samples: list[float] = []
             rows = 0
-            lo, hi = _seq_range(client, params)
+            path = params.get("_path", "/decisions")
+            params = {k: v for k, v in params.items() if k != "_path"}
+            lo, hi = _seq_range(client, params if path == "/decisions" else
+                                {"reviewed": "no", "action": "flag"})
             for i in range(repeats):
                 query = dict(params)
                 if i % 2 and hi > lo:  # every other request: a random deep page of the result
                     query["before"] = str(rng.randint(lo + 1, hi))
                 started = time.perf_counter()
-                r = client.get("/decisions", params=query)
+                r = client.get(path, params=query)
                 samples.append((time.perf_counter() - started) * 1000)
                 assert r.status_code == 200, (name, r.status_code, r.text[:300])
                 rows += r.text.count('class="open"')
