@@ -142,7 +142,7 @@ class Authenticator:
         if role is None:
             return None
         return Session(secrets.token_urlsafe(18), username, role,
-                       time.time() + self.config.session_ttl_s)
+                       float(int(time.time()) + self.config.session_ttl_s))
 
     def throttled(self, key: str, *, limit: int = 5, window_s: float = 300.0) -> bool:
         """Whether ``key`` (user name + client address) failed ``limit`` times in the window."""

@@ -268,3 +268,39 @@ def test_a_review_record_id_opens_the_decision_it_judged(served: Served) -> None
     assert review_id.startswith("review-")
     r = client.get(f"/decisions/{review_id}")
     assert r.status_code == 303 and r.headers["location"].endswith(f"/{decision}#reviews")
+
+
+@pytest.mark.asyncio
+async def test_cookie_is_secure_over_https(tmp_path: Path) -> None:
+    import httpx
+
+    from tests.console.console_helpers import PASSWORDS
+
+    app = create_standalone_app(console_config(tmp_path),
+                                audit_url=f"sqlite:///{tmp_path}/a.db")
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="https://console.example") as c:
+        token = csrf_of((await c.get("/console/login")).text)
+        r = await c.post("/console/login", data={"username": "bob", "csrf": token,
+                                                  "password": PASSWORDS["bob"]})
+        cookie = next(v for v in r.headers.get_list("set-cookie")
+                      if v.startswith("guard_console="))
+        assert r.status_code == 303 and "Secure" in cookie and "HttpOnly" in cookie
+
+
+def test_sessions_end_when_the_user_leaves_the_config_or_changes_role(tmp_path: Path) -> None:
+    from guard.console.auth import Authenticator
+
+    config = console_config(tmp_path)
+    auth = Authenticator(config, b"k" * 32)
+    session = auth.login("alice", "alice-reviews-1")
+    assert session is not None and session.can_review
+    cookie = auth.encode(session)
+    assert auth.decode(cookie) == session
+    demoted = config.model_copy(update={"users": {
+        "alice": config.users["alice"].model_copy(update={"role": "auditor"})}})
+    assert Authenticator(demoted, b"k" * 32).decode(cookie) is None
+    removed = config.model_copy(update={"users": {}})
+    assert Authenticator(removed, b"k" * 32).decode(cookie) is None
+    assert Authenticator(config, b"other-secret" * 3).decode(cookie) is None
+    assert auth.login("alice", "wrong") is None and auth.login("nobody", "x") is None
