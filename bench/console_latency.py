@@ -117,8 +117,10 @@ def _append(store: AuditStore, batch: list[AuditEvent]) -> None:
 
 
 def _count(store: AuditStore) -> int:
-    head = store.head()
-    return head[0] if head else 0
+    head: Any = store.head()  # (seq, hash) before signed heads, a Head after
+    if not head:
+        return 0
+    return int(head.seq if hasattr(head, "seq") else head[0])
 
 
 QUERIES: dict[str, dict[str, str]] = {

@@ -86,10 +86,6 @@ class ScanReader:
                 and lo <= str(r["ts"]) < hi]
         return rows[::-1][:limit]
 
-    def last_seq(self) -> int:
-        head = self.store.head()
-        return head[0] if head else 0
-
     def close(self) -> None:
         self.store.close()
 

@@ -265,10 +265,6 @@ class SqlReader:
                             f"LIMIT {int(limit)}", params)
         return [json.loads(text) for (text,) in rows]
 
-    def last_seq(self) -> int:
-        rows = self.db.rows(f"SELECT max(seq) FROM {self.db.table}", [])
-        return int(rows[0][0] or 0)
-
     def close(self) -> None:
         self.db.close()
 
