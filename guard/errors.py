@@ -13,6 +13,7 @@
     ├── GuardBlocked                    a check decided ``block`` (the client wrapper only)
     ├── AuditUnavailable                guard.audit.recorder: the audit trail cannot take records
     ├── AuditTampered                   guard.audit.chain: the log's head or chain was altered
+    ├── ReviewError                     guard.audit.review: a review that cannot be recorded
     ├── OtelExportFailed                guard.audit.sinks.otel_logs: a batch was refused (retried)
     ├── UsageError                      guard.audit.cli: bad arguments to ``guard audit``
     └── SidecarError                    guard.sidecar.errors: an error with its HTTP status

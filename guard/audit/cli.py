@@ -13,7 +13,9 @@ import json
 import os
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +51,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p = sub.add_parser("export", parents=[common, filters], help="export as csv/jsonl/parquet")
     p.add_argument("--format", choices=["csv", "jsonl", "parquet"], required=True)
     p.add_argument("--out", help="output file (default stdout; required for parquet)")
+    p.add_argument("--reviewed", action="store_true",
+                   help="only reviewed decisions, each with its latest review (labelled data)")
+    p.add_argument("--verdict", choices=["confirmed", "false_positive", "escalated"],
+                   help="with --reviewed: only this verdict (false_positive: the false alarms)")
     p.set_defaults(func=_wrap(cmd_export))
 
     p = sub.add_parser("verify", parents=[common], help="check the hash chain (exit 1 if bad)")
@@ -148,7 +154,14 @@ def cmd_query(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     if args.format == "parquet" and not args.out:
         raise UsageError("--format parquet needs --out FILE")
+    if args.verdict and not args.reviewed:
+        raise UsageError("--verdict needs --reviewed")
     with _store(args) as store:
+        if args.reviewed:
+            n = _export_reviewed(store, args)
+            if args.out:
+                print(f"exported {n} reviewed decision(s) to {args.out}", file=sys.stderr)
+            return EXIT_OK
         records = store.query(_filter(args))
         if args.format == "parquet":
             n = exporter.write_parquet(records, args.out)
@@ -160,6 +173,28 @@ def cmd_export(args: argparse.Namespace) -> int:
     if args.out:
         print(f"exported {n} record(s) to {args.out}", file=sys.stderr)
     return EXIT_OK
+
+
+def _export_reviewed(store: AuditStore, args: argparse.Namespace) -> int:
+    from guard.audit.event import REVIEW_STAGE
+    from guard.audit.review import REVIEW_COLUMNS, latest_reviews, reviewed_decisions
+
+    reviews = latest_reviews(store.query(QueryFilter(stage=REVIEW_STAGE)))
+    flt = _filter(args)
+    pairs = islice(reviewed_decisions(store.query(replace(flt, limit=None)), reviews,
+                                      args.verdict), flt.limit)  # --limit counts exports
+    columns = (*exporter.FLAT_COLUMNS, *REVIEW_COLUMNS)
+    if args.format == "parquet":
+        return exporter.write_flat_parquet(exporter.reviewed_rows(pairs), args.out, columns)
+    out = open(args.out, "w", encoding="utf-8", newline="") if args.out else sys.stdout
+    try:
+        if args.format == "csv":
+            return exporter.write_flat_csv(exporter.reviewed_rows(pairs), out, columns)
+        return q.write_jsonl(({"decision": record, "review": review.columns(),
+                               "label": review.verdict} for record, review in pairs), out)
+    finally:
+        if out is not sys.stdout:
+            out.close()
 
 
 def _write_text(fmt: str, records: Any, out: Any) -> int:

@@ -23,10 +23,16 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
-from pydantic import BaseModel, ConfigDict, field_serializer
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    SerializerFunctionWrapHandler,
+    field_serializer,
+    model_serializer,
+)
 
 from guard.audit.redact import redact_messages
 from guard.secret import AUDIT_USER_ID, Secret, secret_from_env
@@ -65,6 +71,27 @@ class FindingRecord(BaseModel):
     rule: str | None = None
     message_index: int | None = None
     part: str | None = None
+
+
+Verdict = Literal["confirmed", "false_positive", "escalated"]
+REVIEW_STAGE = "review"
+
+
+class ReviewRecord(BaseModel):
+    """A human review of one decision (``stage: review`` events; see :mod:`guard.audit.review`).
+
+    A review is appended to the same hash chain as the decisions, so ``guard audit verify``
+    covers who judged what, and when, exactly as it covers the decisions themselves.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    decision_id: str
+    decision_seq: int | None = None
+    verdict: Verdict
+    comment: str = ""
+    reviewer: str
+    role: str
 
 
 class AuditEvent(BaseModel):
@@ -106,10 +133,20 @@ class AuditEvent(BaseModel):
     prev_hash: str = ""
     hash: str = ""
     sig: str | None = None
+    review: ReviewRecord | None = None
 
     @field_serializer("ts")
     def _ts(self, ts: datetime) -> str:
         return format_ts(ts)
+
+    @model_serializer(mode="wrap")
+    def _omit_absent_review(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """Decision records carry no ``review`` key at all: their stored form (and hash) is
+        the same as before reviews existed."""
+        data: dict[str, Any] = handler(self)
+        if data.get("review") is None:
+            data.pop("review", None)
+        return data
 
 
 def format_ts(ts: datetime) -> str:

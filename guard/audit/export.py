@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Literal, TextIO
 
@@ -44,30 +44,44 @@ def flatten(record: dict[str, Any]) -> dict[str, Any]:
 
 
 def write_csv(records: Iterable[dict[str, Any]], out: TextIO) -> int:
-    writer = csv.DictWriter(out, fieldnames=list(FLAT_COLUMNS))
-    writer.writeheader()
-    count = 0
-    for record in records:
-        writer.writerow(flatten(record))
-        count += 1
-    return count
+    return write_flat_csv((flatten(r) for r in records), out, FLAT_COLUMNS)
 
 
 def write_parquet(records: Iterable[dict[str, Any]], path: str | Path) -> int:
     """Write a Parquet file (pyarrow); integer columns stay integers, the rest strings."""
+    return write_flat_parquet((flatten(r) for r in records), path, FLAT_COLUMNS)
+
+
+def reviewed_rows(pairs: Iterable[tuple[dict[str, Any], Any]]) -> Iterator[dict[str, Any]]:
+    """Flat rows of reviewed decisions: :data:`FLAT_COLUMNS` plus the review's columns (the
+    labelled data for the next policy or model: ``review_verdict`` is the label)."""
+    for record, review in pairs:
+        yield {**flatten(record), **review.columns()}
+
+
+def write_flat_csv(rows: Iterable[dict[str, Any]], out: TextIO, columns: Sequence[str]) -> int:
+    writer = csv.DictWriter(out, fieldnames=list(columns))
+    writer.writeheader()
+    count = 0
+    for row in rows:
+        writer.writerow(row)
+        count += 1
+    return count
+
+
+def write_flat_parquet(
+    rows: Iterable[dict[str, Any]], path: str | Path, columns: Sequence[str]
+) -> int:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    rows = [flatten(r) for r in records]
-    fields = [
-        pa.field(name, pa.int64() if name in _INT_COLUMNS else pa.string())
-        for name in FLAT_COLUMNS
-    ]
-    schema = pa.schema(fields)
-    columns = {
-        name: [None if r[name] is None else (r[name] if name in _INT_COLUMNS else str(r[name]))
-               for r in rows]
-        for name in FLAT_COLUMNS
+    items = list(rows)
+    ints = _INT_COLUMNS | {"review_seq"}
+    schema = pa.schema([pa.field(n, pa.int64() if n in ints else pa.string()) for n in columns])
+    data = {
+        name: [None if r.get(name) is None else (r[name] if name in ints else str(r[name]))
+               for r in items]
+        for name in columns
     }
-    pq.write_table(pa.table(columns, schema=schema), str(path))
-    return len(rows)
+    pq.write_table(pa.table(data, schema=schema), str(path))
+    return len(items)

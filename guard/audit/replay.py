@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from guard.audit.event import REVIEW_STAGE
 from guard.types import CheckContext, Decision
 
 
@@ -74,6 +75,8 @@ async def replay(records: Iterable[dict[str, Any]], guard: Any) -> ReplayResult:
     """Re-check every record with stored content through ``guard`` (a :class:`guard.Guard`)."""
     result = ReplayResult()
     for record in records:
+        if record.get("stage") == REVIEW_STAGE:
+            continue  # a human review, not a check
         messages = record.get("messages")
         if not messages:
             result.skipped_no_content += 1

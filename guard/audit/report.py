@@ -16,6 +16,7 @@ from html import escape
 from typing import Any
 
 from guard.audit import report_svg as svg
+from guard.audit.event import REVIEW_STAGE
 
 ACTIONS = ("allow", "flag", "rewrite", "block")
 
@@ -60,6 +61,8 @@ class ReportData:
 def aggregate(records: Iterable[dict[str, Any]], since: datetime, until: datetime) -> ReportData:
     data = ReportData(since=since, until=until)
     for r in records:
+        if r.get("stage") == REVIEW_STAGE:
+            continue  # a human review (docs/console.md), not a check
         ts = datetime.fromisoformat(str(r["ts"]).replace("Z", "+00:00"))
         action = str(r["action"])
         data.total += 1

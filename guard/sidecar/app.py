@@ -86,6 +86,7 @@ def create_app(
     quotas = quota_store or open_quota_store(config.audit_url or os.environ.get(
         "GUARD_AUDIT_URL"))
     drain = Drain()
+    console = _console(config, recorder)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -107,6 +108,8 @@ def create_app(
         finally:
             await quotas.aclose()
             await state.aclose()
+            if console is not None:
+                await console[0].aclose()
             if owned_recorder is not None:
                 await owned_recorder.aclose()
 
@@ -120,6 +123,8 @@ def create_app(
     install_handlers(app)
     for module in (chat, moderations, check, litellm, health, admin):
         app.include_router(module.router)
+    if console is not None:
+        app.mount("/console", console[1])
     server = config.server
     if quotas.shared is False and any(t.limits for t in config.tenants.values()):
         log.info("tenant limits are counted per replica (audit store is not PostgreSQL)")
@@ -137,3 +142,12 @@ def create_app(
     app.add_middleware(SnapshotMiddleware, current=lambda: state.snapshot)
     app.add_middleware(DrainMiddleware, drain=drain)
     return app
+
+
+def _console(config: SidecarConfig, recorder: DecisionRecorder | None) -> tuple[Any, Any] | None:
+    """The compliance console (``config.console``), writing reviews through ``recorder``."""
+    if config.console is None:
+        return None
+    from guard.console.server import console_for_sidecar
+
+    return console_for_sidecar(config.console, audit_url=config.audit_url, recorder=recorder)

@@ -65,6 +65,7 @@ from pydantic import (
     model_validator,
 )
 
+from guard.console.config import ConsoleConfig
 from guard.errors import ConfigError
 from guard.policy.scope import matches
 
@@ -303,6 +304,9 @@ class SidecarConfig(_Model):
     audit_url: str | None = None
     require_auth: bool | None = Field(
         default=None, description="Reject unknown keys; default: on when tenants are set.")
+    console: ConsoleConfig | None = Field(
+        default=None, description="Compliance console at /console (docs/console.md).")
+
     admin: AdminConfig | None = Field(
         default=None, description="Admin keys for /admin/reload (absent: admin API disabled).")
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import psycopg
 
-from guard.audit.sinks.sql import INDEXES, Dialect, SqlStore
+from guard.audit.sinks.sql import INDEXES, SEQ_INDEXES, Dialect, SqlStore
 
 _SCHEMA_LOCK = 0x6775617264  # "guard"
 DIALECT = Dialect(events="guard_audit_events", head="guard_audit_head", param="%s",
@@ -88,7 +88,8 @@ class PostgresStore(SqlStore):
 
 def _schema_complete(conn: psycopg.Connection[Any]) -> bool:
     """Both tables and every index exist in the current schema, the head with its ``sig``."""
-    indexes = [f"{DIALECT.events}_{c}" for c in INDEXES]
+    indexes = [*(f"{DIALECT.events}_{c}" for c in INDEXES),
+               *(f"{DIALECT.events}_{c}_seq" for c in SEQ_INDEXES)]
     row = conn.execute(
         "SELECT to_regclass(%s) IS NOT NULL AND EXISTS (SELECT 1 FROM information_schema.columns"
         " WHERE table_schema = current_schema() AND table_name = %s AND column_name = 'sig')"

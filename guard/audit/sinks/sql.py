@@ -39,6 +39,9 @@ COLUMNS = (
     "policy_name", "policy_version", "rule_ids", "shadow_rule_ids", "hash", "record",
 )
 INDEXES = ("ts", "tenant", "model", "action", "policy_version", "decision_id")
+# (column, seq) pairs: the console's newest-first keyset pages stay index-only on big logs.
+SEQ_INDEXES = ("stage", "action", "tenant", "model", "policy_version")
+
 _CHECKED = ("seq", "ts", "decision_id", "tenant", "model", "stage", "action", "policy_name",
             "policy_version", "rule_ids")
 
@@ -67,6 +70,8 @@ class Dialect:
             f"seq {self.seq_type} NOT NULL, hash TEXT NOT NULL, sig TEXT)",
             *(f"CREATE INDEX IF NOT EXISTS {self.events}_{c} ON {self.events} ({c})"
               for c in INDEXES),
+            *(f"CREATE INDEX IF NOT EXISTS {self.events}_{c}_seq ON {self.events} ({c}, seq)"
+              for c in SEQ_INDEXES),
         ]
 
     def init_head(self) -> str:
