@@ -61,8 +61,9 @@ class Mode(enum.StrEnum):
     SHADOW = "shadow"
 
 
-Role = Literal["system", "user", "assistant", "tool", "developer"]
-ROLES: tuple[str, ...] = ("system", "developer", "user", "assistant", "tool")
+Role = Literal["system", "user", "assistant", "tool", "developer", "function", "tool_definition"]
+ROLES: tuple[str, ...] = ("system", "developer", "user", "assistant", "tool", "function",
+                          "tool_definition")
 
 
 @dataclass(frozen=True, slots=True)

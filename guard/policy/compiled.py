@@ -23,7 +23,7 @@ from guard.policy.schema import PolicySettings, PolicySpec, RuleSpec
 from guard.types import CheckContext, PolicyRef, Stage
 
 DEFAULT_ROLES: dict[Stage, tuple[str, ...]] = {
-    Stage.INPUT: ("user", "tool"),
+    Stage.INPUT: ("user", "tool", "function"),
     Stage.OUTPUT: ("assistant",),
 }
 
