@@ -21,6 +21,7 @@ from guard.detectors.registry import DetectorRegistry
 from guard.guard import Guard
 from guard.observe import DecisionRecorder
 from guard.sidecar.config import SidecarConfig
+from guard.sidecar.depth import JSONDepthMiddleware
 from guard.sidecar.errors import install_handlers
 from guard.sidecar.jsonutil import SafeJSONResponse
 from guard.sidecar.limits import AdmissionMiddleware
@@ -90,6 +91,7 @@ def create_app(
     for module in (chat, moderations, check, litellm, health):
         app.include_router(module.router)
     server = config.server
+    app.add_middleware(JSONDepthMiddleware)  # inside admission: bodies are capped first
     app.add_middleware(AdmissionMiddleware, max_in_flight=server.max_in_flight,
                        max_body_bytes=server.max_body_bytes, retry_after_s=server.retry_after_s,
                        metrics=state.metrics)
