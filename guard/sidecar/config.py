@@ -37,10 +37,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from guard.errors import ConfigError
+from guard.policy.loader import load_yaml
 
 DEFAULT_POLICY = "policies/default.yaml"
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
@@ -232,9 +232,12 @@ def load_config(path: str | Path | None, env: Mapping[str, str] | None = None) -
         return SidecarConfig()
     path = Path(path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"{path}: {exc}") from exc
+        raw, _ = load_yaml(path.read_text(encoding="utf-8"), file=str(path))
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8 text") from None
+    raw = raw or {}
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: the config must be a mapping")
     raw = _interpolate_tree(raw, env)
