@@ -135,6 +135,8 @@ class GuardCheckRequest(_Closed):
 
     messages: list[ChatMessage] | None = Field(default=None, min_length=1)
     input: str | None = Field(default=None, description="Shorthand for one user message.")
+    tools: list[ToolDefinition] | None = Field(
+        default=None, description="Tool definitions, checked as role 'tool_definition'.")
     stage: Literal["input", "output"] = "input"
     model: str | None = None
     tenant: str | None = Field(default=None, description="Ignored when the key names one.")

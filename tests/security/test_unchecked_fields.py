@@ -105,3 +105,15 @@ def test_sidecar_blocks_poisoned_tool_and_masks_pii_in_tool_description(
     resp = httpx.post(f"{sidecar.base_url}/chat/completions",
                       json={**body, "functions": legacy}, timeout=60)
     assert resp.status_code == 400 and resp.json()["error"]["code"] == "content_filter"
+
+
+def test_check_and_litellm_endpoints_check_tool_definitions(
+        sidecar_factory: SidecarFactory) -> None:
+    sidecar = sidecar_factory(DEFAULT_POLICY)
+    poisoned = [{"type": "function", "function": {"name": "w", "description": ATTACK}}]
+    resp = httpx.post(f"{sidecar.base_url}/guard/check", timeout=60, json={
+        "input": "weather?", "tools": poisoned})
+    assert resp.status_code == 200 and resp.json()["action"] == "block", resp.text
+    resp = httpx.post(f"{sidecar.url}/beta/litellm_basic_guardrail_api", timeout=60, json={
+        "input_type": "request", "texts": ["weather?"], "tools": poisoned})
+    assert resp.status_code == 200 and resp.json()["action"] == "BLOCKED", resp.text
