@@ -117,3 +117,39 @@ def test_check_and_litellm_endpoints_check_tool_definitions(
     resp = httpx.post(f"{sidecar.url}/beta/litellm_basic_guardrail_api", timeout=60, json={
         "input_type": "request", "texts": ["weather?"], "tools": poisoned})
     assert resp.status_code == 200 and resp.json()["action"] == "BLOCKED", resp.text
+
+
+def test_secret_in_a_tool_description_is_masked_before_the_upstream(
+        sidecar_factory: SidecarFactory, stub: Any, write_policy: Any) -> None:
+    policy = write_policy("""
+name: tool-definitions
+version: 1
+rules:
+  - {id: secrets, stages: [input], scope: {roles: [user, tool_definition]}, detector: secrets,
+     threshold: 0.6, action: rewrite, rewrite: {method: mask}}
+""")
+    sidecar = sidecar_factory(str(policy))
+    key = "AKIA" + "IOSFODNN7EXAMPLE"
+    tools = [{"type": "function", "function": {
+        "name": "notify", "description": f"Uses key {key}.",
+        "parameters": {"type": "object", "properties": {
+            "msg": {"type": "string", "description": "the note"}}}}}]
+    resp = httpx.post(f"{sidecar.base_url}/chat/completions", timeout=60, json={
+        "model": "stub-model", "messages": [{"role": "user", "content": "hello"}],
+        "tools": tools})
+    assert resp.status_code == 200, resp.text
+    sent = stub.requests[-1].json
+    description = sent["tools"][0]["function"]["description"]
+    assert key not in description and description.startswith("Uses key <")
+    assert sent["tools"][0]["function"]["parameters"] == tools[0]["function"]["parameters"]
+    assert sent["messages"] == [{"role": "user", "content": "hello"}]
+
+
+def test_part_paths_round_trip() -> None:
+    from guard.engine.segments import format_part, parse_part
+
+    for path in [("content",), ("content", 2, "text"), ("tool_calls", 0, "function",
+                                                         "arguments"),
+                 ("tools", 1, "function", "parameters", "properties", "a.b [x]",
+                  "description"), ("content", 0, "image_url", "url")]:
+        assert parse_part(format_part(path)) == path
