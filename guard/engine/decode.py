@@ -189,7 +189,8 @@ _WORD = re.compile(r"[A-Za-z]{2,}")
 
 
 def _rot13_runs(text: str) -> Iterator[Piece]:
-    run_start = run_end = -1
+    """From the first ROT13 word of a run with no plain English word to the run's end."""
+    first = last = -1
     hits = 0
     for m in _WORD.finditer(text):
         word = m.group().lower()
@@ -197,16 +198,17 @@ def _rot13_runs(text: str) -> Iterator[Piece]:
         rotated = codecs.encode(word, "rot13") in COMMON_WORDS
         if plain and not rotated:
             if hits >= 2:
-                yield _exact("ROT13", codecs.encode(text[run_start:run_end], "rot13"), run_start)
-            run_start, hits = -1, 0
+                yield _exact("ROT13", codecs.encode(text[first:last], "rot13"), first)
+            first, hits = -1, 0
             continue
         if rotated and not plain:
             hits += 1
-        if run_start < 0:
-            run_start = m.start()
-        run_end = m.end()
+            if first < 0:
+                first = m.start()
+        if first >= 0:
+            last = m.end()
     if hits >= 2:
-        yield _exact("ROT13", codecs.encode(text[run_start:run_end], "rot13"), run_start)
+        yield _exact("ROT13", codecs.encode(text[first:last], "rot13"), first)
 
 
 # --- leetspeak -------------------------------------------------------------------------------
@@ -224,12 +226,18 @@ def _leet_tokens(line: str) -> list[re.Match[str]]:
             if any(c.isalpha() for c in m.group()) and any(c in _LEET_CHARS for c in m.group())]
 
 
+_DIGITS = re.compile(r"(?<![\w.,:])[013457]{1,4}(?![\w.,:]\w)")
+
+
 def _leet(text: str) -> Iterator[Piece]:
-    """Lines with two or more words written with digits or symbols for letters."""
+    """Lines with two or more words written with digits or symbols for letters. In a line
+    that is mostly leetspeak, short all-digit words are words too ("70" -> "to")."""
     offset = 0
     for line in text.splitlines(keepends=True):
         tokens = _leet_tokens(line)
         if len(tokens) >= 2:
+            if 3 * len(tokens) >= len(line.split()):
+                tokens += list(_DIGITS.finditer(line))
             tables = [_LEET]
             if any(c in "1|" for m in tokens for c in m.group()):
                 tables.append(_LEET_L)  # "1" is as often an "l" as an "i"
@@ -244,12 +252,12 @@ def _leet(text: str) -> Iterator[Piece]:
 
 # --- spaced-out letters ----------------------------------------------------------------------
 
-_SEPARATORS = " .-_*/|"
-_SPACED = re.compile(r"(?<!\w)(?:[^\W_](?:[ .\-_*/|]{1,4}|(?=\W)|$)){4,}")
+_SPACED = re.compile(r"(?<!\w)(?:[^\W_](?:[ .,:;!?\-_*/|]{1,6}|(?=\W)|$)){4,}")
 
 
 def _spaced(text: str) -> Iterator[Piece]:
-    """"i g n o r e   a l l" -> "ignore all": a longer or different gap separates words."""
+    """"i g n o r e   a l l" -> "ignore all": a longer or different gap separates words;
+    punctuation in a gap is kept ("f u l l .   P u t" -> "full. Put")."""
     for m in _SPACED.finditer(text):
         letters = [m.start() + i for i, ch in enumerate(m.group()) if ch.isalnum()]
         if len(letters) < 4:
@@ -260,8 +268,10 @@ def _spaced(text: str) -> Iterator[Piece]:
         starts: list[int] = []
         for k, pos in enumerate(letters):
             if k and seps[k - 1] != unit:
-                chars.append(" ")
-                starts.append(pos)
+                gap = seps[k - 1]
+                for ch in "".join(c for c in gap if c not in unit and not c.isspace()) + " ":
+                    chars.append(ch)
+                    starts.append(pos)
             chars.append(text[pos])
             starts.append(pos)
         yield Piece("spaced letters", "".join(chars), tuple(starts), tuple(s + 1 for s in starts))
