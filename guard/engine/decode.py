@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import codecs
 import re
 import urllib.parse
 from collections.abc import Iterable, Iterator, Sequence
@@ -131,11 +130,13 @@ def _encoded(text: str) -> Iterator[Piece]:
             yield _opaque("base64", decoded, m.start(), m.end())
 
 
-_PERCENT = re.compile(r"\S*(?:%[0-9A-Fa-f]{2}\S*){3,}")
+_PERCENT = re.compile(r"[^\s%]*(?:%[0-9A-Fa-f]{2}[^\s%]*){3,}")
 
 
 def _percent(text: str) -> Iterator[Piece]:
     """URL-encoded runs (``Ignore%20all%20previous``), e.g. in an image part's URL."""
+    if text.count("%") < 3:
+        return
     for m in _PERCENT.finditer(text):
         decoded = urllib.parse.unquote_plus(m.group())
         if decoded != m.group() and plausible_text(decoded):
@@ -186,19 +187,30 @@ enable enabled developer admin administrator override access token tokens config
 """.split())
 
 _WORD = re.compile(r"[A-Za-z]{2,}")
+_ROT13 = str.maketrans(
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz",
+    "NOPQRSTUVWXYZABCDEFGHIJKLMnopqrstuvwxyzabcdefghijklm")
+
+
+_ROTATED_WORDS = "|".join(
+    sorted((w.translate(_ROT13) for w in COMMON_WORDS if len(w) > 1), key=len, reverse=True))
+_ROT13_HINT = re.compile(r"(?<![A-Za-z])(?:" + _ROTATED_WORDS + r")(?![A-Za-z])", re.IGNORECASE)
 
 
 def _rot13_runs(text: str) -> Iterator[Piece]:
     """From the first ROT13 word of a run with no plain English word to the run's end."""
+    hints = _ROT13_HINT.finditer(text)
+    if next(hints, None) is None or next(hints, None) is None:
+        return
     first = last = -1
     hits = 0
     for m in _WORD.finditer(text):
         word = m.group().lower()
         plain = word in COMMON_WORDS
-        rotated = codecs.encode(word, "rot13") in COMMON_WORDS
+        rotated = word.translate(_ROT13) in COMMON_WORDS
         if plain and not rotated:
             if hits >= 2:
-                yield _exact("ROT13", codecs.encode(text[first:last], "rot13"), first)
+                yield _exact("ROT13", text[first:last].translate(_ROT13), first)
             first, hits = -1, 0
             continue
         if rotated and not plain:
@@ -208,7 +220,7 @@ def _rot13_runs(text: str) -> Iterator[Piece]:
         if first >= 0:
             last = m.end()
     if hits >= 2:
-        yield _exact("ROT13", codecs.encode(text[first:last], "rot13"), first)
+        yield _exact("ROT13", text[first:last].translate(_ROT13), first)
 
 
 # --- leetspeak -------------------------------------------------------------------------------
@@ -229,24 +241,30 @@ def _leet_tokens(line: str) -> list[re.Match[str]]:
 _DIGITS = re.compile(r"(?<![\w.,:])[013457]{1,4}(?![\w.,:]\w)")
 
 
+_LEET_TABLES = (str.maketrans(_LEET), str.maketrans(_LEET_L))
+_LEET_HINT = re.compile(r"[A-Za-z][013457893@$!|+]|[013457893@$!|+][A-Za-z]")
+
+
 def _leet(text: str) -> Iterator[Piece]:
     """Lines with two or more words written with digits or symbols for letters. In a line
     that is mostly leetspeak, short all-digit words are words too ("70" -> "to")."""
+    if _LEET_HINT.search(text) is None:
+        return
     offset = 0
     for line in text.splitlines(keepends=True):
-        tokens = _leet_tokens(line)
+        tokens = _leet_tokens(line) if len(_LEET_HINT.findall(line)) >= 2 else []
         if len(tokens) >= 2:
             if 3 * len(tokens) >= len(line.split()):
-                tokens += list(_DIGITS.finditer(line))
-            tables = [_LEET]
-            if any(c in "1|" for m in tokens for c in m.group()):
-                tables.append(_LEET_L)  # "1" is as often an "l" as an "i"
-            for table in tables:
-                chars = list(line)
+                tokens = sorted([*tokens, *_DIGITS.finditer(line)], key=lambda m: m.start())
+            with_l = any(c in "1|" for m in tokens for c in m.group())
+            for table in _LEET_TABLES[:2 if with_l else 1]:  # "1" is as often "l" as "i"
+                parts: list[str] = []
+                pos = 0
                 for m in tokens:
-                    for k in range(m.start(), m.end()):
-                        chars[k] = table.get(chars[k], chars[k])
-                yield _exact("leetspeak", "".join(chars), offset)
+                    parts += [line[pos:m.start()], m.group().translate(table)]
+                    pos = m.end()
+                parts.append(line[pos:])
+                yield _exact("leetspeak", "".join(parts), offset)
         offset += len(line)
 
 
@@ -288,6 +306,8 @@ _TOKENS = re.compile(r"\S+")
 def _folded(text: str) -> Iterator[Piece]:
     """Look-alike letters from other scripts mixed into Latin words, or invisible characters
     inside words: the folded text (what the regex detector already matches) for the rest."""
+    if _CONFUSABLE.search(text) is None and _INVISIBLE_IN_WORD.search(text) is None:
+        return
     mixed = _INVISIBLE_IN_WORD.search(text) is not None or any(
         _LATIN.search(t) and _CONFUSABLE.search(t) for t in _TOKENS.findall(text))
     if not mixed:
@@ -329,9 +349,12 @@ def derive(segments: Sequence[Segment]) -> list[Segment]:
     for segment in segments:
         source = segment.source or segment.ref
         for k, piece in enumerate(_pieces(segment)):
-            if len(piece.text) > budget:
-                return out
+            if len(piece.text) > budget:  # decode a prefix, then stop: the cap is per check
+                piece = Piece(piece.kind, piece.text[:budget], piece.starts[:budget],
+                              piece.ends[:budget])
             budget -= len(piece.text)
+            if not piece.text:
+                return out
             ref = SegmentRef(source.message_index, f"{segment.ref.part}~{k}", segment.ref.role)
             out.append(Segment(ref, piece.text, source=source, starts=piece.starts,
                                ends=piece.ends, kind=piece.kind))

@@ -86,3 +86,10 @@ def test_decoding_is_bounded() -> None:
     derived = [s for s in extract([Message("user", many)]) if s.source is not None]
     assert sum(len(s.text) for s in derived) <= decode.MAX_DERIVED_CHARS
     assert len(derived) <= decode.MAX_RUNS_PER_SEGMENT * 2
+
+
+def test_a_run_longer_than_the_cap_is_decoded_up_to_the_cap() -> None:
+    big = base64.b64encode((ATTACK + " " + "padding " * 40_000).encode()).decode()
+    derived = [s for s in extract([Message("user", big)]) if s.source is not None]
+    assert derived and derived[0].text.startswith(ATTACK)
+    assert len(derived[0].text) == decode.MAX_DERIVED_CHARS
