@@ -292,6 +292,10 @@ def _spaced(text: str) -> Iterator[Piece]:
                     starts.append(pos)
             chars.append(text[pos])
             starts.append(pos)
+        for k, ch in enumerate(text[letters[-1] + 1:m.end()]):  # a final "." or ":" counts
+            if not ch.isspace() and ch not in unit:
+                chars.append(ch)
+                starts.append(letters[-1] + 1 + k)
         yield Piece("spaced letters", "".join(chars), tuple(starts), tuple(s + 1 for s in starts))
 
 
