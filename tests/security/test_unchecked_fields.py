@@ -138,10 +138,10 @@ rules:
 """)
     sidecar = sidecar_factory(str(policy))
     key = "AKIA" + "IOSFODNN7EXAMPLE"
+    parameters = {"type": "object", "properties": {
+        "msg": {"type": "string", "description": "the note"}}}
     tools = [{"type": "function", "function": {
-        "name": "notify", "description": f"Uses key {key}.",
-        "parameters": {"type": "object", "properties": {
-            "msg": {"type": "string", "description": "the note"}}}}}]
+        "name": "notify", "description": f"Uses key {key}.", "parameters": parameters}}]
     resp = httpx.post(f"{sidecar.base_url}/chat/completions", timeout=60, json={
         "model": "stub-model", "messages": [{"role": "user", "content": "hello"}],
         "tools": tools})
@@ -149,7 +149,7 @@ rules:
     sent = stub.requests[-1].json
     description = sent["tools"][0]["function"]["description"]
     assert key not in description and description.startswith("Uses key <")
-    assert sent["tools"][0]["function"]["parameters"] == tools[0]["function"]["parameters"]
+    assert sent["tools"][0]["function"]["parameters"] == parameters
     assert sent["messages"] == [{"role": "user", "content": "hello"}]
 
 
