@@ -192,31 +192,50 @@ _ROT13 = str.maketrans(
     "NOPQRSTUVWXYZABCDEFGHIJKLMnopqrstuvwxyzabcdefghijklm")
 
 
-_ROTATED_WORDS = "|".join(
-    sorted((w.translate(_ROT13) for w in COMMON_WORDS if len(w) > 1), key=len, reverse=True))
-_ROT13_HINT = re.compile(r"(?<![A-Za-z])(?:" + _ROTATED_WORDS + r")(?![A-Za-z])", re.IGNORECASE)
+_ROTATED_WORDS = frozenset(w.translate(_ROT13) for w in COMMON_WORDS if len(w) > 1)
+
+
+def _rot13_hint(text: str) -> bool:
+    """At least two words that are common English words once rotated (cheap pre-check)."""
+    hits = 0
+    for word in _WORD.findall(text.lower()):
+        if word in _ROTATED_WORDS:
+            hits += 1
+            if hits >= 2:
+                return True
+    return False
+
+
+_CLAUSE_BREAK = re.compile(r"[:.!?;\n]")
 
 
 def _rot13_runs(text: str) -> Iterator[Piece]:
-    """From the first ROT13 word of a run with no plain English word to the run's end."""
-    hints = _ROT13_HINT.finditer(text)
-    if next(hints, None) is None or next(hints, None) is None:
+    """Runs of words with no plain English word, holding two or more words that are English
+    once rotated; a run starts after the last clause break (":", ".") before its first
+    rotated word, so a plain lead-in ("... what it says:") stays out."""
+    if not _rot13_hint(text):
         return
-    first = last = -1
+    first = last = pending = -1
     hits = 0
+    prev_end = 0
     for m in _WORD.finditer(text):
         word = m.group().lower()
         plain = word in COMMON_WORDS
         rotated = word.translate(_ROT13) in COMMON_WORDS
+        if _CLAUSE_BREAK.search(text, prev_end, m.start()) and first < 0:
+            pending = -1
+        prev_end = m.end()
         if plain and not rotated:
             if hits >= 2:
                 yield _exact("ROT13", text[first:last].translate(_ROT13), first)
-            first, hits = -1, 0
+            first, pending, hits = -1, -1, 0
             continue
+        if pending < 0:
+            pending = m.start()
         if rotated and not plain:
             hits += 1
             if first < 0:
-                first = m.start()
+                first = pending
         if first >= 0:
             last = m.end()
     if hits >= 2:
