@@ -227,7 +227,7 @@ def _rot13_runs(text: str) -> Iterator[Piece]:
         prev_end = m.end()
         if plain and not rotated:
             if hits >= 2:
-                yield _exact("ROT13", text[first:last].translate(_ROT13), first)
+                yield _rot13_piece(text, first, last)
             first, pending, hits = -1, -1, 0
             continue
         if pending < 0:
@@ -239,7 +239,13 @@ def _rot13_runs(text: str) -> Iterator[Piece]:
         if first >= 0:
             last = m.end()
     if hits >= 2:
-        yield _exact("ROT13", text[first:last].translate(_ROT13), first)
+        yield _rot13_piece(text, first, last)
+
+
+def _rot13_piece(text: str, first: int, last: int) -> Piece:
+    while last < len(text) and text[last] in ".:!?":  # a final "." or ":" counts
+        last += 1
+    return _exact("ROT13", text[first:last].translate(_ROT13), first)
 
 
 # --- leetspeak -------------------------------------------------------------------------------
