@@ -64,8 +64,9 @@ class Mode(enum.StrEnum):
 Retention = Literal["none", "redacted", "full"]
 """How much message content an audit record keeps (the policy's ``retention``)."""
 
-Role = Literal["system", "user", "assistant", "tool", "developer"]
-ROLES: tuple[str, ...] = ("system", "developer", "user", "assistant", "tool")
+Role = Literal["system", "user", "assistant", "tool", "developer", "function", "tool_definition"]
+ROLES: tuple[str, ...] = ("system", "developer", "user", "assistant", "tool", "function",
+                          "tool_definition")
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,7 +23,7 @@ from guard.policy.shipped import resolve_policy
 from guard.types import CheckContext, PolicyRef, Stage
 
 DEFAULT_ROLES: dict[Stage, tuple[str, ...]] = {
-    Stage.INPUT: ("user", "tool"),
+    Stage.INPUT: ("user", "tool", "function"),
     Stage.OUTPUT: ("assistant",),
 }
 

@@ -19,6 +19,7 @@ from pydantic import ValidationError
 
 from guard.errors import PolicyError
 from guard.policy.schema import PolicySpec
+from guard.policy.shipped import shipped_dir
 
 Loc = tuple[str | int, ...]
 MAX_EXTENDS_DEPTH = 8
@@ -39,19 +40,69 @@ class SourceMap:
         return self.default_file, None
 
 
+MAX_YAML_NODES = 20_000
+"""How many nodes a policy or config file may hold once its aliases are expanded. A real
+policy has a few hundred; nine nested aliases of nine items (a 600-byte "billion laughs")
+would expand to 387 million, which every later step (merge, validation, hash) would walk."""
+
+
+def load_yaml(text: str, *, file: str) -> tuple[Any, yaml.Node | None]:
+    """Parse YAML text safely: plain data, aliases bounded (no bomb, no recursive anchor).
+
+    Raises PolicyError with the file and line (never quoting the text).
+    """
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        raise PolicyError(f"invalid YAML: {getattr(exc, 'problem', None) or 'syntax error'}",
+                          file=file, line=line) from None
+    if node is None:
+        return None, None
+    _check_expansion(node, file)
+    try:
+        data = yaml.SafeLoader("").construct_document(node)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        raise PolicyError(f"invalid YAML: {getattr(exc, 'problem', None) or 'bad value'}",
+                          file=file, line=line) from None
+    return data, node
+
+
+def _check_expansion(root: yaml.Node, file: str) -> None:
+    """Count nodes as if every alias were expanded; refuse past the budget or on a cycle."""
+    count = 0
+    stack: list[tuple[yaml.Node, frozenset[int]]] = [(root, frozenset())]
+    while stack:
+        node, ancestors = stack.pop()
+        count += 1
+        if count > MAX_YAML_NODES:
+            raise PolicyError(
+                f"YAML aliases expand to more than {MAX_YAML_NODES} nodes (an alias bomb?)",
+                file=file, line=node.start_mark.line + 1)
+        if id(node) in ancestors:
+            raise PolicyError("a YAML anchor refers to itself (recursive alias)", file=file,
+                              line=node.start_mark.line + 1)
+        if isinstance(node, yaml.MappingNode):
+            inner = ancestors | {id(node)}
+            for key, value in node.value:
+                stack.append((key, inner))
+                stack.append((value, inner))
+        elif isinstance(node, yaml.SequenceNode):
+            inner = ancestors | {id(node)}
+            stack.extend((item, inner) for item in node.value)
+
+
 def _compose(path: Path) -> tuple[Any, dict[Loc, int]]:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise PolicyError(f"cannot read policy: {exc.strerror}", file=str(path)) from exc
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        raise PolicyError(f"invalid YAML: {getattr(exc, 'problem', exc)}", file=str(path),
-                          line=line) from exc
+        raise PolicyError(f"cannot read policy: {exc.strerror}", file=str(path)) from None
+    except UnicodeDecodeError:
+        raise PolicyError("cannot read policy: not UTF-8 text", file=str(path)) from None
+    data, node = load_yaml(text, file=str(path))
     lines: dict[Loc, int] = {}
     if node is not None:
         _walk(node, (), lines)
@@ -83,7 +134,20 @@ def _record(source: SourceMap, file: str, lines: Mapping[Loc, int], src: Loc, ds
             source.entries[(*dst, *loc[n:])] = (file, line)
 
 
-def _load_merged(path: Path, depth: int = 0) -> tuple[dict[str, Any], SourceMap]:
+def _resolve_base(ref: str, child: Path, roots: tuple[Path, ...]) -> Path | None:
+    """``extends`` target: relative to the child, inside the top policy's directory or the
+    shipped policies; anything else (``/etc/...``, ``../../``, a symlink out) is refused."""
+    shipped = shipped_dir().resolve()
+    for base in (child.parent, shipped):
+        candidate = (base / ref).resolve()
+        if candidate.is_file() and candidate.suffix in (".yaml", ".yml") and any(
+                candidate.is_relative_to(root) for root in (*roots, shipped)):
+            return candidate
+    return None
+
+
+def _load_merged(path: Path, depth: int = 0,
+                 roots: tuple[Path, ...] = ()) -> tuple[dict[str, Any], SourceMap]:
     data, lines = _compose(path)
     file = str(path)
     base_ref = data.get("extends")
@@ -97,11 +161,13 @@ def _load_merged(path: Path, depth: int = 0) -> tuple[dict[str, Any], SourceMap]
     if depth >= MAX_EXTENDS_DEPTH:
         raise PolicyError("'extends' chain is too deep (a cycle?)", file=file,
                           line=lines.get(("extends",)), field="extends")
-    base_path = (path.parent / base_ref).resolve()
-    if not base_path.is_file():
-        raise PolicyError(f"base policy not found: {base_ref}", file=file,
-                          line=lines.get(("extends",)), field="extends")
-    merged, source = _load_merged(base_path, depth + 1)
+    roots = roots or (path.resolve().parent,)
+    base_path = _resolve_base(base_ref, path, roots)
+    if base_path is None:
+        raise PolicyError(
+            f"base policy not found in the policy directory or the shipped policies: "
+            f"{base_ref}", file=file, line=lines.get(("extends",)), field="extends")
+    merged, source = _load_merged(base_path, depth + 1, roots)
     source.default_file = file
     return _overlay(merged, source, data, lines, file), source
 

@@ -36,3 +36,8 @@ def resolve_policy(ref: str | Path) -> Path:
     if path.exists() or path.is_absolute():
         return path
     return shipped_path(str(ref)) or path
+
+
+def shipped_dir() -> Path:
+    """The folder of the shipped policies (inside the installed package)."""
+    return Path(str(resources.files("guard") / "policies"))

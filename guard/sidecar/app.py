@@ -24,6 +24,7 @@ from guard.detectors.registry import DetectorRegistry
 from guard.guard import Guard
 from guard.recording import DecisionRecorder
 from guard.sidecar.config import SidecarConfig
+from guard.sidecar.depth import JSONDepthMiddleware
 from guard.sidecar.drain import Drain, DrainMiddleware
 from guard.sidecar.errors import install_handlers
 from guard.sidecar.exposure import OperatorAuthMiddleware, check_exposure
@@ -135,6 +136,7 @@ def create_app(
     # Outermost last: drain -> snapshot pin -> operator auth -> admission -> quotas -> routes.
     app.add_middleware(QuotaMiddleware, config=current_config, store=quotas,
                        metrics=state.metrics)
+    app.add_middleware(JSONDepthMiddleware)  # inside admission: bodies are capped first
     app.add_middleware(AdmissionMiddleware, max_in_flight=server.max_in_flight,
                        max_body_bytes=server.max_body_bytes, retry_after_s=server.retry_after_s,
                        metrics=state.metrics, load=state.load)

@@ -67,6 +67,7 @@ from pydantic import (
 
 from guard.console.config import ConsoleConfig
 from guard.errors import ConfigError
+from guard.policy.loader import load_yaml
 from guard.policy.scope import matches
 
 DEFAULT_POLICY = "default"
@@ -428,9 +429,12 @@ def load_config(path: str | Path | None, env: Mapping[str, str] | None = None) -
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
-        raw = yaml.safe_load(text) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"{path}: {exc}") from exc
+        raw, _ = load_yaml(text, file=str(path))
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8 text") from None
+    raw = raw or {}
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: the config must be a mapping")
     raw = _interpolate_tree(raw, env)

@@ -116,7 +116,7 @@ def install_handlers(app: FastAPI) -> None:
 
     async def http_error(request: Request, exc: Exception) -> SafeJSONResponse:
         assert isinstance(exc, StarletteHTTPException)
-        code = {404: "not_found", 405: "method_not_allowed",
+        code = {400: "invalid_request", 404: "not_found", 405: "method_not_allowed",
                 413: "request_too_large"}.get(exc.status_code)
         kind = "invalid_request_error" if exc.status_code < 500 else "server_error"
         return error_response(exc.status_code, str(exc.detail), type=kind, code=code,

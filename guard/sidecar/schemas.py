@@ -22,12 +22,46 @@ class _Closed(BaseModel):
     model_config = ConfigDict(strict=True, extra="forbid")
 
 
+class ContentPart(_Open):
+    """A content part of any type. Fields that hold text must be strings: a text the guard
+    cannot read as text is refused (400), never forwarded unchecked."""
+
+    type: str | None = None
+    text: str | None = None
+    refusal: str | None = None
+
+
+class FunctionCall(_Open):
+    name: str | None = None
+    arguments: str | None = None
+
+
+class ToolCall(_Open):
+    id: str | None = None
+    type: str | None = None
+    function: FunctionCall | None = None
+
+
+class FunctionDefinition(_Open):
+    name: str | None = None
+    description: str | None = None
+    parameters: dict[str, Any] | None = None
+
+
+class ToolDefinition(_Open):
+    type: str | None = None
+    function: FunctionDefinition | None = None
+
+
 class ChatMessage(_Open):
     role: ChatRole
-    content: str | list[dict[str, Any]] | None = None
+    content: str | list[ContentPart] | None = None
     name: str | None = None
-    tool_calls: list[dict[str, Any]] | None = None
+    tool_calls: list[ToolCall] | None = None
     tool_call_id: str | None = None
+    function_call: FunctionCall | None = None
+    refusal: str | None = None
+    reasoning_content: str | None = None
 
 
 class StreamOptions(_Open):
@@ -46,7 +80,8 @@ class ChatCompletionRequest(_Open):
     top_p: float | None = Field(default=None, ge=0, le=1)
     max_tokens: int | None = Field(default=None, ge=1)
     max_completion_tokens: int | None = Field(default=None, ge=1)
-    tools: list[dict[str, Any]] | None = None
+    tools: list[ToolDefinition] | None = None
+    functions: list[FunctionDefinition] | None = None
     tool_choice: str | dict[str, Any] | None = None
     response_format: dict[str, Any] | None = None
     user: str | None = None
@@ -100,6 +135,8 @@ class GuardCheckRequest(_Closed):
 
     messages: list[ChatMessage] | None = Field(default=None, min_length=1)
     input: str | None = Field(default=None, description="Shorthand for one user message.")
+    tools: list[ToolDefinition] | None = Field(
+        default=None, description="Tool definitions, checked as role 'tool_definition'.")
     stage: Literal["input", "output"] = "input"
     model: str | None = None
     tenant: str | None = Field(default=None, description="Ignored when the key names one.")

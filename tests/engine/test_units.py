@@ -60,6 +60,7 @@ def test_extract_and_replace_cover_content_parts_and_tool_arguments() -> None:
     segments = extract(msgs)
     assert [(s.ref.message_index, s.ref.part, s.text) for s in segments] == [
         (0, "content", "hello"), (1, "content[0]", "part"),
+        (1, "content[1].image_url.url", "x"),  # a URL is text the model reads
         (2, "tool_calls[0].arguments", "{}")]
     out = replace(msgs, {s.ref: s.text.upper() for s in segments})
     assert out[0].content == "HELLO" and out[1].content[0]["text"] == "PART"  # type: ignore[index]

@@ -16,6 +16,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from guard.engine.segments import apply_tool_definitions, tool_definitions
 from guard.guard import Guard
 from guard.sidecar.errors import UpstreamFailure
 from guard.sidecar.jsonutil import SafeJSONResponse, scrub
@@ -74,6 +75,11 @@ async def _handle(state: SidecarState, guard: Guard, caller: Caller, context: Ch
     n = body.n or 1
     include_usage = bool(body.stream_options and body.stream_options.include_usage)
     original = tuple(Message.from_dict(m) for m in scrub(raw["messages"]))
+    # Tool definitions are model-read text too (an injection in a description is an attack):
+    # checked as one pseudo-message of role ``tool_definition`` after the conversation.
+    definitions = tool_definitions(scrub({k: raw.get(k) for k in ("tools", "functions")}))
+    if definitions is not None:
+        original = (*original, definitions)
     # Checked even without input rules (then it is a cheap "allow"): every request, including
     # one whose upstream then fails, leaves an audit record.
     input_decision = await state.check(guard, original, Stage.INPUT, context, record=False)
@@ -87,7 +93,11 @@ async def _handle(state: SidecarState, guard: Guard, caller: Caller, context: Ch
     # the upstream then fails (that gets its own record) or the audit store refuses it.
     await guard.arecord(input_decision, original)
     if input_decision.action is Action.REWRITE:
-        raw = {**raw, "messages": [m.to_dict() for m in input_decision.messages]}
+        rewritten = input_decision.messages
+        if definitions is not None:
+            raw = apply_tool_definitions(raw, rewritten[-1])
+            rewritten = rewritten[:-1]
+        raw = {**raw, "messages": [m.to_dict() for m in rewritten]}
     forward_headers = dict(caller.headers)
     inject_trace_headers(forward_headers)
     if stream:

@@ -10,6 +10,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
+from guard.engine.segments import tool_definitions
 from guard.sidecar.errors import SidecarError
 from guard.sidecar.jsonutil import scrub
 from guard.sidecar.otel import trace_parent
@@ -35,6 +36,10 @@ async def guard_check(body: GuardCheckRequest, request: Request) -> dict[str, An
     else:
         messages = [{"role": "user" if body.stage == "input" else "assistant",
                      "content": scrub(body.input)}]
+    definitions = tool_definitions(
+        {"tools": scrub([t.model_dump(exclude_none=True) for t in body.tools or []])})
+    if definitions is not None:
+        messages = [*messages, definitions.to_dict()]
     if caller.tenant is None and body.tenant is not None and not state.config.auth_required:
         caller = type(caller)(body.tenant, caller.request_id, caller.headers)
     route = body.route or ROUTE

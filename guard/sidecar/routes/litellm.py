@@ -20,6 +20,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
+from guard.engine.segments import tool_definitions
 from guard.sidecar.jsonutil import scrub
 from guard.sidecar.schemas import (
     ERROR_RESPONSES,
@@ -45,6 +46,9 @@ async def litellm_guardrail(body: LiteLLMGuardrailRequest, request: Request) -> 
     if body.tool_calls:
         messages.append({"role": "assistant" if stage is Stage.OUTPUT else "user",
                          "content": None, "tool_calls": scrub(body.tool_calls)})
+    definitions = tool_definitions({"tools": scrub(body.tools)}) if body.tools else None
+    if definitions is not None and stage is Stage.INPUT:
+        messages.append(definitions.to_dict())  # after the texts: rewrites map by position
     if not messages:
         return {"action": "NONE"}
     route = "/v1/chat/completions"

@@ -1,0 +1,398 @@
+"""Text hidden in an encoding, decoded so every rule sees it: derived segments.
+
+A rule that matches "ignore all previous instructions" never sees ``aWdub3JlIGFsbC...``,
+``vtaber nyy cerivbhf``, ``1gn0r3 4ll``, ``i g n o r e``, Cyrillic look-alikes or the
+invisible Unicode tag characters (U+E0020-U+E007E, one per ASCII character) that a model
+still reads. This module finds such runs, decodes them and returns them as extra segments
+whose every character remembers the span of the original text it came from, so a finding
+in decoded text is reported (and masked) on the encoded run as sent.
+
+Decoding is bounded, because it runs on attacker input: runs must be long enough to carry an
+instruction, decoded bytes must be valid UTF-8 that looks like text (not an image, a key or
+a hash), nested encodings are followed ``MAX_DEPTH`` levels deep, and the decoded text of one
+check is capped at ``MAX_DERIVED_CHARS``. What is not decoded: see ``docs/security.md``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+import urllib.parse
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+
+from guard.detectors.normalize import normalize
+from guard.engine.segments import Segment
+from guard.types import SegmentRef
+
+MAX_DEPTH = 2
+MAX_DERIVED_CHARS = 200_000
+MAX_RUNS_PER_SEGMENT = 64
+MIN_BASE64 = 16
+MIN_HEX_BYTES = 8
+
+
+@dataclass(frozen=True, slots=True)
+class Piece:
+    """Decoded text, with the original span of each of its characters."""
+
+    kind: str
+    text: str
+    starts: tuple[int, ...]
+    ends: tuple[int, ...]
+
+
+def _opaque(kind: str, text: str, start: int, end: int) -> Piece:
+    return Piece(kind, text, (start,) * len(text), (end,) * len(text))
+
+
+def _exact(kind: str, text: str, offset: int) -> Piece:
+    """Same-length transform of ``original[offset:offset+len(text)]``."""
+    return Piece(kind, text, tuple(range(offset, offset + len(text))),
+                 tuple(range(offset + 1, offset + len(text) + 1)))
+
+
+# --- plausibility ----------------------------------------------------------------------------
+
+def plausible_text(text: str) -> bool:
+    """Decoded bytes that read as text: printable, mostly letters and spaces."""
+    if len(text) < 4:
+        return False
+    printable = sum(ch.isprintable() or ch in "\n\r\t" for ch in text)
+    wordish = sum(ch.isalpha() or ch.isspace() for ch in text)
+    return printable == len(text) and wordish >= 0.7 * len(text) and any(
+        ch.isalpha() for ch in text)
+
+
+def _utf8(data: bytes) -> str | None:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+# --- tag characters --------------------------------------------------------------------------
+
+_TAGS = re.compile("[\U000e0020-\U000e007e]+")
+
+
+def _tags(text: str) -> Iterator[Piece]:
+    for m in _TAGS.finditer(text):
+        hidden = "".join(chr(ord(c) - 0xE0000) for c in m.group())
+        yield _exact("tag characters", hidden, m.start())
+
+
+# --- base64 and hex --------------------------------------------------------------------------
+
+_BASE64 = re.compile(r"(?<![A-Za-z0-9+/_\-])[A-Za-z0-9+/_\-]{16,}={0,2}")
+_HEX = re.compile(r"(?<![0-9A-Za-z])(?:(?:\\x|0x)?[0-9A-Fa-f]{2}[ ,:]?){8,}")
+_HEX_PAIR = re.compile(r"(?:\\x|0x)?([0-9A-Fa-f]{2})")
+
+
+def _b64decode(run: str) -> str | None:
+    core = run.rstrip("=")
+    if len(core) % 4 == 1:
+        return None
+    padded = core + "=" * (-len(core) % 4)
+    altchars = b"-_" if ("-" in core or "_" in core) else None
+    if altchars and ("+" in core or "/" in core):
+        return None
+    try:
+        data = base64.b64decode(padded, altchars=altchars, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    text = _utf8(data)
+    return text if text is not None and plausible_text(text) else None
+
+
+def _hexdecode(run: str) -> str | None:
+    pairs = _HEX_PAIR.findall(run)
+    if len(pairs) < MIN_HEX_BYTES:
+        return None
+    text = _utf8(bytes.fromhex("".join(pairs)))
+    return text if text is not None and plausible_text(text) else None
+
+
+def _encoded(text: str) -> Iterator[Piece]:
+    taken: list[tuple[int, int]] = []
+    for m in _HEX.finditer(text):
+        run = m.group().rstrip(" ,:")
+        decoded = _hexdecode(run)
+        if decoded is not None:
+            taken.append((m.start(), m.start() + len(run)))
+            yield _opaque("hex", decoded, m.start(), m.start() + len(run))
+    for m in _BASE64.finditer(text):
+        if any(s < m.end() and m.start() < e for s, e in taken):
+            continue
+        decoded = _b64decode(m.group())
+        if decoded is not None:
+            yield _opaque("base64", decoded, m.start(), m.end())
+
+
+_PERCENT = re.compile(r"[^\s%]*(?:%[0-9A-Fa-f]{2}[^\s%]*){3,}")
+
+
+def _percent(text: str) -> Iterator[Piece]:
+    """URL-encoded runs (``Ignore%20all%20previous``), e.g. in an image part's URL."""
+    if text.count("%") < 3:
+        return
+    for m in _PERCENT.finditer(text):
+        decoded = urllib.parse.unquote_plus(m.group())
+        if decoded != m.group() and plausible_text(decoded):
+            yield _opaque("URL encoding", decoded, m.start(), m.end())
+
+
+def data_url_text(value: str) -> str | None:
+    """The text of a ``data:text/...`` URL or of base64 file data that decodes to text."""
+    if value.startswith("data:"):
+        header, _, payload = value.partition(",")
+        mime = header[5:].split(";")[0].strip().lower()
+        if mime and not (mime.startswith("text/") or mime in _TEXT_MIMES):
+            return None
+        if header.endswith(";base64"):
+            return _b64decode(payload.strip())
+        return urllib.parse.unquote(payload)
+    if len(value) >= MIN_BASE64 and _BASE64.fullmatch(value.strip()):
+        return _b64decode(value.strip())
+    return None
+
+
+_TEXT_MIMES = frozenset({"application/json", "application/xml", "application/x-yaml",
+                         "application/yaml", "application/javascript"})
+
+
+# --- ROT13 -----------------------------------------------------------------------------------
+
+# Frequent English words (function words first). A run of tokens that are not English but
+# whose ROT13 is, with no English word in between, is taken to be ROT13.
+COMMON_WORDS = frozenset("""
+a about above after again against all also am an and any are as at back be because been
+before being below between both but by can could did do does doing down during each even
+every few first for from further get give go good had has have having he her here hers him
+his how however i if in into is it its just know let like make many me might more most much
+must my need never new no nor not now of off on once one only or other our ours out over own
+please put really right said same say see she should show so some still such take tell than
+that the their theirs them then there these they thing think this those through to too two
+under until up upon us use very want was way we well were what when where which while who
+whom why will with without would write yes yet you your yours
+answer ask assistant before begin below code command content context data delete disregard
+do document email end everything file find follow following forget from given hidden
+information initial instruction instructions key language message mode model new now
+obey output password previous print prompt question read repeat reply request respond
+response reveal rule rules say secret send system task text told translate user word words
+act pretend role play character story game free restrictions restricted unrestricted
+filter filters safety policy policies guidelines ethical limits anything nothing always
+enable enabled developer admin administrator override access token tokens config
+""".split())
+
+_WORD = re.compile(r"[A-Za-z]{2,}")
+_ROT13 = str.maketrans(
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz",
+    "NOPQRSTUVWXYZABCDEFGHIJKLMnopqrstuvwxyzabcdefghijklm")
+
+
+_ROTATED_WORDS = frozenset(w.translate(_ROT13) for w in COMMON_WORDS if len(w) > 1)
+
+
+def _rot13_hint(text: str) -> bool:
+    """At least two words that are common English words once rotated (cheap pre-check)."""
+    hits = 0
+    for word in _WORD.findall(text.lower()):
+        if word in _ROTATED_WORDS:
+            hits += 1
+            if hits >= 2:
+                return True
+    return False
+
+
+_CLAUSE_BREAK = re.compile(r"[:.!?;\n]")
+
+
+def _rot13_runs(text: str) -> Iterator[Piece]:
+    """Runs of words with no plain English word, holding two or more words that are English
+    once rotated; a run starts after the last clause break (":", ".") before its first
+    rotated word, so a plain lead-in ("... what it says:") stays out."""
+    if not _rot13_hint(text):
+        return
+    first = last = pending = -1
+    hits = 0
+    prev_end = 0
+    for m in _WORD.finditer(text):
+        word = m.group().lower()
+        plain = word in COMMON_WORDS
+        rotated = word.translate(_ROT13) in COMMON_WORDS
+        if _CLAUSE_BREAK.search(text, prev_end, m.start()) and first < 0:
+            pending = -1
+        prev_end = m.end()
+        if plain and not rotated:
+            if hits >= 2:
+                yield _rot13_piece(text, first, last)
+            first, pending, hits = -1, -1, 0
+            continue
+        if pending < 0:
+            pending = m.start()
+        if rotated and not plain:
+            hits += 1
+            if first < 0:
+                first = pending
+        if first >= 0:
+            last = m.end()
+    if hits >= 2:
+        yield _rot13_piece(text, first, last)
+
+
+def _rot13_piece(text: str, first: int, last: int) -> Piece:
+    while last < len(text) and text[last] in ".:!?":  # a final "." or ":" counts
+        last += 1
+    return _exact("ROT13", text[first:last].translate(_ROT13), first)
+
+
+# --- leetspeak -------------------------------------------------------------------------------
+
+_LEET = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "9": "g",
+         "@": "a", "$": "s", "!": "i", "|": "l", "+": "t"}
+_LEET_L = {**_LEET, "1": "l", "|": "i"}
+# Letters and digits, and symbols only inside a word ("k!ll", "$hit"; not "hello!").
+_LEET_TOKEN = re.compile(r"(?:[A-Za-z0-9]|[@$!|+](?=[A-Za-z0-9]))+")
+_LEET_CHARS = frozenset("013457893@$!|+")
+
+
+def _leet_tokens(line: str) -> list[re.Match[str]]:
+    return [m for m in _LEET_TOKEN.finditer(line)
+            if any(c.isalpha() for c in m.group()) and any(c in _LEET_CHARS for c in m.group())]
+
+
+_DIGITS = re.compile(r"(?<![\w.,:])[013457]{1,4}(?![\w.,:]\w)")
+
+
+_LEET_TABLES = (str.maketrans(_LEET), str.maketrans(_LEET_L))
+_LEET_HINT = re.compile(r"[A-Za-z][013457893@$!|+]|[013457893@$!|+][A-Za-z]")
+
+
+def _leet(text: str) -> Iterator[Piece]:
+    """Lines with two or more words written with digits or symbols for letters. In a line
+    that is mostly leetspeak, short all-digit words are words too ("70" -> "to")."""
+    if _LEET_HINT.search(text) is None:
+        return
+    offset = 0
+    for line in text.splitlines(keepends=True):
+        tokens = _leet_tokens(line) if len(_LEET_HINT.findall(line)) >= 2 else []
+        if len(tokens) >= 2:
+            if 3 * len(tokens) >= len(line.split()):
+                tokens = sorted([*tokens, *_DIGITS.finditer(line)], key=lambda m: m.start())
+            with_l = any(c in "1|" for m in tokens for c in m.group())
+            for table in _LEET_TABLES[:2 if with_l else 1]:  # "1" is as often "l" as "i"
+                parts: list[str] = []
+                pos = 0
+                for m in tokens:
+                    parts += [line[pos:m.start()], m.group().translate(table)]
+                    pos = m.end()
+                parts.append(line[pos:])
+                yield _exact("leetspeak", "".join(parts), offset)
+        offset += len(line)
+
+
+# --- spaced-out letters ----------------------------------------------------------------------
+
+_SPACED = re.compile(r"(?<!\w)(?:[^\W_](?:[ .,:;!?\-_*/|]{1,6}|(?=\W)|$)){4,}")
+
+
+def _spaced(text: str) -> Iterator[Piece]:
+    """"i g n o r e   a l l" -> "ignore all": a longer or different gap separates words;
+    punctuation in a gap is kept ("f u l l .   P u t" -> "full. Put")."""
+    for m in _SPACED.finditer(text):
+        letters = [m.start() + i for i, ch in enumerate(m.group()) if ch.isalnum()]
+        if len(letters) < 4:
+            continue
+        seps = [text[a + 1:b] for a, b in zip(letters, letters[1:], strict=False)]
+        unit = max(set(seps), key=seps.count)
+        chars: list[str] = []
+        starts: list[int] = []
+        for k, pos in enumerate(letters):
+            if k and seps[k - 1] != unit:
+                gap = seps[k - 1]
+                for ch in "".join(c for c in gap if c not in unit and not c.isspace()) + " ":
+                    chars.append(ch)
+                    starts.append(pos)
+            chars.append(text[pos])
+            starts.append(pos)
+        for k, ch in enumerate(text[letters[-1] + 1:m.end()]):  # a final "." or ":" counts
+            if not ch.isspace() and ch not in unit:
+                chars.append(ch)
+                starts.append(letters[-1] + 1 + k)
+        yield Piece("spaced letters", "".join(chars), tuple(starts), tuple(s + 1 for s in starts))
+
+
+# --- homoglyphs and invisible characters -----------------------------------------------------
+
+_LATIN = re.compile(r"[A-Za-z]")
+_CONFUSABLE = re.compile(r"[\u0370-\u03ff\u0400-\u04ff\u0500-\u052f\uff00-\uffef]")
+_INVISIBLE_IN_WORD = re.compile(r"\w[\u00ad\u034f\u200b-\u200f\u2060-\u2064\ufeff]+\w")
+_TOKENS = re.compile(r"\S+")
+
+
+def _folded(text: str) -> Iterator[Piece]:
+    """Look-alike letters from other scripts mixed into Latin words, or invisible characters
+    inside words: the folded text (what the regex detector already matches) for the rest."""
+    if _CONFUSABLE.search(text) is None and _INVISIBLE_IN_WORD.search(text) is None:
+        return
+    mixed = _INVISIBLE_IN_WORD.search(text) is not None or any(
+        _LATIN.search(t) and _CONFUSABLE.search(t) for t in _TOKENS.findall(text))
+    if not mixed:
+        return
+    norm = normalize(text, "basic")
+    if norm.text and norm.text != text.casefold():
+        yield Piece("homoglyphs/invisible", norm.text, norm.starts, norm.ends)
+
+
+# --- driver ----------------------------------------------------------------------------------
+
+_DECODERS = (_tags, _encoded, _percent, _rot13_runs, _leet, _spaced, _folded)
+
+
+def decode_pieces(text: str, depth: int = 1) -> Iterator[Piece]:
+    """Every decoded piece of ``text``, nested encodings followed ``MAX_DEPTH`` deep."""
+    count = 0
+    for decoder in _DECODERS:
+        for piece in decoder(text):
+            count += 1
+            if count > MAX_RUNS_PER_SEGMENT:
+                return
+            yield piece
+            if depth < MAX_DEPTH:
+                for inner in decode_pieces(piece.text, depth + 1):
+                    yield _compose(piece, inner)
+
+
+def _compose(outer: Piece, inner: Piece) -> Piece:
+    starts = tuple(outer.starts[min(s, len(outer.starts) - 1)] for s in inner.starts)
+    ends = tuple(outer.ends[min(max(e - 1, 0), len(outer.ends) - 1)] for e in inner.ends)
+    return Piece(f"{inner.kind} in {outer.kind}", inner.text, starts, ends)
+
+
+def derive(segments: Sequence[Segment]) -> list[Segment]:
+    """Derived segments for ``segments`` (decoded text, spans mapped to the source)."""
+    out: list[Segment] = []
+    budget = MAX_DERIVED_CHARS
+    for segment in segments:
+        source = segment.source or segment.ref
+        for k, piece in enumerate(_pieces(segment)):
+            if len(piece.text) > budget:  # decode a prefix, then stop: the cap is per check
+                piece = Piece(piece.kind, piece.text[:budget], piece.starts[:budget],
+                              piece.ends[:budget])
+            budget -= len(piece.text)
+            if not piece.text:
+                return out
+            ref = SegmentRef(source.message_index, f"{segment.ref.part}~{k}", segment.ref.role)
+            out.append(Segment(ref, piece.text, source=source, starts=piece.starts,
+                               ends=piece.ends, kind=piece.kind))
+    return out
+
+
+def _pieces(segment: Segment) -> Iterable[Piece]:
+    pieces = decode_pieces(segment.text)
+    if segment.source is None:
+        return pieces
+    outer = Piece(segment.kind, segment.text, segment.starts, segment.ends)
+    return (_compose(outer, p) for p in pieces)
