@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from guard.detectors.base import run_sync
 from guard.detectors.registry import DetectorRegistry
 from guard.engine.decide import combine, evaluate_rule, rewrite_messages
+from guard.engine.limits import limit_chars, limit_messages, limit_outcome
 from guard.engine.plan import plan
 from guard.engine.runner import DetectorJob, DetectorResult, run_detectors
 from guard.engine.segments import extract, to_messages
@@ -179,19 +180,29 @@ class Guard:
     async def _evaluate(self, msgs: tuple[Message, ...], stage: Stage,
                         context: CheckContext) -> Decision:
         started = time.perf_counter()
+        settings = self.policy.settings
         rules = self.policy.rules_for(stage, context)
-        segments = extract(msgs)
-        jobs, job_of_rule = plan(rules, segments, stage,
-                                 self.policy.settings.detector_timeout_ms / 1000)
-        results = await run_detectors(
-            jobs, segments, lambda name: self.telemetry.detector_span(name, stage=stage))
-        outcomes = tuple(
-            evaluate_rule(rule, stage, results[job_of_rule[rule.id]], segments) for rule in rules)
+        segments, over_messages = limit_messages(extract(msgs), len(msgs), settings)
+        jobs, job_of_rule = plan(rules, segments, stage, settings.detector_timeout_ms / 1000)
+        limits = [r for r in (over_messages, limit_chars(jobs, segments, settings)) if r]
+        if limits and settings.on_limit == "block":
+            # Nothing is scanned: the cheapest answer to a request built to exhaust us.
+            rules, jobs, results = [], [], []
+            outcomes: tuple[RuleOutcome, ...] = (limit_outcome(limits, settings),)
+        else:
+            results = await run_detectors(
+                jobs, segments, lambda name: self.telemetry.detector_span(name, stage=stage))
+            outcomes = tuple(
+                evaluate_rule(rule, stage, results[job_of_rule[rule.id]], segments,
+                              jobs[job_of_rule[rule.id]].rule_timeouts_s.get(rule.id))
+                for rule in rules)
+            if limits:
+                outcomes += (limit_outcome(limits, settings),)
         action, shadow_action = combine(outcomes)
         out_msgs = msgs
         if action is Action.REWRITE:
             out_msgs = rewrite_messages(msgs, {r.id: r for r in rules}, outcomes, segments,
-                                        self.policy.settings.hash_salt_env)
+                                        settings.hash_salt_env)
         latency = _latencies(jobs, results)
         latency["total"] = (time.perf_counter() - started) * 1000
         return Decision(

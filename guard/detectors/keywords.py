@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import Field, model_validator
 
 from guard.detectors.base import DetectorSettings, SyncDetector
+from guard.detectors.budget import CHECK_EVERY, checkpoint
 from guard.detectors.normalize import Level, normalize, skeleton
 from guard.types import Finding
 
@@ -61,7 +62,10 @@ class KeywordsDetector(SyncDetector):
         norm = normalize(text, self.settings.normalize)
         findings: list[Finding] = []
         covered_until = -1
-        for match in self._regex.finditer(norm.text):
+        checkpoint(self.name)
+        for n, match in enumerate(self._regex.finditer(norm.text)):
+            if n % CHECK_EVERY == CHECK_EVERY - 1:
+                checkpoint(self.name)
             s, e = match.start(1), match.end(1)
             if s < covered_until:
                 continue

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 from pydantic import Field, field_validator
 
 from guard.detectors.base import DetectorSettings, SyncDetector
+from guard.detectors.budget import CHECK_EVERY, checkpoint
 from guard.detectors.normalize import Level, normalize
 from guard.types import Finding
 
@@ -50,7 +51,10 @@ class RegexDetector(SyncDetector):
         norm = normalize(text, self.settings.normalize)
         findings = []
         for pattern, compiled in self._compiled:
-            for match in compiled.finditer(norm.text):
+            checkpoint(self.name)
+            for n, match in enumerate(compiled.finditer(norm.text)):
+                if n % CHECK_EVERY == CHECK_EVERY - 1:
+                    checkpoint(self.name)
                 if match.end() == match.start():
                     continue
                 start, end = norm.span(match.start(), match.end())
@@ -66,8 +70,6 @@ class RegexDetector(SyncDetector):
                 )
         return findings
 
-    def detect_batch(self, texts: Sequence[str]) -> list[list[Finding]]:
-        return [self.detect_one(t) for t in texts]
 
 
 def build(settings: Mapping[str, Any]) -> RegexDetector:

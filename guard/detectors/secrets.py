@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import Field
 
 from guard.detectors.base import DetectorSettings, SyncDetector
+from guard.detectors.budget import CHECK_EVERY, checkpoint
 from guard.types import Finding
 
 _KNOWN: tuple[tuple[str, str, float], ...] = (
@@ -70,6 +71,7 @@ class SecretsDetector(SyncDetector):
         findings: list[Finding] = []
         taken: list[tuple[int, int]] = []
         for category, regex, score in self._known:
+            checkpoint(self.name)
             for m in regex.finditer(text):
                 start, end = (m.start(1), m.end(1)) if m.lastindex else (m.start(), m.end())
                 if any(s <= start and end <= e for s, e in taken):
@@ -83,7 +85,9 @@ class SecretsDetector(SyncDetector):
 
     def _high_entropy(self, text: str, taken: list[tuple[int, int]]) -> list[Finding]:
         found = []
-        for m in _CANDIDATE.finditer(text):
+        for n, m in enumerate(_CANDIDATE.finditer(text)):
+            if n % CHECK_EVERY == CHECK_EVERY - 1:
+                checkpoint(self.name)
             token = m.group()
             if len(token) < self.settings.min_length:
                 continue

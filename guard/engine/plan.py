@@ -2,7 +2,9 @@
 
 Rules that share a detector (same name and settings, hence the same instance) share its job,
 over the union of the segments their roles select, so a policy with three PII rules at
-different thresholds runs Presidio once.
+different thresholds runs Presidio once. A shared job runs as long as its most patient rule
+allows; a rule with a shorter ``timeout_ms`` still times out at its own budget (the engine
+compares the job's latency with each rule's budget).
 """
 
 from __future__ import annotations
@@ -13,6 +15,12 @@ from guard.engine.runner import DetectorJob
 from guard.engine.segments import Segment
 from guard.policy.compiled import Rule
 from guard.types import Stage
+
+
+def rule_timeout_s(rule: Rule, default_timeout_s: float) -> float:
+    """A rule's own time budget: its ``timeout_ms`` when set (lower *or* higher than the
+    policy's ``detector_timeout_ms``), else the policy default."""
+    return rule.spec.timeout_ms / 1000 if rule.spec.timeout_ms is not None else default_timeout_s
 
 
 def plan(rules: Sequence[Rule], segments: Sequence[Segment], stage: Stage,
@@ -27,8 +35,8 @@ def plan(rules: Sequence[Rule], segments: Sequence[Segment], stage: Stage,
             by_detector[key] = len(jobs)
             jobs.append(DetectorJob(rule.detector, [], default_timeout_s))
         job = jobs[by_detector[key]]
-        if rule.spec.timeout_ms is not None:
-            job.timeout_s = max(job.timeout_s, rule.spec.timeout_ms / 1000)
+        job.rule_timeouts_s[rule.id] = rule_timeout_s(rule, default_timeout_s)
+        job.timeout_s = max(job.rule_timeouts_s.values())
         roles = rule.roles(stage)
         wanted = {i for i, s in enumerate(segments) if s.ref.role in roles}
         job.segment_ids = sorted(set(job.segment_ids) | wanted)

@@ -20,6 +20,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
+from guard.detectors.budget import LOAD, WorkBudget, budget_scope
+
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -93,18 +95,35 @@ class MicroBatcher(Generic[T, R]):
         state: _LoopState[T, R],
         pending: list[tuple[list[T], asyncio.Future[list[R]]]],
     ) -> None:
-        items = [x for chunk, _ in pending for x in chunk]
+        # Callers that timed out (their future is cancelled) are dropped when the worker gets
+        # to the batch, not computed; a running batch stops at the encoder's next checkpoint
+        # once every caller is gone.
+        budget = WorkBudget(should_stop=lambda: all(fut.done() for _, fut in pending))
+
+        def work() -> tuple[list[tuple[list[T], asyncio.Future[list[R]]]], list[R]]:
+            try:
+                live = [(chunk, fut) for chunk, fut in pending if not fut.done()]
+                items = [x for chunk, _ in live for x in chunk]
+                if not items:
+                    return live, []
+                with budget_scope(budget):
+                    results = self._fn(items)
+                if len(results) != len(items):
+                    raise RuntimeError(f"batch function returned {len(results)} for {len(items)}")
+                return live, results
+            finally:
+                LOAD.leave()
+
         try:
-            results = await loop.run_in_executor(self._executor, self._fn, items)
-            if len(results) != len(items):
-                raise RuntimeError(f"batch function returned {len(results)} for {len(items)}")
+            LOAD.enter()
+            live, results = await loop.run_in_executor(self._executor, work)
         except BaseException as exc:
             for _, fut in pending:
                 if not fut.done():
                     fut.set_exception(exc)
         else:
             pos = 0
-            for chunk, fut in pending:
+            for chunk, fut in live:
                 if not fut.done():
                     fut.set_result(results[pos : pos + len(chunk)])
                 pos += len(chunk)

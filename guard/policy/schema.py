@@ -103,6 +103,15 @@ class PolicySettings(_Strict):
     refusal_message: str = "I can't help with that request."
     stream_window_chars: int = Field(default=64, ge=0, le=4096)
     detector_timeout_ms: int = Field(default=5000, gt=0, le=120_000)
+    max_scan_chars: int = Field(
+        default=100_000, ge=1_000, le=10_000_000,
+        description="Characters one detector scans per check (all its segments together).")
+    max_messages: int = Field(default=1_000, ge=1, le=1_000_000,
+                              description="Messages checked per request.")
+    on_limit: Literal["block", "scan_prefix"] = Field(
+        default="block", description="Over a limit: block the request, or check only the "
+        "first max_scan_chars characters (and the last max_messages messages). Audited as "
+        "rule 'guard.limits' either way.")
     hash_salt_env: str = "GUARD_HASH_SALT"
     hash_user_ids: bool = True
 

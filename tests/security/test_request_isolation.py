@@ -1,0 +1,114 @@
+"""Threat: one crafted request degrades every other request (denial of service).
+
+A multi-megabyte prompt, ten thousand messages or a prompt built to keep a detector busy used
+to hold the worker threads for minutes (and gigabytes of memory) while every other request
+timed out and failed closed. The policy now bounds the work per check (``max_scan_chars`` per
+detector, ``max_messages``), decides what happens past a bound (``on_limit: block`` or
+``scan_prefix``) and audits it as rule ``guard.limits``; work whose caller timed out is
+dropped from the classifier's shared micro-batch queue instead of being computed anyway.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from guard import Action, Guard
+from guard.detectors.budget import checkpoint
+from guard.ml.batcher import MicroBatcher
+
+
+def _policy(on_limit: str, *, chars: int = 1000, messages: int = 5) -> str:
+    return (f"name: t\nversion: 1\nsettings: {{max_scan_chars: {chars}, max_messages: "
+            f"{messages}, on_limit: {on_limit}}}\nrules:\n"
+            "  - id: kw\n    stages: [input]\n    detector: keywords\n"
+            "    settings: {words: [forbidden]}\n    action: block\n")
+
+
+@pytest.fixture
+def make_guard(write_policy: Callable[..., Path]) -> Callable[[str], Guard]:
+    return lambda text: Guard.from_file(write_policy(text))
+
+
+def _limits(decision: object) -> list[object]:
+    return [r for r in decision.rules if r.rule_id == "guard.limits"]  # type: ignore[attr-defined]
+
+
+def test_oversized_input_is_blocked_and_audited(make_guard: Callable[[str], Guard]) -> None:
+    decision = make_guard(_policy("block")).check_input("harmless words " * 500)
+    assert decision.action is Action.BLOCK
+    (limit,) = _limits(decision)
+    assert "max_scan_chars" in (limit.error or "")  # type: ignore[attr-defined]
+    assert "guard.limits" in decision.to_dict()["fired_rules"]
+
+
+def test_scan_prefix_checks_the_prefix_and_says_so(make_guard: Callable[[str], Guard]) -> None:
+    g = make_guard(_policy("scan_prefix"))
+    early = g.check_input("forbidden " + "harmless words " * 500)
+    assert early.action is Action.BLOCK  # found in the scanned prefix
+    late = g.check_input("harmless words " * 500 + " forbidden")
+    assert late.action is Action.FLAG  # not scanned: visible, never a silent allow
+    (limit,) = _limits(late)
+    assert limit.failed_open  # type: ignore[attr-defined]
+
+
+def test_too_many_messages(make_guard: Callable[[str], Guard]) -> None:
+    msgs = [{"role": "user", "content": f"hello {i}"} for i in range(50)]
+    blocked = make_guard(_policy("block")).check_input(msgs)
+    assert blocked.action is Action.BLOCK and _limits(blocked)
+    recent = make_guard(_policy("scan_prefix")).check_input(
+        [*msgs[:-1], {"role": "user", "content": "forbidden"}])
+    assert recent.action is Action.BLOCK  # the most recent messages are the ones checked
+
+
+def test_within_limits_nothing_changes(make_guard: Callable[[str], Guard]) -> None:
+    decision = make_guard(_policy("block", chars=100_000)).check_input("harmless " * 1000)
+    assert decision.action is Action.ALLOW and not _limits(decision)
+
+
+@pytest.mark.asyncio
+async def test_timed_out_callers_are_dropped_from_the_micro_batch_queue() -> None:
+    seen: list[list[int]] = []
+    release = threading.Event()
+
+    def fn(items: list[int]) -> list[int]:
+        seen.append(list(items))
+        release.wait(5)
+        return items
+
+    b: MicroBatcher[int, int] = MicroBatcher(fn, max_batch=64, max_wait_ms=1)
+    first = asyncio.ensure_future(b.submit([1]))
+    await asyncio.sleep(0.05)  # batch [1] is running; the next submission queues
+    with pytest.raises(TimeoutError):
+        await asyncio.wait_for(b.submit([2]), 0.05)
+    release.set()
+    assert await first == [1]
+    assert await b.submit([3]) == [3]
+    assert [2] not in seen and all(2 not in batch for batch in seen)
+    b.close()
+
+
+@pytest.mark.asyncio
+async def test_abandoned_batch_stops_at_a_checkpoint() -> None:
+    progressed: list[int] = []
+
+    def fn(items: list[int]) -> list[int]:
+        for step in range(200):  # ~4 s unless stopped
+            checkpoint("encoder")
+            progressed.append(step)
+            time.sleep(0.02)
+        return items
+
+    b: MicroBatcher[int, int] = MicroBatcher(fn)
+    with pytest.raises(TimeoutError):
+        await asyncio.wait_for(b.submit([1]), 0.1)
+    await asyncio.sleep(0.3)
+    stopped_at = len(progressed)
+    await asyncio.sleep(0.2)
+    assert len(progressed) == stopped_at < 50
+    b.close()
