@@ -17,6 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from guard.audit.recorder import AuditUnavailable
+from guard.redaction import redact_text
 from guard.sidecar.jsonutil import SafeJSONResponse
 
 log = logging.getLogger(__name__)
@@ -56,9 +57,13 @@ class UpstreamFailure(SidecarError):
     load on an upstream that is already failing.
     """
 
-    def __init__(self, status: int, message: str, *, code: str = "upstream_error",
-                 upstream_status: int | None = None) -> None:
-        super().__init__(status, message, type="upstream_error", code=code, headers=NO_RETRY)
+    def __init__(self, status: int, message: str, *, code: str | None = "upstream_error",
+                 upstream_status: int | None = None, type: str = "upstream_error",
+                 param: str | None = None) -> None:
+        # The upstream's own words may echo a key or a user's address: scrubbed once, here,
+        # before the message reaches the client, the audit record, a span or a log line.
+        super().__init__(status, redact_text(message), type=type, code=code, param=param,
+                         headers=NO_RETRY)
         self.upstream_status = upstream_status
 
 

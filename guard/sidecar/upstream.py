@@ -264,7 +264,7 @@ def _transport_failure(target: Target, exc: httpx.HTTPError) -> UpstreamFailure:
     return UpstreamFailure(502, f"Upstream '{target.name}' failed: {type(exc).__name__}.")
 
 
-def _status_failure(target: Target, status: int, raw: bytes) -> SidecarError:
+def _status_failure(target: Target, status: int, raw: bytes) -> UpstreamFailure:
     """Upstream 4xx keeps its status and message (the client's fault); 5xx becomes 502."""
     message = f"Upstream '{target.name}' answered HTTP {status}."
     upstream_error: dict[str, Any] = {}
@@ -275,10 +275,11 @@ def _status_failure(target: Target, status: int, raw: bytes) -> SidecarError:
     except ValueError:
         pass
     if 400 <= status < 500 and status not in (401, 403, 408, 429):
-        return SidecarError(status, str(upstream_error.get("message") or message),
-                            type=str(upstream_error.get("type") or "invalid_request_error"),
-                            code=_opt(upstream_error.get("code")),
-                            param=_opt(upstream_error.get("param")))
+        # Still an upstream failure (audited as one), with the upstream's status and fields.
+        return UpstreamFailure(status, str(upstream_error.get("message") or message),
+                               type=str(upstream_error.get("type") or "invalid_request_error"),
+                               code=_opt(upstream_error.get("code")),
+                               param=_opt(upstream_error.get("param")), upstream_status=status)
     code = "upstream_timeout" if status == 408 else "upstream_error"
     return UpstreamFailure(504 if status == 408 else 502, message, code=code,
                            upstream_status=status)

@@ -18,6 +18,7 @@ Python API (stable; other engineers depend on it)::
         stub.fault = "slow"                      # None | "slow" | "error" | "drop" | "malformed"
         stub.slow_seconds = 2.0                  # delay before the response ("slow")
         stub.error_status = 500                  # status of "error" (body: OpenAI error envelope)
+        stub.error_message = "..."               # message in that envelope
         stub.chunk_delay = 0.01                  # seconds between stream chunks
         stub.extra_fields = {"service_tier": "x"}  # merged into every completion / chunk
         stub.requests[-1].json                   # every request received (RecordedRequest)
@@ -92,6 +93,7 @@ class _Script:
     faults: list[Fault | None] = field(default_factory=list)
     slow_seconds: float = 2.0
     error_status: int = 500
+    error_message: str = "stub upstream failure"
     chunk_delay: float = 0.0
     drop_after_chunks: int = 1
     extra_fields: dict[str, Any] = field(default_factory=dict)
@@ -246,7 +248,7 @@ class StubUpstream:
         if fault == "slow":
             await asyncio.sleep(script.slow_seconds)
         if fault == "error":
-            await _json(send, script.error_status, _error("stub upstream failure",
+            await _json(send, script.error_status, _error(script.error_message,
                                                           script.error_status))
             return
         text: str | None = script.reply
