@@ -123,10 +123,20 @@ class Guard:
                                        facts: RequestFacts) -> None:
         """Audit a request whose upstream failed: an output record with nothing checked
         (``allow``, no rules) that carries the upstream status and error."""
-        decision = Decision(id=uuid.uuid4().hex, stage=Stage.OUTPUT, action=Action.ALLOW,
-                            policy=self.policy.ref, rules=(), messages=(), context=context,
-                            latency_ms={})
-        await self.arecord(decision, (), facts)
+        await self.arecord_unchecked(context, facts)
+
+    async def arecord_unchecked(self, context: CheckContext, facts: RequestFacts) -> None:
+        """Audit an output nothing was checked on (no output rules, or the upstream failed
+        first): the record still says how the request ended (``facts``)."""
+        await self.arecord(self._unchecked(context, Stage.OUTPUT), (), facts)
+
+    def _unchecked(self, context: CheckContext, stage: Stage) -> Decision:
+        """A record-only decision for a request part nothing was checked on (``allow``,
+        no rules): what the audit trail gets when the upstream failed or a stream ended
+        before its first check."""
+        return Decision(id=uuid.uuid4().hex, stage=stage, action=Action.ALLOW,
+                        policy=self.policy.ref, rules=(), messages=(), context=context,
+                        latency_ms={})
 
     # --- policy questions the edges ask -------------------------------------------------------
 
@@ -166,12 +176,13 @@ class Guard:
         async def output_check(messages: Sequence[Message]) -> Decision:
             return await self.acheck(messages, stage=Stage.OUTPUT, context=context, record=False)
 
-        async def record(decision: Decision, original: Message, released: int,
-                         upstream_error: str | None) -> None:
+        async def record(decision: Decision | None, original: Message, released: int,
+                         upstream_error: str | None, end: str) -> None:
             self.telemetry.record_stream_released(None, released)
-            await self.arecord(decision, [original], replace(
-                facts or RequestFacts(), stream_chars_released=released,
-                upstream_error=upstream_error))
+            await self.arecord(decision or self._unchecked(context, Stage.OUTPUT),
+                               [original] if decision else [],
+                               replace(facts or RequestFacts(), stream_chars_released=released,
+                                       upstream_error=upstream_error, stream_end=end))
 
         return StreamGuard(check or output_check, record, window=window,
                            lookbehind=limits.lookbehind(detectors),

@@ -121,6 +121,9 @@ class RequestFacts:
     upstream_error: str | None = None
     http_status: int | None = None
     stream_chars_released: int | None = None
+    stream_end: str | None = None
+    """How a stream ended: ``completed``, ``blocked``, ``upstream_failed`` or
+    ``client_disconnected`` (the client went away, or the server cut it at shutdown)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,6 @@ in-memory exporter.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 
 import openai
 import pytest
@@ -31,12 +30,6 @@ KEY = "sk-proj-Ab3dEf6hIj9kLm2nOp5qRs8tUv1wXy4z"
 EMAIL = "jane.doe@example.com"
 PHONE = "+33 6 12 34 56 78"
 LEAKY = f"Incorrect API key provided: {KEY}. Contact {EMAIL} or call {PHONE}."
-
-
-@pytest.fixture
-def stub() -> Iterator[StubUpstream]:
-    with StubUpstream() as server:
-        yield server
 
 
 def _everything_exported(exporter: InMemorySpanExporter) -> str:
