@@ -24,7 +24,7 @@ from guard.engine.plan import plan
 from guard.engine.runner import DetectorJob, DetectorResult, run_detectors
 from guard.engine.segments import extract, to_messages
 from guard.engine.stream import MessageChecker, StreamGuard, StreamLimits
-from guard.policy.compiled import Policy, load_policy
+from guard.policy.compiled import Policy, load_policy, output_span_chars
 from guard.recording import DecisionRecorder
 from guard.telemetry import Telemetry
 from guard.types import (
@@ -146,8 +146,9 @@ class Guard:
 
     @property
     def stream_window(self) -> int:
-        """Characters a stream holds back (the policy's ``stream_window_chars``)."""
-        return self.policy.settings.stream_window_chars
+        """Characters a stream holds back: the policy's ``stream_window_chars``, raised to the
+        longest span any output rule can match, so no forbidden span is ever partly sent."""
+        return max(self.policy.settings.stream_window_chars, output_span_chars(self.policy))
 
     @property
     def block_response(self) -> str:

@@ -57,6 +57,9 @@ class KeywordsDetector(SyncDetector):
         # A lookahead finds overlapping candidates; word boundaries are checked afterwards,
         # because a spaced-out run ("k i l l a man") has boundaries the regex cannot see.
         self._regex = re.compile("(?=(" + "|".join(re.escape(t) for t in terms) + "))")
+        # Spaced-out letters ("k i l l") double a term's length in the text as sent.
+        spaced = 2 if settings.normalize is Level.AGGRESSIVE else 1
+        self.max_match_chars: int | None = max((len(t) for t in terms), default=0) * spaced
 
     def detect_one(self, text: str) -> list[Finding]:
         norm = normalize(text, self.settings.normalize)

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import Field
 
 from guard.detectors.base import DetectorSettings, SyncDetector
+from guard.detectors.spans import longest, pattern_width
 from guard.offline import offline_tldextract
 from guard.types import Finding
 
@@ -60,6 +61,10 @@ class PiiSettings(DetectorSettings):
     nlp: str = Field(default="spacy", pattern="^(spacy|patterns)$",
                      description="'patterns' skips the NER model (no PERSON), for speed.")
     phone_regions: tuple[str, ...] = ("FR", "US", "GB", "DE", "BE", "CH", "CA", "ES", "IT")
+    max_match_chars: int = Field(
+        default=64, ge=8, le=4096,
+        description="Declared longest entity (e-mail addresses and names are open-ended); "
+        "the stream hold-back covers it.")
 
 
 def _quiet_presidio() -> None:
@@ -117,6 +122,9 @@ class PiiDetector(SyncDetector):
         self.settings = settings
         custom = [c.model_dump() for c in settings.custom]
         self._key = (settings.nlp, settings.phone_regions, json.dumps(custom, sort_keys=True))
+        self.max_match_chars: int | None = longest(
+            [pattern_width(p.regex) for c in settings.custom for p in c.patterns] + [None],
+            settings.max_match_chars)
         self._entities = list(dict.fromkeys(
             list(settings.entities) + [c.entity for c in settings.custom]))
 

@@ -11,6 +11,7 @@ from pydantic import Field, field_validator
 from guard.detectors.base import DetectorSettings, SyncDetector
 from guard.detectors.budget import CHECK_EVERY, checkpoint
 from guard.detectors.normalize import Level, normalize
+from guard.detectors.spans import longest, pattern_width
 from guard.types import Finding
 
 
@@ -35,6 +36,10 @@ class Pattern(DetectorSettings):
 class RegexSettings(DetectorSettings):
     patterns: tuple[Pattern, ...] = Field(min_length=1)
     normalize: Level = Level.BASIC
+    max_match_chars: int | None = Field(
+        default=None, ge=1, le=4096,
+        description="Longest text a match can cover; required on output rules whose "
+        "patterns are unbounded (+, *, {n,}), so the stream hold-back covers every match.")
 
 
 class RegexDetector(SyncDetector):
@@ -46,6 +51,9 @@ class RegexDetector(SyncDetector):
             (p, re.compile(p.pattern, re.IGNORECASE if p.ignore_case else 0))
             for p in settings.patterns
         ]
+        self.max_match_chars = longest(
+            (pattern_width(p.pattern, c.flags) for p, c in self._compiled),
+            settings.max_match_chars)
 
     def detect_one(self, text: str) -> list[Finding]:
         norm = normalize(text, self.settings.normalize)

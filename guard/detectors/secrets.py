@@ -17,6 +17,7 @@ from pydantic import Field
 
 from guard.detectors.base import DetectorSettings, SyncDetector
 from guard.detectors.budget import CHECK_EVERY, checkpoint
+from guard.detectors.spans import longest, pattern_width
 from guard.types import Finding
 
 _KNOWN: tuple[tuple[str, str, float], ...] = (
@@ -58,6 +59,10 @@ class SecretsSettings(DetectorSettings):
     entropy_threshold: float = Field(default=4.2, ge=0.0, le=8.0,
                                      description="Bits per character for generic tokens.")
     min_length: int = Field(default=24, ge=8)
+    max_match_chars: int = Field(
+        default=128, ge=24, le=4096,
+        description="Declared longest secret (several formats are open-ended); the stream "
+        "hold-back covers it. Longer keys still match by their first characters.")
 
 
 class SecretsDetector(SyncDetector):
@@ -66,6 +71,8 @@ class SecretsDetector(SyncDetector):
     def __init__(self, settings: SecretsSettings) -> None:
         self.settings = settings
         self._known = [(cat, re.compile(rx), score) for cat, rx, score in _KNOWN]
+        self.max_match_chars: int | None = longest(
+            [pattern_width(rx) for _, rx, _ in _KNOWN] + [None], settings.max_match_chars)
 
     def detect_one(self, text: str) -> list[Finding]:
         findings: list[Finding] = []
