@@ -8,6 +8,7 @@ from guard.errors import (
     GuardBlocked,
     GuardError,
     PolicyError,
+    UnguardedCallError,
 )
 from guard.guard import Guard
 from guard.types import (
@@ -38,4 +39,5 @@ __all__ = [
     "PolicyRef",
     "RuleOutcome",
     "Stage",
+    "UnguardedCallError",
 ]

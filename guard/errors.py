@@ -7,7 +7,8 @@
     ├── DetectorError               a detector failed while checking (resolved by on_error)
     │   └── DetectorTimeout
     ├── UpstreamError               the model behind the sidecar failed
-    └── GuardBlocked                a check decided ``block`` (raised by the client wrapper only)
+    ├── GuardBlocked                a check decided ``block`` (raised by the client wrapper only)
+    └── UnguardedCallError          the client wrapper refuses a call it cannot guard
 
 A blocked check is a *result* (``Decision.action == "block"``), not an exception; only the
 OpenAI-client wrapper raises ``GuardBlocked``, because that is the only way to stop code that
@@ -75,3 +76,14 @@ class GuardBlocked(GuardError):
         self.decision = decision
         rules = ", ".join(r.rule_id for r in decision.fired_rules) or "policy"
         super().__init__(f"blocked by guard ({decision.stage} stage, rules: {rules})")
+
+
+class UnguardedCallError(GuardError):
+    """Raised by the OpenAI-client wrapper for a call it cannot check (another API, raw HTTP,
+    token-id input, an unsupported stream): refusing loudly beats passing it unchecked."""
+
+    def __init__(self, method: str, why: str = "is not guarded by guard.wrap") -> None:
+        self.method = method
+        self.why = why
+        super().__init__(f"{method} {why}; call it on the unwrapped client if you really "
+                         "mean to bypass the guard")

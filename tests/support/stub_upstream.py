@@ -40,7 +40,8 @@ Faults, stream and non-stream:
 can fail exactly the first request.
 
 Endpoints: ``POST /v1/chat/completions``, ``GET /v1/models`` (``models``), ``POST
-/v1/moderations`` (nothing flagged). Standalone, for benchmarks and manual runs
+/v1/moderations`` (nothing flagged); minimal ``POST /v1/completions``, ``/v1/embeddings`` and
+``/v1/responses`` (echo or ``reply``; no faults). Standalone, for benchmarks and manual runs
 (``--reply-words N``: N words of English prose, also available as ``prose(N)``)::
 
     python -m tests.support.stub_upstream --port 18080 [--reply-words 300] [--chunk-delay 0]
@@ -234,6 +235,32 @@ class StubUpstream:
             await _json(send, 200, {"object": "list", "data": data})
         elif path.endswith("/moderations"):
             await _json(send, 200, {"id": "modr-stub", "model": "stub", "results": []})
+        elif path.endswith("/v1/completions") and isinstance(parsed, dict):
+            prompt = parsed.get("prompt")
+            texts = prompt if isinstance(prompt, list) else [prompt]
+            await _json(send, 200, {
+                "id": "cmpl-stub", "object": "text_completion", "created": 0,
+                "model": parsed.get("model", "stub-model"),
+                "choices": [{"index": i, "text": self._script.reply or f"Echo: {t}",
+                             "finish_reason": "stop", "logprobs": None}
+                            for i, t in enumerate(texts)]})
+        elif path.endswith("/embeddings") and isinstance(parsed, dict):
+            inputs = parsed.get("input")
+            n = len(inputs) if isinstance(inputs, list) else 1
+            await _json(send, 200, {
+                "object": "list", "model": parsed.get("model", "stub-model"),
+                "data": [{"object": "embedding", "index": i, "embedding": [0.1, 0.2, 0.3]}
+                         for i in range(n)],
+                "usage": {"prompt_tokens": n, "total_tokens": n}})
+        elif path.endswith("/responses") and isinstance(parsed, dict):
+            text = self._script.reply or f"Echo: {parsed.get('input')}"
+            await _json(send, 200, {
+                "id": "resp_stub", "object": "response", "created_at": 0, "status": "completed",
+                "model": parsed.get("model", "stub-model"), "parallel_tool_calls": True,
+                "tool_choice": "auto", "tools": [], "output": [{
+                    "type": "message", "id": "msg_stub", "role": "assistant",
+                    "status": "completed", "content": [
+                        {"type": "output_text", "text": text, "annotations": []}]}]})
         elif path.endswith("/chat/completions") and scope["method"] == "POST":
             if not isinstance(parsed, dict):
                 await _json(send, 400, _error("body is not a JSON object", 400))
