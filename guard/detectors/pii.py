@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import Field
 
 from guard.detectors.base import DetectorSettings, SyncDetector
+from guard.detectors.budget import checkpoint
 from guard.detectors.spans import longest, pattern_width
 from guard.offline import offline_tldextract
 from guard.types import Finding
@@ -135,20 +136,43 @@ class PiiDetector(SyncDetector):
         analyzer = _analyzer(*self._key)
         results = []
         for text in texts:
-            found = analyzer.analyze(text=text, language="en", entities=self._entities)
-            results.append(_dedupe([
-                Finding(
-                    detector=self.name,
-                    category=r.entity_type,
-                    score=float(r.score),
-                    start=r.start,
-                    end=r.end,
-                    explanation=f"{r.entity_type} recognised",
-                )
-                for r in found
-                if _plausible(r.entity_type, text[r.start:r.end])
-            ]))
+            found: dict[tuple[str, int, int], Finding] = {}
+            for offset, chunk in chunks(text, CHUNK_CHARS, CHUNK_OVERLAP):
+                checkpoint(self.name)  # a timed-out request stops between chunks
+                for r in analyzer.analyze(text=chunk, language="en", entities=self._entities):
+                    start, end = offset + r.start, offset + r.end
+                    if not _plausible(r.entity_type, text[start:end]):
+                        continue
+                    key = (r.entity_type, start, end)
+                    if key not in found or found[key].score < r.score:
+                        found[key] = Finding(self.name, r.entity_type, float(r.score), start,
+                                             end, f"{r.entity_type} recognised")
+            results.append(_dedupe(list(found.values())))
         return results
+
+
+CHUNK_CHARS = 4000
+CHUNK_OVERLAP = 200
+"""Long texts are analysed in overlapping chunks: spaCy's cost and memory stay bounded per
+call, a timed-out request stops between chunks, and an entity shorter than the overlap that
+straddles a boundary is still seen whole in one chunk."""
+
+
+def chunks(text: str, size: int, overlap: int) -> list[tuple[int, str]]:
+    """(offset, piece) covering ``text``; pieces end at whitespace when one is near."""
+    if len(text) <= size:
+        return [(0, text)]
+    out, start = [], 0
+    while start < len(text):
+        end = min(len(text), start + size)
+        if end < len(text):
+            cut = text.rfind(" ", start + size - overlap, end)
+            end = cut if cut > start else end
+        out.append((start, text[start:end]))
+        if end >= len(text):
+            break
+        start = max(start + 1, end - overlap)
+    return out
 
 
 def _plausible(entity: str, value: str) -> bool:

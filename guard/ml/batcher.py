@@ -76,7 +76,11 @@ class MicroBatcher(Generic[T, R]):
                 state.handle = loop.call_soon(self._flush, loop)
         elif state.handle is None:
             state.handle = loop.call_later(self.max_wait, self._flush, loop)
-        return await fut
+        LOAD.enter()  # queued work counts towards saturation until its caller is answered
+        try:
+            return await fut
+        finally:
+            LOAD.leave()
 
     def _flush(self, loop: asyncio.AbstractEventLoop) -> None:
         state = self._state(loop)

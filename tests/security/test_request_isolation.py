@@ -16,11 +16,13 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import httpx
 import pytest
 
 from guard import Action, Guard
-from guard.detectors.budget import checkpoint
+from guard.detectors.budget import LOAD, checkpoint
 from guard.ml.batcher import MicroBatcher
+from tests.sidecar.conftest import SidecarFactory
 
 
 def _policy(on_limit: str, *, chars: int = 1000, messages: int = 5) -> str:
@@ -112,3 +114,30 @@ async def test_abandoned_batch_stops_at_a_checkpoint() -> None:
     await asyncio.sleep(0.2)
     assert len(progressed) == stopped_at < 50
     b.close()
+
+
+def test_readiness_reports_detector_saturation(sidecar_factory: SidecarFactory) -> None:
+    """Work a timed-out request left in the worker threads counts until it really ends: past
+    the backlog limit the replica says not ready (and leaves the load balancer)."""
+    sidecar = sidecar_factory(max_detector_backlog=2)
+    assert httpx.get(f"{sidecar.url}/readyz").json()["saturated"] is False
+    for _ in range(3):
+        LOAD.enter()
+    try:
+        resp = httpx.get(f"{sidecar.url}/readyz")
+        assert resp.status_code == 503 and resp.json()["saturated"] is True
+    finally:
+        for _ in range(3):
+            LOAD.leave()
+    assert httpx.get(f"{sidecar.url}/readyz").json()["detector_backlog"] == 0
+
+
+def test_long_text_pii_is_chunked_without_losing_a_straddling_entity() -> None:
+    from guard.detectors.pii import CHUNK_CHARS, PiiDetector, PiiSettings
+
+    detector = PiiDetector(PiiSettings(nlp="patterns", entities=("EMAIL_ADDRESS",)))
+    lead = "word " * ((CHUNK_CHARS - 10) // 5)
+    text = lead + "mail jane.doe@example.com now " + "more words " * 800
+    (findings,) = detector.detect_batch([text])
+    assert [(f.start, f.end) for f in findings] == [
+        (len(lead) + 5, len(lead) + 5 + len("jane.doe@example.com"))]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from guard.detectors.budget import LOAD
 from guard.sidecar.jsonutil import SafeJSONResponse
 from guard.sidecar.schemas import ERROR_RESPONSES, Health, ModelList
 from guard.sidecar.state import SidecarState
@@ -24,10 +25,14 @@ async def readyz(request: Request) -> SafeJSONResponse:
     state: SidecarState = request.app.state.sidecar
     upstreams = await state.upstreams.probe()
     reachable = all(u.get("reachable") for u in upstreams.values())
-    ready = state.ready and reachable
+    backlog = LOAD.running
+    saturated = backlog > state.config.server.max_detector_backlog
+    ready = state.ready and reachable and not saturated
     body = {
         "status": "ready" if ready else "not_ready",
         "detectors_loaded": state.ready,
+        "detector_backlog": backlog,
+        "saturated": saturated,
         "upstreams": upstreams,
         "policies": {p: {"name": g.policy.name, "version": g.policy.version,
                          "hash": g.policy.hash} for p, g in state.guards.items()},
