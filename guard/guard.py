@@ -195,7 +195,9 @@ class Guard:
         settings = self.policy.settings
         rules = self.policy.rules_for(stage, context)
         segments, over_messages = limit_messages(extract(msgs), len(msgs), settings)
-        jobs, job_of_rule = plan(rules, segments, stage, settings.detector_timeout_ms / 1000)
+        jobs, job_of_rule = plan(rules, segments, stage, settings.detector_timeout_ms / 1000,
+                                 per_kchar_s=settings.detector_timeout_ms_per_1k_chars / 1000,
+                                 max_chars=settings.max_scan_chars)
         limits = [r for r in (over_messages, limit_chars(jobs, segments, settings)) if r]
         if limits and settings.on_limit == "block":
             # Nothing is scanned: the cheapest answer to a request built to exhaust us.

@@ -24,8 +24,14 @@ def rule_timeout_s(rule: Rule, default_timeout_s: float) -> float:
 
 
 def plan(rules: Sequence[Rule], segments: Sequence[Segment], stage: Stage,
-         default_timeout_s: float) -> tuple[list[DetectorJob], dict[str, int]]:
-    """(jobs, index of the job each rule id reads its findings from)."""
+         default_timeout_s: float, *, per_kchar_s: float = 0.0,
+         max_chars: int | None = None) -> tuple[list[DetectorJob], dict[str, int]]:
+    """(jobs, index of the job each rule id reads its findings from).
+
+    The policy-default budget grows by ``per_kchar_s`` per 1,000 characters the job scans
+    (at most ``max_chars``), so a long but ordinary text is not failed by a timeout sized for
+    a chat turn; a rule's own ``timeout_ms`` stays absolute.
+    """
     jobs: list[DetectorJob] = []
     by_detector: dict[int, int] = {}
     job_of_rule: dict[str, int] = {}
@@ -41,4 +47,12 @@ def plan(rules: Sequence[Rule], segments: Sequence[Segment], stage: Stage,
         wanted = {i for i, s in enumerate(segments) if s.ref.role in roles}
         job.segment_ids = sorted(set(job.segment_ids) | wanted)
         job_of_rule[rule.id] = by_detector[key]
+    if per_kchar_s > 0:
+        for job in jobs:
+            chars = sum(len(segments[i].text) for i in job.segment_ids)
+            extra = per_kchar_s * min(chars, max_chars or chars) / 1000
+            for rule in rules:
+                if jobs[job_of_rule[rule.id]] is job and rule.spec.timeout_ms is None:
+                    job.rule_timeouts_s[rule.id] = default_timeout_s + extra
+            job.timeout_s = max(job.rule_timeouts_s.values())
     return jobs, job_of_rule

@@ -103,6 +103,10 @@ class PolicySettings(_Strict):
     refusal_message: str = "I can't help with that request."
     stream_window_chars: int = Field(default=64, ge=0, le=4096)
     detector_timeout_ms: int = Field(default=5000, gt=0, le=120_000)
+    detector_timeout_ms_per_1k_chars: int = Field(
+        default=200, ge=0, le=60_000,
+        description="Added to detector_timeout_ms per 1,000 characters a detector scans (up "
+        "to max_scan_chars): long ordinary texts get a budget that fits their size.")
     max_scan_chars: int = Field(
         default=100_000, ge=1_000, le=10_000_000,
         description="Characters one detector scans per check (all its segments together).")

@@ -125,3 +125,15 @@ def test_timed_out_thread_work_stops_at_its_next_checkpoint(
     assert _Spinner.chunks_after_return <= 3
 
 
+
+
+def test_default_budget_grows_with_the_text_a_rule_timeout_does_not(
+        make_guard: Callable[[str], Guard]) -> None:
+    """Ten pages of ordinary prose must not fail closed on a budget sized for a chat turn."""
+    head = ("name: t\nversion: 1\nsettings: {detector_timeout_ms: 300, "
+            "detector_timeout_ms_per_1k_chars: 200}\nrules:\n")
+    g = make_guard(head + _rule("scaled", timeout=None, settings="{seconds: 0.5}"))
+    assert g.check_input("short").rules[0].error is not None       # 0.3 s budget
+    assert g.check_input("word " * 600).rules[0].error is None      # 0.3 + 0.6 s budget
+    fixed = make_guard(head + _rule("fixed", timeout=300, settings="{seconds: 0.5}"))
+    assert fixed.check_input("word " * 600).rules[0].error is not None
