@@ -43,8 +43,12 @@ class MicroBatcher(Generic[T, R]):
         max_batch: int = 64,
         max_wait_ms: float = 3.0,
         name: str = "guard-ml",
+        cost: Callable[[T], int] | None = None,
+        max_batch_cost: int = 0,
     ) -> None:
         self._fn = fn
+        self._cost = cost
+        self.max_batch_cost = max_batch_cost
         self.max_batch = max_batch
         self.max_wait = max_wait_ms / 1000.0
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=name)
@@ -87,11 +91,36 @@ class MicroBatcher(Generic[T, R]):
         if state.handle is not None:
             state.handle.cancel()
             state.handle = None
-        pending, state.pending, state.count = state.pending, [], 0
+        pending, state.pending = self._take(state.pending)
+        state.count = sum(len(chunk) for chunk, _ in state.pending)
         if not pending:
             return
         state.in_flight += 1
         loop.create_task(self._run(loop, state, pending))
+
+    def _take(self, pending: list[tuple[list[T], asyncio.Future[list[R]]]]
+              ) -> tuple[list[tuple[list[T], asyncio.Future[list[R]]]],
+                         list[tuple[list[T], asyncio.Future[list[R]]]]]:
+        """(callers for this batch, callers left waiting). With a ``cost``, the cheapest
+        callers go first and a batch stops at ``max_batch_cost``: one request's long text
+        (cut into many pieces) cannot hold the worker while short requests time out behind it.
+        """
+        pending = [(chunk, fut) for chunk, fut in pending if not fut.done()]
+        if self._cost is None or not self.max_batch_cost:
+            return pending, []
+        cost = self._cost
+        order = sorted(pending, key=lambda p: sum(cost(x) for x in p[0]))
+        taken: list[tuple[list[T], asyncio.Future[list[R]]]] = []
+        total = items = 0
+        for caller in order:
+            size = sum(cost(x) for x in caller[0])
+            if taken and (total + size > self.max_batch_cost
+                          or items + len(caller[0]) > self.max_batch):
+                break
+            taken.append(caller)
+            total, items = total + size, items + len(caller[0])
+        left = [p for p in pending if not any(p is t for t in taken)]
+        return taken, left
 
     async def _run(
         self,
