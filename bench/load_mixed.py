@@ -37,6 +37,7 @@ import tempfile
 import threading
 import time
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -60,6 +61,7 @@ class Result:
     seconds: float
     blocked: bool
     request_id: str
+    rules: tuple[str, ...] = ()
 
 
 @dataclass
@@ -145,9 +147,10 @@ async def send(client: httpx.AsyncClient, url: str, name: str, body: bytes) -> R
             "content-type": "application/json", "x-request-id": rid})
         status = resp.status_code
         blocked = status == 400 and '"content_filter"' in resp.text
+        rules = tuple(resp.json()["error"].get("rule_ids") or ()) if blocked else ()
     except httpx.HTTPError:
-        status, blocked = 0, False
-    return Result(name, status, time.perf_counter() - started, blocked, rid)
+        status, blocked, rules = 0, False, ()
+    return Result(name, status, time.perf_counter() - started, blocked, rid, rules)
 
 
 async def run_phase(phase: Phase, url: str, args: argparse.Namespace,
@@ -212,6 +215,10 @@ def report(phases: list[Phase], audit: dict[str, bool], args: argparse.Namespace
         audited = "yes" if audit.get(r.request_id) else "no"
         lines.append(f"| {r.name} | {r.status} | {r.seconds:.2f} | "
                      f"{'yes' if r.blocked else 'no'} | {audited} |")
+    reasons = Counter(rule for ph in phases for r in ph.normal for rule in r.rules)
+    if reasons:
+        lines += ["", "Rules behind blocked normal requests (a detector that timed out fails "
+                  "closed): " + ", ".join(f"`{k}` {v}" for k, v in reasons.most_common()) + "."]
     normal = [r for ph in phases for r in ph.normal if r.status in (200, 400)]
     lines += ["", f"Audit: {sum(audit.get(r.request_id, False) for r in normal)} of "
               f"{len(normal)} answered normal requests have an audit record; peak RSS "

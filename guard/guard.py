@@ -283,7 +283,8 @@ class Guard:
             loop.call_soon_threadsafe(loop.stop)
 
     def wrap(self, client: Any, **context: Any) -> Any:
-        """Return ``client`` with ``chat.completions.create`` guarded (see guard.hook).
+        """Return ``client`` with its model-calling methods guarded and every other one
+        refused with :class:`~guard.errors.UnguardedCallError` (see guard.hook).
 
         ``context`` (tenant, route, user) applies to every call; the model comes from the call.
         """
