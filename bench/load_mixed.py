@@ -134,8 +134,9 @@ def hostile_bodies(args: argparse.Namespace) -> list[tuple[str, bytes]]:
              '"arguments":"{}"},"extra":' + nested(900) + '}]},{"role":"user","content":"hi"}]}')
     out += [("nested 900 (content part)", part.encode()),
             ("nested 900 (tool_calls)", calls.encode())]
-    out.append(("40,000-char prose", json.dumps({"model": "stub-model", "messages": [
-        {"role": "user", "content": prose(7000)[:40_000]}]}).encode()))
+    if args.prose:
+        out.append(("40,000-char prose", json.dumps({"model": "stub-model", "messages": [
+            {"role": "user", "content": prose(7000)[:40_000]}]}).encode()))
     return out
 
 
@@ -194,7 +195,8 @@ def report(phases: list[Phase], audit: dict[str, bool], args: argparse.Namespace
         "# Mixed load: normal traffic with huge and nested requests",
         "",
         f"`python bench/load_mixed.py --policy {policy} --seconds {args.seconds} "
-        f"--concurrency {args.concurrency} --huge {args.huge} --huge-mb {args.huge_mb}` on "
+        f"--concurrency {args.concurrency} --huge {args.huge} --huge-mb {args.huge_mb}"
+        f"{'' if args.prose else ' --no-prose'}` on "
         f"{platform.machine()} with {os.cpu_count()} CPUs shared with other jobs (Python "
         f"{platform.python_version()}); stub upstream and sidecar on 127.0.0.1.",
         "",
@@ -236,6 +238,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--huge", type=int, default=3)
     parser.add_argument("--huge-mb", type=float, default=3.9)
     parser.add_argument("--timeout", type=float, default=120.0)
+    parser.add_argument("--no-prose", dest="prose", action="store_false",
+                        help="leave out the 40,000-character prose request")
     parser.add_argument("--out", default=str(REPO / "bench" / "RESULTS-load.md"))
     args = parser.parse_args(argv)
     env = {**os.environ, "PYTHONPATH": str(REPO), "HF_HUB_OFFLINE": "1"}
