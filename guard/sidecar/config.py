@@ -114,7 +114,7 @@ class ServerConfig(_Model):
     max_body_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
     moderation_threshold: float = Field(default=0.5, ge=0.0, le=1.0)
     max_detector_backlog: int = Field(
-        default=32, ge=1, le=100_000,
+        default=128, ge=1, le=100_000,
         description="Detector work items running or queued (including work abandoned by a "
         "timed-out request) above which /readyz reports not ready: a saturated replica "
         "leaves the load balancer instead of failing every request closed.")
