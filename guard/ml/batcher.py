@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
@@ -45,9 +45,11 @@ class MicroBatcher(Generic[T, R]):
         name: str = "guard-ml",
         cost: Callable[[T], int] | None = None,
         max_batch_cost: int = 0,
+        key: Callable[[T], Hashable] | None = None,
     ) -> None:
         self._fn = fn
         self._cost = cost
+        self._key = key
         self.max_batch_cost = max_batch_cost
         self.max_batch = max_batch
         self.max_wait = max_wait_ms / 1000.0
@@ -108,16 +110,20 @@ class MicroBatcher(Generic[T, R]):
         pending = [(chunk, fut) for chunk, fut in pending if not fut.done()]
         if self._cost is None or not self.max_batch_cost:
             return pending, []
-        cost = self._cost
+        cost, key = self._cost, self._key or id
         order = sorted(pending, key=lambda p: sum(cost(x) for x in p[0]))
         taken: list[tuple[list[T], asyncio.Future[list[R]]]] = []
+        seen: set[Hashable] = set()
         total = items = 0
         for caller in order:
-            size = sum(cost(x) for x in caller[0])
+            # Items the batch already holds (same key: the same text for another head) are
+            # free: the batch function computes them once.
+            size = sum(cost(x) for x in caller[0] if key(x) not in seen)
             if taken and (total + size > self.max_batch_cost
                           or items + len(caller[0]) > self.max_batch):
-                break
+                continue
             taken.append(caller)
+            seen.update(key(x) for x in caller[0])
             total, items = total + size, items + len(caller[0])
         left = [p for p in pending if not any(p is t for t in taken)]
         return taken, left

@@ -48,6 +48,7 @@ def batcher() -> MicroBatcher[_Item, Prediction]:
                 max_wait_ms=float(os.environ.get("GUARD_ML_MAX_WAIT_MS", "3")),
                 name="guard-ml",
                 cost=lambda item: len(item[1]),
+                key=lambda item: item[1],
                 max_batch_cost=int(os.environ.get("GUARD_ML_MAX_BATCH_CHARS", "2048")),
             )
         return _BATCHER
