@@ -34,6 +34,11 @@ class _LoopState(Generic[T, R]):
     in_flight: int = 0
 
 
+def _unique(item: object) -> Hashable:
+    """Without a key function no two items are the same work."""
+    return object()
+
+
 class MicroBatcher(Generic[T, R]):
     """Batch ``fn(items) -> results`` (same length, same order) across concurrent callers."""
 
@@ -110,7 +115,7 @@ class MicroBatcher(Generic[T, R]):
         pending = [(chunk, fut) for chunk, fut in pending if not fut.done()]
         if self._cost is None or not self.max_batch_cost:
             return pending, []
-        cost, key = self._cost, self._key or id
+        cost, key = self._cost, self._key or _unique
         order = sorted(pending, key=lambda p: sum(cost(x) for x in p[0]))
         taken: list[tuple[list[T], asyncio.Future[list[R]]]] = []
         seen: set[Hashable] = set()

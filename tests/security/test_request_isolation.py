@@ -182,3 +182,19 @@ async def test_long_text_pieces_keep_scores_and_spans() -> None:
     at = text.index(attack)
     assert best.score >= 0.5
     assert best.start <= at < best.end or at <= best.start < at + len(attack)
+
+
+@pytest.mark.asyncio
+async def test_same_text_for_two_heads_shares_a_batch() -> None:
+    batches: list[list[str]] = []
+
+    def fn(items: list[str]) -> list[int]:
+        batches.append(list(items))
+        return [len(x) for x in items]
+
+    b: MicroBatcher[str, int] = MicroBatcher(fn, cost=len, max_batch_cost=100,
+                                             key=lambda x: x)
+    piece = "y" * 80
+    await asyncio.gather(b.submit([piece]), b.submit([piece]), b.submit(["z" * 80]))
+    assert batches[0] == [piece, piece]  # one encoder pass serves both classifiers
+    b.close()
