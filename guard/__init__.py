@@ -7,6 +7,7 @@ from guard.errors import (
     GuardBlocked,
     GuardError,
     PolicyError,
+    UnguardedCallError,
 )
 from guard.guard import Guard
 from guard.recording import DecisionRecorder
@@ -40,4 +41,5 @@ __all__ = [
     "RequestFacts",
     "RuleOutcome",
     "Stage",
+    "UnguardedCallError",
 ]

@@ -9,8 +9,11 @@
     │   ├── AuditUrlError               guard.audit.sinks: unknown or malformed audit URL
     │   └── OtelSinkError               guard.audit.sinks.otel_logs: no usable OTLP pipeline
     ├── DetectorError                   a detector failed (remote service down, bad answer);
-    │                                   the runner turns it into a rule outcome (on_error)
+    │   │                               the runner turns it into a rule outcome (on_error)
+    │   └── DetectorCancelled           guard.detectors.budget: work stopped at a checkpoint
+    │                                   because its caller timed out or went away
     ├── GuardBlocked                    a check decided ``block`` (the client wrapper only)
+    ├── UnguardedCallError              guard.wrap refuses a client call it cannot guard
     ├── AuditUnavailable                guard.audit.recorder: the audit trail cannot take records
     ├── AuditTampered                   guard.audit.chain: the log's head or chain was altered
     ├── ReviewError                     guard.audit.review: a review that cannot be recorded
@@ -83,3 +86,14 @@ class GuardBlocked(GuardError):
         self.decision = decision
         rules = ", ".join(r.rule_id for r in decision.fired_rules) or "policy"
         super().__init__(f"blocked by guard ({decision.stage} stage, rules: {rules})")
+
+
+class UnguardedCallError(GuardError):
+    """Raised by the OpenAI-client wrapper for a call it cannot check (another API, raw HTTP,
+    token-id input, an unsupported stream): refusing loudly beats passing it unchecked."""
+
+    def __init__(self, method: str, why: str = "is not guarded by guard.wrap") -> None:
+        self.method = method
+        self.why = why
+        super().__init__(f"{method} {why}; call it on the unwrapped client if you really "
+                         "mean to bypass the guard")

@@ -19,11 +19,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from guard.detectors.base import run_sync
 from guard.detectors.registry import DetectorRegistry
 from guard.engine.decide import combine, evaluate_rule, rewrite_messages
+from guard.engine.limits import limit_chars, limit_messages, limit_outcome
 from guard.engine.plan import plan
 from guard.engine.runner import DetectorJob, DetectorResult, run_detectors
 from guard.engine.segments import extract, to_messages
 from guard.engine.stream import MessageChecker, StreamGuard, StreamLimits
-from guard.policy.compiled import Policy, load_policy
+from guard.policy.compiled import Policy, load_policy, output_span_chars
 from guard.recording import DecisionRecorder
 from guard.secret import REWRITE_HASH, Secret, secret_from_env
 from guard.telemetry import Telemetry
@@ -123,14 +124,18 @@ class Guard:
             await self.recorder.record(decision, original=original,
                                        retention=self.policy.settings.retention, facts=facts)
 
-    async def arecord_upstream_failure(self, context: CheckContext,
-                                       facts: RequestFacts) -> None:
-        """Audit a request whose upstream failed: an output record with nothing checked
-        (``allow``, no rules) that carries the upstream status and error."""
-        decision = Decision(id=uuid.uuid4().hex, stage=Stage.OUTPUT, action=Action.ALLOW,
-                            policy=self.policy.ref, rules=(), messages=(), context=context,
-                            latency_ms={})
-        await self.arecord(decision, (), facts)
+    async def arecord_unchecked(self, context: CheckContext, facts: RequestFacts) -> None:
+        """Audit an output nothing was checked on (no output rules, or the upstream failed
+        first): the record still says how the request ended (``facts``)."""
+        await self.arecord(self._unchecked(context, Stage.OUTPUT), (), facts)
+
+    def _unchecked(self, context: CheckContext, stage: Stage) -> Decision:
+        """A record-only decision for a request part nothing was checked on (``allow``,
+        no rules): what the audit trail gets when the upstream failed or a stream ended
+        before its first check."""
+        return Decision(id=uuid.uuid4().hex, stage=stage, action=Action.ALLOW,
+                        policy=self.policy.ref, rules=(), messages=(), context=context,
+                        latency_ms={})
 
     # --- policy questions the edges ask -------------------------------------------------------
 
@@ -140,8 +145,9 @@ class Guard:
 
     @property
     def stream_window(self) -> int:
-        """Characters a stream holds back (the policy's ``stream_window_chars``)."""
-        return self.policy.settings.stream_window_chars
+        """Characters a stream holds back: the policy's ``stream_window_chars``, raised to the
+        longest span any output rule can match, so no forbidden span is ever partly sent."""
+        return max(self.policy.settings.stream_window_chars, output_span_chars(self.policy))
 
     @property
     def block_response(self) -> str:
@@ -170,12 +176,13 @@ class Guard:
         async def output_check(messages: Sequence[Message]) -> Decision:
             return await self.acheck(messages, stage=Stage.OUTPUT, context=context, record=False)
 
-        async def record(decision: Decision, original: Message, released: int,
-                         upstream_error: str | None) -> None:
+        async def record(decision: Decision | None, original: Message, released: int,
+                         upstream_error: str | None, end: str) -> None:
             self.telemetry.record_stream_released(None, released)
-            await self.arecord(decision, [original], replace(
-                facts or RequestFacts(), stream_chars_released=released,
-                upstream_error=upstream_error))
+            await self.arecord(decision or self._unchecked(context, Stage.OUTPUT),
+                               [original] if decision else [],
+                               replace(facts or RequestFacts(), stream_chars_released=released,
+                                       upstream_error=upstream_error, stream_end=end))
 
         return StreamGuard(check or output_check, record, window=window,
                            lookbehind=limits.lookbehind(detectors),
@@ -184,14 +191,26 @@ class Guard:
     async def _evaluate(self, msgs: tuple[Message, ...], stage: Stage,
                         context: CheckContext) -> Decision:
         started = time.perf_counter()
+        settings = self.policy.settings
         rules = self.policy.rules_for(stage, context)
-        segments = extract(msgs)
-        jobs, job_of_rule = plan(rules, segments, stage,
-                                 self.policy.settings.detector_timeout_ms / 1000)
-        results = await run_detectors(
-            jobs, segments, lambda name: self.telemetry.detector_span(name, stage=stage))
-        outcomes = tuple(
-            evaluate_rule(rule, stage, results[job_of_rule[rule.id]], segments) for rule in rules)
+        segments, over_messages = limit_messages(extract(msgs), len(msgs), settings)
+        jobs, job_of_rule = plan(rules, segments, stage, settings.detector_timeout_ms / 1000,
+                                 per_kchar_s=settings.detector_timeout_ms_per_1k_chars / 1000,
+                                 max_chars=settings.max_scan_chars)
+        limits = [r for r in (over_messages, limit_chars(jobs, segments, settings)) if r]
+        if limits and settings.on_limit == "block":
+            # Nothing is scanned: the cheapest answer to a request built to exhaust us.
+            rules, jobs, results = [], [], []
+            outcomes: tuple[RuleOutcome, ...] = (limit_outcome(limits, settings),)
+        else:
+            results = await run_detectors(
+                jobs, segments, lambda name: self.telemetry.detector_span(name, stage=stage))
+            outcomes = tuple(
+                evaluate_rule(rule, stage, results[job_of_rule[rule.id]], segments,
+                              jobs[job_of_rule[rule.id]].rule_timeouts_s.get(rule.id))
+                for rule in rules)
+            if limits:
+                outcomes += (limit_outcome(limits, settings),)
         action, shadow_action = combine(outcomes)
         out_msgs = msgs
         if action is Action.REWRITE:
@@ -263,7 +282,8 @@ class Guard:
             loop.call_soon_threadsafe(loop.stop)
 
     def wrap(self, client: Any, **context: Any) -> Any:
-        """Return ``client`` with ``chat.completions.create`` guarded (see guard.hook).
+        """Return ``client`` with its model-calling methods guarded and every other one
+        refused with :class:`~guard.errors.UnguardedCallError` (see guard.hook).
 
         ``context`` (tenant, route, user) applies to every call; the model comes from the call.
         """

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from guard.engine.stream import Chunk, StreamGuard, StreamStep
 from guard.errors import GuardBlocked
+from guard.redaction import redact_text
 from guard.types import CheckContext
 
 if TYPE_CHECKING:
@@ -57,18 +58,43 @@ async def _finish(core: StreamGuard, types: _ChunkTypes) -> list[Any]:
 
 async def astream(guard: Guard, stream: AsyncIterator[Any],
                   context: CheckContext) -> AsyncIterator[Any]:
+    """Every stream leaves one audit record: completed, blocked, upstream failure, or the
+    caller stopped reading (with the characters it was given)."""
     core, types = guard.open_stream(context), _ChunkTypes()
-    async for chunk in stream:
-        for out in await _step(core, types, chunk):
+    try:
+        async for chunk in stream:
+            for out in await _step(core, types, chunk):
+                yield out
+        for out in await _finish(core, types):
             yield out
-    for out in await _finish(core, types):
-        yield out
+    except GuardBlocked:
+        raise
+    except Exception as exc:
+        await _failed(core, exc)
+        raise
+    finally:
+        if not core.recorded:
+            await core.audit(end="client_disconnected")
 
 
 def stream(guard: Guard, chunks: Iterator[Any], context: CheckContext) -> Iterator[Any]:
     """Sync twin of :func:`astream`: upstream reads stay in the caller's thread, checks run on
     the guard's loop."""
     core, types = guard.open_stream(context), _ChunkTypes()
-    for chunk in chunks:
-        yield from guard.call_sync(_step(core, types, chunk))
-    yield from guard.call_sync(_finish(core, types))
+    try:
+        for chunk in chunks:
+            yield from guard.call_sync(_step(core, types, chunk))
+        yield from guard.call_sync(_finish(core, types))
+    except GuardBlocked:
+        raise
+    except Exception as exc:
+        guard.call_sync(_failed(core, exc))
+        raise
+    finally:
+        if not core.recorded:
+            guard.call_sync(core.audit(end="client_disconnected"))
+
+
+async def _failed(core: StreamGuard, exc: Exception) -> None:
+    await core.audit(upstream_error=redact_text(f"{type(exc).__name__}: {exc}"),
+                     end="upstream_failed")

@@ -33,6 +33,7 @@ from opentelemetry import metrics, trace
 from opentelemetry.context import Context
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 
+from guard.redaction import redact_text
 from guard.types import Action, Decision, Message, Stage
 
 log = logging.getLogger(__name__)
@@ -171,11 +172,15 @@ class Telemetry:
             }
         )
         with self.tracer.start_as_current_span(
-            name, context=parent, kind=SpanKind.SERVER, attributes=attributes
+            name, context=parent, kind=SpanKind.SERVER, attributes=attributes,
+            record_exception=False, set_status_on_exception=False,
         ) as span:
             token = _current_request.set(_RequestState(span))
             try:
                 yield span
+            except Exception as exc:
+                self.record_error(span, exc)
+                raise
             finally:
                 _current_request.reset(token)
 
@@ -214,14 +219,14 @@ class Telemetry:
             f"guard.detect {detector}",
             kind=SpanKind.INTERNAL,
             attributes=attributes,
-            record_exception=True,
-            set_status_on_exception=True,
+            record_exception=False,
+            set_status_on_exception=False,
         ) as span:
             try:
                 yield span
             except BaseException as exc:
                 error = type(exc).__qualname__
-                _failsafe(span.set_attribute, ERROR_TYPE, error)
+                self.record_error(span, exc)
                 raise
             finally:
                 metric_attrs = dict(attributes)
@@ -307,11 +312,18 @@ class Telemetry:
             _failsafe(span.set_attribute, GUARD_STREAM_CHARS_RELEASED, chars)
 
     def record_error(self, span: Span, exc: BaseException) -> None:
-        """Mark ``span`` failed with ``exc`` (e.g. an upstream error) without raising."""
+        """Mark ``span`` failed with ``exc`` (e.g. an upstream error) without raising.
+
+        The exception event carries the message with secrets, e-mail addresses and phone
+        numbers redacted (an upstream error can echo them), and no stack trace.
+        """
         if span.is_recording():
-            _failsafe(span.record_exception, exc)
-            _failsafe(span.set_attribute, ERROR_TYPE, type(exc).__qualname__)
-            _failsafe(span.set_status, Status(StatusCode.ERROR, type(exc).__qualname__))
+            kind = type(exc).__qualname__
+            message = redact_text(str(exc))
+            _failsafe(span.add_event, "exception", {
+                "exception.type": kind, "exception.message": message})
+            _failsafe(span.set_attribute, ERROR_TYPE, kind)
+            _failsafe(span.set_status, Status(StatusCode.ERROR, f"{kind}: {message}"))
 
 
 def _roll_up(state: _RequestState, decision: Decision) -> None:

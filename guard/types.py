@@ -126,6 +126,9 @@ class RequestFacts:
     """The URL that answered, when failover chose a member other than the context's."""
     upstream_member: str | None = None
     upstream_attempts: int | None = None
+    stream_end: str | None = None
+    """How a stream ended: ``completed``, ``blocked``, ``upstream_failed`` or
+    ``client_disconnected`` (the client went away, or the server cut it at shutdown)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,16 +16,14 @@ from guard.errors import ConfigError, GuardError, PolicyError
 PUBLIC = [
     "Action", "CheckContext", "ConfigError", "Decision", "DecisionRecorder", "Finding", "Guard",
     "GuardBlocked", "GuardError", "Message", "Mode", "PolicyError", "PolicyRef",
-    "RequestFacts", "RuleOutcome", "Stage",
+    "RequestFacts", "RuleOutcome", "Stage", "UnguardedCallError",
 ]
 GUARD_METHODS = {
     "acheck", "acheck_input", "acheck_output", "aclose", "arecord",
-    "arecord_upstream_failure", "block_response", "call_sync", "check", "check_input",
+    "arecord_unchecked", "block_response", "call_sync", "check", "check_input",
     "check_output", "close", "from_file", "has_output_rules", "open_stream",
     "refusal_message", "stream_window", "warmup", "wrap",
 }
-# Internal control flow of the ASGI layer (Starlette needs its own exception type); it is
-# caught where it is raised and never reaches a caller.
 # Control-flow signals caught inside the module that raises them; no caller ever sees one.
 INTERNAL = {"guard.sidecar.limits.TooLarge", "guard.sidecar.upstream._AttemptFailed"}
 

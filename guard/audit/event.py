@@ -122,6 +122,7 @@ class AuditEvent(BaseModel):
     detector_scores: dict[str, float] = {}
     latency_ms: dict[str, float] = {}
     stream_chars_released: int | None = None
+    stream_end: str | None = None
     upstream_status: int | None = None
     upstream_error: str | None = None
     upstream_member: str | None = None
@@ -211,6 +212,7 @@ def build_event(
         detector_scores=_detector_scores(decision),
         latency_ms={k: round(float(v), 3) for k, v in decision.latency_ms.items()},
         stream_chars_released=facts.stream_chars_released,
+        stream_end=facts.stream_end,
         upstream_status=facts.upstream_status,
         upstream_error=_scrub(facts.upstream_error),
         http_status=facts.http_status,

@@ -27,7 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_check(sub)
     _add_policy(sub)
-    for module in ("guard.sidecar.cli", "guard.audit.cli", "guard.console.cli"):
+    for module in ("guard.sidecar.cli", "guard.audit.cli", "guard.cli.console"):
         _register_plugin(module, sub)
     return parser
 

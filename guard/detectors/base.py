@@ -11,12 +11,14 @@ one detector instance can serve several rules with different thresholds and run 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import functools
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict
 
+from guard.detectors.budget import LOAD, checkpoint
 from guard.types import Finding
 
 
@@ -47,9 +49,23 @@ _T = TypeVar("_T")
 
 
 async def run_sync(func: Callable[..., _T], *args: Any) -> _T:
-    """Run blocking ``func`` in the default thread pool so the event loop stays responsive."""
+    """Run blocking ``func`` in the default thread pool so the event loop stays responsive.
+
+    The caller's context (its :class:`~guard.detectors.budget.WorkBudget`) goes with it, so
+    the work stops at its next checkpoint once the caller timed out; :data:`LOAD` counts it
+    until the thread is really done, not until the caller stops waiting.
+    """
     loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(None, functools.partial(func, *args))
+    ctx = contextvars.copy_context()
+    LOAD.enter()
+
+    def work() -> _T:
+        try:
+            return ctx.run(functools.partial(func, *args))
+        finally:
+            LOAD.leave()
+
+    return await loop.run_in_executor(None, work)
 
 
 class SyncDetector:
@@ -61,7 +77,11 @@ class SyncDetector:
         raise NotImplementedError
 
     def detect_batch(self, texts: Sequence[str]) -> list[list[Finding]]:
-        return [self.detect_one(t) for t in texts]
+        out = []
+        for text in texts:
+            checkpoint(self.name)
+            out.append(self.detect_one(text))
+        return out
 
     async def detect(self, texts: Sequence[str]) -> list[list[Finding]]:
         if not texts:

@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import Field, model_validator
 
 from guard.detectors.base import DetectorSettings, SyncDetector
+from guard.detectors.budget import CHECK_EVERY, checkpoint
 from guard.detectors.normalize import Level, normalize, skeleton
 from guard.types import Finding
 
@@ -56,12 +57,18 @@ class KeywordsDetector(SyncDetector):
         # A lookahead finds overlapping candidates; word boundaries are checked afterwards,
         # because a spaced-out run ("k i l l a man") has boundaries the regex cannot see.
         self._regex = re.compile("(?=(" + "|".join(re.escape(t) for t in terms) + "))")
+        # Spaced-out letters ("k i l l") double a term's length in the text as sent.
+        spaced = 2 if settings.normalize is Level.AGGRESSIVE else 1
+        self.max_match_chars: int | None = max((len(t) for t in terms), default=0) * spaced
 
     def detect_one(self, text: str) -> list[Finding]:
         norm = normalize(text, self.settings.normalize)
         findings: list[Finding] = []
         covered_until = -1
-        for match in self._regex.finditer(norm.text):
+        checkpoint(self.name)
+        for n, match in enumerate(self._regex.finditer(norm.text)):
+            if n % CHECK_EVERY == CHECK_EVERY - 1:
+                checkpoint(self.name)
             s, e = match.start(1), match.end(1)
             if s < covered_until:
                 continue

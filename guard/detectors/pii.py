@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import Field
 
 from guard.detectors.base import DetectorSettings, SyncDetector
+from guard.detectors.budget import checkpoint
+from guard.detectors.spans import longest, pattern_width
 from guard.offline import offline_tldextract
 from guard.types import Finding
 
@@ -72,6 +74,10 @@ class PiiSettings(DetectorSettings):
     languages: tuple[Language, ...] = Field(
         default=LANGUAGES, min_length=1,
         description="Pipelines to load; a text in another language uses the first one.")
+    max_match_chars: int = Field(
+        default=64, ge=8, le=4096,
+        description="Declared longest entity (e-mail addresses and names are open-ended); "
+        "the stream hold-back covers it.")
 
 
 def _quiet_presidio() -> None:
@@ -150,6 +156,9 @@ class PiiDetector(SyncDetector):
         custom = [c.model_dump() for c in settings.custom]
         self._key = (settings.nlp, settings.phone_regions, json.dumps(custom, sort_keys=True),
                      tuple(dict.fromkeys(settings.languages)))
+        self.max_match_chars: int | None = longest(
+            [pattern_width(p.regex) for c in settings.custom for p in c.patterns] + [None],
+            settings.max_match_chars)
         self._entities = list(dict.fromkeys(
             list(settings.entities) + [c.entity for c in settings.custom]))
 
@@ -162,25 +171,29 @@ class PiiDetector(SyncDetector):
         languages = self._key[3]
         for text in texts:
             lang = language_of(text, languages)
-            artifacts = analyzer.nlp_engine.process_text(text, lang)
-            found = analyzer.analyze(text=text, language=lang, entities=self._entities,
-                                     nlp_artifacts=artifacts)
-            if lang == "fr" and self.settings.nlp == "spacy":
-                found = [f for r in found
-                         if (f := _french_ner_fix(analyzer, artifacts, r)) is not None]
-            results.append(_dedupe([
-                Finding(
-                    detector=self.name,
-                    category=r.entity_type,
-                    score=float(r.score),
-                    start=r.start,
-                    end=r.end,
-                    explanation=f"{r.entity_type} recognised",
-                )
-                for r in found
-                if _plausible(r.entity_type, text[r.start:r.end])
-            ]))
+            found: dict[tuple[str, int, int], Finding] = {}
+            for offset, chunk in chunks(text, CHUNK_CHARS, CHUNK_OVERLAP):
+                checkpoint(self.name)  # a timed-out request stops between chunks
+                for r in self._analyze(analyzer, chunk, lang):
+                    start, end = offset + r.start, offset + r.end
+                    if not _plausible(r.entity_type, text[start:end]):
+                        continue
+                    key = (r.entity_type, start, end)
+                    if key not in found or found[key].score < r.score:
+                        found[key] = Finding(self.name, r.entity_type, float(r.score), start,
+                                             end, f"{r.entity_type} recognised")
+            results.append(_dedupe(list(found.values())))
         return results
+
+    def _analyze(self, analyzer: AnalyzerEngine, text: str, lang: str) -> list[Any]:
+        """Presidio's results on one chunk, with the French NER's slips corrected."""
+        artifacts = analyzer.nlp_engine.process_text(text, lang)
+        found = analyzer.analyze(text=text, language=lang, entities=self._entities,
+                                 nlp_artifacts=artifacts)
+        if lang == "fr" and self.settings.nlp == "spacy":
+            found = [f for r in found
+                     if (f := _french_ner_fix(analyzer, artifacts, r)) is not None]
+        return list(found)
 
 
 _OBJECT_POS = frozenset({"DET", "ADP", "PRON", "NUM", "ADV", "PUNCT"})
@@ -232,6 +245,30 @@ def _lowercased_pos(analyzer: AnalyzerEngine, token: Any) -> str:
     redo = analyzer.nlp_engine.process_text(lowered, "fr").tokens
     again = redo.char_span(offset, offset + len(token.text), alignment_mode="expand")
     return str(again[0].pos_) if again is not None and len(again) else ""
+
+
+CHUNK_CHARS = 4000
+CHUNK_OVERLAP = 200
+"""Long texts are analysed in overlapping chunks: spaCy's cost and memory stay bounded per
+call, a timed-out request stops between chunks, and an entity shorter than the overlap that
+straddles a boundary is still seen whole in one chunk."""
+
+
+def chunks(text: str, size: int, overlap: int) -> list[tuple[int, str]]:
+    """(offset, piece) covering ``text``; pieces end at whitespace when one is near."""
+    if len(text) <= size:
+        return [(0, text)]
+    out, start = [], 0
+    while start < len(text):
+        end = min(len(text), start + size)
+        if end < len(text):
+            cut = text.rfind(" ", start + size - overlap, end)
+            end = cut if cut > start else end
+        out.append((start, text[start:end]))
+        if end >= len(text):
+            break
+        start = max(start + 1, end - overlap)
+    return out
 
 
 def _plausible(entity: str, value: str) -> bool:

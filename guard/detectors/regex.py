@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 from pydantic import Field, field_validator
 
 from guard.detectors.base import DetectorSettings, SyncDetector
+from guard.detectors.budget import CHECK_EVERY, checkpoint
 from guard.detectors.normalize import Level, normalize
+from guard.detectors.spans import longest, pattern_width
 from guard.types import Finding
 
 
@@ -34,6 +36,10 @@ class Pattern(DetectorSettings):
 class RegexSettings(DetectorSettings):
     patterns: tuple[Pattern, ...] = Field(min_length=1)
     normalize: Level = Level.BASIC
+    max_match_chars: int | None = Field(
+        default=None, ge=1, le=4096,
+        description="Longest text a match can cover; required on output rules whose "
+        "patterns are unbounded (+, *, {n,}), so the stream hold-back covers every match.")
 
 
 class RegexDetector(SyncDetector):
@@ -45,12 +51,18 @@ class RegexDetector(SyncDetector):
             (p, re.compile(p.pattern, re.IGNORECASE if p.ignore_case else 0))
             for p in settings.patterns
         ]
+        self.max_match_chars = longest(
+            (pattern_width(p.pattern, c.flags) for p, c in self._compiled),
+            settings.max_match_chars)
 
     def detect_one(self, text: str) -> list[Finding]:
         norm = normalize(text, self.settings.normalize)
         findings = []
         for pattern, compiled in self._compiled:
-            for match in compiled.finditer(norm.text):
+            checkpoint(self.name)
+            for n, match in enumerate(compiled.finditer(norm.text)):
+                if n % CHECK_EVERY == CHECK_EVERY - 1:
+                    checkpoint(self.name)
                 if match.end() == match.start():
                     continue
                 start, end = norm.span(match.start(), match.end())
@@ -66,8 +78,6 @@ class RegexDetector(SyncDetector):
                 )
         return findings
 
-    def detect_batch(self, texts: Sequence[str]) -> list[list[Finding]]:
-        return [self.detect_one(t) for t in texts]
 
 
 def build(settings: Mapping[str, Any]) -> RegexDetector:

@@ -16,6 +16,8 @@ from typing import Any
 from pydantic import Field
 
 from guard.detectors.base import DetectorSettings, SyncDetector
+from guard.detectors.budget import CHECK_EVERY, checkpoint
+from guard.detectors.spans import longest, pattern_width
 from guard.types import Finding
 
 _KNOWN: tuple[tuple[str, str, float], ...] = (
@@ -71,6 +73,10 @@ class SecretsSettings(DetectorSettings):
     entropy_threshold: float = Field(default=4.2, ge=0.0, le=8.0,
                                      description="Bits per character for generic tokens.")
     min_length: int = Field(default=24, ge=8)
+    max_match_chars: int = Field(
+        default=128, ge=24, le=4096,
+        description="Declared longest secret (several formats are open-ended); the stream "
+        "hold-back covers it. Longer keys still match by their first characters.")
 
 
 class SecretsDetector(SyncDetector):
@@ -79,11 +85,14 @@ class SecretsDetector(SyncDetector):
     def __init__(self, settings: SecretsSettings) -> None:
         self.settings = settings
         self._known = [(cat, re.compile(rx), score) for cat, rx, score in _KNOWN]
+        self.max_match_chars: int | None = longest(
+            [pattern_width(rx) for _, rx, _ in _KNOWN] + [None], settings.max_match_chars)
 
     def detect_one(self, text: str) -> list[Finding]:
         findings: list[Finding] = []
         taken: list[tuple[int, int]] = []
         for category, regex, score in self._known:
+            checkpoint(self.name)
             for m in regex.finditer(text):
                 start, end = (m.start(1), m.end(1)) if m.lastindex else (m.start(), m.end())
                 if any(s <= start and end <= e for s, e in taken):
@@ -97,7 +106,9 @@ class SecretsDetector(SyncDetector):
 
     def _high_entropy(self, text: str, taken: list[tuple[int, int]]) -> list[Finding]:
         found = []
-        for m in _CANDIDATE.finditer(text):
+        for n, m in enumerate(_CANDIDATE.finditer(text)):
+            if n % CHECK_EVERY == CHECK_EVERY - 1:
+                checkpoint(self.name)
             token = m.group()
             if len(token) < self.settings.min_length:
                 continue

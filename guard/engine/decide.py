@@ -18,16 +18,21 @@ from guard.types import Action, Finding, Message, Mode, RuleOutcome, SegmentRef,
 
 
 def evaluate_rule(rule: Rule, stage: Stage, result: DetectorResult,
-                  segments: Sequence[Segment]) -> RuleOutcome:
+                  segments: Sequence[Segment], timeout_s: float | None = None) -> RuleOutcome:
+    """One rule's outcome. ``timeout_s`` is the rule's own budget: a shared detector job that
+    answered later than that is a timeout *for this rule* (resolved by its ``on_error``)."""
     spec = rule.spec
-    if result.error is not None:
+    error = result.error
+    if error is None and timeout_s is not None and result.latency_ms > timeout_s * 1000:
+        error = f"timed out after {timeout_s * 1000:.0f} ms"
+    if error is not None:
         fail_closed = spec.on_error == "block"
         return RuleOutcome(
             rule_id=spec.id,
             action=Action.BLOCK if fail_closed else spec.outcome,
             mode=spec.mode,
             fired=fail_closed,
-            error=result.error,
+            error=error,
             failed_open=not fail_closed,
         )
     roles = rule.roles(stage)

@@ -13,6 +13,7 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 
 from guard.detectors.base import Detector
+from guard.detectors.budget import DetectorCancelled, WorkBudget, budget_scope
 from guard.engine.segments import Segment
 from guard.types import Finding
 
@@ -22,6 +23,8 @@ class DetectorJob:
     detector: Detector
     segment_ids: list[int]
     timeout_s: float
+    rule_timeouts_s: dict[str, float] = field(default_factory=dict)
+    max_chars: int | None = None
 
 
 @dataclass
@@ -36,21 +39,36 @@ SpanFactory = Callable[[str], AbstractContextManager[object]]
 
 async def _run_one(job: DetectorJob, segments: Sequence[Segment],
                    span: SpanFactory) -> DetectorResult:
-    texts = [segments[i].text for i in job.segment_ids]
+    texts = scan_prefix([segments[i].text for i in job.segment_ids], job.max_chars)
     started = time.perf_counter()
     result = DetectorResult()
-    with span(job.detector.name):
+    budget = WorkBudget.for_timeout(job.timeout_s)
+    with span(job.detector.name), budget_scope(budget):
         try:
             found = await asyncio.wait_for(job.detector.detect(texts), job.timeout_s)
             if len(found) != len(texts):
                 raise RuntimeError(f"returned {len(found)} results for {len(texts)} texts")
             result.findings = dict(zip(job.segment_ids, found, strict=True))
-        except TimeoutError:
+        except (TimeoutError, DetectorCancelled):
             result.error = f"timed out after {job.timeout_s * 1000:.0f} ms"
         except Exception as exc:  # any detector failure is resolved by the rule's on_error
             result.error = f"{type(exc).__name__}: {exc}"
+        finally:
+            budget.cancel()  # work still running in a thread stops at its next checkpoint
     result.latency_ms = (time.perf_counter() - started) * 1000
     return result
+
+
+def scan_prefix(texts: list[str], max_chars: int | None) -> list[str]:
+    """The first ``max_chars`` characters of ``texts`` taken in order (the rest cut off):
+    the bounded share of a request one detector scans (policy ``max_scan_chars``)."""
+    if max_chars is None or sum(len(t) for t in texts) <= max_chars:
+        return texts
+    out, left = [], max_chars
+    for text in texts:
+        out.append(text[:left])
+        left -= len(out[-1])
+    return out
 
 
 async def run_detectors(jobs: Sequence[DetectorJob], segments: Sequence[Segment],

@@ -27,9 +27,10 @@ from guard.types import Action, Decision, Message
 MessageChecker = Callable[[Sequence[Message]], Awaitable[Decision]]
 """Runs the output policy on assistant messages (no audit): the core's decision."""
 
-StreamRecorder = Callable[[Decision, Message, int, "str | None"], Awaitable[None]]
-"""Audits the stream's decisive decision: (decision, checked message, characters released,
-upstream error that ended the stream or None)."""
+StreamRecorder = Callable[["Decision | None", Message, int, "str | None", str], Awaitable[None]]
+"""Audits the stream's decisive decision: (decision, or None when no check ran yet; checked
+message; characters released; upstream error that ended the stream or None; how the stream
+ended: ``completed``, ``blocked``, ``upstream_failed``, ``client_disconnected``)."""
 
 Chunk = dict[str, Any]
 
@@ -211,26 +212,29 @@ class StreamGuard:
         return [i for i, c in sorted(self.choices.items()) if not c.finished]
 
     async def _block(self, decision: Decision, original: Message) -> Decision:
-        await self.audit(decision, original)
+        await self.audit(decision, original, end="blocked")
         return decision
 
+    @property
+    def recorded(self) -> bool:
+        """Whether the stream's audit record was written (else the edge must say why not)."""
+        return self._recorded
+
     async def audit(self, decision: Decision | None = None, original: Message | None = None,
-                    *, upstream_error: str | None = None) -> None:
-        """Record the decisive check once (the given one, else the strongest of any choice),
-        with the characters sent before it."""
+                    *, upstream_error: str | None = None, end: str = "completed") -> None:
+        """Record the stream once: the decisive check (the given one, else the strongest of
+        any choice, else none when nothing was checked yet), the characters sent before it,
+        and how the stream ended."""
         if self._recorded or self._record is None:
             return
         if decision is None:
             holds = [c.hold for c in self.choices.values() if c.hold.decision is not None]
-            if not holds:
-                return
-            best = max(holds, key=lambda h: h.decision.action.severity if h.decision else 0)
-            decision, original = best.decision, Message("assistant", best.segment)
-        if decision is None:
-            return
+            if holds:
+                best = max(holds, key=lambda h: h.decision.action.severity if h.decision else 0)
+                decision, original = best.decision, Message("assistant", best.segment)
         self._recorded = True
         await self._record(decision, original or Message("assistant", ""), self.released_chars,
-                           upstream_error)
+                           upstream_error, end)
 
 
 def _merge_tool_call(calls: dict[int, dict[str, Any]], delta: Any) -> None:

@@ -19,6 +19,7 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
+from guard.detectors.budget import checkpoint
 from guard.ml.adapter import Adapter, apply_adapter
 from guard.ml.windows import Window, pad_batch, split_windows
 
@@ -127,6 +128,7 @@ class Encoder:
         step = 1 if self.int8 else self.max_batch
         with self._lock:
             for b in range(0, len(order), step):
+                checkpoint("encoder")  # a timed-out or abandoned batch stops here
                 idx = order[b : b + step]
                 ids, mask = pad_batch([[cls_id, *windows[i].ids, sep_id] for i in idx])
                 out[idx] = self._forward(ids, mask)

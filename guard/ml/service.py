@@ -8,6 +8,7 @@ message (started together by the engine) cost one MiniLM pass.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import threading
 from collections.abc import Sequence
@@ -46,10 +47,45 @@ def batcher() -> MicroBatcher[_Item, Prediction]:
                 max_batch=int(os.environ.get("GUARD_ML_MAX_BATCH", "64")),
                 max_wait_ms=float(os.environ.get("GUARD_ML_MAX_WAIT_MS", "3")),
                 name="guard-ml",
+                cost=lambda item: len(item[1]),
+                key=lambda item: item[1],
+                max_batch_cost=int(os.environ.get("GUARD_ML_MAX_BATCH_CHARS", "2048")),
             )
         return _BATCHER
 
 
+PIECE_CHARS = 2048
+PIECE_OVERLAP = 512
+"""A text longer than PIECE_CHARS is scored as overlapping pieces submitted separately, so the
+micro-batcher can serve other requests between them (and drop them if the caller timed out);
+the overlap (several token windows) keeps any window-sized span whole in one piece."""
+
+
 async def apredict(clf: TextClassifier, texts: Sequence[str]) -> list[Prediction]:
     """Non-blocking, micro-batched ``clf.predict(texts)``."""
-    return await batcher().submit([(clf, t) for t in texts])
+    if all(len(t) <= PIECE_CHARS for t in texts):
+        return await batcher().submit([(clf, t) for t in texts])
+    return list(await asyncio.gather(*(_long(clf, t) for t in texts)))
+
+
+async def _long(clf: TextClassifier, text: str) -> Prediction:
+    """Score of one text as the max over its pieces' scores (spans shifted back)."""
+    if len(text) <= PIECE_CHARS:
+        return (await batcher().submit([(clf, text)]))[0]
+    starts = list(range(0, max(1, len(text) - PIECE_OVERLAP), PIECE_CHARS - PIECE_OVERLAP))
+    preds = await asyncio.gather(*(batcher().submit([(clf, text[s:s + PIECE_CHARS])])
+                                   for s in starts))
+    return merge_pieces([(s, p[0]) for s, p in zip(starts, preds, strict=True)])
+
+
+def merge_pieces(pieces: Sequence[tuple[int, Prediction]]) -> Prediction:
+    """Per label, the highest-scoring piece's score, with its span in text coordinates."""
+    first = pieces[0][1]
+    scores, spans, via = {}, {}, {}
+    for label in first.scores:
+        offset, best = max(pieces, key=lambda p: p[1].scores[label])
+        scores[label] = best.scores[label]
+        start, end = best.spans[label]
+        spans[label] = (start + offset, end + offset)
+        via[label] = best.via[label]
+    return Prediction(scores=scores, spans=spans, primary=first.primary, via=via)

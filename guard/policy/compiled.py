@@ -105,6 +105,25 @@ def _resolve_files(settings: dict[str, Any], base_dir: Path) -> dict[str, Any]:
     return settings
 
 
+def _check_span_bound(spec: RuleSpec, detector: Detector, source: SourceMap, i: int) -> None:
+    """An output rule must have a bounded longest match: the stream window is sized by it."""
+    if Stage.OUTPUT not in spec.stages or not hasattr(detector, "max_match_chars"):
+        return
+    if detector.max_match_chars is None:
+        file, line = source.locate(("rules", i, "settings"))
+        raise PolicyError(
+            "a pattern of this output rule can match text of unbounded length (+, *, {n,}); "
+            "declare settings.max_match_chars so the stream hold-back covers every match",
+            file=file, line=line, field=f"rules.{i}.settings.max_match_chars")
+
+
+def output_span_chars(policy: Policy) -> int:
+    """Longest span any output rule of ``policy`` can match (0 without pattern rules)."""
+    return max((int(getattr(r.detector, "max_match_chars", 0) or 0)
+                for r in policy.rules if r.spec.enabled and Stage.OUTPUT in r.spec.stages),
+               default=0)
+
+
 def compile_policy(spec: PolicySpec, source: SourceMap, *, registry: DetectorRegistry,
                    path: Path | None = None) -> Policy:
     base_dir = path.parent if path is not None else Path.cwd()
@@ -120,6 +139,7 @@ def compile_policy(spec: PolicySpec, source: SourceMap, *, registry: DetectorReg
                                       _resolve_files(rule_spec.settings, base_dir))
         except ValidationError as exc:
             raise error_from_validation(exc, source, ("rules", i, "settings")) from None
+        _check_span_bound(rule_spec, detector, source, i)
         rules.append(Rule(rule_spec, detector))
     return Policy(spec=spec, hash=content_hash(spec), rules=tuple(rules), path=path)
 

@@ -103,6 +103,19 @@ class PolicySettings(_Strict):
     refusal_message: str = "I can't help with that request."
     stream_window_chars: int = Field(default=64, ge=0, le=4096)
     detector_timeout_ms: int = Field(default=5000, gt=0, le=120_000)
+    detector_timeout_ms_per_1k_chars: int = Field(
+        default=200, ge=0, le=60_000,
+        description="Added to detector_timeout_ms per 1,000 characters a detector scans (up "
+        "to max_scan_chars): long ordinary texts get a budget that fits their size.")
+    max_scan_chars: int = Field(
+        default=100_000, ge=1_000, le=10_000_000,
+        description="Characters one detector scans per check (all its segments together).")
+    max_messages: int = Field(default=1_000, ge=1, le=1_000_000,
+                              description="Messages checked per request.")
+    on_limit: Literal["block", "scan_prefix"] = Field(
+        default="block", description="Over a limit: block the request, or check only the "
+        "first max_scan_chars characters (and the last max_messages messages). Audited as "
+        "rule 'guard.limits' either way.")
     hash_salt_env: str = "GUARD_HASH_SALT"
     hash_user_ids: bool = True
 

@@ -269,6 +269,11 @@ class ServerConfig(_Model):
     retry_after_s: int = Field(default=1, ge=0, le=3600)
     max_body_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
     moderation_threshold: float = Field(default=0.5, ge=0.0, le=1.0)
+    max_detector_backlog: int = Field(
+        default=128, ge=1, le=100_000,
+        description="Detector work items running or queued (including work abandoned by a "
+        "timed-out request) above which /readyz reports not ready: a saturated replica "
+        "leaves the load balancer instead of failing every request closed.")
     warm_moderation: bool = Field(
         default=False, description="Load the /v1/moderations classifier at startup (after "
         "readiness) instead of on its first call.")

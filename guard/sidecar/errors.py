@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from guard.audit.recorder import AuditUnavailable
 from guard.errors import GuardError
+from guard.redaction import redact_text
 from guard.sidecar.jsonutil import SafeJSONResponse
 from guard.types import RequestFacts
 
@@ -58,10 +59,12 @@ class UpstreamFailure(SidecarError):
     load on an upstream that is already failing.
     """
 
-    def __init__(self, status: int, message: str, *, code: str = "upstream_error",
-                 upstream_status: int | None = None,
-                 headers: Mapping[str, str] | None = None) -> None:
-        super().__init__(status, message, type="upstream_error", code=code,
+    def __init__(self, status: int, message: str, *, code: str | None = "upstream_error",
+                 upstream_status: int | None = None, type: str = "upstream_error",
+                 param: str | None = None, headers: Mapping[str, str] | None = None) -> None:
+        # The upstream's own words may echo a key or a user's address: scrubbed once, here,
+        # before the message reaches the client, the audit record, a span or a log line.
+        super().__init__(status, redact_text(message), type=type, code=code, param=param,
                          headers=NO_RETRY if headers is None else headers)
         self.upstream_status = upstream_status
         # Request facts for the audit record (which upstream member, how many attempts).

@@ -19,6 +19,7 @@ from contextlib import AsyncExitStack, ExitStack
 from dataclasses import replace
 from typing import Any
 
+import anyio
 from fastapi.responses import StreamingResponse
 
 from guard.engine.stream import StreamLimits
@@ -27,7 +28,7 @@ from guard.sidecar.errors import UpstreamFailure, blocked_error, envelope
 from guard.sidecar.jsonutil import scrub
 from guard.sidecar.responses import DONE, SSE_HEADERS, decision_headers, guard_info, sse
 from guard.sidecar.state import SidecarState
-from guard.sidecar.upstream import Event, Target, UpstreamStream
+from guard.sidecar.upstream import Target, UpstreamStream
 from guard.types import CheckContext, Decision, Message, Stage
 
 _END = object()
@@ -67,7 +68,7 @@ async def open_guarded_stream(
     if guard.has_output_rules(context):
         relay = GuardedStream(state, guard, context, events, target).run()
     else:
-        relay = _passthrough(events, target)
+        relay = _passthrough(events, target, guard, context)
 
     async def body_iter() -> AsyncIterator[bytes]:
         try:
@@ -85,19 +86,22 @@ async def upstream_failed(state: SidecarState, guard: Guard, context: CheckConte
                           target: Target, exc: UpstreamFailure) -> None:
     """Count and audit an upstream that failed before answering (the client gets 502/504)."""
     state.metrics.upstream_errors.labels(target.name, str(exc.status)).inc()
-    await guard.arecord_upstream_failure(context, replace(
+    await guard.arecord_unchecked(context, replace(
         exc.facts, http_status=exc.status, upstream_error=exc.message,
         upstream_status=exc.upstream_status))
 
 
-async def _passthrough(events: AsyncIterator[list[Event]], target: Target
-                       ) -> AsyncIterator[bytes]:
+async def _passthrough(events: UpstreamStream, target: Target, guard: Guard,
+                       context: CheckContext) -> AsyncIterator[bytes]:
     """Relay events as they come, coalescing whatever queued up while the client was written.
 
     httpx yields one item per chunked-encoding chunk, so a bursty upstream would cost one
     send per token; a reader task plus a drain of its queue turns bursts into single writes.
+    Nothing is checked, but the stream still gets an output record saying how it ended.
     """
     queue: asyncio.Queue[Any] = asyncio.Queue()
+    released = 0
+    end, error = "client_disconnected", None
 
     async def read() -> None:
         try:
@@ -117,17 +121,36 @@ async def _passthrough(events: AsyncIterator[list[Event]], target: Target
             out: list[bytes] = []
             for item in items:
                 if item is _END:
+                    end = "completed"
                     yield b"".join(out) + DONE
                     return
                 if isinstance(item, UpstreamFailure):
+                    end, error = "upstream_failed", item.message
                     yield b"".join(out) + sse(item.envelope()) + DONE
                     return
                 out.extend(event.raw for event in item)
+                released += sum(_content_chars(event.data) for event in item)
             yield b"".join(out)
     finally:
         reader.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await reader
+        with anyio.CancelScope(shield=True):  # a disconnect cancels us: still audit it
+            await guard.arecord_unchecked(context, replace(
+                events.facts, upstream_status=200, http_status=200, upstream_error=error,
+                stream_chars_released=released, stream_end=end))
+
+
+def _content_chars(data: Any) -> int:
+    """Characters of completion text in one chunk (every choice's content delta)."""
+    if not isinstance(data, dict):
+        return 0
+    total = 0
+    for choice in data.get("choices") or ():
+        delta = choice.get("delta") if isinstance(choice, dict) else None
+        content = delta.get("content") if isinstance(delta, dict) else None
+        total += len(content) if isinstance(content, str) else 0
+    return total
 
 
 class GuardedStream:
@@ -172,6 +195,11 @@ class GuardedStream:
             reader.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await reader
+            if not self.core.recorded:
+                # The client went away (or the server cut the stream): still one record, with
+                # what was released. Shielded: the disconnect is delivered as a cancellation.
+                with anyio.CancelScope(shield=True):
+                    await self.core.audit(end="client_disconnected")
             for checks in self.core.checks:
                 self.state.metrics.stream_held.observe(checks)
 
@@ -224,6 +252,6 @@ class GuardedStream:
 
     async def _fail(self, exc: UpstreamFailure) -> AsyncIterator[bytes]:
         self.state.metrics.upstream_errors.labels(self.target.name, str(exc.status)).inc()
+        await self.core.audit(upstream_error=exc.message, end="upstream_failed")
         yield sse(envelope(exc.message, type=exc.type, code=exc.code))
         yield DONE
-        await self.core.audit(upstream_error=exc.message)

@@ -624,11 +624,12 @@ def _status_failure(member: Member, status: int, raw: bytes,
         return _AttemptFailed(limited, outcome="status_429", retryable=True,
                               member_fault=True)
     if 400 <= status < 500 and status not in (401, 403, 408):
-        rejected = SidecarError(
+        # Still an upstream failure (audited as one), with the upstream's status and fields.
+        rejected = UpstreamFailure(
             status, str(upstream_error.get("message") or message),
             type=str(upstream_error.get("type") or "invalid_request_error"),
             code=_opt(upstream_error.get("code")), param=_opt(upstream_error.get("param")),
-            headers=relay)
+            upstream_status=status, headers=relay)
         return _AttemptFailed(rejected, outcome="status_4xx", retryable=False,
                               member_fault=False)
     timeout = status == 408

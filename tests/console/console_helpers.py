@@ -43,6 +43,7 @@ rules:
     stages: [input, output]
     detector: regex
     settings:
+      max_match_chars: 64
       patterns:
         - category: email
           pattern: '[a-z0-9.]+@[a-z0-9.]+\\.[a-z]+'

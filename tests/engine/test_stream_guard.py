@@ -67,7 +67,7 @@ def texts(out: list[dict[str, Any]]) -> dict[int, str]:
 async def test_choices_are_held_back_and_released_separately(guard: Guard) -> None:
     records: list[tuple[Decision, Message, int, str | None]] = []
 
-    async def record(d: Decision, m: Message, n: int, err: str | None) -> None:
+    async def record(d: Decision, m: Message, n: int, err: str | None, end: str) -> None:
         records.append((d, m, n, err))
 
     async def check(msgs: Sequence[Message]) -> Decision:
@@ -94,7 +94,7 @@ async def test_choices_are_held_back_and_released_separately(guard: Guard) -> No
 async def test_block_stops_before_the_phrase_and_is_audited_once(guard: Guard) -> None:
     recorded: list[int] = []
 
-    async def record(d: Decision, m: Message, n: int, err: str | None) -> None:
+    async def record(d: Decision, m: Message, n: int, err: str | None, end: str) -> None:
         recorded.append(n)
 
     core = guard.open_stream(CheckContext(), limits=StreamLimits(max_check_chars=0))

@@ -18,6 +18,7 @@ Python API (stable; other engineers depend on it)::
         stub.fault = "slow"                      # None | "slow" | "error" | "drop" | "malformed"
         stub.slow_seconds = 2.0                  # delay before the response ("slow")
         stub.error_status = 500                  # status of "error" (body: OpenAI error envelope)
+        stub.error_message = "..."               # message in that envelope
         stub.chunk_delay = 0.01                  # seconds between stream chunks
         stub.extra_fields = {"service_tier": "x"}  # merged into every completion / chunk
         stub.response_headers = {"x-ratelimit-remaining-requests": "9"}  # on chat answers
@@ -42,7 +43,8 @@ Faults, stream and non-stream:
 can fail exactly the first request.
 
 Endpoints: ``POST /v1/chat/completions``, ``GET /v1/models`` (``models``), ``POST
-/v1/moderations`` (nothing flagged). Standalone, for benchmarks and manual runs
+/v1/moderations`` (nothing flagged); minimal ``POST /v1/completions``, ``/v1/embeddings`` and
+``/v1/responses`` (echo or ``reply``; no faults). Standalone, for benchmarks and manual runs
 (``--reply-words N``: N words of English prose, also available as ``prose(N)``)::
 
     python -m tests.support.stub_upstream --port 18080 [--reply-words 300] [--chunk-delay 0]
@@ -96,6 +98,7 @@ class _Script:
     faults: list[Fault | None] = field(default_factory=list)
     slow_seconds: float = 2.0
     error_status: int = 500
+    error_message: str = "stub upstream failure"
     chunk_delay: float = 0.0
     drop_after_chunks: int = 1
     extra_fields: dict[str, Any] = field(default_factory=dict)
@@ -240,6 +243,32 @@ class StubUpstream:
             await _json(send, 200, {"object": "list", "data": data})
         elif path.endswith("/moderations"):
             await _json(send, 200, {"id": "modr-stub", "model": "stub", "results": []})
+        elif path.endswith("/v1/completions") and isinstance(parsed, dict):
+            prompt = parsed.get("prompt")
+            texts = prompt if isinstance(prompt, list) else [prompt]
+            await _json(send, 200, {
+                "id": "cmpl-stub", "object": "text_completion", "created": 0,
+                "model": parsed.get("model", "stub-model"),
+                "choices": [{"index": i, "text": self._script.reply or f"Echo: {t}",
+                             "finish_reason": "stop", "logprobs": None}
+                            for i, t in enumerate(texts)]})
+        elif path.endswith("/embeddings") and isinstance(parsed, dict):
+            inputs = parsed.get("input")
+            n = len(inputs) if isinstance(inputs, list) else 1
+            await _json(send, 200, {
+                "object": "list", "model": parsed.get("model", "stub-model"),
+                "data": [{"object": "embedding", "index": i, "embedding": [0.1, 0.2, 0.3]}
+                         for i in range(n)],
+                "usage": {"prompt_tokens": n, "total_tokens": n}})
+        elif path.endswith("/responses") and isinstance(parsed, dict):
+            text = self._script.reply or f"Echo: {parsed.get('input')}"
+            await _json(send, 200, {
+                "id": "resp_stub", "object": "response", "created_at": 0, "status": "completed",
+                "model": parsed.get("model", "stub-model"), "parallel_tool_calls": True,
+                "tool_choice": "auto", "tools": [], "output": [{
+                    "type": "message", "id": "msg_stub", "role": "assistant",
+                    "status": "completed", "content": [
+                        {"type": "output_text", "text": text, "annotations": []}]}]})
         elif path.endswith("/chat/completions") and scope["method"] == "POST":
             if not isinstance(parsed, dict):
                 await _json(send, 400, _error("body is not a JSON object", 400))
@@ -254,7 +283,7 @@ class StubUpstream:
         if fault == "slow":
             await asyncio.sleep(script.slow_seconds)
         if fault == "error":
-            await _json(send, script.error_status, _error("stub upstream failure",
+            await _json(send, script.error_status, _error(script.error_message,
                                                           script.error_status),
                         script.error_headers)
             return

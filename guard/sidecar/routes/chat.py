@@ -120,6 +120,9 @@ async def _check_completion(state: SidecarState, guard: Guard, context: CheckCon
     choices = [c for c in completion["choices"] if isinstance(c, dict)]
     messages = [c.get("message") or {} for c in choices]
     if not guard.has_output_rules(context) or not messages:
+        # Nothing to check, but the record still says how the request ended and who answered.
+        await guard.arecord_unchecked(context, replace(reply.facts, upstream_status=200,
+                                                       http_status=200))
         return SafeJSONResponse(completion, headers={
             **reply.headers, **decision_headers(input_decision)})
     assistant = scrub([{**m, "role": "assistant"} for m in messages if isinstance(m, dict)])

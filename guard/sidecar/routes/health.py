@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from guard.detectors.budget import LOAD
 from guard.sidecar.exposure import operator_allowed
 from guard.sidecar.jsonutil import SafeJSONResponse
 from guard.sidecar.schemas import ERROR_RESPONSES, Health, ModelList
@@ -31,13 +32,15 @@ async def readyz(request: Request) -> SafeJSONResponse:
     The details (upstreams, policies) need a key when keys are required; the status does not.
     """
     state: SidecarState = request.app.state.sidecar
-    saturated = state.load.saturated
+    backlog = LOAD.running
+    saturated = state.load.saturated or backlog > state.config.server.max_detector_backlog
     ready = state.ready and not saturated
     body: dict[str, Any] = {"status": "ready" if ready else "not_ready"}
     if operator_allowed(state.config, request.headers):
         body.update({
             "detectors_loaded": state.ready,
             "saturated": saturated,
+            "detector_backlog": backlog,
             "in_flight": state.load.in_flight,
             "max_in_flight": state.load.limit,
             "config_version": state.snapshot.version,

@@ -8,6 +8,7 @@ does not score are reported as ``false`` / ``0.0`` so strict clients still find 
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -16,9 +17,22 @@ from guard.detectors.base import Detector, run_sync
 from guard.sidecar.errors import SidecarError
 from guard.sidecar.jsonutil import scrub
 from guard.sidecar.schemas import ERROR_RESPONSES, ModerationRequest, ModerationResponse
-from guard.sidecar.state import SidecarState
+from guard.sidecar.state import Caller, SidecarState
+from guard.types import (
+    Action,
+    Decision,
+    Finding,
+    Message,
+    Mode,
+    RequestFacts,
+    RuleOutcome,
+    SegmentRef,
+    Stage,
+)
 
 router = APIRouter()
+ROUTE = "/v1/moderations"
+RULE_ID = "moderations.content_safety"
 MODEL_NAME = "guard-content-safety"
 OPENAI_CATEGORIES = (
     "harassment", "harassment/threatening", "hate", "hate/threatening", "illicit",
@@ -39,16 +53,33 @@ async def _detector(state: SidecarState) -> Detector:
         raise _unavailable(exc) from exc
 
 
+async def _audit(state: SidecarState, caller: Caller, model: str, texts: list[str],
+                 findings: list[list[Finding]], threshold: float) -> None:
+    """Moderation calls are audited like checks: one ``flag``/``allow`` record per call, with
+    the flagged categories as findings of rule ``moderations.content_safety``."""
+    guard = state.guard_for(caller, model=model, route=ROUTE)
+    hits = tuple(replace(f, rule=RULE_ID, segment=SegmentRef(i, "content", "user"))
+                 for i, per_text in enumerate(findings) for f in per_text if f.score >= threshold)
+    action = Action.FLAG if hits else Action.ALLOW
+    decision = Decision(
+        id=uuid.uuid4().hex, stage=Stage.INPUT, action=action, policy=guard.policy.ref,
+        rules=(RuleOutcome(RULE_ID, Action.FLAG, Mode.ENFORCE, bool(hits), hits),),
+        messages=(), latency_ms={},
+        context=state.context(caller, model=model, route=ROUTE))
+    await guard.arecord(decision, [Message("user", t) for t in texts],
+                        RequestFacts(http_status=200))
+
+
 def _unavailable(exc: Exception) -> SidecarError:
     return SidecarError(503, f"The content safety classifier is not available: {exc}",
                         type="server_error", code="model_unavailable")
 
 
-@router.post("/v1/moderations", response_model=ModerationResponse, responses=ERROR_RESPONSES,
+@router.post(ROUTE, response_model=ModerationResponse, responses=ERROR_RESPONSES,
              summary="OpenAI-compatible moderation, scored by Guard's content classifier.")
 async def moderations(body: ModerationRequest, request: Request) -> dict[str, Any]:
     state: SidecarState = request.app.state.sidecar
-    state.caller(request.headers)
+    caller = state.caller(request.headers)
     texts = scrub([body.input] if isinstance(body.input, str) else list(body.input))
     if not texts or len(texts) > MAX_INPUTS:
         raise SidecarError(400, f"'input' must hold 1 to {MAX_INPUTS} texts.", param="input",
@@ -59,6 +90,7 @@ async def moderations(body: ModerationRequest, request: Request) -> dict[str, An
     except _UNAVAILABLE as exc:
         raise _unavailable(exc) from exc
     threshold = state.config.server.moderation_threshold
+    await _audit(state, caller, body.model or MODEL_NAME, texts, findings, threshold)
     results = []
     for per_text in findings:
         scores = dict.fromkeys(OPENAI_CATEGORIES, 0.0)
