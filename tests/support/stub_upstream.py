@@ -20,6 +20,10 @@ Python API (stable; other engineers depend on it)::
         stub.error_status = 500                  # status of "error" (body: OpenAI error envelope)
         stub.chunk_delay = 0.01                  # seconds between stream chunks
         stub.extra_fields = {"service_tier": "x"}  # merged into every completion / chunk
+        stub.reasoning = ["Let me ", "think."]  # DeepSeek R1 style: message.reasoning_content,
+                                                 # streamed as reasoning_content deltas first
+        stub.extra_delta = {"audio": {"id": "a"}}  # merged into every streamed content delta
+                                                 # (logprobs per content chunk when asked)
         stub.response_headers = {"x-ratelimit-remaining-requests": "9"}  # on chat answers
         stub.error_headers = {"retry-after": "3"}  # on "error" answers
         stub.requests[-1].json                   # every request received (RecordedRequest)
@@ -99,6 +103,8 @@ class _Script:
     chunk_delay: float = 0.0
     drop_after_chunks: int = 1
     extra_fields: dict[str, Any] = field(default_factory=dict)
+    reasoning: list[str] | None = None
+    extra_delta: dict[str, Any] = field(default_factory=dict)
     response_headers: dict[str, str] = field(default_factory=dict)
     error_headers: dict[str, str] = field(default_factory=dict)
     models: list[str] = field(default_factory=lambda: ["stub-model", "stub-model-2"])
@@ -277,6 +283,8 @@ class StubUpstream:
     ) -> None:
         script = self._script
         message: dict[str, Any] = {"role": "assistant", "content": text, "refusal": None}
+        if script.reasoning is not None:
+            message["reasoning_content"] = "".join(script.reasoning)
         finish = "stop"
         if script.tool_calls:
             message["tool_calls"] = script.tool_calls
@@ -312,13 +320,21 @@ class StubUpstream:
         cid, created = f"chatcmpl-{uuid.uuid4().hex[:12]}", int(time.time())
 
         def chunk(delta: dict[str, Any], finish: str | None = None, index: int = 0) -> bytes:
+            logprobs = None
+            if isinstance(delta.get("content"), str) and delta["content"]:
+                delta = {**delta, **script.extra_delta}
+                if body.get("logprobs") is True:
+                    logprobs = {"content": [{"token": delta["content"], "logprob": -0.5,
+                                             "bytes": None, "top_logprobs": []}],
+                                "refusal": None}
             obj = {"id": cid, "object": "chat.completion.chunk", "created": created,
                    "model": model, "system_fingerprint": "fp_stub",
-                   "choices": [{"index": index, "delta": delta, "logprobs": None,
+                   "choices": [{"index": index, "delta": delta, "logprobs": logprobs,
                                 "finish_reason": finish}], **script.extra_fields}
             return b"data: " + json.dumps(obj).encode() + b"\n\n"
 
         events = [chunk({"role": "assistant", "content": ""})]
+        events += [chunk({"reasoning_content": r}) for r in script.reasoning or []]
         pieces = script.chunks if script.chunks is not None else (
             _words(text) if text else [])
         others = [_words(t) for t in (script.choices or [])[1:]]
