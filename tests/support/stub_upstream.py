@@ -46,7 +46,9 @@ Faults, stream and non-stream:
 can fail exactly the first request.
 
 Endpoints: ``POST /v1/chat/completions``, ``GET /v1/models`` (``models``), ``POST
-/v1/moderations`` (nothing flagged). Standalone, for benchmarks and manual runs
+/v1/moderations`` (nothing flagged), ``POST /v1/completions`` (legacy; ``reply``/``chunks``
+or an echo of the prompt), ``POST /v1/embeddings`` (one small vector per input).
+Standalone, for benchmarks and manual runs
 (``--reply-words N``: N words of English prose, also available as ``prose(N)``)::
 
     python -m tests.support.stub_upstream --port 18080 [--reply-words 300] [--chunk-delay 0]
@@ -246,6 +248,10 @@ class StubUpstream:
             await _json(send, 200, {"object": "list", "data": data})
         elif path.endswith("/moderations"):
             await _json(send, 200, {"id": "modr-stub", "model": "stub", "results": []})
+        elif path.endswith("/embeddings") and isinstance(parsed, dict):
+            await self._embeddings(parsed, send)
+        elif path.endswith("/v1/completions") and isinstance(parsed, dict):
+            await self._legacy(parsed, send)
         elif path.endswith("/chat/completions") and scope["method"] == "POST":
             if not isinstance(parsed, dict):
                 await _json(send, 400, _error("body is not a JSON object", 400))
@@ -376,6 +382,50 @@ class StubUpstream:
                 await asyncio.sleep(script.chunk_delay)
             await send({"type": "http.response.body", "body": event, "more_body": True})
         await send({"type": "http.response.body", "body": b""})
+
+
+    async def _embeddings(self, body: dict[str, Any], send: Send) -> None:
+        """One deterministic 4-dimensional vector per input text."""
+        texts = body.get("input")
+        items = texts if isinstance(texts, list) else [texts]
+        data = [{"object": "embedding", "index": i,
+                 "embedding": [float(len(str(t))), float(i), 0.5, -0.25]}
+                for i, t in enumerate(items)]
+        tokens = sum(len(_words(str(t))) for t in items)
+        await _json(send, 200, {"object": "list", "data": data, "model": body.get("model"),
+                                "usage": {"prompt_tokens": tokens, "total_tokens": tokens}})
+
+    async def _legacy(self, body: dict[str, Any], send: Send) -> None:
+        """Legacy ``/v1/completions``: the scripted reply (or an echo of the prompt)."""
+        script = self._script
+        prompt = body.get("prompt")
+        text = script.reply if script.reply is not None else (
+            "".join(script.chunks) if script.chunks is not None else
+            "Echo: " + (prompt if isinstance(prompt, str) else " | ".join(map(str, prompt or []))))
+        model = str(body.get("model", "stub-model"))
+        cid, created = f"cmpl-{uuid.uuid4().hex[:12]}", int(time.time())
+        if body.get("stream") is not True:
+            await _json(send, 200, {
+                "id": cid, "object": "text_completion", "created": created, "model": model,
+                "choices": [{"index": 0, "text": text, "logprobs": None,
+                             "finish_reason": "stop"}],
+                "usage": {"prompt_tokens": 1, "completion_tokens": len(_words(text)),
+                          "total_tokens": 1 + len(_words(text))}})
+            return
+        pieces = script.chunks if script.chunks is not None else _words(text)
+        events = [{"index": 0, "text": p, "logprobs": None, "finish_reason": None}
+                  for p in pieces]
+        events.append({"index": 0, "text": "", "logprobs": None, "finish_reason": "stop"})
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-type", b"text/event-stream")]})
+        for event in events:
+            obj = {"id": cid, "object": "text_completion", "created": created, "model": model,
+                   "choices": [event]}
+            if script.chunk_delay:
+                await asyncio.sleep(script.chunk_delay)
+            await send({"type": "http.response.body", "more_body": True,
+                        "body": b"data: " + json.dumps(obj).encode() + b"\n\n"})
+        await send({"type": "http.response.body", "body": b"data: [DONE]\n\n"})
 
 
 def _error(message: str, status: int) -> dict[str, Any]:
