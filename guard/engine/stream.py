@@ -180,14 +180,19 @@ class StreamGuard:
                    for h in (c.reasoning, c.hold))
 
     async def release(self, *, final: bool = False,
-                      interrupted: Callable[[], bool] = lambda: False) -> StreamStep:
+                      interrupted: Callable[[], bool] = lambda: False,
+                      only: int | None = None) -> StreamStep:
         """Check and release what each choice's hold-back allows.
 
         ``interrupted`` is asked between checks; when it says True (new upstream chunks wait)
-        the caller takes them in first, since they may change the picture.
+        the caller takes them in first, since they may change the picture. ``only`` limits it
+        to one choice: with ``final``, APIs whose output is a sequence of blocks (Responses,
+        Anthropic) close one block before the next starts.
         """
         out: list[Chunk] = []
         for index, choice in sorted(self.choices.items()):
+            if only is not None and index != only:
+                continue
             for hold, key in ((choice.reasoning, "reasoning_content"), (choice.hold, "content")):
                 while hold.releasable(final=final):
                     step = await hold.advance(final=final)

@@ -41,6 +41,7 @@ from guard.sidecar.routes import (
     health,
     litellm,
     moderations,
+    responses,
 )
 from guard.sidecar.snapshot import SnapshotMiddleware
 from guard.sidecar.state import SidecarState
@@ -130,7 +131,8 @@ def create_app(
     app.state.reloader = reloader
     app.state.drain = drain
     install_handlers(app)
-    for module in (chat, completions, embeddings, moderations, check, litellm, health, admin):
+    for module in (chat, completions, embeddings, responses, moderations, check, litellm,
+                   health, admin):
         app.include_router(module.router)
     if console is not None:
         app.mount("/console", console[1])

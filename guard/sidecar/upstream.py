@@ -61,6 +61,9 @@ _HOP_HEADERS = frozenset({
 _FORWARD_PREFIXES = ("x-stainless-", "openai-", "user-agent", "x-request-id", "traceparent",
                      "tracestate")
 _T = TypeVar("_T")
+# Event types that end a stream of the Responses and Anthropic APIs (they send no [DONE]).
+_FINAL_EVENTS = frozenset({"response.completed", "response.incomplete", "response.failed",
+                           "message_stop"})
 log = logging.getLogger("guard.sidecar.upstream")
 
 
@@ -554,10 +557,14 @@ async def _events(name: str, resp: httpx.Response, rename: str | None = None
                     raise UpstreamFailure(502, f"Upstream '{name}' failed mid-stream.",
                                           upstream_status=resp.status_code)
                 if isinstance(obj, dict):
+                    if obj.get("type") in _FINAL_EVENTS:
+                        saw_done = True  # the Responses and Anthropic APIs send no [DONE]
                     if rename is not None and "model" in obj:
                         obj["model"] = rename
                         data = dumps(obj)
                     batch.append(Event(obj, b"data: " + data + b"\n\n"))
+                    if saw_done:
+                        break
             if batch:
                 yield batch
             if saw_done:

@@ -47,7 +47,9 @@ can fail exactly the first request.
 
 Endpoints: ``POST /v1/chat/completions``, ``GET /v1/models`` (``models``), ``POST
 /v1/moderations`` (nothing flagged), ``POST /v1/completions`` (legacy; ``reply``/``chunks``
-or an echo of the prompt), ``POST /v1/embeddings`` (one small vector per input).
+or an echo of the prompt), ``POST /v1/embeddings`` (one small vector per input), ``POST
+/v1/responses`` (Responses API, stream or not: ``reasoning``, ``reply``/``chunks``,
+``tool_calls`` as reasoning, message and function_call items).
 Standalone, for benchmarks and manual runs
 (``--reply-words N``: N words of English prose, also available as ``prose(N)``)::
 
@@ -248,6 +250,8 @@ class StubUpstream:
             await _json(send, 200, {"object": "list", "data": data})
         elif path.endswith("/moderations"):
             await _json(send, 200, {"id": "modr-stub", "model": "stub", "results": []})
+        elif path.endswith("/v1/responses") and isinstance(parsed, dict):
+            await self._responses(parsed, send)
         elif path.endswith("/embeddings") and isinstance(parsed, dict):
             await self._embeddings(parsed, send)
         elif path.endswith("/v1/completions") and isinstance(parsed, dict):
@@ -394,6 +398,104 @@ class StubUpstream:
         tokens = sum(len(_words(str(t))) for t in items)
         await _json(send, 200, {"object": "list", "data": data, "model": body.get("model"),
                                 "usage": {"prompt_tokens": tokens, "total_tokens": tokens}})
+
+    async def _responses(self, body: dict[str, Any], send: Send) -> None:
+        """OpenAI Responses API: a reasoning item (``reasoning``), a message (``reply`` /
+        ``chunks`` / echo of the last input text) and function calls (``tool_calls``)."""
+        script = self._script
+        items = body.get("input")
+        last = items if isinstance(items, str) else ""
+        for item in items if isinstance(items, list) else []:
+            content = item.get("content") if isinstance(item, dict) else None
+            if isinstance(content, str):
+                last = content
+            elif isinstance(content, list):
+                last = " ".join(str(p.get("text", "")) for p in content if isinstance(p, dict))
+            elif isinstance(item, dict) and isinstance(item.get("output"), str):
+                last = item["output"]
+        text = script.reply if script.reply is not None else (
+            "".join(script.chunks) if script.chunks is not None else "Echo: " + last)
+        pieces = script.chunks if script.chunks is not None else _words(text)
+        rid, model = f"resp_{uuid.uuid4().hex[:12]}", str(body.get("model", "stub-model"))
+        output: list[dict[str, Any]] = []
+        if script.reasoning is not None:
+            output.append({"type": "reasoning", "id": "rs_1", "summary": [
+                {"type": "summary_text", "text": "".join(script.reasoning)}]})
+        output.append({"type": "message", "id": "msg_1", "role": "assistant",
+                       "status": "completed", "content": [
+                           {"type": "output_text", "text": text, "annotations": []}]})
+        for i, call in enumerate(script.tool_calls or []):
+            fn = call.get("function", {})
+            output.append({"type": "function_call", "id": f"fc_{i}", "call_id": call.get("id"),
+                           "name": fn.get("name"), "arguments": fn.get("arguments", ""),
+                           "status": "completed"})
+        usage = {"input_tokens": len(_words(last)), "output_tokens": len(_words(text)),
+                 "total_tokens": len(_words(last)) + len(_words(text)),
+                 "input_tokens_details": {"cached_tokens": 0},
+                 "output_tokens_details": {"reasoning_tokens": 0}}
+        response = {"id": rid, "object": "response", "created_at": int(time.time()),
+                    "model": model, "status": "completed", "output": output, "error": None,
+                    "incomplete_details": None, "parallel_tool_calls": True,
+                    "tool_choice": "auto", "tools": [], "usage": usage}
+        if body.get("stream") is not True:
+            await _json(send, 200, response)
+            return
+        events: list[dict[str, Any]] = [
+            {"type": "response.created", "response": {**response, "status": "in_progress",
+                                                      "output": [], "usage": None}},
+            {"type": "response.in_progress", "response": {**response, "status": "in_progress",
+                                                          "output": [], "usage": None}}]
+        for oi, item in enumerate(output):
+            events.append({"type": "response.output_item.added", "output_index": oi,
+                           "item": {**item, **({"content": []} if "content" in item else {}),
+                                    **({"summary": []} if "summary" in item else {}),
+                                    **({"arguments": ""} if "arguments" in item else {})}})
+            if item["type"] == "reasoning":
+                part = item["summary"][0]
+                events.append({"type": "response.reasoning_summary_part.added",
+                               "item_id": item["id"], "output_index": oi, "summary_index": 0,
+                               "part": {"type": "summary_text", "text": ""}})
+                events += [{"type": "response.reasoning_summary_text.delta",
+                            "item_id": item["id"], "output_index": oi, "summary_index": 0,
+                            "delta": r} for r in script.reasoning or []]
+                events += [{"type": "response.reasoning_summary_text.done",
+                            "item_id": item["id"], "output_index": oi, "summary_index": 0,
+                            "text": part["text"]},
+                           {"type": "response.reasoning_summary_part.done",
+                            "item_id": item["id"], "output_index": oi, "summary_index": 0,
+                            "part": part}]
+            elif item["type"] == "message":
+                ids = {"item_id": item["id"], "output_index": oi, "content_index": 0}
+                events.append({"type": "response.content_part.added", **ids,
+                               "part": {"type": "output_text", "text": "",
+                                        "annotations": []}})
+                events += [{"type": "response.output_text.delta", **ids, "delta": p,
+                            "logprobs": []} for p in pieces]
+                events += [{"type": "response.output_text.done", **ids, "text": text,
+                            "logprobs": []},
+                           {"type": "response.content_part.done", **ids,
+                            "part": item["content"][0]}]
+            else:
+                args = item["arguments"]
+                step = max(1, len(args) // 3)
+                events += [{"type": "response.function_call_arguments.delta",
+                            "item_id": item["id"], "output_index": oi,
+                            "delta": args[j:j + step]} for j in range(0, len(args), step)]
+                events.append({"type": "response.function_call_arguments.done",
+                               "item_id": item["id"], "output_index": oi, "arguments": args})
+            events.append({"type": "response.output_item.done", "output_index": oi,
+                           "item": item})
+        events.append({"type": "response.completed", "response": response})
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-type", b"text/event-stream")]})
+        for n, event in enumerate(events):
+            if script.chunk_delay:
+                await asyncio.sleep(script.chunk_delay)
+            data = json.dumps({**event, "sequence_number": n}).encode()
+            await send({"type": "http.response.body", "more_body": True,
+                        "body": b"event: " + event["type"].encode() + b"\ndata: " + data
+                        + b"\n\n"})
+        await send({"type": "http.response.body", "body": b""})
 
     async def _legacy(self, body: dict[str, Any], send: Send) -> None:
         """Legacy ``/v1/completions``: the scripted reply (or an echo of the prompt)."""

@@ -16,6 +16,7 @@ from guard.sidecar.errors import blocked_error
 from guard.sidecar.jsonutil import SafeJSONResponse, scrub
 from guard.sidecar.otel import trace_parent
 from guard.sidecar.responses import DONE, SSE_HEADERS, decision_headers, guard_info, sse
+from guard.sidecar.routes.chat import SSE_EVENT_SCHEMA
 from guard.sidecar.schemas import ERROR_RESPONSES, _Open
 from guard.sidecar.state import SidecarState
 from guard.sidecar.stream import GuardStreamingResponse, open_guarded_stream
@@ -54,7 +55,10 @@ def _blocked(guard: Guard, model: str, n: int, stream: bool) -> flow.Blocked:
     return render
 
 
-@router.post(ROUTE, responses=ERROR_RESPONSES,
+@router.post(ROUTE, responses={
+    **ERROR_RESPONSES, 200: {
+        "description": "A completion (JSON), or an SSE stream when stream=true.",
+        "content": {"text/event-stream": {"schema": SSE_EVENT_SCHEMA}}}},
              summary="OpenAI legacy completions, guarded on the way in and out.")
 async def create_completion(body: CompletionRequest, request: Request) -> Response:
     state: SidecarState = request.app.state.sidecar

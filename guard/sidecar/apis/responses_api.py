@@ -1,0 +1,297 @@
+"""OpenAI Responses API (``/v1/responses``): items <-> checked messages, and its stream events.
+
+Input: ``instructions`` (system), ``input`` as a string or items: messages (``input_text`` /
+``output_text`` parts), ``function_call`` (arguments, as a tool call) and
+``function_call_output`` (a ``tool`` message, so ``prompt_attack`` sees indirect injection).
+Output: message items (``output_text`` parts), reasoning items (summary and reasoning text),
+``function_call`` arguments. Rewritten texts go back in place; nothing else changes.
+
+Streams: every text block (an output text part, a summary part, a reasoning text part, a
+call's arguments) is a block of the core stream guard, its ``*.delta`` events held back until
+cleared; ``*.done`` events, ``output_item.done`` and the final ``response.completed`` carry
+the rewritten text. A block mid-stream ends with an ``error`` event (``block_response:
+error``) and ``response.incomplete`` (``incomplete_details.reason: content_filter``).
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from guard.sidecar.apis.events import Chunk, Emit, Settle, Step
+from guard.sidecar.errors import UpstreamFailure
+from guard.sidecar.responses import guard_info
+from guard.types import Decision, Message
+
+_TEXT_PARTS = ("input_text", "output_text", "text")
+
+
+@dataclass
+class Place:
+    """Where a checked message's text lives in the request or response JSON."""
+
+    kind: str                      # "instructions" | "input" | "parts" | "output_call" | ...
+    index: int = 0
+    parts: tuple[int, ...] = ()
+
+
+def request_messages(raw: dict[str, Any]) -> tuple[tuple[Message, ...], list[Place]]:
+    messages: list[Message] = []
+    places: list[Place] = []
+    if isinstance(raw.get("instructions"), str):
+        messages.append(Message("system", raw["instructions"]))
+        places.append(Place("instructions"))
+    items = raw.get("input")
+    if isinstance(items, str):
+        messages.append(Message("user", items))
+        places.append(Place("input"))
+        return tuple(messages), places
+    for i, item in enumerate(items if isinstance(items, list) else []):
+        if not isinstance(item, dict):
+            continue
+        kind = item.get("type", "message")
+        if kind == "function_call_output" and isinstance(item.get("output"), str):
+            messages.append(Message("tool", item["output"],
+                                    {"tool_call_id": item.get("call_id")}))
+            places.append(Place("output", i))
+        elif kind == "function_call" and isinstance(item.get("arguments"), str):
+            messages.append(_call_message(item))
+            places.append(Place("call", i))
+        elif kind == "message" and isinstance(item.get("content"), str):
+            messages.append(Message(str(item.get("role", "user")), item["content"]))
+            places.append(Place("content", i))
+        elif kind == "message" and isinstance(item.get("content"), list):
+            parts, texts = _text_parts(item["content"])
+            if parts:
+                messages.append(Message(str(item.get("role", "user")), texts))
+                places.append(Place("parts", i, parts))
+    return tuple(messages), places
+
+
+def rewrite_request(raw: dict[str, Any], messages: Sequence[Message],
+                    places: Sequence[Place]) -> dict[str, Any]:
+    out = copy.deepcopy(raw)
+    for message, place in zip(messages, places, strict=True):
+        if place.kind == "instructions":
+            out["instructions"] = message.content
+        elif place.kind == "input":
+            out["input"] = message.content
+        else:
+            _put(out["input"][place.index], message, place)
+    return out
+
+
+def response_messages(data: dict[str, Any]) -> tuple[tuple[Message, ...], list[Place]]:
+    """Assistant messages to check, one per text of the output items."""
+    messages: list[Message] = []
+    places: list[Place] = []
+    for i, item in enumerate(data.get("output") or []):
+        if not isinstance(item, dict):
+            continue
+        kind = item.get("type")
+        if kind == "function_call" and isinstance(item.get("arguments"), str):
+            messages.append(_call_message(item))
+            places.append(Place("call", i))
+        elif kind == "message" and isinstance(item.get("content"), list):
+            parts, texts = _text_parts(item["content"])
+            if parts:
+                messages.append(Message("assistant", texts))
+                places.append(Place("parts", i, parts))
+        elif kind == "reasoning":
+            for key in ("summary", "content"):
+                parts, texts = _text_parts(item.get(key) or [], ("summary_text",
+                                                                 "reasoning_text"))
+                if parts:
+                    messages.append(Message("assistant", texts))
+                    places.append(Place(key, i, parts))
+    return tuple(messages), places
+
+
+def rewrite_response(data: dict[str, Any], messages: Sequence[Message],
+                     places: Sequence[Place]) -> None:
+    for message, place in zip(messages, places, strict=True):
+        _put(data["output"][place.index], message, place)
+
+
+def _call_message(item: dict[str, Any]) -> Message:
+    return Message("assistant", None, {"tool_calls": [{
+        "id": item.get("call_id"), "type": "function",
+        "function": {"name": item.get("name", ""), "arguments": item["arguments"]}}]})
+
+
+def _text_parts(parts: list[Any], kinds: tuple[str, ...] = _TEXT_PARTS
+                ) -> tuple[tuple[int, ...], tuple[dict[str, Any], ...]]:
+    idx = tuple(j for j, p in enumerate(parts) if isinstance(p, dict)
+                and p.get("type") in kinds and isinstance(p.get("text"), str))
+    return idx, tuple({"type": "text", "text": parts[j]["text"]} for j in idx)
+
+
+def _put(item: dict[str, Any], message: Message, place: Place) -> None:
+    if place.kind == "output":
+        item["output"] = message.content
+    elif place.kind == "content":
+        item["content"] = message.content
+    elif place.kind == "call":
+        calls = message.extra.get("tool_calls") or [{}]
+        item["arguments"] = calls[0].get("function", {}).get("arguments", item["arguments"])
+    else:
+        key = "content" if place.kind == "parts" else place.kind
+        texts = message.content if isinstance(message.content, tuple) else ()
+        for j, part in zip(place.parts, texts, strict=False):
+            item[key][j]["text"] = part.get("text", "")
+
+
+def refusal_response(model: str, message: str, decision: Decision) -> dict[str, Any]:
+    """A blocked request as a Responses object (``block_response: refusal``)."""
+    return {"id": f"resp_guard{uuid.uuid4().hex[:16]}", "object": "response",
+            "created_at": int(time.time()), "model": model, "status": "incomplete",
+            "incomplete_details": {"reason": "content_filter"}, "error": None,
+            "output": [_refusal_item(message)], "parallel_tool_calls": True,
+            "tool_choice": "auto", "tools": [], "guard": guard_info(decision)}
+
+
+def _refusal_item(message: str) -> dict[str, Any]:
+    return {"type": "message", "id": f"msg_guard{uuid.uuid4().hex[:12]}", "role": "assistant",
+            "status": "completed", "content": [{"type": "refusal", "refusal": message}]}
+
+
+# --- streams ------------------------------------------------------------------------------
+
+_DELTAS = {"response.output_text.delta": ("c", "content_index"),
+           "response.reasoning_summary_text.delta": ("s", "summary_index"),
+           "response.reasoning_text.delta": ("r", "content_index"),
+           "response.function_call_arguments.delta": ("a", "")}
+_DONES = {"response.output_text.done": ("c", "content_index", "text"),
+          "response.reasoning_summary_text.done": ("s", "summary_index", "text"),
+          "response.reasoning_text.done": ("r", "content_index", "text"),
+          "response.function_call_arguments.done": ("a", "", "arguments")}
+_FINAL = ("response.completed", "response.incomplete", "response.failed")
+Key = tuple[int, str, int]
+
+
+@dataclass
+class ResponseEvents:
+    """:class:`~guard.sidecar.apis.events.EventAdapter` for Responses API stream events."""
+
+    blocks: dict[Key, int] = field(default_factory=dict)
+    keys: dict[int, Key] = field(default_factory=dict)
+    templates: dict[Key, dict[str, Any]] = field(default_factory=dict)
+    texts: dict[Key, str] = field(default_factory=dict)
+    done_items: dict[int, dict[str, Any]] = field(default_factory=dict)
+    response: dict[str, Any] = field(default_factory=dict)
+    sequence: int = 0
+
+    def _key(self, event: dict[str, Any], kind: str, index_field: str) -> Key:
+        sub = event.get(index_field, 0) if index_field else 0
+        return (int(event.get("output_index", 0)), kind, int(sub or 0))
+
+    def _block(self, key: Key) -> int:
+        if key not in self.blocks:
+            self.blocks[key] = len(self.blocks)
+            self.keys[self.blocks[key]] = key
+            self.texts[key] = ""
+        return self.blocks[key]
+
+    def inbound(self, event: dict[str, Any]) -> list[Step]:
+        kind = event.get("type")
+        if kind in ("response.created", "response.in_progress") and isinstance(
+                event.get("response"), dict):
+            self.response = event["response"]
+        if kind in _DELTAS:
+            letter, index_field = _DELTAS[kind]
+            key = self._key(event, letter, index_field)
+            block = self._block(key)
+            self.templates[key] = {k: v for k, v in event.items()
+                                   if k not in ("delta", "logprobs", "obfuscation")}
+            delta = event.get("delta")
+            text = delta if isinstance(delta, str) else ""
+            return [Chunk({"choices": [{"index": block, "delta": {"content": text}}]})]
+        if kind in _DONES:
+            letter, index_field, _ = _DONES[kind]
+            key = self._key(event, letter, index_field)
+            return [Settle(self._block(key)), Emit(event)]
+        if kind in _FINAL:
+            return [*(Settle(b) for b in sorted(self.keys)), Emit(event)]
+        return [Emit(event)]
+
+    def _out(self, event: dict[str, Any]) -> dict[str, Any]:
+        if "sequence_number" in event:
+            event = {**event, "sequence_number": self.sequence}
+            self.sequence += 1
+        return event
+
+    def released(self, chunk: dict[str, Any]) -> list[dict[str, Any]]:
+        out = []
+        for choice in chunk.get("choices") or []:
+            text = (choice.get("delta") or {}).get("content")
+            key = self.keys.get(choice.get("index", -1))
+            if not text or key is None:
+                continue
+            self.texts[key] += text
+            event = {**self.templates[key], "delta": text}
+            if event.get("type") == "response.output_text.delta":
+                event["logprobs"] = []
+            out.append(self._out(event))
+        return out
+
+    def emit(self, event: dict[str, Any]) -> list[dict[str, Any]]:
+        event = copy.deepcopy(event)
+        kind = event.get("type")
+        if kind in _DONES:
+            letter, index_field, text_field = _DONES[kind]
+            key = self._key(event, letter, index_field)
+            event[text_field] = self.texts.get(key, "")
+        elif kind == "response.content_part.done" and isinstance(event.get("part"), dict):
+            key = (int(event.get("output_index", 0)), "c", int(event.get("content_index", 0)))
+            if key in self.texts and "text" in event["part"]:
+                event["part"]["text"] = self.texts[key]
+        elif kind == "response.reasoning_summary_part.done" and isinstance(
+                event.get("part"), dict):
+            key = (int(event.get("output_index", 0)), "s", int(event.get("summary_index", 0)))
+            if key in self.texts:
+                event["part"]["text"] = self.texts[key]
+        elif kind == "response.output_item.done" and isinstance(event.get("item"), dict):
+            self._rewrite_item(int(event.get("output_index", 0)), event["item"])
+            self.done_items[int(event.get("output_index", 0))] = event["item"]
+        elif kind in _FINAL and isinstance(event.get("response"), dict):
+            for i, item in enumerate(event["response"].get("output") or []):
+                if isinstance(item, dict):
+                    self._rewrite_item(i, item)
+        return [self._out(event)]
+
+    def _rewrite_item(self, index: int, item: dict[str, Any]) -> None:
+        for (oi, letter, sub), text in self.texts.items():
+            if oi != index:
+                continue
+            if letter == "a":
+                item["arguments"] = text
+                continue
+            key = {"c": "content", "s": "summary", "r": "content"}[letter]
+            parts = item.get(key)
+            if isinstance(parts, list) and sub < len(parts) and isinstance(parts[sub], dict):
+                parts[sub]["text"] = text
+
+    def blocked(self, decision: Decision, mode: str, message: str) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        if mode == "error":
+            rules = ", ".join(r.rule_id for r in decision.fired_rules) or "policy"
+            out.append({"type": "error", "code": "content_filter", "param": None,
+                        "sequence_number": 0, "message": f"The completion was blocked by the "
+                        f"guard policy (rules: {rules}; decision {decision.id})."})
+        output = [self.done_items[i] for i in sorted(self.done_items)]
+        if mode == "refusal":
+            output.append(_refusal_item(message))
+        response = {**self.response, "status": "incomplete", "output": output,
+                    "incomplete_details": {"reason": "content_filter"},
+                    "guard": guard_info(decision)}
+        out.append({"type": "response.incomplete", "response": response,
+                    "sequence_number": 0})
+        return [self._out(e) for e in out]
+
+    def failed(self, exc: UpstreamFailure) -> list[dict[str, Any]]:
+        return [self._out({"type": "error", "code": exc.code, "message": exc.message,
+                           "param": None, "sequence_number": 0})]
