@@ -40,6 +40,7 @@ from guard.sidecar.routes import (
     embeddings,
     health,
     litellm,
+    messages,
     moderations,
     responses,
 )
@@ -131,8 +132,8 @@ def create_app(
     app.state.reloader = reloader
     app.state.drain = drain
     install_handlers(app)
-    for module in (chat, completions, embeddings, responses, moderations, check, litellm,
-                   health, admin):
+    for module in (chat, completions, embeddings, responses, messages, moderations, check,
+                   litellm, health, admin):
         app.include_router(module.router)
     if console is not None:
         app.mount("/console", console[1])

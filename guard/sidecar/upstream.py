@@ -58,8 +58,9 @@ _HOP_HEADERS = frozenset({
     "te", "trailer", "proxy-authorization", "authorization", "accept-encoding", "cookie",
     "x-api-key", "api-key",
 })
-_FORWARD_PREFIXES = ("x-stainless-", "openai-", "user-agent", "x-request-id", "traceparent",
-                     "tracestate")
+_FORWARD_PREFIXES = ("x-stainless-", "openai-", "anthropic-", "user-agent", "x-request-id",
+                     "traceparent", "tracestate")
+ANTHROPIC_VERSION = "2023-06-01"
 _T = TypeVar("_T")
 # Event types that end a stream of the Responses and Anthropic APIs (they send no [DONE]).
 _FINAL_EVENTS = frozenset({"response.completed", "response.incomplete", "response.failed",
@@ -214,8 +215,10 @@ class Upstreams:
         cfg = member.config
         key = cfg.api_key()
         if not key and cfg.forward_client_auth and self._may_forward_auth:
-            key = bearer(incoming)
+            key = bearer(incoming) or incoming.get("x-api-key")
         headers.update(auth_headers(cfg, key))
+        if cfg.style == "anthropic":
+            headers.setdefault("anthropic-version", ANTHROPIC_VERSION)
         headers.update(cfg.headers)
         headers["content-type"] = "application/json"
         return headers

@@ -49,7 +49,8 @@ Endpoints: ``POST /v1/chat/completions``, ``GET /v1/models`` (``models``), ``POS
 /v1/moderations`` (nothing flagged), ``POST /v1/completions`` (legacy; ``reply``/``chunks``
 or an echo of the prompt), ``POST /v1/embeddings`` (one small vector per input), ``POST
 /v1/responses`` (Responses API, stream or not: ``reasoning``, ``reply``/``chunks``,
-``tool_calls`` as reasoning, message and function_call items).
+``tool_calls`` as reasoning, message and function_call items), ``POST /v1/messages``
+(Anthropic Messages, stream or not: thinking, text and tool_use blocks from the same script).
 Standalone, for benchmarks and manual runs
 (``--reply-words N``: N words of English prose, also available as ``prose(N)``)::
 
@@ -250,6 +251,8 @@ class StubUpstream:
             await _json(send, 200, {"object": "list", "data": data})
         elif path.endswith("/moderations"):
             await _json(send, 200, {"id": "modr-stub", "model": "stub", "results": []})
+        elif path.endswith("/v1/messages") and isinstance(parsed, dict):
+            await self._messages(parsed, send)
         elif path.endswith("/v1/responses") and isinstance(parsed, dict):
             await self._responses(parsed, send)
         elif path.endswith("/embeddings") and isinstance(parsed, dict):
@@ -398,6 +401,90 @@ class StubUpstream:
         tokens = sum(len(_words(str(t))) for t in items)
         await _json(send, 200, {"object": "list", "data": data, "model": body.get("model"),
                                 "usage": {"prompt_tokens": tokens, "total_tokens": tokens}})
+
+    async def _messages(self, body: dict[str, Any], send: Send) -> None:
+        """Anthropic Messages API: a thinking block (``reasoning``), a text block (``reply`` /
+        ``chunks`` / echo of the last user text) and tool_use blocks (``tool_calls``)."""
+        script = self._script
+        last = ""
+        for msg in body.get("messages") or []:
+            content = msg.get("content") if isinstance(msg, dict) else None
+            if isinstance(content, str):
+                last = content
+            elif isinstance(content, list):
+                texts = []
+                for block in content:
+                    if not isinstance(block, dict):
+                        continue
+                    if block.get("type") == "text":
+                        texts.append(str(block.get("text", "")))
+                    elif block.get("type") == "tool_result":
+                        inner = block.get("content")
+                        texts.append(inner if isinstance(inner, str) else " ".join(
+                            str(b.get("text", "")) for b in inner or [] if isinstance(b, dict)))
+                last = " ".join(texts)
+        text = script.reply if script.reply is not None else (
+            "".join(script.chunks) if script.chunks is not None else "Echo: " + last)
+        pieces = script.chunks if script.chunks is not None else _words(text)
+        blocks: list[dict[str, Any]] = []
+        if script.reasoning is not None:
+            blocks.append({"type": "thinking", "thinking": "".join(script.reasoning),
+                           "signature": "sig"})
+        blocks.append({"type": "text", "text": text})
+        for call in script.tool_calls or []:
+            fn = call.get("function", {})
+            blocks.append({"type": "tool_use", "id": call.get("id"), "name": fn.get("name"),
+                           "input": json.loads(fn.get("arguments") or "{}")})
+        message = {"id": f"msg_{uuid.uuid4().hex[:12]}", "type": "message",
+                   "role": "assistant", "model": str(body.get("model", "stub-model")),
+                   "content": blocks, "stop_reason": "tool_use" if script.tool_calls
+                   else "end_turn", "stop_sequence": None,
+                   "usage": {"input_tokens": len(_words(last)),
+                             "output_tokens": len(_words(text))}}
+        if body.get("stream") is not True:
+            await _json(send, 200, message, script.response_headers)
+            return
+        events: list[dict[str, Any]] = [
+            {"type": "message_start", "message": {**message, "content": [],
+                                                  "stop_reason": None}},
+            {"type": "ping"}]
+        for i, block in enumerate(blocks):
+            if block["type"] == "thinking":
+                events.append({"type": "content_block_start", "index": i,
+                               "content_block": {"type": "thinking", "thinking": "",
+                                                 "signature": ""}})
+                events += [{"type": "content_block_delta", "index": i, "delta": {
+                    "type": "thinking_delta", "thinking": r}} for r in script.reasoning or []]
+                events.append({"type": "content_block_delta", "index": i,
+                               "delta": {"type": "signature_delta", "signature": "sig"}})
+            elif block["type"] == "text":
+                events.append({"type": "content_block_start", "index": i,
+                               "content_block": {"type": "text", "text": ""}})
+                events += [{"type": "content_block_delta", "index": i, "delta": {
+                    "type": "text_delta", "text": p}} for p in pieces]
+            else:
+                args = json.dumps(block["input"])
+                step = max(1, len(args) // 3)
+                events.append({"type": "content_block_start", "index": i, "content_block": {
+                    **block, "input": {}}})
+                events += [{"type": "content_block_delta", "index": i, "delta": {
+                    "type": "input_json_delta", "partial_json": args[j:j + step]}}
+                    for j in range(0, len(args), step)]
+            events.append({"type": "content_block_stop", "index": i})
+        events += [{"type": "message_delta", "delta": {"stop_reason": message["stop_reason"],
+                                                       "stop_sequence": None},
+                    "usage": {"output_tokens": len(pieces)}},
+                   {"type": "message_stop"}]
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-type", b"text/event-stream"),
+                                *_encode(script.response_headers)]})
+        for event in events:
+            if script.chunk_delay:
+                await asyncio.sleep(script.chunk_delay)
+            await send({"type": "http.response.body", "more_body": True,
+                        "body": b"event: " + event["type"].encode() + b"\ndata: "
+                        + json.dumps(event).encode() + b"\n\n"})
+        await send({"type": "http.response.body", "body": b""})
 
     async def _responses(self, body: dict[str, Any], send: Send) -> None:
         """OpenAI Responses API: a reasoning item (``reasoning``), a message (``reply`` /
