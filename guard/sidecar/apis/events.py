@@ -14,10 +14,11 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import AsyncExitStack, ExitStack
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any, Protocol
 
 from guard.engine.stream import StreamLimits
+from guard.formats.events import Chunk, Emit, Settle, Step
 from guard.guard import Guard
 from guard.sidecar.errors import UpstreamFailure
 from guard.sidecar.jsonutil import scrub
@@ -27,29 +28,7 @@ from guard.sidecar.stream import GuardStreamingResponse, upstream_failed
 from guard.sidecar.upstream import Target
 from guard.types import CheckContext, Decision, Message, Stage
 
-
-@dataclass(frozen=True, slots=True)
-class Chunk:
-    """Text of the event for the core, as a chat chunk."""
-
-    chunk: dict[str, Any]
-
-
-@dataclass(frozen=True, slots=True)
-class Settle:
-    """Block ``index`` ended: release its tail (checked) before anything else goes out."""
-
-    index: int
-
-
-@dataclass(frozen=True, slots=True)
-class Emit:
-    """An event to send as is (the adapter may still rewrite it when framing)."""
-
-    event: dict[str, Any]
-
-
-Step = Chunk | Settle | Emit
+__all__ = ["Chunk", "Emit", "EventAdapter", "Settle", "Step", "frame", "open_event_stream"]
 
 
 class EventAdapter(Protocol):
