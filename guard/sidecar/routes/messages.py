@@ -20,6 +20,7 @@ from guard.sidecar.jsonutil import SafeJSONResponse, scrub
 from guard.sidecar.otel import trace_parent
 from guard.sidecar.responses import SSE_HEADERS, decision_headers
 from guard.sidecar.routes.chat import SSE_EVENT_SCHEMA
+from guard.sidecar.schemas import ErrorEnvelope
 from guard.sidecar.state import SidecarState
 from guard.types import Action, Decision
 
@@ -44,6 +45,52 @@ class MessagesRequest(BaseModel):
     stream: bool | None = False
 
 
+class AnthropicErrorDetail(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    type: str
+    message: str
+
+
+class AnthropicError(BaseModel):
+    """Anthropic's error shape: ``{"type": "error", "error": {"type", "message"}}``."""
+
+    type: str
+    error: AnthropicErrorDetail
+
+
+def _inline(schema: dict[str, Any]) -> dict[str, Any]:
+    """The request model's JSON schema with its ``$defs`` inlined (for ``openapi_extra``,
+    which FastAPI does not add to the document's components)."""
+    defs = schema.pop("$defs", {})
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/$defs/"):
+                return walk(defs[ref.removeprefix("#/$defs/")])
+            return {k: walk(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [walk(v) for v in node]
+        return node
+
+    result: dict[str, Any] = walk(schema)
+    return result
+
+
+_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"description": "A message (JSON), or an SSE stream of message events when "
+          "stream=true.", "content": {"text/event-stream": {"schema": SSE_EVENT_SCHEMA}}},
+    **{code: {"model": AnthropicError, "description": desc} for code, desc in [
+        (400, "Invalid request, or blocked by the guard (error.code content_filter)."),
+        (401, "Missing or unknown API key."), (404, "Unknown model."),
+        (502, "Upstream failed."), (503, "Upstream unavailable."),
+        (504, "Upstream timed out.")]},
+    **{code: {"model": ErrorEnvelope, "description": desc} for code, desc in [
+        (413, "Request body too large (admission middleware, OpenAI envelope)."),
+        (429, "Busy or over the tenant's limit (OpenAI envelope; see Retry-After).")]},
+}
+
+
 def _blocked(guard: Guard, model: str, stream: bool) -> flow.Blocked:
     def render(decision: Decision) -> Response:
         headers = decision_headers(decision)
@@ -63,9 +110,9 @@ def _error(status: int, kind: str, message: str) -> SafeJSONResponse:
     return SafeJSONResponse(api.error_body(kind, message), status_code=status)
 
 
-@router.post(ROUTE, responses={200: {
-    "description": "A message (JSON), or an SSE stream of message events when stream=true.",
-    "content": {"text/event-stream": {"schema": SSE_EVENT_SCHEMA}}}},
+@router.post(ROUTE, responses=_RESPONSES, openapi_extra={"requestBody": {
+    "required": True, "content": {"application/json": {
+        "schema": _inline(MessagesRequest.model_json_schema())}}}},
     summary="Anthropic Messages API, guarded on the way in and out.")
 async def create_message(request: Request) -> Response:
     try:
