@@ -152,3 +152,20 @@ def test_errors_in_anthropic_shape(sidecar: Sidecar, stub: StubUpstream) -> None
     assert resp.status_code == 400
     assert resp.json()["type"] == "error"
     assert resp.json()["error"]["type"] == "invalid_request_error"
+
+
+def test_alias_answers_under_the_client_name(sidecar_factory: SidecarFactory,
+                                             stub: StubUpstream,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GUARD_TEST_ANTHROPIC_KEY", "k")
+    config = _config(stub)
+    config.upstreams["claude"] = config.upstreams["claude"].model_copy(
+        update={"aliases": {"fast": "claude-real"}, "models": ("claude-*",)})
+    sidecar = sidecar_factory(config=config)
+    client = anthropic.Anthropic(base_url=sidecar.url, api_key="k", max_retries=0)
+    events = list(client.messages.create(model="fast", max_tokens=10, stream=True,
+                                         messages=[{"role": "user", "content": "hi"}]))
+    assert stub.requests[-1].json["model"] == "claude-real"
+    assert events[0].type == "message_start" and events[0].message.model == "fast"
+    assert client.messages.create(model="fast", max_tokens=10, messages=[
+        {"role": "user", "content": "hi"}]).model == "fast"

@@ -73,6 +73,7 @@ async def open_event_stream(state: SidecarState, guard: Guard, context: CheckCon
         await upstream_failed(state, guard, context, target, exc)
         raise
     guarded = guard.has_output_rules(context)
+    client_model = str(body.get("model", ""))
     server = state.config.server
     limits = StreamLimits(lookbehind_chars=server.stream_lookbehind_chars,
                           max_check_chars=server.stream_max_check_chars,
@@ -89,7 +90,7 @@ async def open_event_stream(state: SidecarState, guard: Guard, context: CheckCon
             async for batch in events:
                 out: list[dict[str, Any]] = []
                 for item in batch:
-                    event = scrub(item.data)
+                    event = _client_model(scrub(item.data), client_model)
                     if not guarded:
                         out.append(event)
                         continue
@@ -133,6 +134,16 @@ async def open_event_stream(state: SidecarState, guard: Guard, context: CheckCon
         **SSE_HEADERS, **events.headers, **decision_headers(input_decision)})
     response.close_after = close_after
     return response
+
+
+def _client_model(event: dict[str, Any], model: str) -> dict[str, Any]:
+    """An alias answers under the client's name also inside ``response`` / ``message``
+    objects of stream events (the upstream client renames only top-level fields)."""
+    for key in ("response", "message"):
+        inner = event.get(key)
+        if isinstance(inner, dict) and "model" in inner and model:
+            event[key] = {**inner, "model": model}
+    return event
 
 
 def _block(adapter: EventAdapter, guard: Guard, decision: Decision) -> list[dict[str, Any]]:
