@@ -12,6 +12,7 @@ go back through the adapter, which frames them as that API's delta events.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import AsyncExitStack, ExitStack
 from dataclasses import replace
@@ -27,6 +28,8 @@ from guard.sidecar.state import SidecarState
 from guard.sidecar.stream import GuardStreamingResponse, upstream_failed
 from guard.sidecar.upstream import Target
 from guard.types import CheckContext, Decision, Message, Stage
+
+log = logging.getLogger("guard.sidecar.apis")
 
 __all__ = ["Chunk", "Emit", "EventAdapter", "Settle", "Step", "frame", "open_event_stream"]
 
@@ -122,6 +125,15 @@ async def open_event_stream(state: SidecarState, guard: Guard, context: CheckCon
             yield _join(adapter.failed(exc))
             if guarded:
                 await core.audit(upstream_error=exc.message)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            # An event this relay cannot read: end with the API's error event, never a cut
+            # connection; nothing unchecked was sent.
+            log.warning("unreadable stream event from %s: %r", target.name, exc)
+            failure = UpstreamFailure(502, f"Upstream '{target.name}' sent an unreadable "
+                                      "stream event.", code="upstream_bad_response")
+            yield _join(adapter.failed(failure))
+            if guarded:
+                await core.audit(upstream_error=failure.message)
 
     async def body_iter() -> AsyncIterator[bytes]:
         try:

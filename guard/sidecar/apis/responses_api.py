@@ -173,6 +173,11 @@ _FINAL = ("response.completed", "response.incomplete", "response.failed")
 Key = tuple[int, str, int]
 
 
+def _int(event: dict[str, Any], name: str) -> int:
+    value = event.get(name)
+    return value if isinstance(value, int) else 0
+
+
 @dataclass
 class ResponseEvents:
     """:class:`~guard.sidecar.apis.events.EventAdapter` for Responses API stream events."""
@@ -186,8 +191,8 @@ class ResponseEvents:
     sequence: int = 0
 
     def _key(self, event: dict[str, Any], kind: str, index_field: str) -> Key:
-        sub = event.get(index_field, 0) if index_field else 0
-        return (int(event.get("output_index", 0)), kind, int(sub or 0))
+        sub = _int(event, index_field) if index_field else 0
+        return (_int(event, "output_index"), kind, sub)
 
     def _block(self, key: Key) -> int:
         if key not in self.blocks:
@@ -246,17 +251,17 @@ class ResponseEvents:
             key = self._key(event, letter, index_field)
             event[text_field] = self.texts.get(key, "")
         elif kind == "response.content_part.done" and isinstance(event.get("part"), dict):
-            key = (int(event.get("output_index", 0)), "c", int(event.get("content_index", 0)))
+            key = (_int(event, "output_index"), "c", _int(event, "content_index"))
             if key in self.texts and "text" in event["part"]:
                 event["part"]["text"] = self.texts[key]
         elif kind == "response.reasoning_summary_part.done" and isinstance(
                 event.get("part"), dict):
-            key = (int(event.get("output_index", 0)), "s", int(event.get("summary_index", 0)))
+            key = (_int(event, "output_index"), "s", _int(event, "summary_index"))
             if key in self.texts:
                 event["part"]["text"] = self.texts[key]
         elif kind == "response.output_item.done" and isinstance(event.get("item"), dict):
-            self._rewrite_item(int(event.get("output_index", 0)), event["item"])
-            self.done_items[int(event.get("output_index", 0))] = event["item"]
+            self._rewrite_item(_int(event, "output_index"), event["item"])
+            self.done_items[_int(event, "output_index")] = event["item"]
         elif kind in _FINAL and isinstance(event.get("response"), dict):
             for i, item in enumerate(event["response"].get("output") or []):
                 if isinstance(item, dict):
