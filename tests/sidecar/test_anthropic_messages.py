@@ -169,3 +169,16 @@ def test_alias_answers_under_the_client_name(sidecar_factory: SidecarFactory,
     assert events[0].type == "message_start" and events[0].message.model == "fast"
     assert client.messages.create(model="fast", max_tokens=10, messages=[
         {"role": "user", "content": "hi"}]).model == "fast"
+
+
+def test_stream_tool_use_input_masked(client: anthropic.Anthropic, stub: StubUpstream) -> None:
+    stub.reply = "Sending."
+    stub.tool_calls = [{"id": "tu_1", "type": "function", "function": {
+        "name": "send", "arguments": '{"to": "eve@example.net", "body": "see you soon"}'}}]
+    with client.messages.stream(model="claude-test", max_tokens=100,
+                                messages=[{"role": "user", "content": "hi"}]) as stream:
+        final = stream.get_final_message()
+    tool = final.content[1]
+    assert tool.type == "tool_use"
+    assert tool.input == {"to": "<EMAIL_ADDRESS>", "body": "see you soon"}
+    assert final.stop_reason == "tool_use"
