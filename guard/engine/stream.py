@@ -115,7 +115,7 @@ class StreamGuard:
     @property
     def checks(self) -> list[int]:
         """Checks run per choice (a gauge of how the window batched the stream)."""
-        return [c.hold.checks for c in self.choices.values()]
+        return [c.hold.checks + c.reasoning.checks for c in self.choices.values()]
 
     def _choice(self, index: int) -> _Choice:
         if index not in self.choices:
