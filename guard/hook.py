@@ -35,6 +35,10 @@ if TYPE_CHECKING:
 
 
 def wrap_client(guard: Guard, client: Any, **context: Any) -> Any:
+    from guard import hook_anthropic  # the anthropic client has its own surface
+
+    if hook_anthropic.is_anthropic(client):
+        return hook_anthropic.wrap_anthropic(guard, client, context)
     return _GuardedClient(guard, client, context, "client")
 
 

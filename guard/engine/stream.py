@@ -7,6 +7,10 @@ Both edges use it: the sidecar frames its chunks as SSE, the library hook turns 
   look-behind, rewrite alignment), so choices are checked and released separately;
 - tool-call deltas are assembled per choice and checked whole when the upstream finishes
   (half a JSON object cannot be judged), like refusals;
+- reasoning text (DeepSeek R1's ``reasoning_content`` delta) has a hold-back of its own, so it
+  is checked and released like content; ``logprobs`` go out with the text they cover (dropped
+  where a rewrite changed it: token strings would leak it); delta fields Guard does not know
+  are passed on at once, unchecked;
 - the decisive decision and the number of characters sent before it go to ``record`` once.
 
 Chunks in and out are OpenAI ``chat.completion.chunk`` dicts; each released chunk carries one
@@ -63,9 +67,15 @@ class StreamStep:
     blocked: Decision | None = None
 
 
+_KNOWN_DELTA = frozenset({"content", "reasoning_content", "refusal", "tool_calls", "role"})
+
+
 @dataclass
 class _Choice:
     hold: HoldBack
+    reasoning: HoldBack
+    logprobs: list[Any] = field(default_factory=list)
+    logprobs_at: int = 0       # characters of ``hold.text`` the released/dropped entries cover
     tool_calls: dict[int, dict[str, Any]] = field(default_factory=dict)
     refusal: str = ""
     finish_reason: str | None = None
@@ -101,28 +111,30 @@ class StreamGuard:
     @property
     def released_chars(self) -> int:
         """Characters of content sent to the client so far, all choices together."""
-        return sum(c.hold.sent_chars for c in self.choices.values())
+        return sum(c.hold.sent_chars + c.reasoning.sent_chars for c in self.choices.values())
 
     @property
     def checks(self) -> list[int]:
         """Checks run per choice (a gauge of how the window batched the stream)."""
-        return [c.hold.checks for c in self.choices.values()]
+        return [c.hold.checks + c.reasoning.checks for c in self.choices.values()]
 
     def _choice(self, index: int) -> _Choice:
         if index not in self.choices:
-            self.choices[index] = _Choice(HoldBack(
-                self._check_text, window=self.window, lookbehind=self.lookbehind,
-                max_check_chars=self.max_check_chars))
+            def hold() -> HoldBack:
+                return HoldBack(self._check_text, window=self.window,
+                                lookbehind=self.lookbehind, max_check_chars=self.max_check_chars)
+            self.choices[index] = _Choice(hold(), hold())
         return self.choices[index]
 
     async def _check_text(self, text: str) -> Decision:
         return await self._check_messages([Message("assistant", text)])
 
     def chunk(self, index: int, delta: Mapping[str, Any], finish: str | None = None,
-              **extra: Any) -> Chunk:
+              logprobs: Any = None, **extra: Any) -> Chunk:
         """One outgoing chunk for choice ``index``, shaped like the upstream's chunks."""
         return {**self.template, **extra, "choices": [
-            {"index": index, "delta": dict(delta), "logprobs": None, "finish_reason": finish}]}
+            {"index": index, "delta": dict(delta), "logprobs": logprobs,
+             "finish_reason": finish}]}
 
     # --- the loop ----------------------------------------------------------------------------
 
@@ -144,38 +156,57 @@ class StreamGuard:
             content = delta.get("content")
             if isinstance(content, str) and content:
                 choice.hold.feed(content)
+            reasoning = delta.get("reasoning_content")
+            if isinstance(reasoning, str) and reasoning:
+                choice.reasoning.feed(reasoning)
+            logprobs = raw.get("logprobs")
+            if isinstance(logprobs, Mapping) and isinstance(logprobs.get("content"), list):
+                choice.logprobs.extend(logprobs["content"])
             if isinstance(delta.get("refusal"), str):
                 choice.refusal += delta["refusal"]
             for call in delta.get("tool_calls") or []:
                 _merge_tool_call(choice.tool_calls, call)
             if delta.get("role"):
                 out.append(self.chunk(index, {"role": delta["role"], "content": ""}))
+            unknown = {k: v for k, v in delta.items() if k not in _KNOWN_DELTA and v is not None}
+            if unknown:
+                out.append(self.chunk(index, unknown))
             if raw.get("finish_reason"):
                 choice.finish_reason = raw["finish_reason"]
         return out
 
     def releasable(self, *, final: bool = False) -> bool:
         """Whether :meth:`release` has text to check."""
-        return any(c.hold.releasable(final=final) for c in self.choices.values())
+        return any(h.releasable(final=final) for c in self.choices.values()
+                   for h in (c.reasoning, c.hold))
 
     async def release(self, *, final: bool = False,
-                      interrupted: Callable[[], bool] = lambda: False) -> StreamStep:
+                      interrupted: Callable[[], bool] = lambda: False,
+                      only: int | None = None) -> StreamStep:
         """Check and release what each choice's hold-back allows.
 
         ``interrupted`` is asked between checks; when it says True (new upstream chunks wait)
-        the caller takes them in first, since they may change the picture.
+        the caller takes them in first, since they may change the picture. ``only`` limits it
+        to one choice: with ``final``, APIs whose output is a sequence of blocks (Responses,
+        Anthropic) close one block before the next starts.
         """
         out: list[Chunk] = []
         for index, choice in sorted(self.choices.items()):
-            while choice.hold.releasable(final=final):
-                step = await choice.hold.advance(final=final)
-                if step.blocked and step.decision is not None:
-                    return StreamStep(out, await self._block(
-                        step.decision, Message("assistant", choice.hold.segment)))
-                if step.text:
-                    out.append(self.chunk(index, {"content": step.text}))
-                if not final and interrupted():
-                    return StreamStep(out)
+            if only is not None and index != only:
+                continue
+            for hold, key in ((choice.reasoning, "reasoning_content"), (choice.hold, "content")):
+                while hold.releasable(final=final):
+                    step = await hold.advance(final=final)
+                    if step.blocked and step.decision is not None:
+                        return StreamStep(out, await self._block(
+                            step.decision, Message("assistant", hold.segment)))
+                    if step.text:
+                        logprobs = None
+                        if key == "content":
+                            logprobs = _take_logprobs(choice, step.text)
+                        out.append(self.chunk(index, {key: step.text}, logprobs=logprobs))
+                    if not final and interrupted():
+                        return StreamStep(out)
         return StreamStep(out)
 
     async def finish(self) -> StreamStep:
@@ -228,13 +259,35 @@ class StreamGuard:
         if self._recorded or self._record is None:
             return
         if decision is None:
-            holds = [c.hold for c in self.choices.values() if c.hold.decision is not None]
+            holds = [h for c in self.choices.values() for h in (c.reasoning, c.hold)
+                     if h.decision is not None]
             if holds:
                 best = max(holds, key=lambda h: h.decision.action.severity if h.decision else 0)
                 decision, original = best.decision, Message("assistant", best.segment)
         self._recorded = True
         await self._record(decision, original or Message("assistant", ""), self.released_chars,
                            upstream_error, end)
+
+
+def _take_logprobs(choice: _Choice, released: str) -> dict[str, Any] | None:
+    """The logprob entries whose tokens the content released so far covers. An entry goes out
+    only if its token is found, in order, in the text just released: a token a rewrite changed
+    is dropped (its string would leak the original)."""
+    taken: list[Any] = []
+    cursor = 0
+    while choice.logprobs:
+        entry = choice.logprobs[0]
+        token = entry.get("token") if isinstance(entry, Mapping) else None
+        size = len(token) if isinstance(token, str) else 0
+        if choice.logprobs_at + size > choice.hold.released:
+            break
+        choice.logprobs.pop(0)
+        choice.logprobs_at += size
+        found = released.find(token, cursor) if isinstance(token, str) else -1
+        if found >= 0:
+            taken.append(entry)
+            cursor = found + size
+    return {"content": taken, "refusal": None} if taken else None
 
 
 def _merge_tool_call(calls: dict[int, dict[str, Any]], delta: Any) -> None:

@@ -33,7 +33,18 @@ from guard.sidecar.limits import AdmissionMiddleware
 from guard.sidecar.quota_store import MemoryQuotaStore, PostgresQuotaStore, open_quota_store
 from guard.sidecar.quotas import QuotaMiddleware
 from guard.sidecar.reload import ConfigSource, Reloader, install_sighup
-from guard.sidecar.routes import admin, chat, check, health, litellm, moderations
+from guard.sidecar.routes import (
+    admin,
+    chat,
+    check,
+    completions,
+    embeddings,
+    health,
+    litellm,
+    messages,
+    moderations,
+    responses,
+)
 from guard.sidecar.snapshot import SnapshotMiddleware
 from guard.sidecar.state import SidecarState
 from guard.sidecar.upstream import Upstreams
@@ -122,7 +133,8 @@ def create_app(
     app.state.reloader = reloader
     app.state.drain = drain
     install_handlers(app)
-    for module in (chat, moderations, check, litellm, health, admin):
+    for module in (chat, completions, embeddings, responses, messages, moderations, check,
+                   litellm, health, admin):
         app.include_router(module.router)
     if console is not None:
         app.mount("/console", console[1])

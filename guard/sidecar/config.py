@@ -78,7 +78,7 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-UrlStyle = Literal["openai", "azure", "azure_foundry"]
+UrlStyle = Literal["openai", "azure", "azure_foundry", "anthropic"]
 _AZURE_STYLES = ("azure", "azure_foundry")
 
 
@@ -100,7 +100,8 @@ class UpstreamConfig(_Model):
     style: UrlStyle = Field(
         default="openai", description="openai: {base_url}/chat/completions; azure: "
         "{base_url}/openai/deployments/{deployment}/chat/completions?api-version=...; "
-        "azure_foundry: {base_url}/chat/completions?api-version=...")
+        "azure_foundry: {base_url}/chat/completions?api-version=...; anthropic: "
+        "{base_url}/messages with x-api-key and anthropic-version headers (for /v1/messages)")
     api_version: str | None = Field(
         default=None, description="The api-version query parameter (required for azure).")
     deployment: str | None = Field(
@@ -151,6 +152,8 @@ class UpstreamConfig(_Model):
     def key_header(self) -> str:
         if self.api_key_header:
             return self.api_key_header
+        if self.style == "anthropic":
+            return "x-api-key"
         return "api-key" if self.style in _AZURE_STYLES else "authorization"
 
     def api_key(self) -> str | None:

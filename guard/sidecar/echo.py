@@ -17,6 +17,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from guard.sidecar import echo_apis
+
 ECHO_BASE_URL = "http://guard-echo.invalid/v1"
 ECHO_MODELS = ("echo",)
 
@@ -71,4 +73,5 @@ async def _models(request: Request) -> Response:
 echo_app = Starlette(routes=[
     Route("/v1/chat/completions", _chat, methods=["POST"]),
     Route("/v1/models", _models, methods=["GET"]),
+    *echo_apis.ROUTES,
 ])

@@ -52,8 +52,11 @@ def check_exposure(config: SidecarConfig) -> None:
 
 
 def bearer_key(headers: Mapping[str, str]) -> str:
+    """The caller's key: ``Authorization: Bearer KEY``, else ``x-api-key`` (the anthropic
+    client's header), so quotas and operator checks see every client's key."""
     auth = headers.get("authorization", "")
-    return auth[7:].strip() if auth.lower().startswith("bearer ") else ""
+    key = auth[7:].strip() if auth.lower().startswith("bearer ") else ""
+    return key or headers.get("x-api-key", "").strip()
 
 
 def operator_allowed(config: SidecarConfig, headers: Mapping[str, str]) -> bool:

@@ -28,7 +28,8 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 EXEMPT = ("/healthz", "/readyz", "/metrics", "/openapi.json", "/docs")
 
 
-KNOWN_ROUTES = frozenset({"/v1/chat/completions", "/v1/moderations", "/v1/guard/check",
+KNOWN_ROUTES = frozenset({"/v1/chat/completions", "/v1/completions", "/v1/embeddings",
+                          "/v1/responses", "/v1/messages", "/v1/moderations", "/v1/guard/check",
                           "/v1/models", "/beta/litellm_basic_guardrail_api"})
 
 

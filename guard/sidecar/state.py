@@ -144,6 +144,7 @@ class SidecarState:
         tenant: str | None = None
         auth = headers.get("authorization", "")
         key = auth[7:].strip() if auth.lower().startswith("bearer ") else ""
+        key = key or headers.get("x-api-key", "").strip()  # the anthropic client's header
         if self.config.tenants:
             tenant = self.config.tenant_for_key(key) if key else None
         if tenant is None and self.config.auth_required:

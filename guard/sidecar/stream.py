@@ -17,7 +17,7 @@ import time
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import AsyncExitStack, ExitStack
 from dataclasses import replace
-from typing import Any
+from typing import Any, Protocol
 
 import anyio
 from fastapi.responses import StreamingResponse
@@ -32,6 +32,15 @@ from guard.sidecar.upstream import Target, UpstreamStream
 from guard.types import CheckContext, Decision, Message, Stage
 
 _END = object()
+
+
+class ChunkAdapter(Protocol):
+    """Another API's stream chunks as chat chunks for the core, and back (legacy
+    completions); ``outbound`` returns None for a chunk that API has no use for."""
+
+    def inbound(self, chunk: dict[str, Any]) -> dict[str, Any]: ...
+
+    def outbound(self, chunk: dict[str, Any]) -> dict[str, Any] | None: ...
 
 
 class GuardStreamingResponse(StreamingResponse):
@@ -54,19 +63,21 @@ class GuardStreamingResponse(StreamingResponse):
 async def open_guarded_stream(
     state: SidecarState, guard: Guard, context: CheckContext, target: Target,
     body: Mapping[str, Any], headers: Mapping[str, str], input_decision: Decision | None,
+    *, operation: str = "chat/completions", adapter: ChunkAdapter | None = None,
 ) -> StreamingResponse:
     """Open the upstream stream (failures here still get a 502/504 status) and relay it."""
     stack = AsyncExitStack()
     started = time.perf_counter()
     try:
-        events = await stack.enter_async_context(state.upstreams.stream(target, body, headers))
+        events = await stack.enter_async_context(state.upstreams.stream(
+            target, body, headers, operation=operation))
     except UpstreamFailure as exc:
         await stack.aclose()
         await upstream_failed(state, guard, context, target, exc)
         raise
     state.metrics.upstream_seconds.labels(target.name).observe(time.perf_counter() - started)
     if guard.has_output_rules(context):
-        relay = GuardedStream(state, guard, context, events, target).run()
+        relay = GuardedStream(state, guard, context, events, target, adapter).run()
     else:
         relay = _passthrough(events, target, guard, context)
 
@@ -158,7 +169,9 @@ class GuardedStream:
     what is sent; this class reads the upstream and frames chunks as server-sent events."""
 
     def __init__(self, state: SidecarState, guard: Guard, context: CheckContext,
-                 events: UpstreamStream, target: Target) -> None:
+                 events: UpstreamStream, target: Target,
+                 adapter: ChunkAdapter | None = None) -> None:
+        self.adapter = adapter
         self.state = state
         self.guard = guard
         self.events = events
@@ -174,6 +187,13 @@ class GuardedStream:
         self.core = guard.open_stream(context, limits=limits, check=check,
                                       facts=replace(self.events.facts, upstream_status=200,
                                                     http_status=200))
+
+    def _in(self, chunk: dict[str, Any]) -> dict[str, Any]:
+        return chunk if self.adapter is None else self.adapter.inbound(chunk)
+
+    def _sse(self, chunk: dict[str, Any]) -> bytes:
+        out = chunk if self.adapter is None else self.adapter.outbound(chunk)
+        return b"" if out is None else sse(out)
 
     async def _read(self, queue: asyncio.Queue[Any]) -> None:
         try:
@@ -217,20 +237,20 @@ class GuardedStream:
                         yield chunk
                     return
                 elif isinstance(item, dict):
-                    for out in self.core.ingest(scrub(item)):
-                        yield sse(out)
+                    for out in self.core.ingest(self._in(scrub(item))):
+                        yield self._sse(out)
             if done:
                 break
             step = await self.core.release(interrupted=lambda: not queue.empty())
             for out in step.chunks:
-                yield sse(out)
+                yield self._sse(out)
             if step.blocked is not None:
                 async for chunk in self._block(step.blocked):
                     yield chunk
                 return
         step = await self.core.finish()
         for out in step.chunks:
-            yield sse(out)
+            yield self._sse(out)
         if step.blocked is not None:
             async for chunk in self._block(step.blocked):
                 yield chunk
@@ -243,8 +263,8 @@ class GuardedStream:
         info = guard_info(decision)
         for index in self.core.open_choices():
             if self.guard.block_response == "refusal":
-                yield sse(self.core.chunk(index, {"refusal": self.guard.refusal_message}))
-            yield sse(self.core.chunk(index, {}, "content_filter", guard=info))
+                yield self._sse(self.core.chunk(index, {"refusal": self.guard.refusal_message}))
+            yield self._sse(self.core.chunk(index, {}, "content_filter", guard=info))
         if self.guard.block_response == "error":
             rule_ids = [r.rule_id for r in decision.fired_rules]
             yield sse(blocked_error(decision.id, rule_ids, "output"))

@@ -58,9 +58,13 @@ _HOP_HEADERS = frozenset({
     "te", "trailer", "proxy-authorization", "authorization", "accept-encoding", "cookie",
     "x-api-key", "api-key",
 })
-_FORWARD_PREFIXES = ("x-stainless-", "openai-", "user-agent", "x-request-id", "traceparent",
-                     "tracestate")
+_FORWARD_PREFIXES = ("x-stainless-", "openai-", "anthropic-", "user-agent", "x-request-id",
+                     "traceparent", "tracestate")
+ANTHROPIC_VERSION = "2023-06-01"
 _T = TypeVar("_T")
+# Event types that end a stream of the Responses and Anthropic APIs (they send no [DONE]).
+_FINAL_EVENTS = frozenset({"response.completed", "response.incomplete", "response.failed",
+                           "message_stop"})
 log = logging.getLogger("guard.sidecar.upstream")
 
 
@@ -211,8 +215,10 @@ class Upstreams:
         cfg = member.config
         key = cfg.api_key()
         if not key and cfg.forward_client_auth and self._may_forward_auth:
-            key = bearer(incoming)
+            key = bearer(incoming) or incoming.get("x-api-key")
         headers.update(auth_headers(cfg, key))
+        if cfg.style == "anthropic":
+            headers.setdefault("anthropic-version", ANTHROPIC_VERSION)
         headers.update(cfg.headers)
         headers["content-type"] = "application/json"
         return headers
@@ -554,10 +560,14 @@ async def _events(name: str, resp: httpx.Response, rename: str | None = None
                     raise UpstreamFailure(502, f"Upstream '{name}' failed mid-stream.",
                                           upstream_status=resp.status_code)
                 if isinstance(obj, dict):
+                    if obj.get("type") in _FINAL_EVENTS:
+                        saw_done = True  # the Responses and Anthropic APIs send no [DONE]
                     if rename is not None and "model" in obj:
                         obj["model"] = rename
                         data = dumps(obj)
                     batch.append(Event(obj, b"data: " + data + b"\n\n"))
+                    if saw_done:
+                        break
             if batch:
                 yield batch
             if saw_done:

@@ -184,3 +184,20 @@ def test_per_key_limits_give_each_key_its_own_budget(serve: Any) -> None:
     assert chat(url, "one").status_code == 200
     assert chat(url, "one").status_code == 429
     assert chat(url, "two").status_code == 200  # same tenant, other key: its own minute
+
+
+def test_new_api_routes_are_counted(serve: Any, stub: StubUpstream) -> None:
+    """Responses (streamed) and embeddings draw from the same budget as chat; a tenant key in
+    ``x-api-key`` (the anthropic client's header) is recognised."""
+    stub.reply = " ".join(["word"] * 60)  # Responses usage: input 2 + output 60
+    url = serve(tenants(t=TenantLimits(tokens_per_day=100, requests_per_minute=4)))
+    streamed = httpx.post(f"{url}/v1/responses", headers=auth("t"), timeout=30, json={
+        "model": "stub-model", "input": "hello there", "stream": True})
+    assert streamed.status_code == 200 and "response.completed" in streamed.text
+    embedded = httpx.post(f"{url}/v1/embeddings", headers={"x-api-key": "key-t"}, timeout=30,
+                          json={"model": "stub-model", "input": "hello"})
+    assert embedded.status_code == 200
+    assert embedded.headers["x-ratelimit-remaining-requests"] == "2"
+    assert int(embedded.headers["x-ratelimit-remaining-tokens"]) < 40  # the stream's usage
+    assert httpx.post(f"{url}/v1/embeddings", json={"model": "stub-model", "input": "x"},
+                      headers={"x-api-key": "wrong"}, timeout=30).status_code == 401

@@ -21,6 +21,10 @@ Python API (stable; other engineers depend on it)::
         stub.error_message = "..."               # message in that envelope
         stub.chunk_delay = 0.01                  # seconds between stream chunks
         stub.extra_fields = {"service_tier": "x"}  # merged into every completion / chunk
+        stub.reasoning = ["Let me ", "think."]  # DeepSeek R1 style: message.reasoning_content,
+                                                 # streamed as reasoning_content deltas first
+        stub.extra_delta = {"audio": {"id": "a"}}  # merged into every streamed content delta
+                                                 # (logprobs per content chunk when asked)
         stub.response_headers = {"x-ratelimit-remaining-requests": "9"}  # on chat answers
         stub.error_headers = {"retry-after": "3"}  # on "error" answers
         stub.requests[-1].json                   # every request received (RecordedRequest)
@@ -43,8 +47,12 @@ Faults, stream and non-stream:
 can fail exactly the first request.
 
 Endpoints: ``POST /v1/chat/completions``, ``GET /v1/models`` (``models``), ``POST
-/v1/moderations`` (nothing flagged); minimal ``POST /v1/completions``, ``/v1/embeddings`` and
-``/v1/responses`` (echo or ``reply``; no faults). Standalone, for benchmarks and manual runs
+/v1/moderations`` (nothing flagged), ``POST /v1/completions`` (legacy; ``reply``/``chunks``
+or an echo of the prompt), ``POST /v1/embeddings`` (one small vector per input), ``POST
+/v1/responses`` (Responses API, stream or not: ``reasoning``, ``reply``/``chunks``,
+``tool_calls`` as reasoning, message and function_call items), ``POST /v1/messages``
+(Anthropic Messages, stream or not: thinking, text and tool_use blocks from the same script).
+Standalone, for benchmarks and manual runs
 (``--reply-words N``: N words of English prose, also available as ``prose(N)``)::
 
     python -m tests.support.stub_upstream --port 18080 [--reply-words 300] [--chunk-delay 0]
@@ -102,6 +110,8 @@ class _Script:
     chunk_delay: float = 0.0
     drop_after_chunks: int = 1
     extra_fields: dict[str, Any] = field(default_factory=dict)
+    reasoning: list[str] | None = None
+    extra_delta: dict[str, Any] = field(default_factory=dict)
     response_headers: dict[str, str] = field(default_factory=dict)
     error_headers: dict[str, str] = field(default_factory=dict)
     models: list[str] = field(default_factory=lambda: ["stub-model", "stub-model-2"])
@@ -243,32 +253,14 @@ class StubUpstream:
             await _json(send, 200, {"object": "list", "data": data})
         elif path.endswith("/moderations"):
             await _json(send, 200, {"id": "modr-stub", "model": "stub", "results": []})
-        elif path.endswith("/v1/completions") and isinstance(parsed, dict):
-            prompt = parsed.get("prompt")
-            texts = prompt if isinstance(prompt, list) else [prompt]
-            await _json(send, 200, {
-                "id": "cmpl-stub", "object": "text_completion", "created": 0,
-                "model": parsed.get("model", "stub-model"),
-                "choices": [{"index": i, "text": self._script.reply or f"Echo: {t}",
-                             "finish_reason": "stop", "logprobs": None}
-                            for i, t in enumerate(texts)]})
+        elif path.endswith("/v1/messages") and isinstance(parsed, dict):
+            await self._messages(parsed, send)
+        elif path.endswith("/v1/responses") and isinstance(parsed, dict):
+            await self._responses(parsed, send)
         elif path.endswith("/embeddings") and isinstance(parsed, dict):
-            inputs = parsed.get("input")
-            n = len(inputs) if isinstance(inputs, list) else 1
-            await _json(send, 200, {
-                "object": "list", "model": parsed.get("model", "stub-model"),
-                "data": [{"object": "embedding", "index": i, "embedding": [0.1, 0.2, 0.3]}
-                         for i in range(n)],
-                "usage": {"prompt_tokens": n, "total_tokens": n}})
-        elif path.endswith("/responses") and isinstance(parsed, dict):
-            text = self._script.reply or f"Echo: {parsed.get('input')}"
-            await _json(send, 200, {
-                "id": "resp_stub", "object": "response", "created_at": 0, "status": "completed",
-                "model": parsed.get("model", "stub-model"), "parallel_tool_calls": True,
-                "tool_choice": "auto", "tools": [], "output": [{
-                    "type": "message", "id": "msg_stub", "role": "assistant",
-                    "status": "completed", "content": [
-                        {"type": "output_text", "text": text, "annotations": []}]}]})
+            await self._embeddings(parsed, send)
+        elif path.endswith("/v1/completions") and isinstance(parsed, dict):
+            await self._legacy(parsed, send)
         elif path.endswith("/chat/completions") and scope["method"] == "POST":
             if not isinstance(parsed, dict):
                 await _json(send, 400, _error("body is not a JSON object", 400))
@@ -306,6 +298,8 @@ class StubUpstream:
     ) -> None:
         script = self._script
         message: dict[str, Any] = {"role": "assistant", "content": text, "refusal": None}
+        if script.reasoning is not None:
+            message["reasoning_content"] = "".join(script.reasoning)
         finish = "stop"
         if script.tool_calls:
             message["tool_calls"] = script.tool_calls
@@ -341,13 +335,21 @@ class StubUpstream:
         cid, created = f"chatcmpl-{uuid.uuid4().hex[:12]}", int(time.time())
 
         def chunk(delta: dict[str, Any], finish: str | None = None, index: int = 0) -> bytes:
+            logprobs = None
+            if isinstance(delta.get("content"), str) and delta["content"]:
+                delta = {**delta, **script.extra_delta}
+                if body.get("logprobs") is True:
+                    logprobs = {"content": [{"token": delta["content"], "logprob": -0.5,
+                                             "bytes": None, "top_logprobs": []}],
+                                "refusal": None}
             obj = {"id": cid, "object": "chat.completion.chunk", "created": created,
                    "model": model, "system_fingerprint": "fp_stub",
-                   "choices": [{"index": index, "delta": delta, "logprobs": None,
+                   "choices": [{"index": index, "delta": delta, "logprobs": logprobs,
                                 "finish_reason": finish}], **script.extra_fields}
             return b"data: " + json.dumps(obj).encode() + b"\n\n"
 
         events = [chunk({"role": "assistant", "content": ""})]
+        events += [chunk({"reasoning_content": r}) for r in script.reasoning or []]
         pieces = script.chunks if script.chunks is not None else (
             _words(text) if text else [])
         others = [_words(t) for t in (script.choices or [])[1:]]
@@ -389,6 +391,232 @@ class StubUpstream:
                 await asyncio.sleep(script.chunk_delay)
             await send({"type": "http.response.body", "body": event, "more_body": True})
         await send({"type": "http.response.body", "body": b""})
+
+
+    async def _embeddings(self, body: dict[str, Any], send: Send) -> None:
+        """One deterministic 4-dimensional vector per input text."""
+        texts = body.get("input")
+        items = texts if isinstance(texts, list) else [texts]
+        data = [{"object": "embedding", "index": i,
+                 "embedding": [float(len(str(t))), float(i), 0.5, -0.25]}
+                for i, t in enumerate(items)]
+        tokens = sum(len(_words(str(t))) for t in items)
+        await _json(send, 200, {"object": "list", "data": data, "model": body.get("model"),
+                                "usage": {"prompt_tokens": tokens, "total_tokens": tokens}})
+
+    async def _messages(self, body: dict[str, Any], send: Send) -> None:
+        """Anthropic Messages API: a thinking block (``reasoning``), a text block (``reply`` /
+        ``chunks`` / echo of the last user text) and tool_use blocks (``tool_calls``)."""
+        script = self._script
+        last = ""
+        for msg in body.get("messages") or []:
+            content = msg.get("content") if isinstance(msg, dict) else None
+            if isinstance(content, str):
+                last = content
+            elif isinstance(content, list):
+                texts = []
+                for block in content:
+                    if not isinstance(block, dict):
+                        continue
+                    if block.get("type") == "text":
+                        texts.append(str(block.get("text", "")))
+                    elif block.get("type") == "tool_result":
+                        inner = block.get("content")
+                        texts.append(inner if isinstance(inner, str) else " ".join(
+                            str(b.get("text", "")) for b in inner or [] if isinstance(b, dict)))
+                last = " ".join(texts)
+        text = script.reply if script.reply is not None else (
+            "".join(script.chunks) if script.chunks is not None else "Echo: " + last)
+        pieces = script.chunks if script.chunks is not None else _words(text)
+        blocks: list[dict[str, Any]] = []
+        if script.reasoning is not None:
+            blocks.append({"type": "thinking", "thinking": "".join(script.reasoning),
+                           "signature": "sig"})
+        blocks.append({"type": "text", "text": text})
+        for call in script.tool_calls or []:
+            fn = call.get("function", {})
+            blocks.append({"type": "tool_use", "id": call.get("id"), "name": fn.get("name"),
+                           "input": json.loads(fn.get("arguments") or "{}")})
+        message = {"id": f"msg_{uuid.uuid4().hex[:12]}", "type": "message",
+                   "role": "assistant", "model": str(body.get("model", "stub-model")),
+                   "content": blocks, "stop_reason": "tool_use" if script.tool_calls
+                   else "end_turn", "stop_sequence": None,
+                   "usage": {"input_tokens": len(_words(last)),
+                             "output_tokens": len(_words(text))}}
+        if body.get("stream") is not True:
+            await _json(send, 200, message, script.response_headers)
+            return
+        events: list[dict[str, Any]] = [
+            {"type": "message_start", "message": {**message, "content": [],
+                                                  "stop_reason": None}},
+            {"type": "ping"}]
+        for i, block in enumerate(blocks):
+            if block["type"] == "thinking":
+                events.append({"type": "content_block_start", "index": i,
+                               "content_block": {"type": "thinking", "thinking": "",
+                                                 "signature": ""}})
+                events += [{"type": "content_block_delta", "index": i, "delta": {
+                    "type": "thinking_delta", "thinking": r}} for r in script.reasoning or []]
+                events.append({"type": "content_block_delta", "index": i,
+                               "delta": {"type": "signature_delta", "signature": "sig"}})
+            elif block["type"] == "text":
+                events.append({"type": "content_block_start", "index": i,
+                               "content_block": {"type": "text", "text": ""}})
+                events += [{"type": "content_block_delta", "index": i, "delta": {
+                    "type": "text_delta", "text": p}} for p in pieces]
+            else:
+                args = json.dumps(block["input"])
+                step = max(1, len(args) // 3)
+                events.append({"type": "content_block_start", "index": i, "content_block": {
+                    **block, "input": {}}})
+                events += [{"type": "content_block_delta", "index": i, "delta": {
+                    "type": "input_json_delta", "partial_json": args[j:j + step]}}
+                    for j in range(0, len(args), step)]
+            events.append({"type": "content_block_stop", "index": i})
+        events += [{"type": "message_delta", "delta": {"stop_reason": message["stop_reason"],
+                                                       "stop_sequence": None},
+                    "usage": {"output_tokens": len(pieces)}},
+                   {"type": "message_stop"}]
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-type", b"text/event-stream"),
+                                *_encode(script.response_headers)]})
+        for event in events:
+            if script.chunk_delay:
+                await asyncio.sleep(script.chunk_delay)
+            await send({"type": "http.response.body", "more_body": True,
+                        "body": b"event: " + event["type"].encode() + b"\ndata: "
+                        + json.dumps(event).encode() + b"\n\n"})
+        await send({"type": "http.response.body", "body": b""})
+
+    async def _responses(self, body: dict[str, Any], send: Send) -> None:
+        """OpenAI Responses API: a reasoning item (``reasoning``), a message (``reply`` /
+        ``chunks`` / echo of the last input text) and function calls (``tool_calls``)."""
+        script = self._script
+        items = body.get("input")
+        last = items if isinstance(items, str) else ""
+        for item in items if isinstance(items, list) else []:
+            content = item.get("content") if isinstance(item, dict) else None
+            if isinstance(content, str):
+                last = content
+            elif isinstance(content, list):
+                last = " ".join(str(p.get("text", "")) for p in content if isinstance(p, dict))
+            elif isinstance(item, dict) and isinstance(item.get("output"), str):
+                last = item["output"]
+        text = script.reply if script.reply is not None else (
+            "".join(script.chunks) if script.chunks is not None else "Echo: " + last)
+        pieces = script.chunks if script.chunks is not None else _words(text)
+        rid, model = f"resp_{uuid.uuid4().hex[:12]}", str(body.get("model", "stub-model"))
+        output: list[dict[str, Any]] = []
+        if script.reasoning is not None:
+            output.append({"type": "reasoning", "id": "rs_1", "summary": [
+                {"type": "summary_text", "text": "".join(script.reasoning)}]})
+        output.append({"type": "message", "id": "msg_1", "role": "assistant",
+                       "status": "completed", "content": [
+                           {"type": "output_text", "text": text, "annotations": []}]})
+        for i, call in enumerate(script.tool_calls or []):
+            fn = call.get("function", {})
+            output.append({"type": "function_call", "id": f"fc_{i}", "call_id": call.get("id"),
+                           "name": fn.get("name"), "arguments": fn.get("arguments", ""),
+                           "status": "completed"})
+        usage = {"input_tokens": len(_words(last)), "output_tokens": len(_words(text)),
+                 "total_tokens": len(_words(last)) + len(_words(text)),
+                 "input_tokens_details": {"cached_tokens": 0},
+                 "output_tokens_details": {"reasoning_tokens": 0}}
+        response = {"id": rid, "object": "response", "created_at": int(time.time()),
+                    "model": model, "status": "completed", "output": output, "error": None,
+                    "incomplete_details": None, "parallel_tool_calls": True,
+                    "tool_choice": "auto", "tools": [], "usage": usage}
+        if body.get("stream") is not True:
+            await _json(send, 200, response)
+            return
+        events: list[dict[str, Any]] = [
+            {"type": "response.created", "response": {**response, "status": "in_progress",
+                                                      "output": [], "usage": None}},
+            {"type": "response.in_progress", "response": {**response, "status": "in_progress",
+                                                          "output": [], "usage": None}}]
+        for oi, item in enumerate(output):
+            events.append({"type": "response.output_item.added", "output_index": oi,
+                           "item": {**item, **({"content": []} if "content" in item else {}),
+                                    **({"summary": []} if "summary" in item else {}),
+                                    **({"arguments": ""} if "arguments" in item else {})}})
+            if item["type"] == "reasoning":
+                part = item["summary"][0]
+                events.append({"type": "response.reasoning_summary_part.added",
+                               "item_id": item["id"], "output_index": oi, "summary_index": 0,
+                               "part": {"type": "summary_text", "text": ""}})
+                events += [{"type": "response.reasoning_summary_text.delta",
+                            "item_id": item["id"], "output_index": oi, "summary_index": 0,
+                            "delta": r} for r in script.reasoning or []]
+                events += [{"type": "response.reasoning_summary_text.done",
+                            "item_id": item["id"], "output_index": oi, "summary_index": 0,
+                            "text": part["text"]},
+                           {"type": "response.reasoning_summary_part.done",
+                            "item_id": item["id"], "output_index": oi, "summary_index": 0,
+                            "part": part}]
+            elif item["type"] == "message":
+                ids = {"item_id": item["id"], "output_index": oi, "content_index": 0}
+                events.append({"type": "response.content_part.added", **ids,
+                               "part": {"type": "output_text", "text": "",
+                                        "annotations": []}})
+                events += [{"type": "response.output_text.delta", **ids, "delta": p,
+                            "logprobs": []} for p in pieces]
+                events += [{"type": "response.output_text.done", **ids, "text": text,
+                            "logprobs": []},
+                           {"type": "response.content_part.done", **ids,
+                            "part": item["content"][0]}]
+            else:
+                args = item["arguments"]
+                step = max(1, len(args) // 3)
+                events += [{"type": "response.function_call_arguments.delta",
+                            "item_id": item["id"], "output_index": oi,
+                            "delta": args[j:j + step]} for j in range(0, len(args), step)]
+                events.append({"type": "response.function_call_arguments.done",
+                               "item_id": item["id"], "output_index": oi, "arguments": args})
+            events.append({"type": "response.output_item.done", "output_index": oi,
+                           "item": item})
+        events.append({"type": "response.completed", "response": response})
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-type", b"text/event-stream")]})
+        for n, event in enumerate(events):
+            if script.chunk_delay:
+                await asyncio.sleep(script.chunk_delay)
+            data = json.dumps({**event, "sequence_number": n}).encode()
+            await send({"type": "http.response.body", "more_body": True,
+                        "body": b"event: " + event["type"].encode() + b"\ndata: " + data
+                        + b"\n\n"})
+        await send({"type": "http.response.body", "body": b""})
+
+    async def _legacy(self, body: dict[str, Any], send: Send) -> None:
+        """Legacy ``/v1/completions``: the scripted reply (or an echo of the prompt)."""
+        script = self._script
+        prompt = body.get("prompt")
+        text = script.reply if script.reply is not None else (
+            "".join(script.chunks) if script.chunks is not None else
+            "Echo: " + (prompt if isinstance(prompt, str) else " | ".join(map(str, prompt or []))))
+        model = str(body.get("model", "stub-model"))
+        cid, created = f"cmpl-{uuid.uuid4().hex[:12]}", int(time.time())
+        if body.get("stream") is not True:
+            await _json(send, 200, {
+                "id": cid, "object": "text_completion", "created": created, "model": model,
+                "choices": [{"index": 0, "text": text, "logprobs": None,
+                             "finish_reason": "stop"}],
+                "usage": {"prompt_tokens": 1, "completion_tokens": len(_words(text)),
+                          "total_tokens": 1 + len(_words(text))}})
+            return
+        pieces = script.chunks if script.chunks is not None else _words(text)
+        events = [{"index": 0, "text": p, "logprobs": None, "finish_reason": None}
+                  for p in pieces]
+        events.append({"index": 0, "text": "", "logprobs": None, "finish_reason": "stop"})
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-type", b"text/event-stream")]})
+        for event in events:
+            obj = {"id": cid, "object": "text_completion", "created": created, "model": model,
+                   "choices": [event]}
+            if script.chunk_delay:
+                await asyncio.sleep(script.chunk_delay)
+            await send({"type": "http.response.body", "more_body": True,
+                        "body": b"data: " + json.dumps(obj).encode() + b"\n\n"})
+        await send({"type": "http.response.body", "body": b"data: [DONE]\n\n"})
 
 
 def _error(message: str, status: int) -> dict[str, Any]:

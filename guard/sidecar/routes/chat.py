@@ -18,6 +18,7 @@ from fastapi.responses import Response
 
 from guard.engine.segments import apply_tool_definitions, tool_definitions
 from guard.guard import Guard
+from guard.sidecar.apis import reasoning
 from guard.sidecar.errors import UpstreamFailure
 from guard.sidecar.jsonutil import SafeJSONResponse, scrub
 from guard.sidecar.otel import inject_trace_headers, trace_parent
@@ -126,7 +127,7 @@ async def _check_completion(state: SidecarState, guard: Guard, context: CheckCon
         return SafeJSONResponse(completion, headers={
             **reply.headers, **decision_headers(input_decision)})
     assistant = scrub([{**m, "role": "assistant"} for m in messages if isinstance(m, dict)])
-    checked = tuple(Message.from_dict(m) for m in assistant)
+    checked, owners = reasoning.split(assistant)
     decision = await state.check(guard, checked, Stage.OUTPUT, context, record=False)
     if decision.action is Action.BLOCK:
         response = blocked_response(guard, decision, stream=False, n=len(choices),
@@ -137,9 +138,10 @@ async def _check_completion(state: SidecarState, guard: Guard, context: CheckCon
     await guard.arecord(decision, checked, replace(reply.facts, upstream_status=200,
                                                    http_status=200))
     if decision.action is Action.REWRITE:
-        for choice, original, rewritten in zip(choices, messages, decision.messages,
+        for choice, original, rewritten in zip(choices, messages,
+                                               reasoning.merge(decision.messages, owners),
                                                strict=False):
-            choice["message"] = {**original, **rewritten.to_dict(), "role": original.get(
+            choice["message"] = {**original, **rewritten, "role": original.get(
                 "role", "assistant")}
     strongest = decision if input_decision is None or \
         decision.action.severity >= input_decision.action.severity else input_decision

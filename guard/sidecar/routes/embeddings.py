@@ -1,0 +1,69 @@
+"""``POST /v1/embeddings``: the input checked (and rewritten) before it is embedded; the
+vectors come back as the upstream returned them (there is no text to check on the way out)."""
+
+from __future__ import annotations
+
+from contextlib import ExitStack
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from pydantic import Field
+
+from guard.guard import Guard
+from guard.sidecar.apis import flow, prompts
+from guard.sidecar.errors import blocked_error
+from guard.sidecar.jsonutil import SafeJSONResponse, scrub
+from guard.sidecar.otel import trace_parent
+from guard.sidecar.responses import decision_headers
+from guard.sidecar.schemas import ERROR_RESPONSES, _Open
+from guard.sidecar.state import SidecarState
+from guard.types import Action, Decision
+
+ROUTE = "/v1/embeddings"
+router = APIRouter()
+
+
+class EmbeddingRequest(_Open):
+    """``POST /v1/embeddings``; every field not listed here is forwarded as sent."""
+
+    model: str = Field(min_length=1, max_length=256)
+    input: str | list[Any]
+    user: str | None = None
+
+
+def _blocked(guard: Guard) -> flow.Blocked:
+    def render(decision: Decision) -> Response:
+        # No refusal shape exists for vectors: a block is always the 400 envelope.
+        error = blocked_error(decision.id, [r.rule_id for r in decision.fired_rules], "input")
+        error["error"]["param"] = "input"
+        return SafeJSONResponse(error, status_code=400, headers=decision_headers(decision))
+    return render
+
+
+@router.post(ROUTE, responses=ERROR_RESPONSES,
+             summary="OpenAI embeddings, input guarded; vectors passed through.")
+async def create_embedding(body: EmbeddingRequest, request: Request) -> Response:
+    state: SidecarState = request.app.state.sidecar
+    caller = state.caller(request.headers)
+    raw: dict[str, Any] = scrub(await request.json())
+    texts = prompts.texts(raw["input"], "input")
+    target = state.upstreams.resolve(body.model)
+    guard = state.guard_for(caller, model=body.model, route=ROUTE)
+    context = state.context(caller, model=body.model, route=ROUTE, user=body.user,
+                            upstream=target.label)
+    with ExitStack() as stack:
+        stack.enter_context(state.telemetry.request_span(
+            parent=trace_parent(request.headers), operation="embeddings", model=body.model,
+            tenant=caller.tenant, route=ROUTE, request_id=caller.request_id,
+            provider=target.name))
+        decision, refused = await flow.screen_input(state, guard, prompts.as_messages(texts),
+                                                    context, _blocked(guard))
+        if refused is not None:
+            return refused
+        if decision.action is Action.REWRITE:
+            raw["input"] = prompts.rewritten(raw["input"], decision.messages)
+        reply = await flow.call(state, guard, context, target, raw,
+                                flow.forward_headers(caller), "embeddings")
+        return SafeJSONResponse(reply.data, headers={**reply.headers,
+                                                     **decision_headers(decision)})
