@@ -464,6 +464,15 @@ BENIGN_SOURCES = (
     "benign-mtbench-x",
     "cyberseceval-frr",
     "generated-benign",
+    # second wave (classifiers/wave2.py): benign hard-negative pools
+    "nq-open",
+    "banking77",
+    "clinc150",
+    "piaf-fr",
+    "frenchmedmcqa",
+    "counsel-chat",
+    "medquad",
+    "llmail-inject",
 )
 
 LOADERS = (
@@ -497,13 +506,16 @@ def loso_split(
     """(train, val, test) rows of the fold that holds ``family`` out.
 
     The other families' train and test splits train, their val split picks thresholds, and
-    every row of the held-out family is scored.
+    every row of the held-out family is scored. A composed row that borrows requests or
+    carriers from the held-out family (``tags['uses']``) is left out of the fold entirely.
     """
     train, val, test = [], [], []
     for i in rows:
         e = examples[i]
         if e.family == family:
             test.append(i)
+        elif e.tags.get("uses") == family:
+            continue
         elif e.split == "val":
             val.append(i)
         else:
@@ -511,8 +523,18 @@ def loso_split(
     return train, val, test
 
 
-def load_all(root: Path | None = None, with_generated: bool = True) -> list[Example]:
-    """Every example from every source, with a deterministic split assigned by group."""
+def _dedup_key(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip().casefold()
+
+
+def load_all(
+    root: Path | None = None, with_generated: bool = True, wave2: bool = True
+) -> list[Example]:
+    """Every example from every source, with a deterministic split assigned by group.
+
+    Second-wave rows (``classifiers/wave2.py``) that repeat an earlier text (after whitespace
+    and case folding) are dropped, so the first-wave sources and their splits are unchanged.
+    """
     root = root or DATA_ROOT
     out: list[Example] = []
     for loader in LOADERS:
@@ -521,6 +543,16 @@ def load_all(root: Path | None = None, with_generated: bool = True) -> list[Exam
         from classifiers import generators
 
         out.extend(generators.generate_all_v3())
+    if wave2:
+        from classifiers import wave2 as w2
+
+        seen = {_dedup_key(e.text) for e in out}
+        for loader2 in w2.LOADERS:
+            for ex in loader2(root):
+                key = _dedup_key(ex.text)
+                if key and key not in seen:
+                    seen.add(key)
+                    out.append(ex)
     for ex in out:
         if not ex.split:
             ex.split = _split_of(ex.group)

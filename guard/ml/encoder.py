@@ -113,9 +113,15 @@ class Encoder:
         self._model.eval()
         self.backend: str = ("onnx-int8" if self.int8 else "onnx") if self._ort else "torch"
 
-    def windows(self, texts: Sequence[str], window_tokens: int, stride_tokens: int) -> list[Window]:
+    def windows(
+        self,
+        texts: Sequence[str],
+        window_tokens: int,
+        stride_tokens: int,
+        sentence_tokens: int | None = None,
+    ) -> list[Window]:
         window_tokens = min(window_tokens, self.max_positions)
-        return split_windows(self.tokenizer, texts, window_tokens, stride_tokens)
+        return split_windows(self.tokenizer, texts, window_tokens, stride_tokens, sentence_tokens)
 
     def embed(self, windows: Sequence[Window]) -> FloatArray:
         """Embed windows (sorted by length internally to limit padding)."""

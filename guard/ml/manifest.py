@@ -60,6 +60,8 @@ class ModelRef(_Strict):
 class WindowSpec(_Strict):
     tokens: int = Field(128, ge=16, le=4096)
     stride: int = Field(96, ge=8, le=4096)
+    # Texts longer than one window: sentence-aligned windows of at most this many tokens.
+    sentence_tokens: int | None = Field(None, ge=16, le=4096)
 
     @model_validator(mode="after")
     def _stride_fits(self) -> WindowSpec:
