@@ -80,7 +80,7 @@ class Manifest(_Strict):
     head: str | None = None
     activation: Literal["sigmoid", "softmax"] = "sigmoid"
     label_map: dict[str, str] = Field(default_factory=dict)
-    window: WindowSpec = WindowSpec(tokens=128, stride=96)
+    window: WindowSpec = WindowSpec(tokens=128, stride=96, sentence_tokens=None)
     backend: Literal["auto", "torch", "onnx", "onnx-int8"] = "auto"
     patterns: str = "none"
     thresholds: dict[str, float] = Field(default_factory=dict)
