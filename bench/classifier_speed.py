@@ -1,7 +1,7 @@
 """Speed of the embedded classifiers on this machine.
 
     HF_HUB_OFFLINE=1 python -m bench.classifier_speed [--backend onnx|onnx-int8|torch]
-    python -m bench.classifier_speed --manifests classifiers/examples/l3-int8   # other models
+    python -m bench.classifier_speed --manifests guard/ml/artifacts/variants/fast   # another
 
 Reports (1) p50/p90 latency of ONE 500-char text scored by both classifiers (shared encoder
 pass, sync path and the async micro-batched path), and (2) batch throughput in texts/s for

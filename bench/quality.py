@@ -27,10 +27,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench import quality_baseline as kw
 from bench.quality_eval import indist_scores, loso_scores, scores_from_file
 from bench.quality_metrics import auc, binary, fmt
-from classifiers.data import BENIGN_SOURCES, CS_LABELS, PA_LABELS, Example, load_all
-from classifiers.embed_cache import CACHE_DIR, EmbeddingCache
-from classifiers.train import ART_DIR, Config, featurize
 from guard.ml.heads import Head
+from training.data import BENIGN_SOURCES, CS_LABELS, PA_LABELS, Example, load_all
+from training.embed_cache import CACHE_DIR, EmbeddingCache
+from training.train import ART_DIR, Config, featurize
 
 CATS6 = ("hate", "harassment", "sexual", "sexual/minors", "violence", "self-harm")
 
@@ -294,7 +294,7 @@ def main() -> None:
         action="append",
         default=[],
         metavar="NAME=FILE",
-        help="extra column from a classifiers/finetune.py score file (LOSO or in-dist)",
+        help="extra column from a training/finetune.py score file (LOSO or in-dist)",
     )
     ap.add_argument("--name", default="", help="label of this model's columns")
     ap.add_argument("--backend", default="auto", choices=["auto", "onnx-int8"])

@@ -13,8 +13,10 @@ from pathlib import Path
 
 import numpy as np
 
-from classifiers.data import Example, loso_families, loso_split
-from classifiers.train import (
+from guard.ml.heads import Head
+from guard.ml.patterns import PATTERN_SETS, match
+from training.data import Example, loso_families, loso_split
+from training.train import (
     TASK_LABELS,
     Config,
     Featurized,
@@ -25,8 +27,6 @@ from classifiers.train import (
     subset,
     to_head,
 )
-from guard.ml.heads import Head
-from guard.ml.patterns import PATTERN_SETS, match
 
 TASK_PATTERNS = {"content_safety": "none", "prompt_attack": "prompt_attack"}
 
@@ -99,13 +99,13 @@ def indist_scores(feat: Featurized, task: str, head: Head) -> dict[int, np.ndarr
 def scores_from_file(
     path: Path, examples: Sequence[Example], split: str | None = None
 ) -> dict[str, dict[int, np.ndarray]]:
-    """Per-task system scores from a score file written by ``classifiers/finetune.py``.
+    """Per-task system scores from a score file written by ``training/finetune.py``.
 
     Rows are matched by (source, text) key; patterns are max-combined as at run time. With
     ``split``, only examples of that split are kept (in-distribution = "test").
     """
-    from classifiers.data import ALL_LABELS
-    from classifiers.finetune import text_key
+    from training.data import ALL_LABELS
+    from training.finetune import text_key
 
     with np.load(path, allow_pickle=False) as z:
         labels = [str(x) for x in z["labels"]]

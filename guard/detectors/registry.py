@@ -24,8 +24,8 @@ _BUILTINS: dict[str, str] = {
     "keywords": "guard.detectors.keywords:build",
     "pii": "guard.detectors.pii:build",
     "secrets": "guard.detectors.secrets:build",
-    "content_safety": "guard.detectors.content_safety:build",
-    "prompt_attack": "guard.detectors.prompt_attack:build",
+    "content_safety": "guard.detectors.classifier:build_content_safety",
+    "prompt_attack": "guard.detectors.classifier:build_prompt_attack",
 }
 
 

@@ -226,7 +226,7 @@ def load_classifier(manifest: str | Path | None = None, task: str = "") -> TextC
 
     ``manifest=None`` loads the embedded default for ``task`` (``content_safety`` or
     ``prompt_attack``). A bare task name is accepted as ``manifest`` too, and so is the name of
-    a shipped variant (``fast`` = ``classifiers/variants/fast/<task>.yaml``).
+    a shipped variant (``fast`` = ``guard/ml/artifacts/variants/fast/<task>.yaml``).
     """
     if manifest is None or str(manifest) in ("content_safety", "prompt_attack"):
         path = default_manifest_path(task or str(manifest))

@@ -1,7 +1,7 @@
 """Train the embedded classification heads (content_safety, prompt_attack).
 
-    HF_HUB_OFFLINE=1 python -m classifiers.train            # train on the train split, commit
-    python -m classifiers.train --no-save --task prompt_attack
+    HF_HUB_OFFLINE=1 python -m training.train            # train on the train split, commit
+    python -m training.train --no-save --task prompt_attack
 
 Frozen all-MiniLM-L6-v2 window embeddings (cached in /tmp/guard-ml-cache) + hashed char
 n-grams -> per-label logits per window -> max over windows (multiple-instance learning, the
@@ -24,12 +24,13 @@ from typing import Any
 import numpy as np
 import torch
 
-from classifiers.data import BENIGN_SOURCES, CS_LABELS, PA_LABELS, Example, load_all
-from classifiers.embed_cache import EmbeddingCache
 from guard.ml import ngrams
 from guard.ml.heads import Head
+from guard.ml.manifest import ARTIFACTS_DIR
+from training.data import BENIGN_SOURCES, CS_LABELS, PA_LABELS, Example, load_all
+from training.embed_cache import EmbeddingCache
 
-ART_DIR = Path(__file__).resolve().parent / "artifacts"
+ART_DIR = ARTIFACTS_DIR  # the package data the runtime reads (guard/ml/artifacts)
 TASK_LABELS = {"content_safety": CS_LABELS, "prompt_attack": PA_LABELS}
 # Default-threshold policy per label: ("fpr", x) = highest recall with FPR <= x on validation
 # negatives from benign sources; ("f1", 0) = F1-optimal on all validation rows.

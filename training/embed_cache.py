@@ -20,6 +20,7 @@ import numpy as np
 
 from guard.ml.adapter import Adapter
 from guard.ml.encoder import Encoder
+from guard.ml.windows import Window
 
 CACHE_DIR = Path(os.environ.get("GUARD_ML_TRAIN_CACHE", "/tmp/guard-ml-cache"))
 WINDOW_TOKENS = 128
@@ -57,6 +58,7 @@ class EmbeddingCache:
             with self.path.open("rb") as f:
                 self.data = pickle.load(f)
         self._encoder: Encoder | None = None
+        self._windows: dict[tuple[int, ...], np.ndarray] = {}  # this run's window embeddings
 
     @property
     def encoder(self) -> Encoder:
@@ -71,6 +73,19 @@ class EmbeddingCache:
             pickle.dump(self.data, f, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, self.path)
 
+    def _embed_unique(self, wins: list[Window]) -> np.ndarray:
+        """Embed each distinct window once: template fills and carriers repeat most windows."""
+        first: dict[tuple[int, ...], int] = {}
+        for w in wins:
+            first.setdefault(w.ids, len(first))
+        uniq = list(first)
+        todo = [i for i, ids in enumerate(uniq) if ids not in self._windows]
+        if todo:
+            vecs = self.encoder.embed([Window(0, uniq[i], 0, 0) for i in todo]).astype(np.float16)
+            for k, i in enumerate(todo):
+                self._windows[uniq[i]] = vecs[k]
+        return np.stack([self._windows[w.ids] for w in wins])
+
     def _lookup(self, text: str) -> Entry | None:
         return self.data.get(_key(text, self.spec)) or self.data.get(_key(text))
 
@@ -80,7 +95,7 @@ class EmbeddingCache:
         for b in range(0, len(missing), chunk):
             batch = missing[b : b + chunk]
             wins = self.encoder.windows(batch, WINDOW_TOKENS, STRIDE_TOKENS, self.sentence_tokens)
-            emb = self.encoder.embed(wins).astype(np.float16)
+            emb = self._embed_unique(wins)
             per: dict[int, list[int]] = {}
             for w_i, w in enumerate(wins):
                 per.setdefault(w.text_index, []).append(w_i)
