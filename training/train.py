@@ -319,6 +319,29 @@ def train_task(
     return to_head(model, labels, shift, cfg), {"train": f_tr, "val": f_va}
 
 
+def calibration_by_language(head: Head, feat: Featurized) -> list[str]:
+    """Per language, on validation rows at the folded-in default threshold (score 0.5):
+    recall of the primary label's positives and FPR on the benign pools."""
+    scores, _ = head_scores(head, feat)
+    primary = len(head.labels) - 1
+    lines = []
+    for lang in sorted({e.lang for e in feat.examples}):
+        pos = [
+            i
+            for i, e in enumerate(feat.examples)
+            if e.lang == lang and e.labels.get(head.labels[primary]) == 1
+        ]
+        neg = [
+            i for i, e in enumerate(feat.examples) if e.lang == lang and e.source in BENIGN_SOURCES
+        ]
+        rec = float((scores[pos, primary] >= 0.5).mean()) if pos else float("nan")
+        fpr = float((scores[neg, primary] >= 0.5).mean()) if neg else float("nan")
+        lines.append(
+            f"  val {lang}: recall {rec:.3f} (n={len(pos)}), benign FPR {fpr:.3f} (n={len(neg)})"
+        )
+    return lines
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--task", choices=[*TASK_LABELS, "all"], default="all")
@@ -340,9 +363,10 @@ def main() -> None:
     tasks = list(TASK_LABELS) if args.task == "all" else [args.task]
     for task in tasks:
         t0 = time.time()
-        head, _ = train_task(examples, task, cache, cfg)
+        head, feats = train_task(examples, task, cache, cfg)
         shifts = dict(zip(head.labels, head.shift.round(2).tolist(), strict=True))
         print(f"{task}: trained in {time.time() - t0:.0f}s; threshold logits {shifts}")
+        print("\n".join(calibration_by_language(head, feats["val"])), flush=True)
         if not args.no_save:
             args.out_dir.mkdir(parents=True, exist_ok=True)
             path = args.out_dir / f"{task}.npz"

