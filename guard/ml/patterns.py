@@ -95,6 +95,44 @@ PROMPT_ATTACK: tuple[Pattern, ...] = (
     ),
 )
 
+# Indirect injection: text addressed to the AI that will read it ("Note to the AI reading this
+# page: ..."), the marker of instructions hidden in documents, e-mails and tool results.
+# Narrow: the addressee must be followed by a colon/comma or "reading/processing this", so
+# "a message to the AI community" or "if you are an AI researcher" never match.
+_AI = r"(?:ai|a\.i\.|llm|language model|chatbot|(?:ai|virtual) assistant)"
+PROMPT_ATTACK += (
+    _p(
+        "addressed-to-ai",
+        r"\b(?:note|message|instructions?|new (?:task|instructions?)|task|important|attention)"
+        rf"\s+(?:to|for)\s+(?:the|any|all|an?)\s+{_AI}s?(?:\s+(?:assistant|model|agent))?"
+        r"\s*(?::|,|\s+(?:reading|processing|summari[sz]ing|that reads|who reads))",
+        _INJ,
+        0.95,
+    ),
+    _p("if-you-are-an-ai", rf"\bif you(?:'re| are) an? {_AI}\s*[,:]", _INJ, 0.95),
+    _p(
+        "ai-reading-this",
+        rf"\b{_AI}s?\s+(?:reading|processing|summari[sz]ing)\s+th(?:is|ese)\b",
+        _INJ,
+        0.95,
+    ),
+    _p(
+        "addressed-to-ai-fr",
+        r"\b(?:note|message|consignes?|instructions?|nouvelle tâche|tâche|important)\s+"
+        r"(?:pour|à)\s+(?:l['’]|une?\s+|les?\s+)?(?:ia|intelligence artificielle|"
+        r"assistant (?:ia|virtuel)|agent ia)\s*(?::|,|\s+qui\s+(?:lit|lira|traite))",
+        _INJ,
+        0.95,
+    ),
+    _p(
+        "si-tu-es-une-ia",
+        r"\bsi (?:tu es|vous êtes) une? (?:ia|intelligence artificielle|"
+        r"assistant virtuel)\s*[,:]",
+        _INJ,
+        0.95,
+    ),
+)
+
 PATTERN_SETS: dict[str, tuple[Pattern, ...]] = {"prompt_attack": PROMPT_ATTACK, "none": ()}
 
 
