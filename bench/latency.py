@@ -63,11 +63,8 @@ def wait_http(url: str, timeout: float = 180) -> None:
 
 
 async def one(client: httpx.AsyncClient, url: str, stream: bool) -> Sample:
-    body = {
-        "model": "stub-model",
-        "stream": stream,
-        "messages": [{"role": "user", "content": PROMPT}],
-    }
+    body = {"model": "stub-model", "stream": stream,
+            "messages": [{"role": "user", "content": PROMPT}]}
     started = time.perf_counter()
     if not stream:
         resp = await client.post(url, json=body)
@@ -78,12 +75,8 @@ async def one(client: httpx.AsyncClient, url: str, stream: bool) -> Sample:
     async with client.stream("POST", url, json=body) as resp:
         resp.raise_for_status()
         async for line in resp.aiter_lines():
-            if (
-                ttft is None
-                and line.startswith("data: {")
-                and '"content":"' in line.replace(" ", "")
-                and '"content":""' not in line.replace(" ", "")
-            ):
+            if ttft is None and line.startswith("data: {") and '"content":"' in line.replace(
+                    " ", "") and '"content":""' not in line.replace(" ", ""):
                 ttft = (time.perf_counter() - started) * 1e3
     return Sample((time.perf_counter() - started) * 1e3, ttft)
 
@@ -125,14 +118,8 @@ def summarize(direct: list[Sample], guarded: list[Sample], ttft: bool) -> dict[s
 
 
 def start(cmd: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        cmd,
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    return subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
 
 
 def variant_policies(base: Path, tmp: Path) -> dict[str, Path]:
@@ -152,35 +139,14 @@ def variant_policies(base: Path, tmp: Path) -> dict[str, Path]:
 Row = tuple[str, int, dict[str, float]]
 
 
-def run_policy(
-    policy: Path,
-    levels: list[int],
-    args: argparse.Namespace,
-    stub_port: int,
-    tmp: str,
-    env: dict[str, str],
-) -> list[Row]:
+def run_policy(policy: Path, levels: list[int], args: argparse.Namespace, stub_port: int,
+               tmp: str, env: dict[str, str]) -> list[Row]:
     """Start ``guard serve`` with ``policy`` in front of the stub and measure every level."""
     guard_port = free_port()
-    guard = start(
-        [
-            sys.executable,
-            "-m",
-            "guard.cli.main",
-            "serve",
-            "--policy",
-            str(policy),
-            "--upstream",
-            f"http://127.0.0.1:{stub_port}/v1",
-            "--port",
-            str(guard_port),
-            "--audit-url",
-            f"sqlite:///{tmp}/audit-{guard_port}.db",
-            "--log-level",
-            "warning",
-        ],
-        env,
-    )
+    guard = start([sys.executable, "-m", "guard.cli.main", "serve", "--policy", str(policy),
+                   "--upstream", f"http://127.0.0.1:{stub_port}/v1", "--port", str(guard_port),
+                   "--audit-url", f"sqlite:///{tmp}/audit-{guard_port}.db",
+                   "--log-level", "warning"], env)
     rows: list[Row] = []
     try:
         wait_http(f"http://127.0.0.1:{guard_port}/readyz")
@@ -194,26 +160,18 @@ def run_policy(
                 before = check_totals(httpx.get(metrics).text)
                 g = asyncio.run(run_level(guarded, stream, c, n))
                 after = check_totals(httpx.get(metrics).text)
-                checks = {
-                    stage: 1e3
-                    * (after[stage][0] - before.get(stage, (0, 0))[0])
-                    / max(1.0, after[stage][1] - before.get(stage, (0, 0))[1])
-                    for stage in after
-                }
+                checks = {stage: 1e3 * (after[stage][0] - before.get(stage, (0, 0))[0])
+                          / max(1.0, after[stage][1] - before.get(stage, (0, 0))[1])
+                          for stage in after}
                 if stream:
                     rows.append(("stream TTFT", c, summarize(d, g, ttft=True)))
-                    rows.append(
-                        ("stream total", c, {**summarize(d, g, ttft=False), **_prefixed(checks)})
-                    )
+                    rows.append(("stream total", c, {**summarize(d, g, ttft=False),
+                                                     **_prefixed(checks)}))
                 else:
-                    rows.append(
-                        ("non-stream", c, {**summarize(d, g, ttft=False), **_prefixed(checks)})
-                    )
-                print(
-                    f"{policy.name} c={c} stream={stream}: "
-                    f"{json.dumps(rows[-1][2], default=round)}",
-                    flush=True,
-                )
+                    rows.append(("non-stream", c, {**summarize(d, g, ttft=False),
+                                                   **_prefixed(checks)}))
+                print(f"{policy.name} c={c} stream={stream}: "
+                      f"{json.dumps(rows[-1][2], default=round)}", flush=True)
     finally:
         os.killpg(guard.pid, signal.SIGTERM)
         guard.wait(timeout=30)
@@ -230,50 +188,32 @@ def check_totals(metrics: str) -> dict[str, tuple[float, float]]:
     counts: dict[str, float] = {}
     for line in metrics.splitlines():
         for kind, store in (("_sum", sums), ("_count", counts)):
-            prefix = f'guard_sidecar_check_seconds{kind}{{stage="'
+            prefix = f"guard_sidecar_check_seconds{kind}{{stage=\""
             if line.startswith(prefix):
-                stage = line[len(prefix) :].split('"', 1)[0]
+                stage = line[len(prefix):].split("\"", 1)[0]
                 store[stage] = float(line.rsplit(" ", 1)[1])
     return {s: (sums[s], counts.get(s, 0.0)) for s in sums}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--requests",
-        type=int,
-        default=200,
-        help="requests per mode at c=1; twice as many at higher concurrency",
-    )
+    parser.add_argument("--requests", type=int, default=200, help="requests per mode at c=1; "
+                        "twice as many at higher concurrency")
     parser.add_argument("--concurrency", default="1,8,32")
     parser.add_argument("--reply-words", type=int, default=300)
     parser.add_argument("--chunk-delay", type=float, default=0.0)
     parser.add_argument("--policy", default="policies/default.yaml")
-    parser.add_argument(
-        "--no-variants",
-        action="store_true",
-        help="skip the comparison policies (bare proxy, PII without NER)",
-    )
+    parser.add_argument("--no-variants", action="store_true",
+                        help="skip the comparison policies (bare proxy, PII without NER)")
     parser.add_argument("--out", default=str(REPO / "bench" / "RESULTS-latency.md"))
     args = parser.parse_args(argv)
     levels = [int(c) for c in args.concurrency.split(",")]
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     tmp = tempfile.mkdtemp(prefix="guard-bench-")
     stub_port = free_port()
-    stub = start(
-        [
-            sys.executable,
-            "-m",
-            "tests.support.stub_upstream",
-            "--port",
-            str(stub_port),
-            "--reply-words",
-            str(args.reply_words),
-            "--chunk-delay",
-            str(args.chunk_delay),
-        ],
-        env,
-    )
+    stub = start([sys.executable, "-m", "tests.support.stub_upstream", "--port", str(stub_port),
+                  "--reply-words", str(args.reply_words), "--chunk-delay",
+                  str(args.chunk_delay)], env)
     policy = REPO / args.policy
     sections: list[tuple[str, Path, list[Row]]] = []
     try:
@@ -320,32 +260,23 @@ def render(sections: list[tuple[str, Path, list[Row]]], args: argparse.Namespace
         base = next((r for m, c, r in rows if m == "non-stream" and c == 1), None)
         if base is not None:
             met = base["overhead_p50"] < 15 and base["overhead_p95"] < 40
-            lines += [
-                f"Target (non-stream, concurrency 1: overhead p50 < 15 ms, p95 < 40 ms): "
-                f"**{'met' if met else 'not met'}** (p50 {base['overhead_p50']:.1f} ms, "
-                f"p95 {base['overhead_p95']:.1f} ms).",
-                "",
-            ]
+            lines += [f"Target (non-stream, concurrency 1: overhead p50 < 15 ms, p95 < 40 ms): "
+                      f"**{'met' if met else 'not met'}** (p50 {base['overhead_p50']:.1f} ms, "
+                      f"p95 {base['overhead_p95']:.1f} ms).", ""]
         lines += [
             "| mode | concurrency | direct p50 | guard p50 | overhead p50 | overhead p95 |"
             " overhead p99 | mean check in / out |",
             "|---|---:|---:|---:|---:|---:|---:|---:|",
         ]
         for mode, c, s in rows:
-            checks = (
-                f"{s.get('check_input', 0):.1f} / {s.get('check_output', 0):.1f}"
-                if "check_input" in s or "check_output" in s
-                else ""
-            )
-            lines.append(
-                f"| {mode} | {c} | {s['direct_p50']:.1f} | {s['guard_p50']:.1f} | "
-                f"{s['overhead_p50']:.1f} | {s['overhead_p95']:.1f} | "
-                f"{s['overhead_p99']:.1f} | {checks} |"
-            )
+            checks = (f"{s.get('check_input', 0):.1f} / {s.get('check_output', 0):.1f}"
+                      if "check_input" in s or "check_output" in s else "")
+            lines.append(f"| {mode} | {c} | {s['direct_p50']:.1f} | {s['guard_p50']:.1f} | "
+                         f"{s['overhead_p50']:.1f} | {s['overhead_p95']:.1f} | "
+                         f"{s['overhead_p99']:.1f} | {checks} |")
         lines.append("")
     lines += [
-        "## Reading the numbers",
-        "",
+        "## Reading the numbers", "",
         "- Overhead percentiles are differences of two independent percentiles, so at high "
         "concurrency a p95 can come out below the p50.",
         "- The bare proxy rows are the sidecar's own cost (extra HTTP hop, validation, "

@@ -21,15 +21,8 @@ from pathlib import Path
 from guard.detectors.pii import build
 from guard.policy.compiled import load_policy
 
-EVALUATED = (
-    "PERSON",
-    "EMAIL_ADDRESS",
-    "PHONE_NUMBER",
-    "CREDIT_CARD",
-    "IBAN_CODE",
-    "US_SSN",
-    "IP_ADDRESS",
-)
+EVALUATED = ("PERSON", "EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE", "US_SSN",
+             "IP_ADDRESS")
 ALIASES = {"FR_PHONE_NUMBER": "PHONE_NUMBER"}
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = REPO.parent / "shared/data/presidio-synth-pii"
@@ -39,12 +32,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--limit", type=int, default=0)
-    parser.add_argument(
-        "--policy",
-        type=Path,
-        default=REPO / "policies/default.yaml",
-        help="thresholds come from this policy's 'pii.mask' rule",
-    )
+    parser.add_argument("--policy", type=Path, default=REPO / "policies/default.yaml",
+                        help="thresholds come from this policy's 'pii.mask' rule")
     args = parser.parse_args()
     rows = json.loads((args.data / "data/synth_dataset_v2.json").read_text())
     if args.limit:
@@ -64,19 +53,15 @@ def main() -> None:
         gold = [s for s in row["spans"] if s["entity_type"] in EVALUATED]
         preds = [(ALIASES.get(f.category, f.category), f.start, f.end) for f in found]
         for g in gold:
-            hit = any(
-                t == g["entity_type"] and s < g["end_position"] and g["start_position"] < e
-                for t, s, e in preds
-            )
+            hit = any(t == g["entity_type"] and s < g["end_position"] and g["start_position"] < e
+                      for t, s, e in preds)
             (tp if hit else fn)[g["entity_type"]] += 1
             span = range(g["start_position"], g["end_position"])
             gold_chars += len(span)
             covered_chars += sum(any(f.start <= c < f.end for f in found) for c in span)
         for t, s, e in preds:
-            if t in EVALUATED and not any(
-                g["entity_type"] == t and s < g["end_position"] and g["start_position"] < e
-                for g in gold
-            ):
+            if t in EVALUATED and not any(g["entity_type"] == t and s < g["end_position"]
+                                          and g["start_position"] < e for g in gold):
                 fp[t] += 1
     print(f"{len(rows)} sentences, {elapsed / len(rows) * 1000:.1f} ms/sentence\n")
     print("| entity | gold | precision | recall | F1 |")
