@@ -342,36 +342,44 @@ def previous_runs(
     (in-distribution) and, as LOSO, the previous *recipe* (first-wave data, 128/96 windows):
     a first-wave family is scored by a head trained without it (only with ``folds``: costly),
     a second-wave family (never in the previous training data) by the previous heads."""
-    old = featurize(ex, EmbeddingCache(sentence_tokens=None), cfg)
     first = {e.family for e in load_all(wave2=False, with_generated=False)} | {
         e.family for e in ex if e.source.startswith("generated")
     }
+    # Only the rows scored: the test split, and second-wave rows for the LOSO column.
+    need = [
+        i
+        for i, e in enumerate(ex)
+        if e.split == "test" or (loso and (folds or e.family not in first))
+    ]
+    old = featurize([ex[i] for i in need], EmbeddingCache(sentence_tokens=None), cfg)
     out: dict[str, dict[str, dict[int, np.ndarray]]] = {"in-dist (test split)": {}}
     if loso:
         out["LOSO"] = {}
     for task in tasks:
         head = Head.load(heads / f"{task}.npz")
-        out["in-dist (test split)"][task] = indist_scores(old, task, head)
+        v1 = "prompt_attack_v1" if task == "prompt_attack" else None
+        local = indist_scores(old, task, head, v1)
+        out["in-dist (test split)"][task] = {need[k]: v for k, v in local.items()}
         if not loso:
             continue
         saved = CACHE_DIR / f"loso-previous-{task}.pkl"
         if reuse and saved.exists():
             out["LOSO"][task] = pickle.loads(saved.read_bytes())
             continue
-        rows = [i for i, e in enumerate(ex) if e.family not in first]
+        rows = [k for k, i in enumerate(need) if ex[i].family not in first]
         from bench.quality_eval import system_scores
         from training.train import subset
 
-        sc = system_scores(head, subset(old, rows), task)
-        scores = {i: sc[k] for k, i in enumerate(rows)}
+        sc = system_scores(head, subset(old, rows), task, v1)
+        scores = {need[k]: sc[j] for j, k in enumerate(rows)}
         old_fams = [f for f in _task_families(ex, task, fams) if f in first] if folds else []
-        first_rows = [i for i, e in enumerate(ex) if e.family in first]
+        first_rows = [k for k, i in enumerate(need) if ex[i].family in first]
         fold = (
             loso_scores(subset(old, first_rows), task, cfg, families=old_fams)[0]
             if old_fams
             else {}
         )
-        scores.update({first_rows[k]: v for k, v in fold.items()})
+        scores.update({need[first_rows[k]]: v for k, v in fold.items()})
         out["LOSO"][task] = scores
         saved.write_bytes(pickle.dumps(scores))
     return out
@@ -553,7 +561,11 @@ def main() -> None:
         runs[loso] = {}
         for task in tasks:
             saved = CACHE_DIR / f"loso-{task}{suffix}.pkl"
-            if args.reuse_loso and saved.exists():
+            if args.reuse_loso and not saved.exists():
+                runs[loso][task] = {}  # that worker did not finish: no column, say so
+                print(f"no cached LOSO for {task}", file=sys.stderr)
+                continue
+            if args.reuse_loso:
                 runs[loso][task] = pickle.loads(saved.read_bytes())
                 # cached scores from a worker: max-combine the patterns shipped now as well
                 labels = CS_LABELS if task == "content_safety" else PA_LABELS

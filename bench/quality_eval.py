@@ -31,19 +31,23 @@ from training.train import (
 TASK_PATTERNS = {"content_safety": "none", "prompt_attack": "prompt_attack"}
 
 
-def with_patterns(scores: np.ndarray, text: str, task: str, labels: Sequence[str]) -> None:
+def with_patterns(
+    scores: np.ndarray, text: str, task: str, labels: Sequence[str], patterns: str | None = None
+) -> None:
     """Max-combine the task's precise patterns into one text's scores (in place), as at run
-    time."""
-    for lab, (ps, _a, _b) in match(PATTERN_SETS[TASK_PATTERNS[task]], text).items():
+    time (``patterns``: another pattern set, e.g. the previous model's)."""
+    for lab, (ps, _a, _b) in match(PATTERN_SETS[patterns or TASK_PATTERNS[task]], text).items():
         j = list(labels).index(lab)
         scores[j] = max(scores[j], ps)
 
 
-def system_scores(head: Head, feat: Featurized, task: str) -> np.ndarray:
+def system_scores(
+    head: Head, feat: Featurized, task: str, patterns: str | None = None
+) -> np.ndarray:
     scores, _ = head_scores(head, feat)
-    if PATTERN_SETS[TASK_PATTERNS[task]]:
+    if PATTERN_SETS[patterns or TASK_PATTERNS[task]]:
         for i, ex in enumerate(feat.examples):
-            with_patterns(scores[i], ex.text, task, head.labels)
+            with_patterns(scores[i], ex.text, task, head.labels, patterns)
     return scores
 
 
@@ -90,9 +94,11 @@ def loso_scores(
     return out, list(fams)
 
 
-def indist_scores(feat: Featurized, task: str, head: Head) -> dict[int, np.ndarray]:
+def indist_scores(
+    feat: Featurized, task: str, head: Head, patterns: str | None = None
+) -> dict[int, np.ndarray]:
     rows = [i for i, e in enumerate(feat.examples) if e.split == "test" and _has_task(e, task)]
-    sc = system_scores(head, subset(feat, rows), task)
+    sc = system_scores(head, subset(feat, rows), task, patterns)
     return {i: sc[k] for k, i in enumerate(rows)}
 
 

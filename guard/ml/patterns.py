@@ -100,7 +100,7 @@ PROMPT_ATTACK: tuple[Pattern, ...] = (
 # Narrow: the addressee must be followed by a colon/comma or "reading/processing this", so
 # "a message to the AI community" or "if you are an AI researcher" never match.
 _AI = r"(?:ai|a\.i\.|llm|language model|chatbot|(?:ai|virtual) assistant)"
-PROMPT_ATTACK += (
+INDIRECT: tuple[Pattern, ...] = (
     _p(
         "addressed-to-ai",
         r"\b(?:note|message|instructions?|new (?:task|instructions?)|task|important|attention)"
@@ -133,7 +133,12 @@ PROMPT_ATTACK += (
     ),
 )
 
-PATTERN_SETS: dict[str, tuple[Pattern, ...]] = {"prompt_attack": PROMPT_ATTACK, "none": ()}
+# v1 shipped PROMPT_ATTACK without INDIRECT; the quality bench scores the previous model with it.
+PATTERN_SETS: dict[str, tuple[Pattern, ...]] = {
+    "prompt_attack": PROMPT_ATTACK + INDIRECT,
+    "prompt_attack_v1": PROMPT_ATTACK,
+    "none": (),
+}
 
 
 def match(patterns: tuple[Pattern, ...], text: str) -> dict[str, tuple[float, int, int]]:
