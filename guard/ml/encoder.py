@@ -90,7 +90,7 @@ class Encoder:
         self.dim = int(self._model.config.hidden_size)
         self.max_positions = int(getattr(self._model.config, "max_position_embeddings", 512))
         self.max_batch = max_batch
-        self.ort_max_batch = int(os.environ.get("GUARD_ML_ORT_MAX_BATCH", "4"))
+        self.ort_max_batch = int(os.environ.get("GUARD_ML_ORT_MAX_BATCH", "16"))
         self._ort: Any = None
         self._lock = threading.Lock()
         forced = os.environ.get("GUARD_ML_BACKEND", "").lower()
