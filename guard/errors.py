@@ -34,11 +34,7 @@ class PolicyError(ConfigError):
     """A policy file is invalid; the message names the file, the line and the field."""
 
     def __init__(
-        self,
-        message: str,
-        *,
-        file: str | None = None,
-        line: int | None = None,
+        self, message: str, *, file: str | None = None, line: int | None = None,
         field: str | None = None,
     ) -> None:
         self.file = file

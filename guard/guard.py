@@ -56,17 +56,15 @@ class Guard:
         self.policy = policy
         self.recorder = recorder
         self.telemetry = telemetry or Telemetry(
-            tracer_provider=tracer_provider, meter_provider=meter_provider
-        )
+            tracer_provider=tracer_provider, meter_provider=meter_provider)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_lock = threading.Lock()
         self._warm = False
         self._warm_lock = asyncio.Lock()
 
     @classmethod
-    def from_file(
-        cls, path: str | Path, *, registry: DetectorRegistry | None = None, **kwargs: Any
-    ) -> Guard:
+    def from_file(cls, path: str | Path, *, registry: DetectorRegistry | None = None,
+                  **kwargs: Any) -> Guard:
         """Load a policy file (raises PolicyError with file, line and field)."""
         return cls(load_policy(path, registry=registry), **kwargs)
 
@@ -96,34 +94,25 @@ class Guard:
             decision = await self._evaluate(msgs, stage, context)
             self.telemetry.record_decision(span, decision)
         if record and self.recorder is not None:
-            await self.recorder.record(
-                decision, original=msgs, retention=self.policy.settings.retention, extra=extra
-            )
+            await self.recorder.record(decision, original=msgs,
+                                       retention=self.policy.settings.retention, extra=extra)
         return decision
 
-    async def _evaluate(
-        self, msgs: tuple[Message, ...], stage: Stage, context: CheckContext
-    ) -> Decision:
+    async def _evaluate(self, msgs: tuple[Message, ...], stage: Stage,
+                        context: CheckContext) -> Decision:
         started = time.perf_counter()
         rules = self.policy.rules_for(stage, context)
         segments = extract(msgs)
         jobs, job_of_rule = self._plan(rules, segments, stage)
         results = await run_detectors(
-            jobs, segments, lambda name: self.telemetry.detector_span(name, stage=stage)
-        )
+            jobs, segments, lambda name: self.telemetry.detector_span(name, stage=stage))
         outcomes = tuple(
-            evaluate_rule(rule, stage, results[job_of_rule[rule.id]], segments) for rule in rules
-        )
+            evaluate_rule(rule, stage, results[job_of_rule[rule.id]], segments) for rule in rules)
         action, shadow_action = combine(outcomes)
         out_msgs = msgs
         if action is Action.REWRITE:
-            out_msgs = rewrite_messages(
-                msgs,
-                {r.id: r for r in rules},
-                outcomes,
-                segments,
-                self.policy.settings.hash_salt_env,
-            )
+            out_msgs = rewrite_messages(msgs, {r.id: r for r in rules}, outcomes, segments,
+                                        self.policy.settings.hash_salt_env)
         latency = _latencies(jobs, results)
         latency["total"] = (time.perf_counter() - started) * 1000
         return Decision(
@@ -139,9 +128,8 @@ class Guard:
             block_message=_block_message(self.policy, outcomes) if action is Action.BLOCK else None,
         )
 
-    def _plan(
-        self, rules: Sequence[Rule], segments: Sequence[Segment], stage: Stage
-    ) -> tuple[list[DetectorJob], dict[str, int]]:
+    def _plan(self, rules: Sequence[Rule], segments: Sequence[Segment],
+              stage: Stage) -> tuple[list[DetectorJob], dict[str, int]]:
         """One job per distinct detector instance, over the union of its rules' segments."""
         jobs: list[DetectorJob] = []
         by_detector: dict[int, int] = {}
@@ -161,14 +149,12 @@ class Guard:
             job_of_rule[rule.id] = by_detector[key]
         return jobs, job_of_rule
 
-    async def acheck_input(
-        self, messages: MessagesLike, *, context: CheckContext | None = None, **kwargs: Any
-    ) -> Decision:
+    async def acheck_input(self, messages: MessagesLike, *, context: CheckContext | None = None,
+                           **kwargs: Any) -> Decision:
         return await self.acheck(messages, stage=Stage.INPUT, context=_ctx(context, kwargs))
 
-    async def acheck_output(
-        self, messages: MessagesLike, *, context: CheckContext | None = None, **kwargs: Any
-    ) -> Decision:
+    async def acheck_output(self, messages: MessagesLike, *, context: CheckContext | None = None,
+                            **kwargs: Any) -> Decision:
         return await self.acheck(messages, stage=Stage.OUTPUT, context=_ctx(context, kwargs))
 
     async def warmup(self) -> None:
@@ -195,24 +181,16 @@ class Guard:
 
     # --- sync layer ---------------------------------------------------------------------------
 
-    def check(
-        self,
-        messages: MessagesLike,
-        *,
-        stage: Stage | str,
-        context: CheckContext | None = None,
-        **kwargs: Any,
-    ) -> Decision:
+    def check(self, messages: MessagesLike, *, stage: Stage | str,
+              context: CheckContext | None = None, **kwargs: Any) -> Decision:
         return self._run(self.acheck(messages, stage=stage, context=_ctx(context, kwargs)))
 
-    def check_input(
-        self, messages: MessagesLike, *, context: CheckContext | None = None, **kwargs: Any
-    ) -> Decision:
+    def check_input(self, messages: MessagesLike, *, context: CheckContext | None = None,
+                    **kwargs: Any) -> Decision:
         return self._run(self.acheck_input(messages, context=_ctx(context, kwargs)))
 
-    def check_output(
-        self, messages: MessagesLike, *, context: CheckContext | None = None, **kwargs: Any
-    ) -> Decision:
+    def check_output(self, messages: MessagesLike, *, context: CheckContext | None = None,
+                     **kwargs: Any) -> Decision:
         return self._run(self.acheck_output(messages, context=_ctx(context, kwargs)))
 
     def close(self) -> None:
@@ -245,9 +223,8 @@ class Guard:
         with self._loop_lock:
             if self._loop is None:
                 loop = asyncio.new_event_loop()
-                thread = threading.Thread(
-                    target=loop.run_forever, name="guard-sync-loop", daemon=True
-                )
+                thread = threading.Thread(target=loop.run_forever, name="guard-sync-loop",
+                                          daemon=True)
                 thread.start()
                 self._loop = loop
             return self._loop
@@ -259,7 +236,8 @@ def _ctx(context: CheckContext | None, kwargs: Mapping[str, Any]) -> CheckContex
     return context or CheckContext(**kwargs)
 
 
-def _latencies(jobs: Sequence[DetectorJob], results: Sequence[DetectorResult]) -> dict[str, float]:
+def _latencies(jobs: Sequence[DetectorJob],
+               results: Sequence[DetectorResult]) -> dict[str, float]:
     latency: dict[str, float] = {}
     for job, result in zip(jobs, results, strict=True):
         name = job.detector.name
@@ -268,9 +246,6 @@ def _latencies(jobs: Sequence[DetectorJob], results: Sequence[DetectorResult]) -
 
 
 def _block_message(policy: Policy, outcomes: Sequence[RuleOutcome]) -> str:
-    fired = [
-        o.rule_id
-        for o in outcomes
-        if o.fired and o.action is Action.BLOCK and o.mode is Mode.ENFORCE
-    ]
+    fired = [o.rule_id for o in outcomes if o.fired and o.action is Action.BLOCK
+             and o.mode is Mode.ENFORCE]
     return f"Blocked by policy {policy.name!r} (rules: {', '.join(fired)})"

@@ -55,11 +55,8 @@ def _rewritten_response(response: Any, decision: Decision) -> Any:
         raise GuardBlocked(decision)
     if decision.action is not Action.REWRITE:
         return response
-    response = (
-        response.model_copy(deep=True)
-        if hasattr(response, "model_copy")
+    response = response.model_copy(deep=True) if hasattr(response, "model_copy") \
         else copy.deepcopy(response)
-    )
     for choice, new in zip(response.choices, decision.messages, strict=True):
         choice.message.content = new.content if isinstance(new.content, str) else None
         new_calls = new.extra.get("tool_calls")

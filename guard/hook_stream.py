@@ -32,7 +32,8 @@ class _StreamState:
         self.tool_args: dict[int, list[str]] = {}
 
     async def _check(self, text: str) -> Decision:
-        return await self.guard.acheck(text, stage=Stage.OUTPUT, context=self.context, record=False)
+        return await self.guard.acheck(text, stage=Stage.OUTPUT, context=self.context,
+                                       record=False)
 
     def split(self, chunk: Any) -> tuple[str, bool, bool]:
         """(text delta, has tool-call deltas, ends the stream)."""
@@ -63,20 +64,12 @@ class _StreamState:
     async def check_tools(self) -> None:
         if not self.tool_args:
             return
-        calls = [
-            {
-                "id": str(i),
-                "type": "function",
-                "function": {"name": "", "arguments": "".join(parts)},
-            }
-            for i, parts in sorted(self.tool_args.items())
-        ]
+        calls = [{"id": str(i), "type": "function",
+                  "function": {"name": "", "arguments": "".join(parts)}}
+                 for i, parts in sorted(self.tool_args.items())]
         decision = await self.guard.acheck(
             [Message(role="assistant", content=None, extra={"tool_calls": calls})],
-            stage=Stage.OUTPUT,
-            context=self.context,
-            record=False,
-        )
+            stage=Stage.OUTPUT, context=self.context, record=False)
         self.holdback.remember(decision)
         if decision.blocked:
             raise GuardBlocked(decision)
@@ -86,12 +79,9 @@ class _StreamState:
         recorder = self.guard.recorder
         if recorder is None or decision is None:
             return
-        await recorder.record(
-            decision,
-            original=[Message("assistant", self.holdback.segment)],
-            retention=self.guard.policy.settings.retention,
-            extra={"stream_chars_released": self.holdback.sent_chars},
-        )
+        await recorder.record(decision, original=[Message("assistant", self.holdback.segment)],
+                              retention=self.guard.policy.settings.retention,
+                              extra={"stream_chars_released": self.holdback.sent_chars})
 
 
 async def _step(state: _StreamState, chunk: Any) -> list[Any]:
@@ -116,9 +106,8 @@ async def _step(state: _StreamState, chunk: Any) -> list[Any]:
     return out
 
 
-async def astream(
-    guard: Guard, stream: AsyncIterator[Any], context: CheckContext
-) -> AsyncIterator[Any]:
+async def astream(guard: Guard, stream: AsyncIterator[Any],
+                  context: CheckContext) -> AsyncIterator[Any]:
     state = _StreamState(guard, context)
     async for chunk in stream:
         for out in await _step(state, chunk):

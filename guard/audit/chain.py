@@ -156,19 +156,12 @@ def verify(
 
 
 def _check_head(
-    result: VerifyResult,
-    head: tuple[int, str],
-    head_after: Callable[[], tuple[int, str] | None] | None,
-    last_seq: int,
-    last_hash: str,
+    result: VerifyResult, head: tuple[int, str],
+    head_after: Callable[[], tuple[int, str] | None] | None, last_seq: int, last_hash: str,
 ) -> None:
     if head[0] > last_seq:
-        result.fail(
-            "end of log",
-            last_seq + 1,
-            f"log truncated: head says seq {head[0]}, last "
-            f"record is seq {last_seq}; records {last_seq + 1}..{head[0]} deleted",
-        )
+        result.fail("end of log", last_seq + 1, f"log truncated: head says seq {head[0]}, last "
+                    f"record is seq {last_seq}; records {last_seq + 1}..{head[0]} deleted")
         return
     if head[0] == last_seq:
         if head[1] != last_hash:
@@ -177,12 +170,8 @@ def _check_head(
     later = head_after() if head_after is not None else head
     if later is None or later[0] < last_seq:
         acked = head[0] if later is None else later[0]
-        result.fail(
-            "end of log",
-            acked + 1,
-            f"records after seq {acked} (up to {last_seq}) "
-            "were not acknowledged by the head (inserted)",
-        )
+        result.fail("end of log", acked + 1, f"records after seq {acked} (up to {last_seq}) "
+                    "were not acknowledged by the head (inserted)")
     else:
         result.notes.append(f"{last_seq - head[0]} record(s) were appended while verifying")
 
@@ -199,8 +188,7 @@ def _check_one(
     expected = prev_seq + 1
     if stored.columns is not None and stored.columns.get("seq") not in (None, seq):
         return int(stored.columns["seq"]), (
-            f"row seq {stored.columns['seq']} holds the record of seq {seq} (swapped or moved)"
-        )
+            f"row seq {stored.columns['seq']} holds the record of seq {seq} (swapped or moved)")
     if seq > expected:
         gap = f"record seq {expected}" if seq == expected + 1 else f"records {expected}..{seq - 1}"
         return expected, f"{gap} missing or out of order before seq {seq} (deleted or reordered)"

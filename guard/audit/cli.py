@@ -35,11 +35,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     audit.add_argument("--audit-url", default=None, help="audit log URL (see docs/audit.md)")
     sub = audit.add_subparsers(dest="audit_command", required=True, metavar="SUBCOMMAND")
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument(
-        "--audit-url",
-        default=argparse.SUPPRESS,
-        help="audit log URL (default $GUARD_AUDIT_URL or ./guard-audit.db)",
-    )
+    common.add_argument("--audit-url", default=argparse.SUPPRESS,
+                        help="audit log URL (default $GUARD_AUDIT_URL or ./guard-audit.db)")
     filters = _filter_parser()
 
     p = sub.add_parser("query", parents=[common, filters], help="list matching records")
@@ -52,19 +49,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.set_defaults(func=_wrap(cmd_export))
 
     p = sub.add_parser("verify", parents=[common], help="check the hash chain (exit 1 if bad)")
-    p.add_argument(
-        "--hmac-key-env",
-        default=HMAC_ENV,
-        help=f"env var holding the HMAC key (default {HMAC_ENV})",
-    )
+    p.add_argument("--hmac-key-env", default=HMAC_ENV,
+                   help=f"env var holding the HMAC key (default {HMAC_ENV})")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.set_defaults(func=_wrap(cmd_verify))
 
-    p = sub.add_parser(
-        "replay",
-        parents=[common, filters],
-        help="re-run stored inputs through another policy, print the diff",
-    )
+    p = sub.add_parser("replay", parents=[common, filters],
+                       help="re-run stored inputs through another policy, print the diff")
     p.add_argument("--policy", required=True, help="the policy YAML to replay against")
     p.add_argument("--format", choices=["text", "jsonl"], default="text")
     p.set_defaults(func=_wrap(cmd_replay))
@@ -114,8 +105,7 @@ def _store(args: argparse.Namespace) -> AuditStore:
         raise UsageError(f"no audit log at {path} (audit URL {redact_url(url)!r})")
     if not store.queryable:
         raise UsageError(
-            f"{redact_url(url)!r} is write-only (OTel logs); query the collector's backend"
-        )
+            f"{redact_url(url)!r} is write-only (OTel logs); query the collector's backend")
     return store
 
 
@@ -124,13 +114,8 @@ def _filter(args: argparse.Namespace) -> QueryFilter:
     return QueryFilter(
         since=q.parse_time(args.since, now=now) if args.since else None,
         until=q.parse_time(args.until, now=now) if args.until else None,
-        tenant=args.tenant,
-        model=args.model,
-        action=args.action,
-        stage=args.stage,
-        rule=args.rule,
-        policy_name=args.policy_name,
-        policy_version=args.policy_version,
+        tenant=args.tenant, model=args.model, action=args.action, stage=args.stage,
+        rule=args.rule, policy_name=args.policy_name, policy_version=args.policy_version,
         limit=args.limit,
     )
 
@@ -174,34 +159,21 @@ def cmd_verify(args: argparse.Namespace) -> int:
     with _store(args) as store:
         result = store.verify_chain(key)
     if args.json:
-        print(
-            json.dumps(
-                {
-                    "ok": result.ok,
-                    "records": result.count,
-                    "last_seq": result.last_seq,
-                    "problem": result.problem,
-                    "bad_seq": result.bad_seq,
-                    "bad_location": result.bad_location,
-                    "hmac_checked": result.hmac_checked,
-                    "signed": result.signed,
-                    "elapsed_s": round(result.elapsed_s, 3),
-                    "notes": result.notes,
-                }
-            )
-        )
+        print(json.dumps({
+            "ok": result.ok, "records": result.count, "last_seq": result.last_seq,
+            "problem": result.problem, "bad_seq": result.bad_seq,
+            "bad_location": result.bad_location, "hmac_checked": result.hmac_checked,
+            "signed": result.signed, "elapsed_s": round(result.elapsed_s, 3),
+            "notes": result.notes,
+        }))
     elif result.ok:
         hmac_note = "HMAC checked" if result.hmac_checked else "no HMAC key"
-        print(
-            f"OK: {result.count} records, chain intact (seq 1..{result.last_seq}), "
-            f"{hmac_note}, {result.elapsed_s:.2f}s"
-        )
+        print(f"OK: {result.count} records, chain intact (seq 1..{result.last_seq}), "
+              f"{hmac_note}, {result.elapsed_s:.2f}s")
     else:
         print(f"FAIL: {result.problem}")
-        print(
-            f"  first bad record: seq {result.bad_seq} at {result.bad_location}; "
-            f"{result.count} record(s) before it verified"
-        )
+        print(f"  first bad record: seq {result.bad_seq} at {result.bad_location}; "
+              f"{result.count} record(s) before it verified")
     for note in result.notes:
         print(f"note: {note}", file=sys.stderr)
     return EXIT_OK if result.ok else EXIT_FAILED

@@ -18,35 +18,13 @@ from guard.audit.chain import canonical
 ExportFormat = Literal["csv", "jsonl", "parquet"]
 
 FLAT_COLUMNS = (
-    "seq",
-    "ts",
-    "decision_id",
-    "request_id",
-    "tenant",
-    "route",
-    "model",
-    "upstream",
-    "user",
-    "stage",
-    "action",
-    "shadow_action",
-    "policy_name",
-    "policy_version",
-    "policy_hash",
-    "rule_ids",
-    "shadow_rule_ids",
-    "detector_scores",
-    "latency_ms",
-    "stream_chars_released",
-    "upstream_status",
-    "http_status",
-    "retention",
-    "hash",
-    "prev_hash",
-    "sig",
-    "record",
+    "seq", "ts", "decision_id", "request_id", "tenant", "route", "model", "upstream", "user",
+    "stage", "action", "shadow_action", "policy_name", "policy_version", "policy_hash",
+    "rule_ids", "shadow_rule_ids", "detector_scores", "latency_ms", "stream_chars_released",
+    "upstream_status", "http_status", "retention", "hash", "prev_hash", "sig", "record",
 )
-_INT_COLUMNS = {"seq", "policy_version", "stream_chars_released", "upstream_status", "http_status"}
+_INT_COLUMNS = {"seq", "policy_version", "stream_chars_released", "upstream_status",
+                "http_status"}
 
 
 def flatten(record: dict[str, Any]) -> dict[str, Any]:
@@ -82,14 +60,13 @@ def write_parquet(records: Iterable[dict[str, Any]], path: str | Path) -> int:
 
     rows = [flatten(r) for r in records]
     fields = [
-        pa.field(name, pa.int64() if name in _INT_COLUMNS else pa.string()) for name in FLAT_COLUMNS
+        pa.field(name, pa.int64() if name in _INT_COLUMNS else pa.string())
+        for name in FLAT_COLUMNS
     ]
     schema = pa.schema(fields)
     columns = {
-        name: [
-            None if r[name] is None else (r[name] if name in _INT_COLUMNS else str(r[name]))
-            for r in rows
-        ]
+        name: [None if r[name] is None else (r[name] if name in _INT_COLUMNS else str(r[name]))
+               for r in rows]
         for name in FLAT_COLUMNS
     }
     pq.write_table(pa.table(columns, schema=schema), str(path))

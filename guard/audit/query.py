@@ -42,16 +42,8 @@ def run_query(store: AuditStore, flt: QueryFilter) -> Iterator[dict[str, Any]]:
 
 
 _TABLE = (
-    ("seq", 6),
-    ("ts", 19),
-    ("tenant", 10),
-    ("model", 14),
-    ("stage", 6),
-    ("action", 7),
-    ("rules", 24),
-    ("shadow", 18),
-    ("policy", 14),
-    ("decision", 12),
+    ("seq", 6), ("ts", 19), ("tenant", 10), ("model", 14), ("stage", 6), ("action", 7),
+    ("rules", 24), ("shadow", 18), ("policy", 14), ("decision", 12),
 )
 
 
@@ -75,9 +67,8 @@ def write_table(records: Iterable[dict[str, Any]], out: TextIO) -> int:
     out.write("  ".join(name.ljust(width) for name, width in _TABLE).rstrip() + "\n")
     count = 0
     for record in records:
-        cells = [
-            _fit(cell, width) for cell, (_, width) in zip(table_row(record), _TABLE, strict=True)
-        ]
+        cells = [_fit(cell, width) for cell, (_, width) in zip(table_row(record), _TABLE,
+                                                               strict=True)]
         out.write("  ".join(cells).rstrip() + "\n")
         count += 1
     out.write(f"({count} record{'s' if count != 1 else ''})\n")

@@ -109,9 +109,7 @@ class AuditRecorder:
         self._m_dropped = meter.create_counter("guard.audit.dropped", unit="{record}")
         self._m_batch = meter.create_histogram("guard.audit.batch.duration", unit="s")
         meter.create_observable_gauge(
-            "guard.audit.queue.depth",
-            callbacks=[self._observe_depth],
-            unit="{record}",
+            "guard.audit.queue.depth", callbacks=[self._observe_depth], unit="{record}",
             description="Audit records waiting to be written.",
         )
 
@@ -235,9 +233,8 @@ class AuditRecorder:
                 break
             except Exception:  # the store failed: keep the batch, retry; never drop it
                 self._stats.write_errors += 1
-                log.exception(
-                    "audit write to %s failed; retrying in %.2fs", self.store.display_url, delay
-                )
+                log.exception("audit write to %s failed; retrying in %.2fs", self.store.display_url,
+                              delay)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
                 if await self._already_committed(events[0]):
@@ -279,9 +276,8 @@ class AuditRecorder:
     def stats(self) -> RecorderStats:
         """A snapshot of the counters."""
         s = self._stats
-        return RecorderStats(
-            s.enqueued, s.written, s.dropped, s.write_errors, s.batches, self.queue_depth
-        )
+        return RecorderStats(s.enqueued, s.written, s.dropped, s.write_errors, s.batches,
+                             self.queue_depth)
 
     def _observe_depth(self, options: CallbackOptions) -> list[Observation]:
         return [Observation(self.queue_depth)]

@@ -35,20 +35,14 @@ class Change:
         removed = sorted(set(self.old_rules) - set(self.new_rules))
         rules = " ".join([*(f"+{r}" for r in added), *(f"-{r}" for r in removed)]) or "="
         note = " (redacted input)" if self.retention == "redacted" else ""
-        return (
-            f"seq {self.seq} {self.stage} {self.decision_id[:12]}: "
-            f"{self.old_action} -> {self.new_action} rules {rules}{note}"
-        )
+        return (f"seq {self.seq} {self.stage} {self.decision_id[:12]}: "
+                f"{self.old_action} -> {self.new_action} rules {rules}{note}")
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "seq": self.seq,
-            "decision_id": self.decision_id,
-            "stage": self.stage,
-            "retention": self.retention,
-            "old_action": self.old_action,
-            "new_action": self.new_action,
-            "old_rules": list(self.old_rules),
+            "seq": self.seq, "decision_id": self.decision_id, "stage": self.stage,
+            "retention": self.retention, "old_action": self.old_action,
+            "new_action": self.new_action, "old_rules": list(self.old_rules),
             "new_rules": list(self.new_rules),
         }
 
@@ -85,9 +79,7 @@ async def replay(records: Iterable[dict[str, Any]], guard: Any) -> ReplayResult:
             result.skipped_no_content += 1
             continue
         context = CheckContext(
-            tenant=record.get("tenant"),
-            model=record.get("model"),
-            route=record.get("route"),
+            tenant=record.get("tenant"), model=record.get("model"), route=record.get("route"),
             request_id=record.get("request_id"),
         )
         decision: Decision = await guard.acheck(
@@ -110,15 +102,8 @@ def _compare(record: dict[str, Any], decision: Decision, result: ReplayResult) -
         result.changed_action += 1
     else:
         result.changed_rules_only += 1
-    result.changes.append(
-        Change(
-            seq=int(record.get("seq", 0)),
-            decision_id=str(record["decision_id"]),
-            stage=str(record["stage"]),
-            retention=str(record.get("retention", "none")),
-            old_action=old_action,
-            new_action=new_action,
-            old_rules=old_rules,
-            new_rules=new_rules,
-        )
-    )
+    result.changes.append(Change(
+        seq=int(record.get("seq", 0)), decision_id=str(record["decision_id"]),
+        stage=str(record["stage"]), retention=str(record.get("retention", "none")),
+        old_action=old_action, new_action=new_action, old_rules=old_rules, new_rules=new_rules,
+    ))

@@ -86,27 +86,23 @@ def render(data: ReportData, *, title: str = "Guard audit report") -> str:
         key=lambda item: -item[1],
     )
     sections = [
-        _section(
-            "Decisions over time, by action",
-            svg.stacked_bars(labels, series, title="decisions over time"),
-        ),
-        _section(
-            "Top fired rules (enforced)", svg.hbars(data.rules.most_common(15), title="top rules")
-        ),
+        _section("Decisions over time, by action", svg.stacked_bars(
+            labels, series, title="decisions over time")),
+        _section("Top fired rules (enforced)", svg.hbars(
+            data.rules.most_common(15), title="top rules")),
         _section("By tenant", svg.grouped_by_action(data.by_tenant, title="by tenant")),
         _section("By model", svg.grouped_by_action(data.by_model, title="by model")),
-        _section(
-            "Shadow-rule hit rates",
-            svg.hbars(shadow, fmt="{:.1%}", max_value=1.0, color="#8e24aa", title="shadow rules")
-            + _shadow_table(data),
-        ),
+        _section("Shadow-rule hit rates", svg.hbars(
+            shadow, fmt="{:.1%}", max_value=1.0, color="#8e24aa", title="shadow rules")
+            + _shadow_table(data)),
     ]
     return _PAGE.format(
         title=escape(title),
         window=f"{data.since:%Y-%m-%d %H:%M} – {data.until:%Y-%m-%d %H:%M} UTC",
         generated=f"{datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC",
         cards=_cards(data),
-        policies=escape(", ".join(f"{p} ({n})" for p, n in data.policies.most_common()) or "-"),
+        policies=escape(", ".join(f"{p} ({n})" for p, n in data.policies.most_common())
+                        or "-"),
         sections="\n".join(sections),
     )
 
@@ -118,8 +114,8 @@ def _cards(data: ReportData) -> str:
         share = f" ({n / data.total:.1%})" if data.total else ""
         items.append((action, f"{n}{share}"))
     return "".join(
-        f'<div class="card"><div class="k">{escape(k)}</div><div class="v">{escape(v)}</div></div>'
-        for k, v in items
+        f'<div class="card"><div class="k">{escape(k)}</div><div class="v">{escape(v)}</div>'
+        "</div>" for k, v in items
     )
 
 
@@ -131,10 +127,8 @@ def _shadow_table(data: ReportData) -> str:
         f"<td>{data.shadow_fired[rid] / n:.1%}</td></tr>"
         for rid, n in sorted(data.shadow_evaluated.items())
     )
-    return (
-        "<table><tr><th>shadow rule</th><th>evaluated</th><th>would fire</th>"
-        f"<th>hit rate</th></tr>{rows}</table>"
-    )
+    return ("<table><tr><th>shadow rule</th><th>evaluated</th><th>would fire</th>"
+            f"<th>hit rate</th></tr>{rows}</table>")
 
 
 def _section(heading: str, body: str) -> str:

@@ -14,12 +14,8 @@ _FONT = 'font-family="system-ui, sans-serif" font-size="11"'
 
 
 def stacked_bars(
-    labels: Sequence[str],
-    series: Mapping[str, Sequence[int]],
-    *,
-    width: int = 860,
-    height: int = 260,
-    title: str = "",
+    labels: Sequence[str], series: Mapping[str, Sequence[int]], *, width: int = 860,
+    height: int = 260, title: str = "",
 ) -> str:
     """Vertical stacked bars: one bar per label, one colour per series (action)."""
     left, bottom, top = 48, 46, 24
@@ -31,13 +27,10 @@ def stacked_bars(
     parts = [_svg_open(width, height, title)]
     for frac in (0.0, 0.5, 1.0):
         y = top + plot_h * (1 - frac)
-        parts.append(
-            f'<line x1="{left}" x2="{width - 12}" y1="{y:.1f}" y2="{y:.1f}" stroke="#ddd"/>'
-        )
-        parts.append(
-            f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" {_FONT}>'
-            f"{round(peak * frac)}</text>"
-        )
+        parts.append(f'<line x1="{left}" x2="{width - 12}" y1="{y:.1f}" y2="{y:.1f}" '
+                     'stroke="#ddd"/>')
+        parts.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" {_FONT}>'
+                     f"{round(peak * frac)}</text>")
     label_every = max(1, len(labels) // 12)
     for i, label in enumerate(labels):
         x = left + i * step + (step - bar_w) / 2
@@ -53,23 +46,16 @@ def stacked_bars(
                 f"{escape(name)}: {values[i]}</title></rect>"
             )
         if i % label_every == 0:
-            parts.append(
-                f'<text x="{x + bar_w / 2:.1f}" y="{top + plot_h + 14}" '
-                f'text-anchor="middle" {_FONT}>{escape(label)}</text>'
-            )
+            parts.append(f'<text x="{x + bar_w / 2:.1f}" y="{top + plot_h + 14}" '
+                         f'text-anchor="middle" {_FONT}>{escape(label)}</text>')
     parts.append(_legend(list(series), left, height - 12))
     parts.append("</svg>")
     return "".join(parts)
 
 
 def hbars(
-    items: Sequence[tuple[str, float]],
-    *,
-    width: int = 860,
-    color: str = "#5c6bc0",
-    fmt: str = "{:g}",
-    title: str = "",
-    max_value: float | None = None,
+    items: Sequence[tuple[str, float]], *, width: int = 860, color: str = "#5c6bc0",
+    fmt: str = "{:g}", title: str = "", max_value: float | None = None,
 ) -> str:
     """Horizontal bars, one row per ``(label, value)``, values printed at the bar end."""
     row, left = 22, 260
@@ -82,17 +68,12 @@ def hbars(
     for i, (label, value) in enumerate(items):
         y = 8 + i * row
         w = plot_w * value / peak
-        parts.append(
-            f'<text x="{left - 8}" y="{y + 14}" text-anchor="end" {_FONT}>'
-            f"{escape(_cut(label, 40))}</text>"
-        )
-        parts.append(
-            f'<rect x="{left}" y="{y + 3}" width="{max(w, 1):.1f}" height="{row - 6}" '
-            f'fill="{color}"><title>{escape(label)}: {fmt.format(value)}</title></rect>'
-        )
-        parts.append(
-            f'<text x="{left + w + 6:.1f}" y="{y + 14}" {_FONT}>{escape(fmt.format(value))}</text>'
-        )
+        parts.append(f'<text x="{left - 8}" y="{y + 14}" text-anchor="end" {_FONT}>'
+                     f"{escape(_cut(label, 40))}</text>")
+        parts.append(f'<rect x="{left}" y="{y + 3}" width="{max(w, 1):.1f}" height="{row - 6}" '
+                     f'fill="{color}"><title>{escape(label)}: {fmt.format(value)}</title></rect>')
+        parts.append(f'<text x="{left + w + 6:.1f}" y="{y + 14}" {_FONT}>'
+                     f"{escape(fmt.format(value))}</text>")
     parts.append("</svg>")
     return "".join(parts)
 
@@ -110,42 +91,33 @@ def grouped_by_action(
     for i, key in enumerate(keys):
         y = 8 + i * row
         x = float(left)
-        parts.append(
-            f'<text x="{left - 8}" y="{y + 14}" text-anchor="end" {_FONT}>'
-            f"{escape(_cut(key, 30))}</text>"
-        )
+        parts.append(f'<text x="{left - 8}" y="{y + 14}" text-anchor="end" {_FONT}>'
+                     f"{escape(_cut(key, 30))}</text>")
         for action, color in ACTION_COLORS.items():
             n = counts[key].get(action, 0)
             if not n:
                 continue
             w = plot_w * n / peak
-            parts.append(
-                f'<rect x="{x:.1f}" y="{y + 3}" width="{w:.1f}" height="{row - 6}" '
-                f'fill="{color}"><title>{escape(key)} {action}: {n}</title></rect>'
-            )
+            parts.append(f'<rect x="{x:.1f}" y="{y + 3}" width="{w:.1f}" height="{row - 6}" '
+                         f'fill="{color}"><title>{escape(key)} {action}: {n}</title></rect>')
             x += w
-        parts.append(
-            f'<text x="{x + 6:.1f}" y="{y + 14}" {_FONT}>{sum(counts[key].values())}</text>'
-        )
+        parts.append(f'<text x="{x + 6:.1f}" y="{y + 14}" {_FONT}>'
+                     f"{sum(counts[key].values())}</text>")
     parts.append(_legend(list(ACTION_COLORS), left, height - 10))
     parts.append("</svg>")
     return "".join(parts)
 
 
 def _svg_open(width: int, height: int, title: str) -> str:
-    return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title)}">'
-    )
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+            f'viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title)}">')
 
 
 def _legend(names: Sequence[str], x: int, y: int) -> str:
     parts = []
     for name in names:
-        parts.append(
-            f'<rect x="{x}" y="{y - 9}" width="10" height="10" '
-            f'fill="{ACTION_COLORS.get(name, "#888")}"/>'
-        )
+        parts.append(f'<rect x="{x}" y="{y - 9}" width="10" height="10" '
+                     f'fill="{ACTION_COLORS.get(name, "#888")}"/>')
         parts.append(f'<text x="{x + 14}" y="{y}" {_FONT}>{escape(name)}</text>')
         x += 24 + 7 * len(name)
     return "".join(parts)

@@ -51,12 +51,9 @@ def _add_check(sub: Any) -> None:
     p.add_argument("--model")
     p.add_argument("--route")
     p.add_argument("--user")
-    p.add_argument(
-        "--jsonl",
-        action="store_true",
-        help="read one JSON object per line on stdin ({text|messages, tenant, model, "
-        "route, user, stage}); write one decision per line",
-    )
+    p.add_argument("--jsonl", action="store_true",
+                   help="read one JSON object per line on stdin ({text|messages, tenant, model, "
+                        "route, user, stage}); write one decision per line")
     p.add_argument("--pretty", action="store_true", help="indent the JSON output")
     p.add_argument("text", nargs="?", default="-", help="text to check, or - for stdin")
     p.set_defaults(func=cmd_check)
@@ -95,9 +92,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         text = sys.stdin.read() if args.text == "-" else args.text
         if args.text == "-" and text.endswith("\n"):
             text = text[:-1]
-        context = CheckContext(
-            tenant=args.tenant, model=args.model, route=args.route, user=args.user
-        )
+        context = CheckContext(tenant=args.tenant, model=args.model, route=args.route,
+                               user=args.user)
         decision = guard.check(text, stage=args.stage, context=context)
         _dump(decision.to_dict(), args.pretty)
         return EXIT_BLOCKED if decision.blocked else EXIT_OK
@@ -120,9 +116,8 @@ def _check_jsonl(guard: Any, args: argparse.Namespace) -> int:
         except (ValueError, AttributeError) as exc:
             print(f"guard: stdin line {n}: {exc}", file=sys.stderr)
             return EXIT_USAGE
-        context = CheckContext(
-            **{k: item.get(k, getattr(args, k)) for k in ("tenant", "model", "route", "user")}
-        )
+        context = CheckContext(**{k: item.get(k, getattr(args, k)) for k in
+                                  ("tenant", "model", "route", "user")})
         decision = guard.check(payload, stage=item.get("stage", args.stage), context=context)
         blocked |= decision.blocked
         out = decision.to_dict()
@@ -138,10 +133,8 @@ def cmd_policy_validate(args: argparse.Namespace) -> int:
 
     for path in args.policy:
         policy = load_policy(path)
-        print(
-            f"{path}: ok ({policy.name} v{policy.version}, hash {policy.hash}, "
-            f"{len(policy.rules)} rules)"
-        )
+        print(f"{path}: ok ({policy.name} v{policy.version}, hash {policy.hash}, "
+              f"{len(policy.rules)} rules)")
     return EXIT_OK
 
 
@@ -156,10 +149,8 @@ def cmd_policy_test(args: argparse.Namespace) -> int:
             print(f"{status} {path} :: {r.case_id}" + ("" if r.ok else f"\n    {r.message}"))
         failed += sum(not r.ok for r in results)
         total = len(results)
-        print(
-            f"{total - sum(not r.ok for r in results)} passed, "
-            f"{sum(not r.ok for r in results)} failed"
-        )
+        print(f"{total - sum(not r.ok for r in results)} passed, "
+              f"{sum(not r.ok for r in results)} failed")
     return EXIT_OK if failed == 0 else EXIT_FAILED
 
 
@@ -169,22 +160,14 @@ def cmd_policy_explain(args: argparse.Namespace) -> int:
 
     policy = load_policy(args.policy)
     context = CheckContext(tenant=args.tenant, model=args.model, route=args.route)
-    out: dict[str, Any] = {
-        "policy": policy.ref.to_dict(),
-        "context": {"tenant": args.tenant, "model": args.model, "route": args.route},
-    }
+    out: dict[str, Any] = {"policy": policy.ref.to_dict(), "context": {
+        "tenant": args.tenant, "model": args.model, "route": args.route}}
     for stage in Stage:
         out[str(stage)] = [
-            {
-                "id": r.id,
-                "detector": r.spec.detector,
-                "action": str(r.spec.action),
-                "mode": str(r.spec.mode),
-                "threshold": r.spec.threshold,
-                "categories": list(r.spec.categories),
-                "roles": list(r.roles(stage)),
-                "on_error": r.spec.on_error,
-            }
+            {"id": r.id, "detector": r.spec.detector, "action": str(r.spec.action),
+             "mode": str(r.spec.mode), "threshold": r.spec.threshold,
+             "categories": list(r.spec.categories), "roles": list(r.roles(stage)),
+             "on_error": r.spec.on_error}
             for r in policy.rules_for(stage, context)
         ]
     _dump(out, pretty=True)

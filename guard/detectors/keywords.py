@@ -51,11 +51,8 @@ class KeywordsDetector(SyncDetector):
 
     def __init__(self, settings: KeywordsSettings) -> None:
         self.settings = settings
-        terms = sorted(
-            {skeleton(t, settings.normalize) for t in _load_terms(settings)} - {""},
-            key=len,
-            reverse=True,
-        )
+        terms = sorted({skeleton(t, settings.normalize) for t in _load_terms(settings)} - {""},
+                       key=len, reverse=True)
         # A lookahead finds overlapping candidates; word boundaries are checked afterwards,
         # because a spaced-out run ("k i l l a man") has boundaries the regex cannot see.
         self._regex = re.compile("(?=(" + "|".join(re.escape(t) for t in terms) + "))")
@@ -68,7 +65,8 @@ class KeywordsDetector(SyncDetector):
             s, e = match.start(1), match.end(1)
             if s < covered_until:
                 continue
-            if self.settings.match == "word" and not (norm.is_boundary(s) and norm.is_boundary(e)):
+            if self.settings.match == "word" and not (norm.is_boundary(s)
+                                                      and norm.is_boundary(e)):
                 continue
             covered_until = e
             start, end = norm.span(s, e)

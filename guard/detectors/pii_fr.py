@@ -24,20 +24,8 @@ class FrenchPhoneRecognizer(PatternRecognizer):
                     0.7,
                 )
             ],
-            context=[
-                "tel",
-                "tél",
-                "téléphone",
-                "telephone",
-                "portable",
-                "mobile",
-                "appeler",
-                "appelez",
-                "phone",
-                "call",
-                "numéro",
-                "numero",
-            ],
+            context=["tel", "tél", "téléphone", "telephone", "portable", "mobile", "appeler",
+                     "appelez", "phone", "call", "numéro", "numero"],
             supported_language="en",
         )
 
@@ -54,15 +42,8 @@ class FrenchNirRecognizer(PatternRecognizer):
                     0.5,
                 )
             ],
-            context=[
-                "sécurité sociale",
-                "securite sociale",
-                "nir",
-                "insee",
-                "numéro de sécu",
-                "carte vitale",
-                "social security",
-            ],
+            context=["sécurité sociale", "securite sociale", "nir", "insee", "numéro de sécu",
+                     "carte vitale", "social security"],
             supported_language="en",
         )
 

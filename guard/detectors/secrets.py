@@ -19,48 +19,28 @@ from guard.detectors.base import DetectorSettings, SyncDetector
 from guard.types import Finding
 
 _KNOWN: tuple[tuple[str, str, float], ...] = (
-    (
-        "PRIVATE_KEY",
-        r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----[\s\S]*?"
-        r"(?:-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|\Z)",
-        1.0,
-    ),
+    ("PRIVATE_KEY",
+     r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----[\s\S]*?"
+     r"(?:-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|\Z)", 1.0),
     ("AWS_ACCESS_KEY", r"(?<![A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Z0-9])", 1.0),
-    (
-        "AWS_SECRET_KEY",
-        r"(?i)aws_?secret_?(?:access_?)?key\W{0,5}[=:]\s*['\"]?([A-Za-z0-9/+=]{40})(?![A-Za-z0-9/+=])",
-        0.95,
-    ),
-    (
-        "GITHUB_TOKEN",
-        r"(?<![A-Za-z0-9_])(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{80,255})",
-        1.0,
-    ),
+    ("AWS_SECRET_KEY",
+     r"(?i)aws_?secret_?(?:access_?)?key\W{0,5}[=:]\s*['\"]?([A-Za-z0-9/+=]{40})(?![A-Za-z0-9/+=])",
+     0.95),
+    ("GITHUB_TOKEN",
+     r"(?<![A-Za-z0-9_])(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{80,255})", 1.0),
     ("SLACK_TOKEN", r"(?<![A-Za-z0-9])xox[abposr]-[A-Za-z0-9-]{10,250}", 1.0),
-    (
-        "SLACK_WEBHOOK",
-        r"https://hooks\.slack\.com/services/T[A-Z0-9]+/B[A-Z0-9]+/[A-Za-z0-9]{20,}",
-        1.0,
-    ),
-    (
-        "OPENAI_API_KEY",
-        r"(?<![A-Za-z0-9_-])sk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}(?![A-Za-z0-9_-])",
-        0.95,
-    ),
+    ("SLACK_WEBHOOK",
+     r"https://hooks\.slack\.com/services/T[A-Z0-9]+/B[A-Z0-9]+/[A-Za-z0-9]{20,}", 1.0),
+    ("OPENAI_API_KEY",
+     r"(?<![A-Za-z0-9_-])sk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}(?![A-Za-z0-9_-])", 0.95),
     ("ANTHROPIC_API_KEY", r"(?<![A-Za-z0-9_-])sk-ant-[A-Za-z0-9_-]{20,}", 1.0),
     ("GOOGLE_API_KEY", r"(?<![A-Za-z0-9_-])AIza[0-9A-Za-z_-]{35}(?![A-Za-z0-9_-])", 1.0),
     ("STRIPE_KEY", r"(?<![A-Za-z0-9])(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{20,}", 1.0),
-    (
-        "JWT",
-        r"(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}",
-        0.95,
-    ),
-    (
-        "PASSWORD_ASSIGNMENT",
-        r"(?i)(?:password|passwd|pwd|mot de passe|api[_-]?key|secret|token)\s*[=:]\s*['\"]?"
-        r"([^\s'\"]{8,})",
-        0.7,
-    ),
+    ("JWT",
+     r"(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}", 0.95),
+    ("PASSWORD_ASSIGNMENT",
+     r"(?i)(?:password|passwd|pwd|mot de passe|api[_-]?key|secret|token)\s*[=:]\s*['\"]?"
+     r"([^\s'\"]{8,})", 0.7),
 )
 
 _CANDIDATE = re.compile(r"[A-Za-z0-9+/_=-]{20,}")
@@ -74,9 +54,8 @@ def shannon_entropy(token: str) -> float:
 
 class SecretsSettings(DetectorSettings):
     entropy: bool = True
-    entropy_threshold: float = Field(
-        default=4.2, ge=0.0, le=8.0, description="Bits per character for generic tokens."
-    )
+    entropy_threshold: float = Field(default=4.2, ge=0.0, le=8.0,
+                                     description="Bits per character for generic tokens.")
     min_length: int = Field(default=24, ge=8)
 
 
@@ -96,9 +75,8 @@ class SecretsDetector(SyncDetector):
                 if any(s <= start and end <= e for s, e in taken):
                     continue
                 taken.append((start, end))
-                findings.append(
-                    Finding(self.name, category, score, start, end, f"{category} format")
-                )
+                findings.append(Finding(self.name, category, score, start, end,
+                                        f"{category} format"))
         if self.settings.entropy:
             findings.extend(self._high_entropy(text, taken))
         return sorted(findings, key=lambda f: f.start)
@@ -119,16 +97,8 @@ class SecretsDetector(SyncDetector):
             threshold = self.settings.entropy_threshold - (1.2 if hexy else 0.0)
             if bits >= threshold:
                 score = min(1.0, 0.5 + (bits - threshold) / 2)
-                found.append(
-                    Finding(
-                        self.name,
-                        "HIGH_ENTROPY_STRING",
-                        score,
-                        m.start(),
-                        m.end(),
-                        f"random-looking token ({bits:.1f} bits/char)",
-                    )
-                )
+                found.append(Finding(self.name, "HIGH_ENTROPY_STRING", score, m.start(), m.end(),
+                                     f"random-looking token ({bits:.1f} bits/char)"))
         return found
 
 

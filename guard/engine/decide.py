@@ -17,9 +17,8 @@ from guard.policy.compiled import Rule
 from guard.types import Action, Finding, Message, Mode, RuleOutcome, SegmentRef, Stage
 
 
-def evaluate_rule(
-    rule: Rule, stage: Stage, result: DetectorResult, segments: Sequence[Segment]
-) -> RuleOutcome:
+def evaluate_rule(rule: Rule, stage: Stage, result: DetectorResult,
+                  segments: Sequence[Segment]) -> RuleOutcome:
     spec = rule.spec
     if result.error is not None:
         fail_closed = spec.on_error == "block"
@@ -41,9 +40,8 @@ def evaluate_rule(
             threshold = rule.threshold_for(f.category)
             if threshold is not None and f.score >= threshold:
                 hits.append(replace(f, rule=spec.id, segment=segment.ref))
-    return RuleOutcome(
-        rule_id=spec.id, action=spec.outcome, mode=spec.mode, fired=bool(hits), findings=tuple(hits)
-    )
+    return RuleOutcome(rule_id=spec.id, action=spec.outcome, mode=spec.mode, fired=bool(hits),
+                       findings=tuple(hits))
 
 
 def combine(outcomes: Sequence[RuleOutcome]) -> tuple[Action, Action]:
@@ -53,22 +51,14 @@ def combine(outcomes: Sequence[RuleOutcome]) -> tuple[Action, Action]:
     return enforced, shadow
 
 
-def rewrite_messages(
-    messages: Sequence[Message],
-    rules: Mapping[str, Rule],
-    outcomes: Sequence[RuleOutcome],
-    segments: Sequence[Segment],
-    salt_env: str,
-) -> tuple[Message, ...]:
+def rewrite_messages(messages: Sequence[Message], rules: Mapping[str, Rule],
+                     outcomes: Sequence[RuleOutcome], segments: Sequence[Segment],
+                     salt_env: str) -> tuple[Message, ...]:
     """Apply every enforced, fired rewrite rule's spans to the conversation."""
     edits: dict[SegmentRef, list[Edit]] = {}
     for outcome in outcomes:
-        if not (
-            outcome.fired
-            and outcome.mode is Mode.ENFORCE
-            and outcome.action is Action.REWRITE
-            and outcome.error is None
-        ):
+        if not (outcome.fired and outcome.mode is Mode.ENFORCE
+                and outcome.action is Action.REWRITE and outcome.error is None):
             continue
         spec = rules[outcome.rule_id].spec.rewrite
         for f in outcome.findings:

@@ -57,22 +57,21 @@ class HoldBack:
             The cap doubles after each release, so a long burst costs O(log n) checks.
     """
 
-    def __init__(
-        self, check: Checker, *, window: int, lookbehind: int, max_check_chars: int = 0
-    ) -> None:
+    def __init__(self, check: Checker, *, window: int, lookbehind: int,
+                 max_check_chars: int = 0) -> None:
         self._check = check
         self.window = max(0, window)
         self.lookbehind = max(self.window, lookbehind)
         self.max_check_chars = max(0, max_check_chars) and max(max_check_chars, self.window + 1)
         self._cap = self.max_check_chars
         self.text = ""
-        self.released = 0  # characters of ``text`` already released
-        self.sent_chars = 0  # characters actually sent (after rewriting)
+        self.released = 0          # characters of ``text`` already released
+        self.sent_chars = 0        # characters actually sent (after rewriting)
         self.checks = 0
-        self._uncap = False  # the last capped check could not release: check it all
-        self._stalled_at = -1  # text length at which an uncapped check released nothing
-        self.decision: Decision | None = None  # strongest decision so far
-        self.segment = ""  # the text that decision was made on
+        self._uncap = False        # the last capped check could not release: check it all
+        self._stalled_at = -1      # text length at which an uncapped check released nothing
+        self.decision: Decision | None = None   # strongest decision so far
+        self.segment = ""                       # the text that decision was made on
         self.blocked = False
 
     def feed(self, piece: str) -> None:
@@ -149,8 +148,7 @@ def rewrite_spans(decision: Decision) -> list[tuple[int, int]]:
     """Merged (overlapping or touching) spans that enforced rewrite rules found in the text."""
     raw = sorted(
         (f.start, f.end)
-        for rule in decision.fired_rules
-        if rule.action is Action.REWRITE
+        for rule in decision.fired_rules if rule.action is Action.REWRITE
         for f in rule.findings
         if f.end > f.start and (f.segment is None or f.segment.part == "content")
     )
@@ -163,9 +161,8 @@ def rewrite_spans(decision: Decision) -> list[tuple[int, int]]:
     return merged
 
 
-def map_rewrite(
-    original: str, rewritten: str, spans: list[tuple[int, int]], lo: int, hi: int
-) -> str:
+def map_rewrite(original: str, rewritten: str, spans: list[tuple[int, int]],
+                lo: int, hi: int) -> str:
     """The part of ``rewritten`` that corresponds to ``original[lo:hi]``.
 
     The core rewrites span by span: ``rewritten`` is the original with each span replaced.
@@ -187,12 +184,11 @@ def map_rewrite(
             offset = r_end - e
         return p + offset
 
-    return rewritten[to_rewritten(lo) : to_rewritten(hi)]
+    return rewritten[to_rewritten(lo):to_rewritten(hi)]
 
 
-def _align(
-    original: str, rewritten: str, spans: list[tuple[int, int]]
-) -> list[tuple[int, int]] | None:
+def _align(original: str, rewritten: str,
+           spans: list[tuple[int, int]]) -> list[tuple[int, int]] | None:
     """Where each span's replacement sits in ``rewritten``, or None if it does not fit."""
     gaps, prev = [], 0
     for s, e in spans:
@@ -216,4 +212,4 @@ def _align_difflib(original: str, rewritten: str, lo: int, hi: int) -> str:
                 return j1 + (p - i1) if tag == "equal" else j1
         return len(rewritten)
 
-    return rewritten[to_rewritten(lo) : to_rewritten(hi)]
+    return rewritten[to_rewritten(lo):to_rewritten(hi)]

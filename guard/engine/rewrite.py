@@ -37,7 +37,7 @@ def _replacement(text: str, edit: Edit, salt_env: str) -> str:
         return ""
     if method == "replace":
         return edit.spec.replacement or ""
-    return pseudonym(text[edit.start : edit.end], edit.category, salt_env)
+    return pseudonym(text[edit.start:edit.end], edit.category, salt_env)
 
 
 def merge_edits(edits: Sequence[Edit]) -> list[Edit]:
@@ -57,7 +57,7 @@ def apply_edits(text: str, edits: Sequence[Edit], salt_env: str) -> str:
     out = []
     pos = 0
     for edit in merge_edits(edits):
-        out.append(text[pos : edit.start])
+        out.append(text[pos:edit.start])
         out.append(_replacement(text, edit, salt_env))
         pos = edit.end
     out.append(text[pos:])

@@ -34,9 +34,8 @@ class DetectorResult:
 SpanFactory = Callable[[str], AbstractContextManager[object]]
 
 
-async def _run_one(
-    job: DetectorJob, segments: Sequence[Segment], span: SpanFactory
-) -> DetectorResult:
+async def _run_one(job: DetectorJob, segments: Sequence[Segment],
+                   span: SpanFactory) -> DetectorResult:
     texts = [segments[i].text for i in job.segment_ids]
     started = time.perf_counter()
     result = DetectorResult()
@@ -54,9 +53,8 @@ async def _run_one(
     return result
 
 
-async def run_detectors(
-    jobs: Sequence[DetectorJob], segments: Sequence[Segment], span: SpanFactory | None = None
-) -> list[DetectorResult]:
+async def run_detectors(jobs: Sequence[DetectorJob], segments: Sequence[Segment],
+                        span: SpanFactory | None = None) -> list[DetectorResult]:
     """Run all jobs concurrently; results are in the order of ``jobs``."""
     factory: SpanFactory = span or (lambda _name: nullcontext())
     return list(await asyncio.gather(*(_run_one(j, segments, factory) for j in jobs)))

@@ -38,9 +38,8 @@ class Segment:
         object.__setattr__(self, "text", scrub(self.text))
 
 
-def to_messages(
-    messages: str | Sequence[Message | Mapping[str, Any]], *, default_role: str
-) -> tuple[Message, ...]:
+def to_messages(messages: str | Sequence[Message | Mapping[str, Any]], *,
+                default_role: str) -> tuple[Message, ...]:
     """Accept a bare string, Message objects or OpenAI-style dicts."""
     if isinstance(messages, str):
         return (Message(role=default_role, content=messages),)
@@ -70,14 +69,12 @@ def extract(messages: Sequence[Message]) -> list[Segment]:
             args = (call.get("function") or {}).get("arguments") if isinstance(call, dict) else None
             if isinstance(args, str) and args:
                 segments.append(
-                    Segment(SegmentRef(i, f"tool_calls[{j}].arguments", message.role), args)
-                )
+                    Segment(SegmentRef(i, f"tool_calls[{j}].arguments", message.role), args))
     return segments
 
 
-def replace(
-    messages: Sequence[Message], new_texts: Mapping[SegmentRef, str]
-) -> tuple[Message, ...]:
+def replace(messages: Sequence[Message],
+            new_texts: Mapping[SegmentRef, str]) -> tuple[Message, ...]:
     """Return ``messages`` with the given segments' texts replaced."""
     by_message: dict[int, dict[str, str]] = {}
     for ref, text in new_texts.items():

@@ -103,9 +103,8 @@ def check_expectation(decision: Decision, expect: Expectation) -> list[str]:
     return problems
 
 
-def run_cases(
-    policy_path: str | Path, *, cases_path: str | Path | None = None, guard: Any = None
-) -> list[CaseResult]:
+def run_cases(policy_path: str | Path, *, cases_path: str | Path | None = None,
+              guard: Any = None) -> list[CaseResult]:
     """Run every case of a policy; ``guard`` may be passed to reuse loaded models."""
     from guard.guard import Guard
 
@@ -120,9 +119,8 @@ def run_cases(
 
 
 def _run_case(guard: Any, case: Case) -> CaseResult:
-    payload: str | list[Mapping[str, Any]] = (
-        case.text if case.text is not None else list(case.messages or [])
-    )
+    payload: str | list[Mapping[str, Any]] = case.text if case.text is not None \
+        else list(case.messages or [])
     decision = guard.check(payload, stage=Stage(case.stage), context=CheckContext(**case.context))
     problems = check_expectation(decision, case.expect)
     return CaseResult(case.id, not problems, "; ".join(problems))

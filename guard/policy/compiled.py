@@ -113,9 +113,8 @@ def _resolve_files(settings: dict[str, Any], base_dir: Path) -> dict[str, Any]:
     return settings
 
 
-def compile_policy(
-    spec: PolicySpec, source: SourceMap, *, registry: DetectorRegistry, path: Path | None = None
-) -> Policy:
+def compile_policy(spec: PolicySpec, source: SourceMap, *, registry: DetectorRegistry,
+                   path: Path | None = None) -> Policy:
     base_dir = path.parent if path is not None else Path.cwd()
     rules = []
     for i, rule_spec in enumerate(spec.rules):
@@ -123,14 +122,10 @@ def compile_policy(
             file, line = source.locate(("rules", i, "detector"))
             raise UnknownDetectorError(
                 f"unknown detector {rule_spec.detector!r}; known: {', '.join(registry.names())}",
-                file=file,
-                line=line,
-                field=f"rules.{i}.detector",
-            )
+                file=file, line=line, field=f"rules.{i}.detector")
         try:
-            detector = registry.build(
-                rule_spec.detector, _resolve_files(rule_spec.settings, base_dir)
-            )
+            detector = registry.build(rule_spec.detector,
+                                      _resolve_files(rule_spec.settings, base_dir))
         except ValidationError as exc:
             raise error_from_validation(exc, source, ("rules", i, "settings")) from None
         rules.append(Rule(rule_spec, detector))

@@ -50,9 +50,8 @@ def _compose(path: Path) -> tuple[Any, dict[Loc, int]]:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
-        raise PolicyError(
-            f"invalid YAML: {getattr(exc, 'problem', exc)}", file=str(path), line=line
-        ) from exc
+        raise PolicyError(f"invalid YAML: {getattr(exc, 'problem', exc)}", file=str(path),
+                          line=line) from exc
     lines: dict[Loc, int] = {}
     if node is not None:
         _walk(node, (), lines)
@@ -93,39 +92,22 @@ def _load_merged(path: Path, depth: int = 0) -> tuple[dict[str, Any], SourceMap]
         _record(source, file, lines, (), ())
         return data, source
     if not isinstance(base_ref, str):
-        raise PolicyError(
-            "must be a path to the base policy",
-            file=file,
-            line=lines.get(("extends",)),
-            field="extends",
-        )
+        raise PolicyError("must be a path to the base policy", file=file,
+                          line=lines.get(("extends",)), field="extends")
     if depth >= MAX_EXTENDS_DEPTH:
-        raise PolicyError(
-            "'extends' chain is too deep (a cycle?)",
-            file=file,
-            line=lines.get(("extends",)),
-            field="extends",
-        )
+        raise PolicyError("'extends' chain is too deep (a cycle?)", file=file,
+                          line=lines.get(("extends",)), field="extends")
     base_path = (path.parent / base_ref).resolve()
     if not base_path.is_file():
-        raise PolicyError(
-            f"base policy not found: {base_ref}",
-            file=file,
-            line=lines.get(("extends",)),
-            field="extends",
-        )
+        raise PolicyError(f"base policy not found: {base_ref}", file=file,
+                          line=lines.get(("extends",)), field="extends")
     merged, source = _load_merged(base_path, depth + 1)
     source.default_file = file
     return _overlay(merged, source, data, lines, file), source
 
 
-def _overlay(
-    base: dict[str, Any],
-    source: SourceMap,
-    child: dict[str, Any],
-    lines: Mapping[Loc, int],
-    file: str,
-) -> dict[str, Any]:
+def _overlay(base: dict[str, Any], source: SourceMap, child: dict[str, Any],
+             lines: Mapping[Loc, int], file: str) -> dict[str, Any]:
     """Child keys override base keys; rules override by id, field by field."""
     merged = dict(base)
     for key, value in child.items():
@@ -142,9 +124,8 @@ def _overlay(
     index = {r.get("id"): i for i, r in enumerate(rules) if isinstance(r, dict)}
     child_rules = child.get("rules", []) or []
     if not isinstance(child_rules, list):
-        raise PolicyError(
-            "must be a list of rules", file=file, line=lines.get(("rules",)), field="rules"
-        )
+        raise PolicyError("must be a list of rules", file=file, line=lines.get(("rules",)),
+                          field="rules")
     for k, rule in enumerate(child_rules):
         rule_id = rule.get("id") if isinstance(rule, dict) else None
         if rule_id in index and isinstance(rule, dict):
@@ -167,7 +148,8 @@ def content_hash(spec: PolicySpec) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
 
-def error_from_validation(exc: ValidationError, source: SourceMap, prefix: Loc = ()) -> PolicyError:
+def error_from_validation(exc: ValidationError, source: SourceMap,
+                          prefix: Loc = ()) -> PolicyError:
     """Turn the first pydantic error into a PolicyError with file, line and dotted field."""
     err = exc.errors()[0]
     loc = (*prefix, *err["loc"])

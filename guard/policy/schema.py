@@ -27,9 +27,8 @@ class Scope(_Strict):
     models: tuple[str, ...] = ()
     routes: tuple[str, ...] = ()
     roles: tuple[str, ...] = Field(
-        default=(),
-        description="Message roles to check; default: user+tool on input, assistant on output.",
-    )
+        default=(), description="Message roles to check; default: user+tool on input, "
+        "assistant on output.")
 
     @field_validator("roles")
     @classmethod
@@ -70,11 +69,9 @@ class RuleSpec(_Strict):
     settings: dict[str, Any] = Field(default_factory=dict)
     threshold: float = Field(default=0.5, ge=0.0, le=1.0)
     categories: tuple[str, ...] = Field(
-        default=(), description="Only these categories count; empty means all."
-    )
+        default=(), description="Only these categories count; empty means all.")
     thresholds: dict[str, float] = Field(
-        default_factory=dict, description="Per-category thresholds overriding 'threshold'."
-    )
+        default_factory=dict, description="Per-category thresholds overriding 'threshold'.")
     action: Literal["block", "rewrite", "flag"]
     rewrite: RewriteSpec = RewriteSpec()
     mode: Mode = Mode.ENFORCE
@@ -93,8 +90,7 @@ class RuleSpec(_Strict):
         for category, threshold in value.items():
             if not 0.0 <= threshold <= 1.0:
                 raise ValueError(
-                    f"threshold for {category!r} must be between 0 and 1, got {threshold}"
-                )
+                    f"threshold for {category!r} must be between 0 and 1, got {threshold}")
         return value
 
 
@@ -102,11 +98,9 @@ class PolicySettings(_Strict):
     """Policy-wide behaviour: what a block looks like, what the audit log keeps."""
 
     retention: Retention = Field(
-        default="none", description="Content kept in the audit log: none, redacted or full."
-    )
+        default="none", description="Content kept in the audit log: none, redacted or full.")
     block_response: Literal["error", "refusal"] = Field(
-        default="error", description="Sidecar: HTTP 400 error envelope, or 200 refusal."
-    )
+        default="error", description="Sidecar: HTTP 400 error envelope, or 200 refusal.")
     refusal_message: str = "I can't help with that request."
     stream_window_chars: int = Field(default=64, ge=0, le=4096)
     detector_timeout_ms: int = Field(default=5000, gt=0, le=120_000)

@@ -33,15 +33,10 @@ log = logging.getLogger("guard.sidecar")
 
 
 def create_app(
-    config: SidecarConfig | None = None,
-    *,
-    recorder: DecisionRecorder | None = None,
-    audit: bool = True,
-    telemetry: Telemetry | None = None,
-    http_client: httpx.AsyncClient | None = None,
-    guards: Mapping[str, Guard] | None = None,
-    registry: DetectorRegistry | None = None,
-    warmup: bool = True,
+    config: SidecarConfig | None = None, *, recorder: DecisionRecorder | None = None,
+    audit: bool = True, telemetry: Telemetry | None = None,
+    http_client: httpx.AsyncClient | None = None, guards: Mapping[str, Guard] | None = None,
+    registry: DetectorRegistry | None = None, warmup: bool = True,
 ) -> FastAPI:
     """Build the sidecar app.
 
@@ -63,32 +58,20 @@ def create_app(
 
         owned_recorder = recorder = open_recorder(config.audit_url)
     state = SidecarState(
-        config,
-        upstreams=Upstreams(
-            config, client=http_client, max_connections=max(64, config.server.max_in_flight * 2)
-        ),
-        guards=guards,
-        recorder=recorder,
-        telemetry=telemetry,
-        registry=registry,
-    )
+        config, upstreams=Upstreams(config, client=http_client,
+                                    max_connections=max(64, config.server.max_in_flight * 2)),
+        guards=guards, recorder=recorder, telemetry=telemetry, registry=registry)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if owned_recorder is not None:
             await owned_recorder.start()
         if state.upstreams.echo:
-            log.warning(
-                "no upstream configured: answering with the built-in ECHO upstream "
-                "(test mode, no model is called)"
-            )
+            log.warning("no upstream configured: answering with the built-in ECHO upstream "
+                        "(test mode, no model is called)")
         for target in state.upstreams.targets:
-            log.info(
-                "upstream %s -> %s (models %s)",
-                target.name,
-                target.config.base_url,
-                ", ".join(target.config.models),
-            )
+            log.info("upstream %s -> %s (models %s)", target.name, target.config.base_url,
+                     ", ".join(target.config.models))
         if warmup:
             state.start_warmup()
         try:
@@ -98,24 +81,16 @@ def create_app(
             if owned_recorder is not None:
                 await owned_recorder.aclose()
 
-    app = FastAPI(
-        title="Guard sidecar",
-        version="0.1.0",
-        lifespan=lifespan,
-        default_response_class=SafeJSONResponse,
-        description="OpenAI-compatible guarding proxy. Every error uses OpenAI's "
-        "error envelope; blocks have code 'content_filter'.",
-    )
+    app = FastAPI(title="Guard sidecar", version="0.1.0", lifespan=lifespan,
+                  default_response_class=SafeJSONResponse,
+                  description="OpenAI-compatible guarding proxy. Every error uses OpenAI's "
+                  "error envelope; blocks have code 'content_filter'.")
     app.state.sidecar = state
     install_handlers(app)
     for module in (chat, moderations, check, litellm, health):
         app.include_router(module.router)
     server = config.server
-    app.add_middleware(
-        AdmissionMiddleware,
-        max_in_flight=server.max_in_flight,
-        max_body_bytes=server.max_body_bytes,
-        retry_after_s=server.retry_after_s,
-        metrics=state.metrics,
-    )
+    app.add_middleware(AdmissionMiddleware, max_in_flight=server.max_in_flight,
+                       max_body_bytes=server.max_body_bytes, retry_after_s=server.retry_after_s,
+                       metrics=state.metrics)
     return app

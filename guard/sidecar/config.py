@@ -55,16 +55,14 @@ class UpstreamConfig(_Model):
 
     base_url: str = Field(description="OpenAI base URL, normally ending in /v1.")
     api_key_env: str | None = Field(
-        default=None, description="Env var holding the upstream API key (never the key)."
-    )
+        default=None, description="Env var holding the upstream API key (never the key).")
     timeout_s: float = Field(default=60.0, gt=0, le=3600)
     connect_timeout_s: float = Field(default=5.0, gt=0, le=600)
     headers: dict[str, str] = Field(default_factory=dict)
     models: tuple[str, ...] = Field(default=("*",), description="Model name globs.")
     forward_client_auth: bool = Field(
         default=False,
-        description="Pass the client's Authorization header on when no api_key_env is set.",
-    )
+        description="Pass the client's Authorization header on when no api_key_env is set.")
 
     @field_validator("base_url")
     @classmethod
@@ -116,28 +114,19 @@ class ServerConfig(_Model):
     max_body_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
     moderation_threshold: float = Field(default=0.5, ge=0.0, le=1.0)
     warm_moderation: bool = Field(
-        default=False,
-        description="Load the /v1/moderations classifier at startup (after "
-        "readiness) instead of on its first call.",
-    )
+        default=False, description="Load the /v1/moderations classifier at startup (after "
+        "readiness) instead of on its first call.")
     stream_lookbehind_chars: int = Field(
-        default=128,
-        ge=0,
-        le=65536,
+        default=128, ge=0, le=65536,
         description="Context re-checked before the release point, so a span split across "
-        "chunks is seen whole.",
-    )
+        "chunks is seen whole.")
     stream_max_check_chars: int = Field(
-        default=256,
-        ge=0,
-        le=1_000_000,
+        default=256, ge=0, le=1_000_000,
         description="Most new characters the first streaming check covers, doubling after "
-        "each release (0: all that arrived); bounds TTFT when the upstream sends a burst.",
-    )
+        "each release (0: all that arrived); bounds TTFT when the upstream sends a burst.")
     detector_lookbehind_chars: dict[str, int] = Field(
         default_factory=lambda: {"content_safety": 1024, "prompt_attack": 1024},
-        description="Per-detector look-behind; the largest among active rules applies.",
-    )
+        description="Per-detector look-behind; the largest among active rules applies.")
 
 
 class SidecarConfig(_Model):
@@ -150,8 +139,7 @@ class SidecarConfig(_Model):
     server: ServerConfig = ServerConfig()
     audit_url: str | None = None
     require_auth: bool | None = Field(
-        default=None, description="Reject unknown keys; default: on when tenants are set."
-    )
+        default=None, description="Reject unknown keys; default: on when tenants are set.")
 
     @property
     def auth_required(self) -> bool:
@@ -159,11 +147,8 @@ class SidecarConfig(_Model):
 
     def policy_files(self) -> list[str]:
         """Every policy file referenced, default first, without duplicates."""
-        files = [
-            self.policy,
-            *(t.policy for t in self.tenants.values() if t.policy),
-            *(r.policy for r in self.routes),
-        ]
+        files = [self.policy, *(t.policy for t in self.tenants.values() if t.policy),
+                 *(r.policy for r in self.routes)]
         return list(dict.fromkeys(files))
 
     def tenant_for_key(self, key: str) -> str | None:
@@ -176,36 +161,27 @@ class SidecarConfig(_Model):
     def policy_for(self, *, tenant: str | None, model: str | None, route: str) -> str:
         for r in self.routes:
             m = r.match
-            if _glob(m.tenant, tenant) and _glob(m.model, model) and _glob(m.route, route):
+            if (_glob(m.tenant, tenant) and _glob(m.model, model) and _glob(m.route, route)):
                 return r.policy
         if tenant is not None and tenant in self.tenants and self.tenants[tenant].policy:
             return self.tenants[tenant].policy or self.policy
         return self.policy
 
     def with_overrides(
-        self,
-        *,
-        policy: str | None = None,
-        upstream: str | None = None,
-        host: str | None = None,
-        port: int | None = None,
-        audit_url: str | None = None,
+        self, *, policy: str | None = None, upstream: str | None = None,
+        host: str | None = None, port: int | None = None, audit_url: str | None = None,
     ) -> SidecarConfig:
         """Apply command-line flags (``--upstream`` puts every model behind one base URL)."""
         update: dict[str, Any] = {}
         if policy is not None:
             update["policy"] = policy
         if upstream is not None:
-            update["upstreams"] = {
-                "default": UpstreamConfig(
-                    base_url=upstream,
-                    api_key_env="GUARD_UPSTREAM_API_KEY",
-                    forward_client_auth=True,
-                )
-            }
-        server = self.server.model_copy(
-            update={k: v for k, v in (("host", host), ("port", port)) if v is not None}
-        )
+            update["upstreams"] = {"default": UpstreamConfig(
+                base_url=upstream, api_key_env="GUARD_UPSTREAM_API_KEY",
+                forward_client_auth=True)}
+        server = self.server.model_copy(update={k: v for k, v in
+                                                (("host", host), ("port", port))
+                                                if v is not None})
         update["server"] = server
         if audit_url is not None:
             update["audit_url"] = audit_url
@@ -269,18 +245,13 @@ def load_config(path: str | Path | None, env: Mapping[str, str] | None = None) -
         where = ".".join(str(p) for p in first["loc"])
         raise ConfigError(f"{path}: {where}: {first['msg']}") from None
     base = path.parent
-    return config.model_copy(
-        update={
-            "policy": _rel(config.policy, base),
-            "tenants": {
-                n: t.model_copy(update={"policy": _rel(t.policy, base) if t.policy else None})
-                for n, t in config.tenants.items()
-            },
-            "routes": tuple(
-                r.model_copy(update={"policy": _rel(r.policy, base)}) for r in config.routes
-            ),
-        }
-    )
+    return config.model_copy(update={
+        "policy": _rel(config.policy, base),
+        "tenants": {n: t.model_copy(update={"policy": _rel(t.policy, base) if t.policy else None})
+                    for n, t in config.tenants.items()},
+        "routes": tuple(r.model_copy(update={"policy": _rel(r.policy, base)})
+                        for r in config.routes),
+    })
 
 
 def _rel(policy: str, base: Path) -> str:

@@ -38,83 +38,37 @@ async def _chat(request: Request) -> Response:
     cid, created = f"chatcmpl-echo-{uuid.uuid4().hex[:12]}", int(time.time())
     words = len(text.split())
     if body.get("stream") is True:
-
         def chunk(delta: dict[str, Any], finish: str | None = None) -> str:
-            return (
-                "data: "
-                + json.dumps(
-                    {
-                        "id": cid,
-                        "object": "chat.completion.chunk",
-                        "created": created,
-                        "model": model,
-                        "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
-                    }
-                )
-                + "\n\n"
-            )
-
+            return "data: " + json.dumps({
+                "id": cid, "object": "chat.completion.chunk", "created": created,
+                "model": model,
+                "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}) + "\n\n"
         pieces = [chunk({"role": "assistant", "content": ""})]
         pieces += [chunk({"content": w}) for w in text.split(" ") for w in (w + " ",)]
         pieces.append(chunk({}, "stop"))
         if (body.get("stream_options") or {}).get("include_usage"):
-            pieces.append(
-                "data: "
-                + json.dumps(
-                    {
-                        "id": cid,
-                        "object": "chat.completion.chunk",
-                        "created": created,
-                        "model": model,
-                        "choices": [],
-                        "usage": {
-                            "prompt_tokens": words,
-                            "completion_tokens": words,
-                            "total_tokens": 2 * words,
-                        },
-                    }
-                )
-                + "\n\n"
-            )
+            pieces.append("data: " + json.dumps({
+                "id": cid, "object": "chat.completion.chunk", "created": created,
+                "model": model, "choices": [],
+                "usage": {"prompt_tokens": words, "completion_tokens": words,
+                          "total_tokens": 2 * words}}) + "\n\n")
         pieces.append("data: [DONE]\n\n")
         return Response("".join(pieces), media_type="text/event-stream")
-    return JSONResponse(
-        {
-            "id": cid,
-            "object": "chat.completion",
-            "created": created,
-            "model": model,
-            "choices": [
-                {
-                    "index": 0,
-                    "finish_reason": "stop",
-                    "message": {"role": "assistant", "content": text},
-                }
-            ],
-            "usage": {
-                "prompt_tokens": words,
-                "completion_tokens": words,
-                "total_tokens": 2 * words,
-            },
-        }
-    )
+    return JSONResponse({
+        "id": cid, "object": "chat.completion", "created": created, "model": model,
+        "choices": [{"index": 0, "finish_reason": "stop",
+                     "message": {"role": "assistant", "content": text}}],
+        "usage": {"prompt_tokens": words, "completion_tokens": words, "total_tokens": 2 * words},
+    })
 
 
 async def _models(request: Request) -> Response:
-    return JSONResponse(
-        {
-            "object": "list",
-            "data": [
-                {"id": m, "object": "model", "created": 0, "owned_by": "guard-echo"}
-                for m in ECHO_MODELS
-            ],
-        }
-    )
+    return JSONResponse({"object": "list", "data": [
+        {"id": m, "object": "model", "created": 0, "owned_by": "guard-echo"}
+        for m in ECHO_MODELS]})
 
 
-echo_app = Starlette(
-    routes=[
-        Route("/v1/chat/completions", _chat, methods=["POST"]),
-        Route("/v1/models", _models, methods=["GET"]),
-    ]
-)
+echo_app = Starlette(routes=[
+    Route("/v1/chat/completions", _chat, methods=["POST"]),
+    Route("/v1/models", _models, methods=["GET"]),
+])

@@ -28,15 +28,9 @@ class SidecarError(Exception):
     """An error with its HTTP status and envelope fields; raised anywhere, rendered once."""
 
     def __init__(
-        self,
-        status: int,
-        message: str,
-        *,
-        type: str = "invalid_request_error",
-        code: str | None = None,
-        param: str | None = None,
-        headers: Mapping[str, str] | None = None,
-        extra: Mapping[str, Any] | None = None,
+        self, status: int, message: str, *, type: str = "invalid_request_error",
+        code: str | None = None, param: str | None = None,
+        headers: Mapping[str, str] | None = None, extra: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
@@ -48,9 +42,8 @@ class SidecarError(Exception):
         self.extra = dict(extra or {})
 
     def envelope(self) -> dict[str, Any]:
-        return envelope(
-            self.message, type=self.type, code=self.code, param=self.param, **self.extra
-        )
+        return envelope(self.message, type=self.type, code=self.code, param=self.param,
+                        **self.extra)
 
     def response(self) -> SafeJSONResponse:
         return SafeJSONResponse(self.envelope(), status_code=self.status, headers=self.headers)
@@ -63,26 +56,14 @@ class UpstreamFailure(SidecarError):
     load on an upstream that is already failing.
     """
 
-    def __init__(
-        self,
-        status: int,
-        message: str,
-        *,
-        code: str = "upstream_error",
-        upstream_status: int | None = None,
-    ) -> None:
+    def __init__(self, status: int, message: str, *, code: str = "upstream_error",
+                 upstream_status: int | None = None) -> None:
         super().__init__(status, message, type="upstream_error", code=code, headers=NO_RETRY)
         self.upstream_status = upstream_status
 
 
-def envelope(
-    message: str,
-    *,
-    type: str = "invalid_request_error",
-    code: str | None = None,
-    param: str | None = None,
-    **extra: Any,
-) -> dict[str, Any]:
+def envelope(message: str, *, type: str = "invalid_request_error", code: str | None = None,
+             param: str | None = None, **extra: Any) -> dict[str, Any]:
     return {"error": {"message": message, "type": type, "param": param, "code": code, **extra}}
 
 
@@ -97,12 +78,9 @@ def blocked_error(decision_id: str, rule_ids: Sequence[str], stage: str) -> dict
     rules = ", ".join(rule_ids) or "policy"
     return envelope(
         f"The {where} was blocked by the guard policy (rules: {rules}; decision {decision_id}).",
-        type="invalid_request_error",
-        code="content_filter",
+        type="invalid_request_error", code="content_filter",
         param="messages" if stage == "input" else None,
-        rule_ids=list(rule_ids),
-        decision_id=decision_id,
-        stage=stage,
+        rule_ids=list(rule_ids), decision_id=decision_id, stage=stage,
     )
 
 
@@ -132,34 +110,23 @@ def install_handlers(app: FastAPI) -> None:
 
     async def http_error(request: Request, exc: Exception) -> SafeJSONResponse:
         assert isinstance(exc, StarletteHTTPException)
-        code = {404: "not_found", 405: "method_not_allowed", 413: "request_too_large"}.get(
-            exc.status_code
-        )
+        code = {404: "not_found", 405: "method_not_allowed",
+                413: "request_too_large"}.get(exc.status_code)
         kind = "invalid_request_error" if exc.status_code < 500 else "server_error"
-        return error_response(
-            exc.status_code, str(exc.detail), type=kind, code=code, headers=exc.headers
-        )
+        return error_response(exc.status_code, str(exc.detail), type=kind, code=code,
+                              headers=exc.headers)
 
     async def audit_unavailable(request: Request, exc: Exception) -> SafeJSONResponse:
         # The audit queue stayed full (fail-closed policy): refuse rather than serve unaudited.
         log.error("audit store unavailable, failing closed: %s", exc)
-        return error_response(
-            503,
-            "The guard's audit log is unavailable; request refused.",
-            type="server_error",
-            code="audit_unavailable",
-            headers={"Retry-After": "1"},
-        )
+        return error_response(503, "The guard's audit log is unavailable; request refused.",
+                              type="server_error", code="audit_unavailable",
+                              headers={"Retry-After": "1"})
 
     async def unexpected(request: Request, exc: Exception) -> SafeJSONResponse:
         log.exception("unhandled error on %s", request.url.path)
-        return error_response(
-            500,
-            "Internal error in the guard sidecar.",
-            type="server_error",
-            code="internal_error",
-            headers=NO_RETRY,
-        )
+        return error_response(500, "Internal error in the guard sidecar.", type="server_error",
+                              code="internal_error", headers=NO_RETRY)
 
     app.add_exception_handler(SidecarError, sidecar_error)
     app.add_exception_handler(RequestValidationError, validation_error)

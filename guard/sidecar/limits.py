@@ -27,15 +27,8 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 EXEMPT = ("/healthz", "/readyz", "/metrics", "/openapi.json", "/docs")
 
 
-KNOWN_ROUTES = frozenset(
-    {
-        "/v1/chat/completions",
-        "/v1/moderations",
-        "/v1/guard/check",
-        "/v1/models",
-        "/beta/litellm_basic_guardrail_api",
-    }
-)
+KNOWN_ROUTES = frozenset({"/v1/chat/completions", "/v1/moderations", "/v1/guard/check",
+                          "/v1/models", "/beta/litellm_basic_guardrail_api"})
 
 
 class TooLarge(StarletteHTTPException):
@@ -46,40 +39,20 @@ class TooLarge(StarletteHTTPException):
         super().__init__(413, f"Request body exceeds {limit} bytes.")
 
 
-async def _send_error(
-    send: Send,
-    status: int,
-    message: str,
-    code: str,
-    headers: list[tuple[bytes, bytes]] | None = None,
-) -> None:
+async def _send_error(send: Send, status: int, message: str, code: str,
+                      headers: list[tuple[bytes, bytes]] | None = None) -> None:
     body = json.dumps(envelope(message, code=code)).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-                *(headers or []),
-            ],
-        }
-    )
+    await send({"type": "http.response.start", "status": status, "headers": [
+        (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+        *(headers or [])]})
     await send({"type": "http.response.body", "body": body})
 
 
 class AdmissionMiddleware:
     """Bounded concurrency + body-size cap + per-route request metrics."""
 
-    def __init__(
-        self,
-        app: ASGIApp,
-        *,
-        max_in_flight: int,
-        max_body_bytes: int,
-        retry_after_s: int,
-        metrics: SidecarMetrics,
-    ) -> None:
+    def __init__(self, app: ASGIApp, *, max_in_flight: int, max_body_bytes: int,
+                 retry_after_s: int, metrics: SidecarMetrics) -> None:
         self.app = app
         self.max_in_flight = max_in_flight
         self.max_body_bytes = max_body_bytes
@@ -95,13 +68,8 @@ class AdmissionMiddleware:
         if self.in_flight >= self.max_in_flight:
             self.metrics.rejected.labels("busy").inc()
             self.metrics.requests.labels(route, "429").inc()
-            await _send_error(
-                send,
-                429,
-                "The guard sidecar is at its in-flight limit; retry.",
-                "rate_limit_exceeded",
-                [(b"retry-after", self.retry_after)],
-            )
+            await _send_error(send, 429, "The guard sidecar is at its in-flight limit; retry.",
+                              "rate_limit_exceeded", [(b"retry-after", self.retry_after)])
             return
         length = dict(scope["headers"]).get(b"content-length")
         if length is not None and length.isdigit() and int(length) > self.max_body_bytes:
@@ -147,6 +115,5 @@ class AdmissionMiddleware:
         self.metrics.rejected.labels("too_large").inc()
         if count:
             self.metrics.requests.labels(route, "413").inc()
-        await _send_error(
-            send, 413, f"Request body exceeds {self.max_body_bytes} bytes.", "request_too_large"
-        )
+        await _send_error(send, 413, f"Request body exceeds {self.max_body_bytes} bytes.",
+                          "request_too_large")

@@ -8,23 +8,8 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
-_LATENCY_BUCKETS = (
-    0.001,
-    0.0025,
-    0.005,
-    0.01,
-    0.02,
-    0.04,
-    0.08,
-    0.16,
-    0.32,
-    0.64,
-    1.28,
-    2.56,
-    5.12,
-    10.24,
-    30.0,
-)
+_LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28,
+                    2.56, 5.12, 10.24, 30.0)
 
 
 class SidecarMetrics:
@@ -33,58 +18,29 @@ class SidecarMetrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
         r = self.registry
-        self.requests = Counter(
-            "guard_sidecar_requests",
-            "HTTP requests by route and status.",
-            ["route", "status"],
-            registry=r,
-        )
-        self.latency = Histogram(
-            "guard_sidecar_request_seconds",
-            "Wall time until the response (or stream) ends.",
-            ["route"],
-            buckets=_LATENCY_BUCKETS,
-            registry=r,
-        )
+        self.requests = Counter("guard_sidecar_requests", "HTTP requests by route and status.",
+                                ["route", "status"], registry=r)
+        self.latency = Histogram("guard_sidecar_request_seconds",
+                                 "Wall time until the response (or stream) ends.", ["route"],
+                                 buckets=_LATENCY_BUCKETS, registry=r)
         self.in_flight = Gauge("guard_sidecar_in_flight", "Requests being served.", registry=r)
-        self.rejected = Counter(
-            "guard_sidecar_rejected",
-            "Requests refused before handling (busy, too large).",
-            ["reason"],
-            registry=r,
-        )
-        self.decisions = Counter(
-            "guard_sidecar_decisions",
-            "Guard decisions by stage and action.",
-            ["stage", "action"],
-            registry=r,
-        )
-        self.check_seconds = Histogram(
-            "guard_sidecar_check_seconds",
-            "Time spent in guard checks.",
-            ["stage"],
-            buckets=_LATENCY_BUCKETS,
-            registry=r,
-        )
-        self.upstream_seconds = Histogram(
-            "guard_sidecar_upstream_seconds",
-            "Upstream time to response headers.",
-            ["upstream"],
-            buckets=_LATENCY_BUCKETS,
-            registry=r,
-        )
-        self.upstream_errors = Counter(
-            "guard_sidecar_upstream_errors",
-            "Upstream failures by upstream and HTTP status sent.",
-            ["upstream", "status"],
-            registry=r,
-        )
-        self.stream_held = Histogram(
-            "guard_sidecar_stream_checks",
-            "Hold-back checks per streamed choice.",
-            buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256),
-            registry=r,
-        )
+        self.rejected = Counter("guard_sidecar_rejected",
+                                "Requests refused before handling (busy, too large).",
+                                ["reason"], registry=r)
+        self.decisions = Counter("guard_sidecar_decisions", "Guard decisions by stage and action.",
+                                 ["stage", "action"], registry=r)
+        self.check_seconds = Histogram("guard_sidecar_check_seconds",
+                                       "Time spent in guard checks.", ["stage"],
+                                       buckets=_LATENCY_BUCKETS, registry=r)
+        self.upstream_seconds = Histogram("guard_sidecar_upstream_seconds",
+                                          "Upstream time to response headers.", ["upstream"],
+                                          buckets=_LATENCY_BUCKETS, registry=r)
+        self.upstream_errors = Counter("guard_sidecar_upstream_errors",
+                                       "Upstream failures by upstream and HTTP status sent.",
+                                       ["upstream", "status"], registry=r)
+        self.stream_held = Histogram("guard_sidecar_stream_checks",
+                                     "Hold-back checks per streamed choice.",
+                                     buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256), registry=r)
         self.ready = Gauge("guard_sidecar_ready", "1 when detectors are loaded.", registry=r)
 
     def render(self) -> bytes:

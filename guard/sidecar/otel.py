@@ -15,16 +15,12 @@ from collections.abc import Callable, Mapping
 from guard.telemetry import Telemetry
 
 log = logging.getLogger("guard.sidecar")
-_ENDPOINT_VARS = (
-    "OTEL_EXPORTER_OTLP_ENDPOINT",
-    "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
-    "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT",
-)
+_ENDPOINT_VARS = ("OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+                  "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT")
 
 
-def telemetry_from_env(
-    env: Mapping[str, str] | None = None,
-) -> tuple[Telemetry, Callable[[], None]]:
+def telemetry_from_env(env: Mapping[str, str] | None = None
+                       ) -> tuple[Telemetry, Callable[[], None]]:
     """(telemetry, shutdown) — OTLP exporters when an endpoint is configured, else no-op."""
     env = os.environ if env is None else env
     if not any(env.get(v) for v in _ENDPOINT_VARS) or env.get("OTEL_SDK_DISABLED") == "true":
@@ -43,9 +39,8 @@ def telemetry_from_env(
     resource = Resource.create({"service.name": env.get("OTEL_SERVICE_NAME", "guard-sidecar")})
     tracer_provider = TracerProvider(resource=resource)
     tracer_provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
-    meter_provider = MeterProvider(
-        resource=resource, metric_readers=[PeriodicExportingMetricReader(OTLPMetricExporter())]
-    )
+    meter_provider = MeterProvider(resource=resource, metric_readers=[
+        PeriodicExportingMetricReader(OTLPMetricExporter())])
 
     def shutdown() -> None:
         tracer_provider.shutdown()

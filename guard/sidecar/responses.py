@@ -34,12 +34,8 @@ def decision_headers(decision: Decision | None) -> dict[str, str]:
 
 
 def guard_info(decision: Decision) -> dict[str, Any]:
-    return {
-        "decision_id": decision.id,
-        "action": str(decision.action),
-        "stage": str(decision.stage),
-        "rule_ids": [r.rule_id for r in decision.fired_rules],
-    }
+    return {"decision_id": decision.id, "action": str(decision.action),
+            "stage": str(decision.stage), "rule_ids": [r.rule_id for r in decision.fired_rules]}
 
 
 def sse(obj: Any) -> bytes:
@@ -49,89 +45,49 @@ def sse(obj: Any) -> bytes:
 DONE = b"data: [DONE]\n\n"
 
 
-def refusal_completion(guard: Guard, decision: Decision, model: str, n: int = 1) -> dict[str, Any]:
+def refusal_completion(guard: Guard, decision: Decision, model: str,
+                       n: int = 1) -> dict[str, Any]:
     message = guard.policy.settings.refusal_message
     return {
-        "id": f"chatcmpl-guard-{uuid.uuid4().hex[:16]}",
-        "object": "chat.completion",
-        "created": int(time.time()),
-        "model": model,
-        "choices": [
-            {
-                "index": i,
-                "finish_reason": "content_filter",
-                "logprobs": None,
-                "message": {"role": "assistant", "content": message, "refusal": message},
-            }
-            for i in range(n)
-        ],
+        "id": f"chatcmpl-guard-{uuid.uuid4().hex[:16]}", "object": "chat.completion",
+        "created": int(time.time()), "model": model,
+        "choices": [{"index": i, "finish_reason": "content_filter", "logprobs": None,
+                     "message": {"role": "assistant", "content": message, "refusal": message}}
+                    for i in range(n)],
         "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
         "guard": guard_info(decision),
     }
 
 
-def refusal_events(
-    guard: Guard, decision: Decision, model: str, n: int = 1, include_usage: bool = False
-) -> Iterator[bytes]:
+def refusal_events(guard: Guard, decision: Decision, model: str, n: int = 1,
+                   include_usage: bool = False) -> Iterator[bytes]:
     message = guard.policy.settings.refusal_message
-    base = {
-        "id": f"chatcmpl-guard-{uuid.uuid4().hex[:16]}",
-        "object": "chat.completion.chunk",
-        "created": int(time.time()),
-        "model": model,
-    }
+    base = {"id": f"chatcmpl-guard-{uuid.uuid4().hex[:16]}", "object": "chat.completion.chunk",
+            "created": int(time.time()), "model": model}
     for i in range(n):
-        yield sse(
-            {
-                **base,
-                "choices": [
-                    {
-                        "index": i,
-                        "finish_reason": None,
-                        "delta": {"role": "assistant", "content": message, "refusal": message},
-                    }
-                ],
-            }
-        )
-        yield sse(
-            {
-                **base,
-                "choices": [{"index": i, "delta": {}, "finish_reason": "content_filter"}],
-                "guard": guard_info(decision),
-            }
-        )
+        yield sse({**base, "choices": [{"index": i, "finish_reason": None, "delta": {
+            "role": "assistant", "content": message, "refusal": message}}]})
+        yield sse({**base, "choices": [{"index": i, "delta": {},
+                                        "finish_reason": "content_filter"}],
+                   "guard": guard_info(decision)})
     if include_usage:
-        yield sse(
-            {
-                **base,
-                "choices": [],
-                "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
-            }
-        )
+        yield sse({**base, "choices": [], "usage": {"prompt_tokens": 0, "completion_tokens": 0,
+                                                    "total_tokens": 0}})
     yield DONE
 
 
-def blocked_response(
-    guard: Guard,
-    decision: Decision,
-    *,
-    model: str,
-    stream: bool,
-    n: int = 1,
-    include_usage: bool = False,
-    extra_headers: Mapping[str, str] | None = None,
-) -> SafeJSONResponse | StreamingResponse:
+def blocked_response(guard: Guard, decision: Decision, *, model: str, stream: bool,
+                     n: int = 1, include_usage: bool = False,
+                     extra_headers: Mapping[str, str] | None = None
+                     ) -> SafeJSONResponse | StreamingResponse:
     """The response for a request whose input (or non-streamed output) was blocked."""
     headers = {**decision_headers(decision), **(extra_headers or {})}
     if guard.policy.settings.block_response == "refusal":
         if stream:
-            return StreamingResponse(
-                refusal_events(guard, decision, model, n, include_usage),
-                media_type="text/event-stream",
-                headers={**SSE_HEADERS, **headers},
-            )
+            return StreamingResponse(refusal_events(guard, decision, model, n, include_usage),
+                                     media_type="text/event-stream",
+                                     headers={**SSE_HEADERS, **headers})
         return SafeJSONResponse(refusal_completion(guard, decision, model, n), headers=headers)
     rule_ids = [r.rule_id for r in decision.fired_rules]
-    return SafeJSONResponse(
-        blocked_error(decision.id, rule_ids, str(decision.stage)), status_code=400, headers=headers
-    )
+    return SafeJSONResponse(blocked_error(decision.id, rule_ids, str(decision.stage)),
+                        status_code=400, headers=headers)

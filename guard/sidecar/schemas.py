@@ -159,8 +159,7 @@ class Health(BaseModel):
 
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    code: {"model": ErrorEnvelope, "description": desc}
-    for code, desc in [
+    code: {"model": ErrorEnvelope, "description": desc} for code, desc in [
         (400, "Invalid request, or blocked by the guard (code content_filter)."),
         (401, "Missing or unknown API key."),
         (404, "Unknown model."),

@@ -54,14 +54,9 @@ class SidecarState:
     """Shared per-process state of the sidecar (see module docstring)."""
 
     def __init__(
-        self,
-        config: SidecarConfig,
-        *,
-        upstreams: Upstreams,
-        guards: Mapping[str, Guard] | None = None,
-        recorder: DecisionRecorder | None = None,
-        telemetry: Telemetry | None = None,
-        registry: DetectorRegistry | None = None,
+        self, config: SidecarConfig, *, upstreams: Upstreams,
+        guards: Mapping[str, Guard] | None = None, recorder: DecisionRecorder | None = None,
+        telemetry: Telemetry | None = None, registry: DetectorRegistry | None = None,
     ) -> None:
         self.config = config
         self.upstreams = upstreams
@@ -82,9 +77,8 @@ class SidecarState:
         resolved = resolve_policy_path(path)
         if not resolved.exists():
             raise ConfigError(f"policy file not found: {path}")
-        return Guard.from_file(
-            resolved, registry=self.registry, recorder=self.recorder, telemetry=self.telemetry
-        )
+        return Guard.from_file(resolved, registry=self.registry, recorder=self.recorder,
+                               telemetry=self.telemetry)
 
     # --- lifecycle -----------------------------------------------------------------------------
 
@@ -138,77 +132,39 @@ class SidecarState:
         if self.config.tenants:
             tenant = self.config.tenant_for_key(key) if key else None
         if tenant is None and self.config.auth_required:
-            raise SidecarError(
-                401,
-                "Missing or unknown API key."
-                if key
-                else "Missing API key (Authorization: Bearer ...).",
-                type="invalid_request_error",
-                code="invalid_api_key",
-            )
+            raise SidecarError(401, "Missing or unknown API key." if key else
+                               "Missing API key (Authorization: Bearer ...).",
+                               type="invalid_request_error", code="invalid_api_key")
         request_id = headers.get("x-request-id") or f"req_{uuid.uuid4().hex}"
         return Caller(tenant, request_id[:128], headers)
 
     def guard_for(self, caller: Caller, *, model: str | None, route: str) -> Guard:
         return self.guards[self.config.policy_for(tenant=caller.tenant, model=model, route=route)]
 
-    def context(
-        self,
-        caller: Caller,
-        *,
-        model: str | None,
-        route: str,
-        user: str | None = None,
-        upstream: str | None = None,
-    ) -> CheckContext:
-        return CheckContext(
-            tenant=caller.tenant,
-            model=model,
-            route=route,
-            user=user,
-            request_id=caller.request_id,
-            upstream=upstream,
-        )
+    def context(self, caller: Caller, *, model: str | None, route: str,
+                user: str | None = None, upstream: str | None = None) -> CheckContext:
+        return CheckContext(tenant=caller.tenant, model=model, route=route, user=user,
+                            request_id=caller.request_id, upstream=upstream)
 
-    async def check(
-        self,
-        guard: Guard,
-        messages: str | Sequence[Message | Mapping[str, Any]],
-        stage: Stage,
-        context: CheckContext,
-        *,
-        record: bool = True,
-        extra: Mapping[str, Any] | None = None,
-    ) -> Decision:
+    async def check(self, guard: Guard, messages: str | Sequence[Message | Mapping[str, Any]],
+                    stage: Stage, context: CheckContext, *, record: bool = True,
+                    extra: Mapping[str, Any] | None = None) -> Decision:
         """One guard check, timed and counted; ``record`` sends it to the audit trail."""
         started = time.perf_counter()
-        decision = await guard.acheck(
-            messages,
-            stage=stage,
-            context=context,
-            record=record,
-            extra=_extra(context, extra) if record else None,
-        )
+        decision = await guard.acheck(messages, stage=stage, context=context, record=record,
+                                      extra=_extra(context, extra) if record else None)
         self.metrics.check_seconds.labels(str(stage)).observe(time.perf_counter() - started)
         self.metrics.decisions.labels(str(stage), str(decision.action)).inc()
         return decision
 
-    async def record(
-        self,
-        guard: Guard,
-        decision: Decision,
-        original: Sequence[Message],
-        extra: Mapping[str, Any] | None = None,
-    ) -> None:
+    async def record(self, guard: Guard, decision: Decision, original: Sequence[Message],
+                     extra: Mapping[str, Any] | None = None) -> None:
         """Audit a decision made earlier with ``record=False`` (streams, upstream failures)."""
         if guard.recorder is None:
             return
-        await guard.recorder.record(
-            decision,
-            original=original,
-            retention=guard.policy.settings.retention,
-            extra=_extra(decision.context, extra),
-        )
+        await guard.recorder.record(decision, original=original,
+                                    retention=guard.policy.settings.retention,
+                                    extra=_extra(decision.context, extra))
 
 
 def _extra(context: CheckContext, extra: Mapping[str, Any] | None) -> dict[str, Any]:

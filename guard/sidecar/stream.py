@@ -53,13 +53,8 @@ class GuardStreamingResponse(StreamingResponse):
 
 
 async def open_guarded_stream(
-    state: SidecarState,
-    guard: Guard,
-    context: CheckContext,
-    target: Target,
-    body: Mapping[str, Any],
-    headers: Mapping[str, str],
-    input_decision: Decision | None,
+    state: SidecarState, guard: Guard, context: CheckContext, target: Target,
+    body: Mapping[str, Any], headers: Mapping[str, str], input_decision: Decision | None,
     original: tuple[Message, ...],
 ) -> StreamingResponse:
     """Open the upstream stream (failures here still get a 502/504 status) and relay it."""
@@ -71,16 +66,9 @@ async def open_guarded_stream(
         await stack.aclose()
         state.metrics.upstream_errors.labels(target.name, str(exc.status)).inc()
         if input_decision is not None:
-            await state.record(
-                guard,
-                input_decision,
-                original,
-                {
-                    "http_status": exc.status,
-                    "upstream_error": exc.message,
-                    "upstream_status": exc.upstream_status,
-                },
-            )
+            await state.record(guard, input_decision, original, {
+                "http_status": exc.status, "upstream_error": exc.message,
+                "upstream_status": exc.upstream_status})
         raise
     state.metrics.upstream_seconds.labels(target.name).observe(time.perf_counter() - started)
     if input_decision is not None:
@@ -97,14 +85,12 @@ async def open_guarded_stream(
         finally:
             await stack.aclose()
 
-    return GuardStreamingResponse(
-        body_iter(),
-        media_type="text/event-stream",
-        headers={**SSE_HEADERS, **decision_headers(input_decision)},
-    )
+    return GuardStreamingResponse(body_iter(), media_type="text/event-stream",
+                                  headers={**SSE_HEADERS, **decision_headers(input_decision)})
 
 
-async def _passthrough(events: AsyncIterator[list[Event]], target: Target) -> AsyncIterator[bytes]:
+async def _passthrough(events: AsyncIterator[list[Event]], target: Target
+                       ) -> AsyncIterator[bytes]:
     """Relay events as they come, coalescing whatever queued up while the client was written.
 
     httpx yields one item per chunked-encoding chunk, so a bursty upstream would cost one
@@ -155,14 +141,8 @@ class _Choice:
 class GuardedStream:
     """One guarded SSE relay (see the module docstring)."""
 
-    def __init__(
-        self,
-        state: SidecarState,
-        guard: Guard,
-        context: CheckContext,
-        events: AsyncIterator[list[Event]],
-        target: Target,
-    ) -> None:
+    def __init__(self, state: SidecarState, guard: Guard, context: CheckContext,
+                 events: AsyncIterator[list[Event]], target: Target) -> None:
         self.state = state
         self.guard = guard
         self.context = context
@@ -172,50 +152,27 @@ class GuardedStream:
         self.window = settings.stream_window_chars
         server = state.config.server
         detectors = {r.spec.detector for r in guard.policy.rules_for(Stage.OUTPUT, context)}
-        self.lookbehind = max(
-            [
-                server.stream_lookbehind_chars,
-                self.window,
-                *(server.detector_lookbehind_chars.get(d, 0) for d in detectors),
-            ]
-        )
+        self.lookbehind = max([server.stream_lookbehind_chars, self.window,
+                               *(server.detector_lookbehind_chars.get(d, 0) for d in detectors)])
         self.choices: dict[int, _Choice] = {}
         self.template: dict[str, Any] = {}
         self.tail: list[dict[str, Any]] = []
 
     async def _check(self, text: str) -> Decision:
-        return await self.state.check(
-            self.guard,
-            [{"role": "assistant", "content": text}],
-            Stage.OUTPUT,
-            self.context,
-            record=False,
-        )
+        return await self.state.check(self.guard, [{"role": "assistant", "content": text}],
+                                      Stage.OUTPUT, self.context, record=False)
 
     def _choice(self, index: int) -> _Choice:
         if index not in self.choices:
-            self.choices[index] = _Choice(
-                HoldBack(
-                    self._check,
-                    window=self.window,
-                    lookbehind=self.lookbehind,
-                    max_check_chars=self.state.config.server.stream_max_check_chars,
-                )
-            )
+            self.choices[index] = _Choice(HoldBack(
+                self._check, window=self.window, lookbehind=self.lookbehind,
+                max_check_chars=self.state.config.server.stream_max_check_chars))
         return self.choices[index]
 
-    def _chunk(
-        self, index: int, delta: dict[str, Any], finish: str | None = None, **extra: Any
-    ) -> bytes:
-        return sse(
-            {
-                **self.template,
-                **extra,
-                "choices": [
-                    {"index": index, "delta": delta, "logprobs": None, "finish_reason": finish}
-                ],
-            }
-        )
+    def _chunk(self, index: int, delta: dict[str, Any], finish: str | None = None,
+               **extra: Any) -> bytes:
+        return sse({**self.template, **extra, "choices": [
+            {"index": index, "delta": delta, "logprobs": None, "finish_reason": finish}]})
 
     async def _read(self, queue: asyncio.Queue[Any]) -> None:
         try:
@@ -300,16 +257,12 @@ class GuardedStream:
         """Upstream done: check held tool calls/refusals, close every choice, audit."""
         for index, choice in sorted(self.choices.items()):
             if choice.tool_calls or choice.refusal:
-                message = {
-                    "role": "assistant",
-                    "content": choice.refusal or None,
-                    "tool_calls": [choice.tool_calls[i] for i in sorted(choice.tool_calls)],
-                }
+                message = {"role": "assistant", "content": choice.refusal or None,
+                           "tool_calls": [choice.tool_calls[i] for i in sorted(choice.tool_calls)]}
                 if not choice.tool_calls:
                     del message["tool_calls"]
-                decision = await self.state.check(
-                    self.guard, [message], Stage.OUTPUT, self.context, record=False
-                )
+                decision = await self.state.check(self.guard, [message], Stage.OUTPUT,
+                                                  self.context, record=False)
                 choice.hold.remember(decision, str(message.get("content") or ""))
                 if decision.action is Action.BLOCK:
                     async for chunk in self._block(decision, Message.from_dict(message)):
@@ -349,12 +302,8 @@ class GuardedStream:
         yield DONE
         await self._audit(None, upstream_error=exc.message)
 
-    async def _audit(
-        self,
-        decision: Decision | None,
-        segment: str | Message | None = None,
-        upstream_error: str | None = None,
-    ) -> None:
+    async def _audit(self, decision: Decision | None, segment: str | Message | None = None,
+                     upstream_error: str | None = None) -> None:
         """Record the stream's decisive check, with the characters sent before it."""
         released = sum(c.hold.sent_chars for c in self.choices.values())
         self.state.telemetry.record_stream_released(trace.get_current_span(), released)
@@ -368,7 +317,8 @@ class GuardedStream:
             decision, segment = best.decision, best.segment
         if decision is None:
             return
-        original = segment if isinstance(segment, Message) else Message("assistant", segment or "")
+        original = segment if isinstance(segment, Message) else Message(
+            "assistant", segment or "")
         extra: dict[str, Any] = {"stream_chars_released": released, "http_status": 200}
         if upstream_error:
             extra["upstream_error"] = upstream_error
@@ -380,9 +330,8 @@ def _merge_tool_call(calls: dict[int, dict[str, Any]], delta: Any) -> None:
     if not isinstance(delta, dict):
         return
     index = delta.get("index", 0) if isinstance(delta.get("index"), int) else 0
-    call = calls.setdefault(
-        index, {"id": None, "type": "function", "function": {"name": "", "arguments": ""}}
-    )
+    call = calls.setdefault(index, {"id": None, "type": "function",
+                                    "function": {"name": "", "arguments": ""}})
     if delta.get("id"):
         call["id"] = delta["id"]
     if delta.get("type"):

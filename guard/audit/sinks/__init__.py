@@ -73,12 +73,5 @@ def open_store(
     )
 
 
-__all__ = [
-    "DEFAULT_URL",
-    "URL_ENV",
-    "AuditStore",
-    "AuditUrlError",
-    "QueryFilter",
-    "open_store",
-    "resolve_url",
-]
+__all__ = ["DEFAULT_URL", "URL_ENV", "AuditStore", "AuditUrlError", "QueryFilter", "open_store",
+           "resolve_url"]

@@ -31,11 +31,7 @@ class JsonlStore(AuditStore):
     """Audit log as rotated JSON-lines files."""
 
     def __init__(
-        self,
-        url: str,
-        directory: str | Path,
-        *,
-        max_bytes: int = DEFAULT_MAX_BYTES,
+        self, url: str, directory: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES,
         fsync: bool = False,
     ) -> None:
         self.url = url
@@ -127,9 +123,8 @@ class JsonlStore(AuditStore):
         ``HEAD`` moves after the data, inside the writers' exclusive lock, so reading it under
         a shared lock after the walk gives a head that covers every complete line seen.
         """
-        return verify(
-            self.iter_chain(), key=key, head=self._locked_head(), head_after=self._locked_head
-        )
+        return verify(self.iter_chain(), key=key, head=self._locked_head(),
+                      head_after=self._locked_head)
 
     def _locked_head(self) -> tuple[int, str] | None:
         self.open()

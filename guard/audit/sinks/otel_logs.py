@@ -77,11 +77,8 @@ def log_attributes(item: Linked) -> dict[str, Any]:
         "guard.rule.ids": list(r.get("rule_ids") or []),
         "guard.shadow.rule.ids": list(r.get("shadow_rule_ids") or []),
     }
-    optional = {
-        "guard.tenant": r.get("tenant"),
-        "gen_ai.request.model": r.get("model"),
-        "guard.route": r.get("route"),
-    }
+    optional = {"guard.tenant": r.get("tenant"), "gen_ai.request.model": r.get("model"),
+                "guard.route": r.get("route")}
     attrs.update({k: v for k, v in optional.items() if v is not None})
     return attrs
 

@@ -102,18 +102,8 @@ class PostgresStore(AuditStore):
         return (int(row[0][0]), str(row[0][1])) if row and row[0][0] else None
 
     def iter_chain(self) -> Iterator[StoredRecord]:
-        names = (
-            "seq",
-            "ts",
-            "decision_id",
-            "tenant",
-            "model",
-            "stage",
-            "action",
-            "policy_name",
-            "policy_version",
-            "rule_ids",
-        )
+        names = ("seq", "ts", "decision_id", "tenant", "model", "stage", "action",
+                 "policy_name", "policy_version", "rule_ids")
         query = f"SELECT {', '.join(names)}, record FROM guard_audit_events ORDER BY seq"
         for values in self._stream(query, []):
             columns = dict(zip(names, values, strict=False))

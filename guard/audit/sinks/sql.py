@@ -8,20 +8,8 @@ from guard.audit.chain import Linked, join_ids
 from guard.audit.sinks.base import QueryFilter
 
 COLUMNS = (
-    "seq",
-    "ts",
-    "decision_id",
-    "tenant",
-    "route",
-    "model",
-    "stage",
-    "action",
-    "policy_name",
-    "policy_version",
-    "rule_ids",
-    "shadow_rule_ids",
-    "hash",
-    "record",
+    "seq", "ts", "decision_id", "tenant", "route", "model", "stage", "action",
+    "policy_name", "policy_version", "rule_ids", "shadow_rule_ids", "hash", "record",
 )
 INDEXES = ("ts", "tenant", "model", "action", "policy_version", "decision_id")
 
@@ -30,20 +18,10 @@ def row(item: Linked) -> tuple[Any, ...]:
     """The column values of one linked record, in :data:`COLUMNS` order."""
     r = item.record
     return (
-        item.seq,
-        r["ts"],
-        r["decision_id"],
-        r.get("tenant"),
-        r.get("route"),
-        r.get("model"),
-        r["stage"],
-        r["action"],
-        r["policy_name"],
-        r["policy_version"],
-        join_ids(r.get("rule_ids") or ()),
-        join_ids(r.get("shadow_rule_ids") or ()),
-        item.hash,
-        item.text,
+        item.seq, r["ts"], r["decision_id"], r.get("tenant"), r.get("route"), r.get("model"),
+        r["stage"], r["action"], r["policy_name"], r["policy_version"],
+        join_ids(r.get("rule_ids") or ()), join_ids(r.get("shadow_rule_ids") or ()),
+        item.hash, item.text,
     )
 
 

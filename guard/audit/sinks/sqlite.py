@@ -47,9 +47,8 @@ class SqliteStore(AuditStore):
         if self._conn is not None:
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(
-            self.path, isolation_level=None, check_same_thread=False, timeout=30.0
-        )
+        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
+                               timeout=30.0)
         _enable_wal(conn)
         conn.execute("PRAGMA synchronous=NORMAL")
         conn.executescript(_SCHEMA)
@@ -78,10 +77,8 @@ class SqliteStore(AuditStore):
                 [sql.row(item) for item in linked],
             )
             if linked:
-                conn.execute(
-                    "UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1",
-                    (linked[-1].seq, linked[-1].hash),
-                )
+                conn.execute("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1",
+                             (linked[-1].seq, linked[-1].hash))
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
@@ -107,18 +104,8 @@ class SqliteStore(AuditStore):
         return (int(seq), str(digest)) if seq else None
 
     def iter_chain(self) -> Iterator[StoredRecord]:
-        names = (
-            "seq",
-            "ts",
-            "decision_id",
-            "tenant",
-            "model",
-            "stage",
-            "action",
-            "policy_name",
-            "policy_version",
-            "rule_ids",
-        )
+        names = ("seq", "ts", "decision_id", "tenant", "model", "stage", "action",
+                 "policy_name", "policy_version", "rule_ids")
         cur = self.conn.execute(f"SELECT {', '.join(names)}, record FROM audit_events ORDER BY seq")
         for values in cur:
             columns = dict(zip(names, values, strict=False))

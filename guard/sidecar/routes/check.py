@@ -20,40 +20,28 @@ ROUTE = "/v1/guard/check"
 router = APIRouter()
 
 
-@router.post(
-    ROUTE,
-    response_model=GuardCheckResponse,
-    responses=ERROR_RESPONSES,
-    summary="Check messages against the policy (no model call).",
-)
+@router.post(ROUTE, response_model=GuardCheckResponse, responses=ERROR_RESPONSES,
+             summary="Check messages against the policy (no model call).")
 async def guard_check(body: GuardCheckRequest, request: Request) -> dict[str, Any]:
     state: SidecarState = request.app.state.sidecar
     caller = state.caller(request.headers)
     if body.messages is None and body.input is None:
-        raise SidecarError(
-            400, "Give 'messages' or 'input'.", param="messages", code="invalid_request"
-        )
+        raise SidecarError(400, "Give 'messages' or 'input'.", param="messages",
+                           code="invalid_request")
     messages: Any
     if body.messages is not None:
         messages = scrub([m.model_dump(exclude_none=True) for m in body.messages])
     else:
-        messages = [
-            {"role": "user" if body.stage == "input" else "assistant", "content": scrub(body.input)}
-        ]
+        messages = [{"role": "user" if body.stage == "input" else "assistant",
+                     "content": scrub(body.input)}]
     if caller.tenant is None and body.tenant is not None and not state.config.auth_required:
         caller = type(caller)(body.tenant, caller.request_id, caller.headers)
     route = body.route or ROUTE
     guard = state.guard_for(caller, model=body.model, route=route)
     context = state.context(caller, model=body.model, route=route)
-    with state.telemetry.request_span(
-        headers=dict(request.headers),
-        operation="guard.check",
-        model=body.model,
-        tenant=caller.tenant,
-        route=route,
-        request_id=caller.request_id,
-    ):
-        decision = await state.check(
-            guard, messages, Stage(body.stage), context, record=body.record
-        )
+    with state.telemetry.request_span(headers=dict(request.headers), operation="guard.check",
+                                      model=body.model, tenant=caller.tenant, route=route,
+                                      request_id=caller.request_id):
+        decision = await state.check(guard, messages, Stage(body.stage), context,
+                                     record=body.record)
     return decision.to_dict()

@@ -17,12 +17,9 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get(
-    "/readyz",
-    response_model=Health,
-    responses={503: {"model": Health, "description": "Not ready yet."}},
-    summary="Readiness: detectors loaded and every upstream reachable.",
-)
+@router.get("/readyz", response_model=Health,
+            responses={503: {"model": Health, "description": "Not ready yet."}},
+            summary="Readiness: detectors loaded and every upstream reachable.")
 async def readyz(request: Request) -> SafeJSONResponse:
     state: SidecarState = request.app.state.sidecar
     upstreams = await state.upstreams.probe()
@@ -32,10 +29,8 @@ async def readyz(request: Request) -> SafeJSONResponse:
         "status": "ready" if ready else "not_ready",
         "detectors_loaded": state.ready,
         "upstreams": upstreams,
-        "policies": {
-            p: {"name": g.policy.name, "version": g.policy.version, "hash": g.policy.hash}
-            for p, g in state.guards.items()
-        },
+        "policies": {p: {"name": g.policy.name, "version": g.policy.version,
+                         "hash": g.policy.hash} for p, g in state.guards.items()},
     }
     if state.warmup_error:
         body["warmup_error"] = state.warmup_error
@@ -46,22 +41,15 @@ async def readyz(request: Request) -> SafeJSONResponse:
     return SafeJSONResponse(body, status_code=200 if ready else 503)
 
 
-@router.get(
-    "/metrics",
-    summary="Prometheus metrics.",
-    responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
-)
+@router.get("/metrics", summary="Prometheus metrics.",
+            responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}})
 async def metrics(request: Request) -> Response:
     state: SidecarState = request.app.state.sidecar
     return Response(state.metrics.render(), media_type="text/plain; version=0.0.4")
 
 
-@router.get(
-    "/v1/models",
-    response_model=ModelList,
-    responses=ERROR_RESPONSES,
-    summary="Union of the upstreams' models.",
-)
+@router.get("/v1/models", response_model=ModelList, responses=ERROR_RESPONSES,
+            summary="Union of the upstreams' models.")
 async def models(request: Request) -> dict[str, object]:
     state: SidecarState = request.app.state.sidecar
     state.caller(request.headers)

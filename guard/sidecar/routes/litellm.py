@@ -33,13 +33,8 @@ ROUTE = "/beta/litellm_basic_guardrail_api"
 router = APIRouter()
 
 
-@router.post(
-    ROUTE,
-    response_model=LiteLLMGuardrailResponse,
-    response_model_exclude_none=True,
-    responses=ERROR_RESPONSES,
-    summary="LiteLLM generic guardrail API.",
-)
+@router.post(ROUTE, response_model=LiteLLMGuardrailResponse, response_model_exclude_none=True,
+             responses=ERROR_RESPONSES, summary="LiteLLM generic guardrail API.")
 async def litellm_guardrail(body: LiteLLMGuardrailRequest, request: Request) -> dict[str, Any]:
     state: SidecarState = request.app.state.sidecar
     caller = state.caller(request.headers)
@@ -48,40 +43,23 @@ async def litellm_guardrail(body: LiteLLMGuardrailRequest, request: Request) -> 
     texts: list[str] = scrub(list(body.texts or []))
     messages: list[dict[str, Any]] = [{"role": role, "content": t} for t in texts]
     if body.tool_calls:
-        messages.append(
-            {
-                "role": "assistant" if stage is Stage.OUTPUT else "user",
-                "content": None,
-                "tool_calls": scrub(body.tool_calls),
-            }
-        )
+        messages.append({"role": "assistant" if stage is Stage.OUTPUT else "user",
+                         "content": None, "tool_calls": scrub(body.tool_calls)})
     if not messages:
         return {"action": "NONE"}
     route = "/v1/chat/completions"
     guard = state.guard_for(caller, model=body.model, route=route)
     context = state.context(caller, model=body.model, route=route)
-    decision = await state.check(
-        guard,
-        messages,
-        stage,
-        context,
-        extra={"request_id": body.litellm_call_id or caller.request_id},
-    )
+    decision = await state.check(guard, messages, stage, context,
+                                 extra={"request_id": body.litellm_call_id or caller.request_id})
     holdback = guard.policy.settings.stream_window_chars if stage is Stage.OUTPUT else None
     if decision.action is Action.BLOCK:
         rules = ", ".join(r.rule_id for r in decision.fired_rules) or "policy"
-        return {
-            "action": "BLOCKED",
-            "blocked_reason": f"Blocked by guard (rules: {rules}; decision {decision.id})",
-        }
+        return {"action": "BLOCKED",
+                "blocked_reason": f"Blocked by guard (rules: {rules}; decision {decision.id})"}
     if decision.action is Action.REWRITE:
-        rewritten = [
-            m.content if isinstance(m.content, str) else t
-            for m, t in zip(decision.messages, texts, strict=False)
-        ]
-        return {
-            "action": "GUARDRAIL_INTERVENED",
-            "texts": rewritten,
-            "stream_holdback_chars": holdback,
-        }
+        rewritten = [m.content if isinstance(m.content, str) else t
+                     for m, t in zip(decision.messages, texts, strict=False)]
+        return {"action": "GUARDRAIL_INTERVENED", "texts": rewritten,
+                "stream_holdback_chars": holdback}
     return {"action": "NONE", "stream_holdback_chars": holdback}

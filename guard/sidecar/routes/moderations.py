@@ -21,19 +21,9 @@ from guard.sidecar.state import SidecarState
 router = APIRouter()
 MODEL_NAME = "guard-content-safety"
 OPENAI_CATEGORIES = (
-    "harassment",
-    "harassment/threatening",
-    "hate",
-    "hate/threatening",
-    "illicit",
-    "illicit/violent",
-    "self-harm",
-    "self-harm/instructions",
-    "self-harm/intent",
-    "sexual",
-    "sexual/minors",
-    "violence",
-    "violence/graphic",
+    "harassment", "harassment/threatening", "hate", "hate/threatening", "illicit",
+    "illicit/violent", "self-harm", "self-harm/instructions", "self-harm/intent", "sexual",
+    "sexual/minors", "violence", "violence/graphic",
 )
 MAX_INPUTS = 64
 
@@ -50,31 +40,19 @@ async def _detector(state: SidecarState) -> Detector:
 
 
 def _unavailable(exc: Exception) -> SidecarError:
-    return SidecarError(
-        503,
-        f"The content safety classifier is not available: {exc}",
-        type="server_error",
-        code="model_unavailable",
-    )
+    return SidecarError(503, f"The content safety classifier is not available: {exc}",
+                        type="server_error", code="model_unavailable")
 
 
-@router.post(
-    "/v1/moderations",
-    response_model=ModerationResponse,
-    responses=ERROR_RESPONSES,
-    summary="OpenAI-compatible moderation, scored by Guard's content classifier.",
-)
+@router.post("/v1/moderations", response_model=ModerationResponse, responses=ERROR_RESPONSES,
+             summary="OpenAI-compatible moderation, scored by Guard's content classifier.")
 async def moderations(body: ModerationRequest, request: Request) -> dict[str, Any]:
     state: SidecarState = request.app.state.sidecar
     state.caller(request.headers)
     texts = scrub([body.input] if isinstance(body.input, str) else list(body.input))
     if not texts or len(texts) > MAX_INPUTS:
-        raise SidecarError(
-            400,
-            f"'input' must hold 1 to {MAX_INPUTS} texts.",
-            param="input",
-            code="invalid_request",
-        )
+        raise SidecarError(400, f"'input' must hold 1 to {MAX_INPUTS} texts.", param="input",
+                           code="invalid_request")
     detector = await _detector(state)
     try:
         findings = await detector.detect(texts)
@@ -88,12 +66,11 @@ async def moderations(body: ModerationRequest, request: Request) -> dict[str, An
             name = f.category.replace("_", "-")  # self_harm -> OpenAI's self-harm
             scores[name] = max(scores.get(name, 0.0), float(f.score))
         categories = {c: s >= threshold for c, s in scores.items()}
-        results.append(
-            {
-                "flagged": any(categories.values()),
-                "categories": categories,
-                "category_scores": {c: round(s, 6) for c, s in scores.items()},
-                "category_applied_input_types": {c: ["text"] for c in scores},
-            }
-        )
-    return {"id": f"modr-{uuid.uuid4().hex}", "model": body.model or MODEL_NAME, "results": results}
+        results.append({
+            "flagged": any(categories.values()),
+            "categories": categories,
+            "category_scores": {c: round(s, 6) for c, s in scores.items()},
+            "category_applied_input_types": {c: ["text"] for c in scores},
+        })
+    return {"id": f"modr-{uuid.uuid4().hex}", "model": body.model or MODEL_NAME,
+            "results": results}
