@@ -1,11 +1,14 @@
 """Speed of the embedded classifiers on this machine.
 
     HF_HUB_OFFLINE=1 python -m bench.classifier_speed [--backend onnx|onnx-int8|torch]
-    python -m bench.classifier_speed --manifests classifiers/examples/l3-int8   # other models
+    python -m bench.classifier_speed --manifests guard/ml/artifacts/variants/fast   # another
 
-Reports (1) p50/p90 latency of ONE 500-char text scored by both classifiers (shared encoder
-pass, sync path and the async micro-batched path), and (2) batch throughput in texts/s for
-500-char texts.
+Reports (1) p50/p90 latency of ONE text of 30, 128 and 512 tokens scored by both classifiers
+(shared encoder pass), (2) the same for a 500-char text on the sync and the async
+micro-batched path, and (3) batch throughput in texts/s for 500-char texts. Texts over one
+window (126 tokens) are cut into sentence-aligned 64-token windows, so the 512-token case
+shows what that windowing costs; ``--manifests`` runs another model (e.g. the previous one)
+the same way.
 """
 
 from __future__ import annotations
@@ -32,6 +35,17 @@ BASE = (
 
 def texts_500(n: int) -> list[str]:
     return [(f"[{i}] " + BASE)[:500] for i in range(n)]
+
+
+def text_of_tokens(tokenizer: object, n: int, i: int) -> str:
+    """A distinct benign text of about ``n`` tokens (without special tokens)."""
+    words = (f"[{i}] " + BASE * (1 + n // 60)).split(" ")
+    lo, hi = 1, len(words)
+    while lo < hi:  # the longest word prefix within n tokens
+        mid = (lo + hi + 1) // 2
+        ids = tokenizer(" ".join(words[:mid]), add_special_tokens=False)["input_ids"]  # type: ignore[operator]
+        lo, hi = (mid, hi) if len(ids) <= n else (lo, mid - 1)
+    return " ".join(words[:lo])
 
 
 def main() -> None:
@@ -64,6 +78,16 @@ def main() -> None:
     one = texts_500(1)
     for _ in range(10):
         predict_many([cs, pa], one)
+    tok = cs.encoder.tokenizer  # type: ignore[attr-defined]
+    by_len: dict[int, list[float]] = {}
+    for n in (30, 128, 512):
+        samples = []
+        for i in range(max(10, args.runs // 4)):
+            text = text_of_tokens(tok, n, i)
+            t = time.perf_counter()
+            predict_many([cs, pa], [text])
+            samples.append((time.perf_counter() - t) * 1000)
+        by_len[n] = sorted(samples)
     lat = []
     for i in range(args.runs):
         t = time.perf_counter()
@@ -111,6 +135,11 @@ def main() -> None:
         f"({n_tok} tokens)"
     )
     print("| measure | value |\n|---|---|")
+    for n, samples in by_len.items():
+        print(
+            f"| {n}-token text, both classifiers, p50 / p90 | {statistics.median(samples):.1f} / "
+            f"{samples[int(0.9 * len(samples))]:.1f} ms |"
+        )
     print(
         f"| single text, both classifiers, sync p50 / p90 | {statistics.median(lat):.1f} / "
         f"{lat[int(0.9 * len(lat))]:.1f} ms |"

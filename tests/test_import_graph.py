@@ -19,10 +19,7 @@ EDGES = {"sidecar", "cli", "audit"}
 # frameworks and trace-header propagation belong to the sidecar.
 HTTP_TELEMETRY = {"opentelemetry.trace.propagation", "opentelemetry.propagate", "fastapi",
                   "starlette", "uvicorn"}
-# The classifier adapter (ml/detector.py) still imports detectors/ while detectors/ builds
-# classifiers from ml/; it moves to detectors/classifier.py in the "ml" branch, which then
-# removes this entry.
-KNOWN_CYCLES: set[frozenset[str]] = {frozenset({"detectors", "ml"})}
+KNOWN_CYCLES: set[frozenset[str]] = set()
 
 
 def _unit(module: str) -> str | None:

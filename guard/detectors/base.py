@@ -18,7 +18,7 @@ from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict
 
-from guard.detectors.budget import LOAD, checkpoint
+from guard.budget import LOAD, checkpoint
 from guard.types import Finding
 
 
@@ -51,7 +51,7 @@ _T = TypeVar("_T")
 async def run_sync(func: Callable[..., _T], *args: Any) -> _T:
     """Run blocking ``func`` in the default thread pool so the event loop stays responsive.
 
-    The caller's context (its :class:`~guard.detectors.budget.WorkBudget`) goes with it, so
+    The caller's context (its :class:`~guard.budget.WorkBudget`) goes with it, so
     the work stops at its next checkpoint once the caller timed out; :data:`LOAD` counts it
     until the thread is really done, not until the caller stops waiting.
     """

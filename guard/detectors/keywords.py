@@ -13,8 +13,8 @@ from typing import Any
 
 from pydantic import Field, model_validator
 
+from guard.budget import CHECK_EVERY, checkpoint
 from guard.detectors.base import DetectorSettings, SyncDetector
-from guard.detectors.budget import CHECK_EVERY, checkpoint
 from guard.detectors.normalize import Level, normalize, skeleton
 from guard.types import Finding
 

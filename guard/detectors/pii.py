@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field
 
+from guard.budget import checkpoint
 from guard.detectors.base import DetectorSettings, SyncDetector
-from guard.detectors.budget import checkpoint
 from guard.detectors.spans import longest, pattern_width
 from guard.offline import offline_tldextract
 from guard.types import Finding

@@ -8,8 +8,8 @@ from typing import Any
 
 from pydantic import Field, field_validator
 
+from guard.budget import CHECK_EVERY, checkpoint
 from guard.detectors.base import DetectorSettings, SyncDetector
-from guard.detectors.budget import CHECK_EVERY, checkpoint
 from guard.detectors.normalize import Level, normalize
 from guard.detectors.spans import longest, pattern_width
 from guard.types import Finding

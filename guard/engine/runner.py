@@ -12,8 +12,8 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 
+from guard.budget import DetectorCancelled, WorkBudget, budget_scope
 from guard.detectors.base import Detector
-from guard.detectors.budget import DetectorCancelled, WorkBudget, budget_scope
 from guard.engine.segments import Segment
 from guard.types import Finding
 

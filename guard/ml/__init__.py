@@ -7,7 +7,7 @@ Public API::
     preds = clf.predict(["..."])    # list[Prediction]; preds[0].scores["attack"], .span
     await apredict(clf, texts)      # micro-batched, off the event loop
 
-See docs/classifiers.md and classifiers/MODEL_CARD.md.
+See docs/classifiers.md and guard/ml/artifacts/MODEL_CARD.md.
 """
 
 from __future__ import annotations

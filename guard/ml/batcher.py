@@ -20,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
-from guard.detectors.budget import LOAD, WorkBudget, budget_scope
+from guard.budget import LOAD, WorkBudget, budget_scope
 
 T = TypeVar("T")
 R = TypeVar("R")

@@ -113,7 +113,7 @@ class EmbeddingHeadClassifier(TextClassifier):
 
     def windows(self, texts: Sequence[str]) -> list[Window]:
         w = self.manifest.window
-        return self.encoder.windows(texts, w.tokens, w.stride)
+        return self.encoder.windows(texts, w.tokens, w.stride, w.sentence_tokens)
 
     def ngram_matrix(self, texts: Sequence[str], windows: list[Window]) -> Any:
         if self._vec is None:
@@ -172,7 +172,9 @@ class HFSequenceClassifier(TextClassifier):
 
         w = self.manifest.window
         limit = int(getattr(self.model.config, "max_position_embeddings", 512))
-        windows = split_windows(self.tokenizer, texts, min(w.tokens, limit), w.stride)
+        windows = split_windows(
+            self.tokenizer, texts, min(w.tokens, limit), w.stride, w.sentence_tokens
+        )
         # windows count 2 special tokens; models with more (e.g. <s> ... </s></s>) still fit
         # because the limit leaves room below max_position_embeddings.
         scores = np.zeros((len(windows), len(self.labels)), np.float32)
@@ -224,7 +226,7 @@ def load_classifier(manifest: str | Path | None = None, task: str = "") -> TextC
 
     ``manifest=None`` loads the embedded default for ``task`` (``content_safety`` or
     ``prompt_attack``). A bare task name is accepted as ``manifest`` too, and so is the name of
-    a shipped variant (``fast`` = ``classifiers/variants/fast/<task>.yaml``).
+    a shipped variant (``fast`` = ``guard/ml/artifacts/variants/fast/<task>.yaml``).
     """
     if manifest is None or str(manifest) in ("content_safety", "prompt_attack"):
         path = default_manifest_path(task or str(manifest))

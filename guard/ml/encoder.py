@@ -19,7 +19,7 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
-from guard.detectors.budget import checkpoint
+from guard.budget import checkpoint
 from guard.ml.adapter import Adapter, apply_adapter
 from guard.ml.windows import Window, pad_batch, split_windows
 
@@ -91,7 +91,7 @@ class Encoder:
         self.dim = int(self._model.config.hidden_size)
         self.max_positions = int(getattr(self._model.config, "max_position_embeddings", 512))
         self.max_batch = max_batch
-        self.ort_max_batch = int(os.environ.get("GUARD_ML_ORT_MAX_BATCH", "4"))
+        self.ort_max_batch = int(os.environ.get("GUARD_ML_ORT_MAX_BATCH", "16"))
         self._ort: Any = None
         self._lock = threading.Lock()
         forced = os.environ.get("GUARD_ML_BACKEND", "").lower()
@@ -110,11 +110,19 @@ class Encoder:
                 log.info("onnx backend unavailable (%s); using torch", exc)
         if self._ort is None:
             self.int8 = False
+        # Inference only, whatever the export did: dropout on would make every score random.
+        self._model.eval()
         self.backend: str = ("onnx-int8" if self.int8 else "onnx") if self._ort else "torch"
 
-    def windows(self, texts: Sequence[str], window_tokens: int, stride_tokens: int) -> list[Window]:
+    def windows(
+        self,
+        texts: Sequence[str],
+        window_tokens: int,
+        stride_tokens: int,
+        sentence_tokens: int | None = None,
+    ) -> list[Window]:
         window_tokens = min(window_tokens, self.max_positions)
-        return split_windows(self.tokenizer, texts, window_tokens, stride_tokens)
+        return split_windows(self.tokenizer, texts, window_tokens, stride_tokens, sentence_tokens)
 
     def embed(self, windows: Sequence[Window]) -> FloatArray:
         """Embed windows (sorted by length internally to limit padding)."""
@@ -213,22 +221,14 @@ def _onnx_session(
 
         dummy = torch.ones((1, 8), dtype=torch.long)
         axes = {0: "batch", 1: "seq"}
-        with torch.no_grad():
-            torch.onnx.export(
-                _Wrap(model),
-                (dummy, dummy, torch.zeros_like(dummy)),
-                str(tmp),
-                input_names=["input_ids", "attention_mask", "token_type_ids"],
-                output_names=["last_hidden_state"],
-                dynamic_axes={
-                    "input_ids": axes,
-                    "attention_mask": axes,
-                    "token_type_ids": axes,
-                    "last_hidden_state": axes,
-                },
-                opset_version=17,
-                dynamo=False,
-            )
+        # The exporter restores the wrapper's train/eval mode on exit, recursively: a wrapper
+        # left in train mode (nn.Module's default) would switch the shared model's dropout on,
+        # also when the export fails. Export an eval-mode wrapper and re-assert eval after.
+        wrapper = _Wrap(model).eval()
+        try:
+            _export(torch, wrapper, dummy, axes, tmp)
+        finally:
+            model.eval()
         os.replace(tmp, path)
     if int8:
         path = _quantized(path)
@@ -239,6 +239,26 @@ def _onnx_session(
     opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
     opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     return ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+
+
+def _export(torch: Any, wrapper: Any, dummy: Any, axes: dict[int, str], out: Path) -> None:
+    with torch.no_grad():
+        torch.onnx.export(
+            wrapper,
+            (dummy, dummy, torch.zeros_like(dummy)),
+            str(out),
+            input_names=["input_ids", "attention_mask", "token_type_ids"],
+            output_names=["last_hidden_state"],
+            dynamic_axes={
+                "input_ids": axes,
+                "attention_mask": axes,
+                "token_type_ids": axes,
+                "last_hidden_state": axes,
+            },
+            opset_version=17,
+            dynamo=False,
+            training=torch.onnx.TrainingMode.EVAL,
+        )
 
 
 def _quantized(path: Path) -> Path:

@@ -1,6 +1,6 @@
 """Classification heads over window embeddings + hashed n-grams (numpy inference).
 
-A head is a tiny model trained by ``classifiers/train.py`` and committed as one ``.npz``:
+A head is a tiny model trained by ``training/train.py`` and committed as one ``.npz``:
 
     logit[label] = MLP(embedding) + ngrams @ W_ngram + bias - shift
 

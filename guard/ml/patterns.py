@@ -95,7 +95,50 @@ PROMPT_ATTACK: tuple[Pattern, ...] = (
     ),
 )
 
-PATTERN_SETS: dict[str, tuple[Pattern, ...]] = {"prompt_attack": PROMPT_ATTACK, "none": ()}
+# Indirect injection: text addressed to the AI that will read it ("Note to the AI reading this
+# page: ..."), the marker of instructions hidden in documents, e-mails and tool results.
+# Narrow: the addressee must be followed by a colon/comma or "reading/processing this", so
+# "a message to the AI community" or "if you are an AI researcher" never match.
+_AI = r"(?:ai|a\.i\.|llm|language model|chatbot|(?:ai|virtual) assistant)"
+INDIRECT: tuple[Pattern, ...] = (
+    _p(
+        "addressed-to-ai",
+        r"\b(?:note|message|instructions?|new (?:task|instructions?)|task|important|attention)"
+        rf"\s+(?:to|for)\s+(?:the|any|all|an?)\s+{_AI}s?(?:\s+(?:assistant|model|agent))?"
+        r"\s*(?::|,|\s+(?:reading|processing|summari[sz]ing|that reads|who reads))",
+        _INJ,
+        0.95,
+    ),
+    _p("if-you-are-an-ai", rf"\bif you(?:'re| are) an? {_AI}\s*[,:]", _INJ, 0.95),
+    _p(
+        "ai-reading-this",
+        rf"\b{_AI}s?\s+(?:reading|processing|summari[sz]ing)\s+th(?:is|ese)\b",
+        _INJ,
+        0.95,
+    ),
+    _p(
+        "addressed-to-ai-fr",
+        r"\b(?:note|message|consignes?|instructions?|nouvelle tâche|tâche|important)\s+"
+        r"(?:pour|à)\s+(?:l['’]|une?\s+|les?\s+)?(?:ia|intelligence artificielle|"
+        r"assistant (?:ia|virtuel)|agent ia)\s*(?::|,|\s+qui\s+(?:lit|lira|traite))",
+        _INJ,
+        0.95,
+    ),
+    _p(
+        "si-tu-es-une-ia",
+        r"\bsi (?:tu es|vous êtes) une? (?:ia|intelligence artificielle|"
+        r"assistant virtuel)\s*[,:]",
+        _INJ,
+        0.95,
+    ),
+)
+
+# v1 shipped PROMPT_ATTACK without INDIRECT; the quality bench scores the previous model with it.
+PATTERN_SETS: dict[str, tuple[Pattern, ...]] = {
+    "prompt_attack": PROMPT_ATTACK + INDIRECT,
+    "prompt_attack_v1": PROMPT_ATTACK,
+    "none": (),
+}
 
 
 def match(patterns: tuple[Pattern, ...], text: str) -> dict[str, tuple[float, int, int]]:

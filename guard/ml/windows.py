@@ -4,16 +4,27 @@ Classifier encoders see at most a few hundred tokens. Truncating silently would 
 hide an injection after a long benign preamble, so every text is cut into overlapping token
 windows, each window is scored, and the text's score is the max over its windows. Windows keep
 the character span they cover so a finding can point at the offending part of the text.
+
+A long text can also be cut into short *sentence-aligned* windows (``sentence_tokens``): one
+hostile sentence inside a long benign document must not be diluted by 100 tokens of benign
+context around it. Windows then start and end on sentence boundaries, consecutive starts are at
+most half a window apart, so any sentence shorter than half a window lies whole in a window
+with at most half a window of text before it.
 """
 
 from __future__ import annotations
 
+import re
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+
+# A sentence starts after ., !, ?, ;, : or an ellipsis followed by space, or after a line break.
+_SENTENCE_BREAK = re.compile(r"(?:(?<=[.!?;:\u2026])[\"'\u00bb\u201d)\]]*\s+|\n\s*)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,11 +42,14 @@ def split_windows(
     texts: Sequence[str],
     window_tokens: int,
     stride_tokens: int,
+    sentence_tokens: int | None = None,
 ) -> list[Window]:
     """Tokenise ``texts`` once (with offsets) and cut each into overlapping windows.
 
     ``window_tokens`` counts the special tokens too ([CLS] ... [SEP]), so a window always fits
     the encoder. Every text yields at least one window (an empty text gives an empty window).
+    With ``sentence_tokens``, a text longer than one window is cut into sentence-aligned
+    windows of at most ``sentence_tokens`` (see the module docstring); shorter texts stay whole.
     """
     body = max(1, window_tokens - 2)
     step = max(1, min(stride_tokens, body))
@@ -52,6 +66,12 @@ def split_windows(
         if n == 0:
             windows.append(Window(i, (), 0, len(texts[i])))
             continue
+        if sentence_tokens is not None and n > body:
+            for a, b in sentence_windows(texts[i], offsets, max(2, sentence_tokens - 2)):
+                windows.append(
+                    Window(i, tuple(ids[a:b]), int(offsets[a][0]), int(offsets[b - 1][1]))
+                )
+            continue
         start = 0
         while True:
             stop = min(n, start + body)
@@ -62,6 +82,36 @@ def split_windows(
                 break
             start += step
     return windows
+
+
+def sentence_windows(
+    text: str, offsets: Sequence[tuple[int, int]], body: int
+) -> list[tuple[int, int]]:
+    """Token ranges ``[a, b)`` of sentence-aligned windows of at most ``body`` tokens."""
+    n = len(offsets)
+    half = max(1, body // 2)
+    breaks = [m.end() for m in _SENTENCE_BREAK.finditer(text)]
+    cuts = [0]
+    k = 0
+    for t in range(1, n):
+        while k < len(breaks) and breaks[k] <= offsets[t - 1][0]:
+            k += 1
+        if k < len(breaks) and offsets[t][0] >= breaks[k]:
+            cuts.append(t)
+    # A sentence longer than half a window gets extra cut points, so no gap exceeds ``half``.
+    points: list[int] = []
+    for a, b in zip(cuts, [*cuts[1:], n], strict=True):
+        points.extend(range(a, b, half))
+    points.append(n)
+    out: list[tuple[int, int]] = []
+    s = 0
+    while True:
+        end = n if s + body >= n else points[bisect_right(points, s + body) - 1]
+        out.append((s, end))
+        if end >= n and s + half >= n:
+            return out
+        # Also at the tail: the last sentence gets a window with at most ``half`` before it.
+        s = points[bisect_right(points, s + half) - 1]
 
 
 def pad_batch(

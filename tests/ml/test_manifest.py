@@ -34,6 +34,6 @@ def test_hub_id_must_pin_revision(tmp_path: Path) -> None:
 
 
 def test_artifacts_are_small() -> None:
-    art = default_manifest_path("prompt_attack").parent / "artifacts"
+    art = default_manifest_path("prompt_attack").parent
     total = sum(f.stat().st_size for f in art.rglob("*") if f.is_file())
     assert 0 < total < 25 * 1024 * 1024

@@ -19,8 +19,8 @@ from typing import Any
 import pytest
 
 from guard import Action, Guard
+from guard.budget import LOAD, checkpoint
 from guard.detectors.base import SyncDetector
-from guard.detectors.budget import LOAD, checkpoint
 from guard.detectors.registry import DetectorRegistry, default_registry
 from guard.types import Finding
 

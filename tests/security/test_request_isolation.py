@@ -20,7 +20,7 @@ import httpx
 import pytest
 
 from guard import Action, Guard
-from guard.detectors.budget import LOAD, checkpoint
+from guard.budget import LOAD, checkpoint
 from guard.ml.batcher import MicroBatcher
 from tests.sidecar.conftest import SidecarFactory
 

@@ -92,12 +92,12 @@ def test_reasoning_content_is_checked_on_output() -> None:
 
 def test_pii_in_input_text_part_is_masked_in_place(default_guard: Any) -> None:
     decision = default_guard.check_input([_msg("user", [
-        {"type": "input_text", "text": "write to jane.doe@example.com"},
+        {"type": "input_text", "text": "Send the minutes to jane.doe@example.com"},
         {"type": "image_url", "image_url": {"url": "https://example.com/x.png"}}])])
     assert decision.action is Action.REWRITE
     parts = decision.messages[0].content
     assert isinstance(parts, tuple)
-    assert parts[0]["text"] == "write to <EMAIL_ADDRESS>"
+    assert parts[0]["text"] == "Send the minutes to <EMAIL_ADDRESS>"
     assert parts[1] == {"type": "image_url", "image_url": {"url": "https://example.com/x.png"}}
 
 

@@ -8,11 +8,11 @@ from pathlib import Path
 import openai
 import pytest
 
+from guard.ml.manifest import ARTIFACTS_DIR
 from tests.sidecar.conftest import SidecarFactory
 from tests.support.stub_upstream import StubUpstream
 
-ARTIFACTS = Path(os.environ.get("GUARD_CLASSIFIERS_DIR")
-                 or Path(__file__).resolve().parents[2] / "classifiers") / "artifacts"
+ARTIFACTS = Path(os.environ.get("GUARD_CLASSIFIERS_DIR") or ARTIFACTS_DIR)
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from guard.detectors.budget import LOAD
+from guard.budget import LOAD
 from guard.sidecar.exposure import operator_allowed
 from guard.sidecar.jsonutil import SafeJSONResponse
 from guard.sidecar.schemas import ERROR_RESPONSES, Health, ModelList

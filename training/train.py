@@ -1,7 +1,7 @@
 """Train the embedded classification heads (content_safety, prompt_attack).
 
-    HF_HUB_OFFLINE=1 python -m classifiers.train            # train on the train split, commit
-    python -m classifiers.train --no-save --task prompt_attack
+    HF_HUB_OFFLINE=1 python -m training.train            # train on the train split, commit
+    python -m training.train --no-save --task prompt_attack
 
 Frozen all-MiniLM-L6-v2 window embeddings (cached in /tmp/guard-ml-cache) + hashed char
 n-grams -> per-label logits per window -> max over windows (multiple-instance learning, the
@@ -24,12 +24,13 @@ from typing import Any
 import numpy as np
 import torch
 
-from classifiers.data import BENIGN_SOURCES, CS_LABELS, PA_LABELS, Example, load_all
-from classifiers.embed_cache import EmbeddingCache
 from guard.ml import ngrams
 from guard.ml.heads import Head
+from guard.ml.manifest import ARTIFACTS_DIR
+from training.data import BENIGN_SOURCES, CS_LABELS, PA_LABELS, Example, load_all
+from training.embed_cache import EmbeddingCache
 
-ART_DIR = Path(__file__).resolve().parent / "artifacts"
+ART_DIR = ARTIFACTS_DIR  # the package data the runtime reads (guard/ml/artifacts)
 TASK_LABELS = {"content_safety": CS_LABELS, "prompt_attack": PA_LABELS}
 # Default-threshold policy per label: ("fpr", x) = highest recall with FPR <= x on validation
 # negatives from benign sources; ("f1", 0) = F1-optimal on all validation rows.
@@ -318,6 +319,29 @@ def train_task(
     return to_head(model, labels, shift, cfg), {"train": f_tr, "val": f_va}
 
 
+def calibration_by_language(head: Head, feat: Featurized) -> list[str]:
+    """Per language, on validation rows at the folded-in default threshold (score 0.5):
+    recall of the primary label's positives and FPR on the benign pools."""
+    scores, _ = head_scores(head, feat)
+    primary = len(head.labels) - 1
+    lines = []
+    for lang in sorted({e.lang for e in feat.examples}):
+        pos = [
+            i
+            for i, e in enumerate(feat.examples)
+            if e.lang == lang and e.labels.get(head.labels[primary]) == 1
+        ]
+        neg = [
+            i for i, e in enumerate(feat.examples) if e.lang == lang and e.source in BENIGN_SOURCES
+        ]
+        rec = float((scores[pos, primary] >= 0.5).mean()) if pos else float("nan")
+        fpr = float((scores[neg, primary] >= 0.5).mean()) if neg else float("nan")
+        lines.append(
+            f"  val {lang}: recall {rec:.3f} (n={len(pos)}), benign FPR {fpr:.3f} (n={len(neg)})"
+        )
+    return lines
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--task", choices=[*TASK_LABELS, "all"], default="all")
@@ -339,9 +363,10 @@ def main() -> None:
     tasks = list(TASK_LABELS) if args.task == "all" else [args.task]
     for task in tasks:
         t0 = time.time()
-        head, _ = train_task(examples, task, cache, cfg)
+        head, feats = train_task(examples, task, cache, cfg)
         shifts = dict(zip(head.labels, head.shift.round(2).tolist(), strict=True))
         print(f"{task}: trained in {time.time() - t0:.0f}s; threshold logits {shifts}")
+        print("\n".join(calibration_by_language(head, feats["val"])), flush=True)
         if not args.no_save:
             args.out_dir.mkdir(parents=True, exist_ok=True)
             path = args.out_dir / f"{task}.npz"

@@ -1,13 +1,13 @@
 """Fine-tune the MiniLM encoder (LoRA) jointly with both heads; in-distribution and LOSO.
 
-    HF_HUB_OFFLINE=1 python -m classifiers.finetune --out /tmp/ft            # train → artifacts
-    python -m classifiers.finetune --loso --workers 4 --out /tmp/ft          # LOSO scores
-    python -m classifiers.finetune --layers 3 ...                            # 3-layer encoder
+    HF_HUB_OFFLINE=1 python -m training.finetune --out /tmp/ft            # train → artifacts
+    python -m training.finetune --loso --workers 4 --out /tmp/ft          # LOSO scores
+    python -m training.finetune --layers 3 ...                            # 3-layer encoder
 
 Why: a frozen encoder + shallow heads fits each source's style and carries poorly to text by
 other authors (bench/RESULTS-classifiers.md). Here the encoder itself adapts through low-rank
 adapters on every attention and feed-forward projection (``guard/ml/adapter.py``), trained
-together with the MLP + hashed char-n-gram heads of ``classifiers/train.py`` on one
+together with the MLP + hashed char-n-gram heads of ``training/train.py`` on one
 multi-task objective (content-safety and prompt-attack labels, masked where a source says
 nothing), with the same max-over-windows aggregation as at inference.
 
@@ -35,7 +35,11 @@ from typing import Any
 import numpy as np
 import torch
 
-from classifiers.data import (
+from guard.ml import ngrams
+from guard.ml.adapter import TARGET_SUFFIXES, Adapter, cut_layers
+from guard.ml.heads import Head
+from guard.ml.windows import pad_batch, split_windows
+from training.data import (
     ALL_LABELS,
     CS_LABELS,
     PA_LABELS,
@@ -44,11 +48,7 @@ from classifiers.data import (
     loso_families,
     loso_split,
 )
-from classifiers.train import HeadNet, label_matrix, ngram_bag, pick_shift
-from guard.ml import ngrams
-from guard.ml.adapter import TARGET_SUFFIXES, Adapter, cut_layers
-from guard.ml.heads import Head
-from guard.ml.windows import pad_batch, split_windows
+from training.train import HeadNet, label_matrix, ngram_bag, pick_shift
 
 SEED = 7
 WINDOW_TOKENS, STRIDE_TOKENS = 128, 96

@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 
-from classifiers.data import Example, benign_labels, cs_negative
+from training.data import Example, benign_labels, cs_negative
 
 SEED = 1234
 

@@ -1,18 +1,27 @@
-"""Detector adapter shared by ``content_safety`` and ``prompt_attack``.
+"""The classifier detectors: ``content_safety`` and ``prompt_attack`` (one factory, two names).
 
-One Finding per label per text, carrying the calibrated score and the char span of the window
-(or pattern match) behind it; thresholds are the policy engine's job. Explanations name the
-source of the score, never the text. The classifier is loaded once per process (cached by
-manifest) and both detectors share the encoder and its micro-batches.
+``content_safety``: hate, harassment, sexual, sexual/minors, violence, self-harm, illicit
+(dangerous or illicit instructions) and the overall ``harmful``. ``prompt_attack``: ``attack``
+(overall), ``injection`` (direct, system-prompt extraction, and instructions hidden in
+retrieved documents, tool results or system-role context: run it on those roles too) and
+``jailbreak`` (role-play / persona overrides).
+
+One Finding per label per text, carrying the calibrated score (0.5 = the label's default
+threshold) and the char span of the window (or pattern match) behind it; thresholds are the
+policy engine's job. Long inputs are scored by sentence-aligned windows (max over windows), so
+one hostile sentence inside a long benign text is found and its span points at it.
+Explanations name the source of the score, never the text. The classifier is loaded once per
+process (cached by manifest) and both detectors share the encoder and its micro-batches.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from pydantic import Field
 
-from guard.detectors.base import DetectorSettings
+from guard.detectors.base import Detector, DetectorSettings
 from guard.ml.classifier import TextClassifier, load_classifier
 from guard.ml.service import apredict
 from guard.types import Finding
@@ -71,3 +80,21 @@ class ClassifierDetector:
                 )
             out.append(findings)
         return out
+
+
+TASKS = ("content_safety", "prompt_attack")
+
+
+def build(name: str, settings: Mapping[str, Any]) -> Detector:
+    """The classifier detector registered as ``name`` (one of :data:`TASKS`)."""
+    if name not in TASKS:
+        raise ValueError(f"unknown classifier task {name!r}; known: {TASKS}")
+    return ClassifierDetector(name, name, ClassifierSettings.model_validate(dict(settings)))
+
+
+def build_content_safety(settings: Mapping[str, Any]) -> Detector:
+    return build("content_safety", settings)
+
+
+def build_prompt_attack(settings: Mapping[str, Any]) -> Detector:
+    return build("prompt_attack", settings)

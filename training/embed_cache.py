@@ -2,6 +2,9 @@
 
 Training, leave-one-source-out evaluation and the quality bench all need the same frozen
 encoder outputs; computing them once keeps the shared 2-core machine usable for others.
+A text that fits one window is keyed by its hash alone (its embedding does not depend on the
+windowing); a longer one by the window spec and its hash, so two window specs share the cost
+of every short text.
 """
 
 from __future__ import annotations
@@ -17,24 +20,32 @@ import numpy as np
 
 from guard.ml.adapter import Adapter
 from guard.ml.encoder import Encoder
+from guard.ml.windows import Window
 
 CACHE_DIR = Path(os.environ.get("GUARD_ML_TRAIN_CACHE", "/tmp/guard-ml-cache"))
 WINDOW_TOKENS = 128
 STRIDE_TOKENS = 96
+SENTENCE_TOKENS: int | None = 64  # the shipped manifests' window.sentence_tokens
 
 Entry = tuple[list[tuple[int, int]], np.ndarray]  # window char spans, (n_windows, dim) float16
 
 
-def _key(text: str) -> str:
-    return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()
+def _key(text: str, spec: str = "") -> str:
+    return hashlib.sha1((spec + text).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 class EmbeddingCache:
     """``adapter``: an encoder adapter file (layer cut / LoRA); each adapter has its own cache."""
 
     def __init__(
-        self, name: str = "minilm-w128-s96", adapter: Path | None = None, backend: str = "auto"
+        self,
+        name: str = "minilm-w128-s96",
+        adapter: Path | None = None,
+        backend: str = "auto",
+        sentence_tokens: int | None = SENTENCE_TOKENS,
     ) -> None:
+        self.sentence_tokens = sentence_tokens
+        self.spec = f"w{WINDOW_TOKENS}-s{STRIDE_TOKENS}-st{sentence_tokens}|"
         self.adapter, self.backend = adapter, backend
         # Which encoder variant this cache holds ("" = the plain fp32 encoder); other caches
         # derived from these embeddings (LOSO scores) carry it in their names too.
@@ -47,6 +58,7 @@ class EmbeddingCache:
             with self.path.open("rb") as f:
                 self.data = pickle.load(f)
         self._encoder: Encoder | None = None
+        self._windows: dict[tuple[int, ...], np.ndarray] = {}  # this run's window embeddings
 
     @property
     def encoder(self) -> Encoder:
@@ -61,19 +73,37 @@ class EmbeddingCache:
             pickle.dump(self.data, f, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, self.path)
 
+    def _embed_unique(self, wins: list[Window]) -> np.ndarray:
+        """Embed each distinct window once: template fills and carriers repeat most windows."""
+        first: dict[tuple[int, ...], int] = {}
+        for w in wins:
+            first.setdefault(w.ids, len(first))
+        uniq = list(first)
+        todo = [i for i, ids in enumerate(uniq) if ids not in self._windows]
+        if todo:
+            vecs = self.encoder.embed([Window(0, uniq[i], 0, 0) for i in todo]).astype(np.float16)
+            for k, i in enumerate(todo):
+                self._windows[uniq[i]] = vecs[k]
+        return np.stack([self._windows[w.ids] for w in wins])
+
+    def _lookup(self, text: str) -> Entry | None:
+        return self.data.get(_key(text, self.spec)) or self.data.get(_key(text))
+
     def get(self, texts: Sequence[str], chunk: int = 512, verbose: bool = True) -> list[Entry]:
-        missing = sorted({t for t in texts if _key(t) not in self.data}, key=len)
+        missing = sorted({t for t in texts if self._lookup(t) is None}, key=len)
         t0 = time.time()
         for b in range(0, len(missing), chunk):
             batch = missing[b : b + chunk]
-            wins = self.encoder.windows(batch, WINDOW_TOKENS, STRIDE_TOKENS)
-            emb = self.encoder.embed(wins).astype(np.float16)
+            wins = self.encoder.windows(batch, WINDOW_TOKENS, STRIDE_TOKENS, self.sentence_tokens)
+            emb = self._embed_unique(wins)
             per: dict[int, list[int]] = {}
             for w_i, w in enumerate(wins):
                 per.setdefault(w.text_index, []).append(w_i)
             for i, text in enumerate(batch):
                 idx = per[i]
-                self.data[_key(text)] = ([(wins[j].start, wins[j].end) for j in idx], emb[idx])
+                whole = len(idx) == 1 and len(wins[idx[0]].ids) <= WINDOW_TOKENS - 2
+                key = _key(text) if whole else _key(text, self.spec)
+                self.data[key] = ([(wins[j].start, wins[j].end) for j in idx], emb[idx])
             if verbose:
                 done = b + len(batch)
                 print(f"embedded {done}/{len(missing)} texts ({time.time() - t0:.0f}s)", flush=True)
@@ -81,4 +111,5 @@ class EmbeddingCache:
                 self.save()
         if missing:
             self.save()
-        return [self.data[_key(t)] for t in texts]
+        out = [self._lookup(t) for t in texts]
+        return [e for e in out if e is not None]
