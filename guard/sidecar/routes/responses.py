@@ -13,7 +13,8 @@ from pydantic import Field
 from guard.guard import Guard
 from guard.sidecar.apis import flow
 from guard.sidecar.apis import responses_api as api
-from guard.sidecar.apis.events import frame, open_event_stream
+from guard.sidecar.apis.events import frame
+from guard.sidecar.apis.translated import round_trip
 from guard.sidecar.errors import blocked_error
 from guard.sidecar.jsonutil import SafeJSONResponse, scrub
 from guard.sidecar.otel import trace_parent
@@ -21,7 +22,7 @@ from guard.sidecar.responses import SSE_HEADERS, decision_headers
 from guard.sidecar.routes.chat import SSE_EVENT_SCHEMA
 from guard.sidecar.schemas import ERROR_RESPONSES, _Open
 from guard.sidecar.state import SidecarState
-from guard.types import Action, Decision
+from guard.types import Decision
 
 ROUTE = "/v1/responses"
 router = APIRouter()
@@ -79,29 +80,6 @@ async def create_response(body: ResponsesRequest, request: Request) -> Response:
             parent=trace_parent(request.headers), operation="responses", model=body.model,
             tenant=caller.tenant, route=ROUTE, request_id=caller.request_id,
             provider=target.name))
-        messages, places = api.request_messages(raw)
-        input_decision, refused = await flow.screen_input(state, guard, messages, context,
-                                                          blocked)
-        if refused is not None:
-            return refused
-        if input_decision.action is Action.REWRITE:
-            raw = api.rewrite_request(raw, input_decision.messages, places)
-        headers = flow.forward_headers(caller)
-        if stream:
-            return await open_event_stream(state, guard, context, target, raw, headers,
-                                           input_decision, api.ResponseEvents(),
-                                           operation="responses", close_after=stack.pop_all())
-        reply = await flow.call(state, guard, context, target, raw, headers, "responses")
-        data = reply.data
-        if not guard.has_output_rules(context):
-            return SafeJSONResponse(data, headers={**reply.headers,
-                                                   **decision_headers(input_decision)})
-        out_messages, out_places = api.response_messages(data)
-        decision, refused = await flow.screen_output(state, guard, context, out_messages,
-                                                     reply, blocked)
-        if refused is not None:
-            return refused
-        if decision.action is Action.REWRITE:
-            api.rewrite_response(data, decision.messages, out_places)
-        return SafeJSONResponse(data, headers={
-            **reply.headers, **decision_headers(flow.strongest(input_decision, decision))})
+        return await round_trip(state, guard, caller, context, target, raw, wire=api,
+                                events=api.ResponseEvents(), operation="responses", stream=stream,
+                                blocked=blocked, span=stack)
