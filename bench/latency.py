@@ -105,6 +105,11 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
+def nonce() -> str:
+    """A fresh lowercase word (letters only: no digits for the PII recognizers to chew on)."""
+    return uuid.uuid4().hex[:8].translate(_LETTERS)
+
+
 def body_for(messages: list[dict[str, str]], stream: bool) -> dict[str, Any]:
     return {"model": "stub-model", "stream": stream, "messages": messages}
 
@@ -113,7 +118,7 @@ async def one(client: httpx.AsyncClient, url: str, stream: bool,
               messages: list[dict[str, str]] | None = None) -> tuple[Sample, str]:
     """Send one request; returns the sample and the assistant text."""
     body = body_for(messages or [{"role": "user", "content": f"{PROMPT} (request "
-                                  f"{uuid.uuid4().hex[:8]})"}], stream)
+                                  f"{nonce()})"}], stream)
     started = time.perf_counter()
     if not stream:
         resp = await client.post(url, json=body)
@@ -141,7 +146,8 @@ async def run_level(url: str, stream: bool, concurrency: int, total: int,
     """``total`` requests by ``concurrency`` workers; sidecar CPU ms per request if ``pid``."""
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(limits=limits, timeout=120) as client:
-        await asyncio.gather(*(one(client, url, stream) for _ in range(concurrency)))  # warm
+        await asyncio.gather(*(one(client, url, stream) for _ in range(concurrency)),
+                             return_exceptions=True)  # warm
         samples: list[Sample] = []
         remaining = total
         cpu0 = cpu_seconds(pid) if pid else 0.0
@@ -150,7 +156,10 @@ async def run_level(url: str, stream: bool, concurrency: int, total: int,
             nonlocal remaining
             while remaining > 0:
                 remaining -= 1
-                samples.append((await one(client, url, stream))[0])
+                try:
+                    samples.append((await one(client, url, stream))[0])
+                except httpx.HTTPStatusError:  # a (false) block: no latency sample
+                    pass
 
         await asyncio.gather(*(worker() for _ in range(concurrency)))
         cpu = (cpu_seconds(pid) - cpu0) * 1e3 / total if pid else None
@@ -170,7 +179,7 @@ async def saturate(url: str, clients: int, seconds: float, pid: int) -> dict[str
             nonlocal done, refused
             while time.perf_counter() < deadline:
                 resp = await client.post(url, json=body_for([{"role": "user", "content": (
-                    f"{PROMPT} (request {uuid.uuid4().hex[:8]})")}], False))
+                    f"{PROMPT} (request {nonce()})")}], False))
                 if resp.status_code == 429:
                     refused += 1
                     await asyncio.sleep(0.05)
@@ -191,10 +200,10 @@ async def conversation_turns(url: str, turns: int, conversations: int,
     last: list[float] = []
     async with httpx.AsyncClient(timeout=120) as client:
         for _ in range(conversations):
-            nonce = uuid.uuid4().hex[:8].translate(_LETTERS)
-            messages = [{"role": "system", "content": f"{SYSTEM} Session {nonce}."}]
+            tag = nonce()
+            messages = [{"role": "system", "content": f"{SYSTEM} Session {tag}."}]
             for turn in range(1, turns + 1):
-                messages.append({"role": "user", "content": f"Question {turn} ({nonce}): "
+                messages.append({"role": "user", "content": f"Question {turn} ({tag}): "
                                  f"{PROMPT}"})
                 cpu0 = cpu_seconds(pid)
                 try:

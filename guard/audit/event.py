@@ -96,6 +96,8 @@ class AuditEvent(BaseModel):
     upstream_status: int | None = None
     upstream_error: str | None = None
     http_status: int | None = None
+    upstream_started_ms: float | None = None
+    upstream_cancelled_ms: float | None = None
     retention: Retention = "none"
     messages: tuple[dict[str, Any], ...] | None = None
     prev_hash: str = ""
@@ -166,9 +168,15 @@ def build_event(
         upstream_status=facts.upstream_status,
         upstream_error=_scrub(facts.upstream_error),
         http_status=facts.http_status,
+        upstream_started_ms=_ms(facts.upstream_started_ms),
+        upstream_cancelled_ms=_ms(facts.upstream_cancelled_ms),
         retention=retention,
         messages=_content(decision, original, retention),
     )
+
+
+def _ms(value: float | None) -> float | None:
+    return None if value is None else round(float(value), 3)
 
 
 def _content(

@@ -63,6 +63,11 @@ class UpstreamConfig(_Model):
     forward_client_auth: bool = Field(
         default=False,
         description="Pass the client's Authorization header on when no api_key_env is set.")
+    stream_upstream: bool = Field(
+        default=True,
+        description="With output rules, ask this upstream to stream even when the client did "
+        "not (usage via stream_options.include_usage), check windows as tokens arrive and "
+        "assemble the JSON answer at the end. Off for upstreams that cannot stream.")
 
     @field_validator("base_url")
     @classmethod

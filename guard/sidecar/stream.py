@@ -20,7 +20,7 @@ from typing import Any
 
 from fastapi.responses import StreamingResponse
 
-from guard.engine.stream import StreamLimits
+from guard.engine.stream import Chunk, StreamLimits
 from guard.guard import Guard
 from guard.sidecar.errors import UpstreamFailure, blocked_error, envelope
 from guard.sidecar.jsonutil import scrub
@@ -54,15 +54,39 @@ async def open_guarded_stream(
     body: Mapping[str, Any], headers: Mapping[str, str], input_decision: Decision | None,
 ) -> StreamingResponse:
     """Open the upstream stream (failures here still get a 502/504 status) and relay it."""
+    try:
+        opened = await open_upstream_stream(state, target, body, headers)
+    except UpstreamFailure as exc:
+        await upstream_failed(state, guard, context, target, exc)
+        raise
+    return relay_response(state, guard, context, target, opened, input_decision)
+
+
+OpenedStream = tuple[AsyncExitStack, AsyncIterator[list[Event]]]
+"""An upstream stream whose headers arrived: the stack that closes it, and its events."""
+
+
+async def open_upstream_stream(
+    state: SidecarState, target: Target, body: Mapping[str, Any], headers: Mapping[str, str],
+) -> OpenedStream:
+    """Open the upstream stream; a failure before the first byte raises UpstreamFailure (the
+    route can still answer 502/504; see :func:`upstream_failed`). Closing the stack closes
+    the connection."""
     stack = AsyncExitStack()
     started = time.perf_counter()
     try:
         events = await stack.enter_async_context(state.upstreams.stream(target, body, headers))
-    except UpstreamFailure as exc:
+    except BaseException:
         await stack.aclose()
-        await upstream_failed(state, guard, context, target, exc)
         raise
     state.metrics.upstream_seconds.labels(target.name).observe(time.perf_counter() - started)
+    return stack, events
+
+
+def relay_response(state: SidecarState, guard: Guard, context: CheckContext, target: Target,
+                   opened: OpenedStream, input_decision: Decision | None) -> StreamingResponse:
+    """The SSE response relaying an opened upstream stream (guarded when output rules apply)."""
+    stack, events = opened
     if guard.has_output_rules(context):
         relay = GuardedStream(state, guard, context, events, target).run()
     else:
@@ -132,11 +156,13 @@ class GuardedStream:
     what is sent; this class reads the upstream and frames chunks as server-sent events."""
 
     def __init__(self, state: SidecarState, guard: Guard, context: CheckContext,
-                 events: AsyncIterator[list[Event]], target: Target) -> None:
+                 events: AsyncIterator[list[Event]], target: Target, *,
+                 client_streams: bool = True, blocked_status: int = 200) -> None:
         self.state = state
         self.guard = guard
         self.events = events
         self.target = target
+        self.client_streams = client_streams
         server = state.config.server
         limits = StreamLimits(lookbehind_chars=server.stream_lookbehind_chars,
                               max_check_chars=server.stream_max_check_chars,
@@ -145,8 +171,11 @@ class GuardedStream:
         async def check(messages: Sequence[Message]) -> Decision:
             return await state.check(guard, messages, Stage.OUTPUT, context, record=False)
 
-        self.core = guard.open_stream(context, limits=limits, check=check,
-                                      facts=RequestFacts(upstream_status=200, http_status=200))
+        self.core = guard.open_stream(
+            context, limits=limits, check=check,
+            facts=RequestFacts(upstream_status=200, http_status=200),
+            blocked_facts=RequestFacts(upstream_status=200, http_status=blocked_status),
+            client_streams=client_streams)
 
     async def _read(self, queue: asyncio.Queue[Any]) -> None:
         try:
@@ -159,11 +188,27 @@ class GuardedStream:
             await queue.put(_END)
 
     async def run(self) -> AsyncIterator[bytes]:
+        """The guarded stream as SSE bytes."""
+        async for item in self.steps():
+            if isinstance(item, Decision):
+                async for chunk in self._block(item):
+                    yield chunk
+                return
+            if isinstance(item, UpstreamFailure):
+                yield sse(envelope(item.message, type=item.type, code=item.code))
+                yield DONE
+                return
+            yield sse(item)
+        yield DONE
+
+    async def steps(self) -> AsyncIterator[Chunk | Decision | UpstreamFailure]:
+        """What the core lets out, in order: chunks to send, then at most one blocking
+        decision (audited) or upstream failure (counted and audited) that ends the stream."""
         queue: asyncio.Queue[Any] = asyncio.Queue()
         reader = asyncio.create_task(self._read(queue), name="guard-stream-reader")
         try:
-            async for chunk in self._relay(queue):
-                yield chunk
+            async for item in self._relay(queue):
+                yield item
         finally:
             reader.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -171,7 +216,8 @@ class GuardedStream:
             for checks in self.core.checks:
                 self.state.metrics.stream_held.observe(checks)
 
-    async def _relay(self, queue: asyncio.Queue[Any]) -> AsyncIterator[bytes]:
+    async def _relay(self, queue: asyncio.Queue[Any]
+                     ) -> AsyncIterator[Chunk | Decision | UpstreamFailure]:
         done = False
         while not done:
             items = [await queue.get()]
@@ -181,29 +227,25 @@ class GuardedStream:
                 if item is _END:
                     done = True
                 elif isinstance(item, UpstreamFailure):
-                    async for chunk in self._fail(item):
-                        yield chunk
+                    await self._failed(item)
+                    yield item
                     return
                 elif isinstance(item, dict):
                     for out in self.core.ingest(scrub(item)):
-                        yield sse(out)
+                        yield out
             if done:
                 break
             step = await self.core.release(interrupted=lambda: not queue.empty())
             for out in step.chunks:
-                yield sse(out)
+                yield out
             if step.blocked is not None:
-                async for chunk in self._block(step.blocked):
-                    yield chunk
+                yield step.blocked
                 return
         step = await self.core.finish()
         for out in step.chunks:
-            yield sse(out)
+            yield out
         if step.blocked is not None:
-            async for chunk in self._block(step.blocked):
-                yield chunk
-            return
-        yield DONE
+            yield step.blocked
 
     async def _block(self, decision: Decision) -> AsyncIterator[bytes]:
         """Close every open choice with ``content_filter`` (a refusal first, if the policy
@@ -218,8 +260,8 @@ class GuardedStream:
             yield sse(blocked_error(decision.id, rule_ids, "output"))
         yield DONE
 
-    async def _fail(self, exc: UpstreamFailure) -> AsyncIterator[bytes]:
+    async def _failed(self, exc: UpstreamFailure) -> None:
+        if not self.client_streams:
+            return  # the caller answers with a status and audits it (upstream_failed)
         self.state.metrics.upstream_errors.labels(self.target.name, str(exc.status)).inc()
-        yield sse(envelope(exc.message, type=exc.type, code=exc.code))
-        yield DONE
         await self.core.audit(upstream_error=exc.message)
