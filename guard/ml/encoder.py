@@ -12,6 +12,7 @@ import hashlib
 import logging
 import os
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
@@ -93,6 +94,10 @@ class Encoder:
         self.ort_max_batch = int(os.environ.get("GUARD_ML_ORT_MAX_BATCH", "4"))
         self._ort: Any = None
         self._lock = threading.Lock()
+        # Embeddings of recent windows by their token ids: a streamed answer re-checks its
+        # look-behind at every release, and those windows come back token for token.
+        self._cache: OrderedDict[tuple[int, ...], FloatArray] = OrderedDict()
+        self.cache_size = int(os.environ.get("GUARD_ML_WINDOW_CACHE", "2048"))
         forced = os.environ.get("GUARD_ML_BACKEND", "").lower()
         if forced in ("torch", "onnx", "onnx-int8"):  # operator override of the manifest
             backend = forced  # type: ignore[assignment]
@@ -126,10 +131,23 @@ class Encoder:
         # a decision must not change with what else was in the micro-batch.
         step = 1 if self.int8 else self.max_batch
         with self._lock:
-            for b in range(0, len(order), step):
-                idx = order[b : b + step]
+            todo = []
+            for i in order:
+                hit = self._cache.get(windows[i].ids) if self.cache_size else None
+                if hit is None:
+                    todo.append(i)
+                else:
+                    self._cache.move_to_end(windows[i].ids)
+                    out[i] = hit
+            for b in range(0, len(todo), step):
+                idx = todo[b : b + step]
                 ids, mask = pad_batch([[cls_id, *windows[i].ids, sep_id] for i in idx])
                 out[idx] = self._forward(ids, mask)
+            if self.cache_size:
+                for i in todo:
+                    self._cache[windows[i].ids] = out[i].copy()
+                while len(self._cache) > self.cache_size:
+                    self._cache.popitem(last=False)
         return out
 
     def _forward(self, ids: npt.NDArray[np.int64], mask: npt.NDArray[np.int64]) -> FloatArray:

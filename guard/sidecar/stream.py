@@ -164,6 +164,8 @@ class GuardedStream:
         self.target = target
         self.client_streams = client_streams
         server = state.config.server
+        self.check_chars = (server.stream_check_chars if client_streams
+                            else server.assembled_check_chars)
         limits = StreamLimits(lookbehind_chars=server.stream_lookbehind_chars,
                               max_check_chars=server.stream_max_check_chars,
                               detector_lookbehind_chars=server.detector_lookbehind_chars)
@@ -235,6 +237,8 @@ class GuardedStream:
                         yield out
             if done:
                 break
+            if not self._due():
+                continue
             step = await self.core.release(interrupted=lambda: not queue.empty())
             for out in step.chunks:
                 yield out
@@ -259,6 +263,15 @@ class GuardedStream:
             rule_ids = [r.rule_id for r in decision.fired_rules]
             yield sse(blocked_error(decision.id, rule_ids, "output"))
         yield DONE
+
+    def _due(self) -> bool:
+        """Whether to check now: at the first release of a choice (time to first token), then
+        once ``stream_check_chars`` new characters wait beyond the hold-back window."""
+        for choice in self.core.choices.values():
+            hold = choice.hold
+            if hold.released == 0 or hold.pending >= hold.window + self.check_chars:
+                return True
+        return False
 
     async def _failed(self, exc: UpstreamFailure) -> None:
         if not self.client_streams:
