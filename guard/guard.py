@@ -18,9 +18,10 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from guard.detectors.base import run_sync
 from guard.detectors.registry import DetectorRegistry
+from guard.engine.cache import VerdictCache, run_cached, shared_cache
 from guard.engine.decide import combine, evaluate_rule, rewrite_messages
 from guard.engine.plan import plan
-from guard.engine.runner import DetectorJob, DetectorResult, run_detectors
+from guard.engine.runner import DetectorJob, DetectorResult
 from guard.engine.segments import extract, to_messages
 from guard.engine.stream import MessageChecker, StreamGuard, StreamLimits
 from guard.policy.compiled import Policy, Rule, load_policy
@@ -61,6 +62,8 @@ class Guard:
             (no-op when none are given).
         hash_salt: salt of the ``hash`` rewrite; by default the variable the policy names
             (``hash_salt_env``, ``GUARD_HASH_SALT``), read once here.
+        verdict_cache: detector verdicts by content hash (guard/engine/cache.py); by default
+            the process-wide one (``GUARD_VERDICT_CACHE_ENTRIES``), ``VerdictCache(0)``: none.
     """
 
     def __init__(
@@ -72,8 +75,10 @@ class Guard:
         tracer_provider: TracerProvider | None = None,
         meter_provider: MeterProvider | None = None,
         hash_salt: str | None = None,
+        verdict_cache: VerdictCache | None = None,
     ) -> None:
         self.policy = policy
+        self.verdicts = verdict_cache if verdict_cache is not None else shared_cache()
         salt = settings().secret(policy.settings.hash_salt_env) if hash_salt is None \
             else hash_salt
         self._hash_salt = salt.encode()
@@ -232,8 +237,9 @@ class Guard:
         segments = extract(msgs)
         jobs, job_of_rule = plan(rules, segments, stage,
                                  self.policy.settings.detector_timeout_ms / 1000)
-        results = await run_detectors(
-            jobs, segments, lambda name: self.telemetry.detector_span(name, stage=stage))
+        results = await run_cached(
+            self.verdicts, self.policy.hash, jobs, segments,
+            lambda name: self.telemetry.detector_span(name, stage=stage))
         outcomes = tuple(
             evaluate_rule(rule, stage, results[job_of_rule[rule.id]], segments) for rule in rules)
         action, shadow_action = combine(outcomes)

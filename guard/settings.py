@@ -11,6 +11,7 @@ Secrets are kept out of ``repr``.
 ``GUARD_AUDIT_HMAC_KEY``    signs the audit hash chain
 ``GUARD_HASH_SALT``         salt of the ``hash`` rewrite and of hashed user ids
 ``GUARD_LOG_LEVEL``         ``guard serve`` log level (default ``info``)
+``GUARD_VERDICT_CACHE_ENTRIES``  size of the detector verdict cache (default 8192; 0: off)
 ``GUARD_UPSTREAM_API_KEY``  key for ``guard serve --upstream`` (read by the upstream config)
 ``GUARD_CLASSIFIERS_DIR``   classifier manifests and artifacts (``guard.ml``)
 ``GUARD_ML_*``              classifier runtime tuning (``guard.ml``)
@@ -33,6 +34,7 @@ class Settings:
     audit_hmac_key: str | None = field(default=None, repr=False)
     hash_salt: str = field(default="", repr=False)
     log_level: str = "info"
+    verdict_cache_entries: int = 8192
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -42,6 +44,7 @@ class Settings:
             audit_hmac_key=env.get("GUARD_AUDIT_HMAC_KEY") or None,
             hash_salt=env.get("GUARD_HASH_SALT", ""),
             log_level=env.get("GUARD_LOG_LEVEL", "info"),
+            verdict_cache_entries=int(env.get("GUARD_VERDICT_CACHE_ENTRIES") or 8192),
         )
 
     def secret(self, name: str) -> str:

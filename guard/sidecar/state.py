@@ -58,6 +58,7 @@ class SidecarState:
         for path in config.policy_files():
             if path not in self.guards:
                 self.guards[path] = self._load(path)
+        self.metrics.watch_caches(lambda: (g.verdicts for g in self.guards.values()))
         self.ready = False
         self.warmup_error: str | None = None
         self.moderation_error: str | None = None

@@ -76,3 +76,15 @@ def test_upstream_that_cannot_stream_is_asked_for_json(sidecar_factory: SidecarF
     resp = _post(sidecar.base_url)
     assert resp.json()["choices"][0]["message"]["content"] == "plain answer"
     assert stub.requests[-1].json.get("stream") is None
+
+
+def test_verdict_cache_metrics(sidecar_factory: SidecarFactory, stub: StubUpstream) -> None:
+    sidecar = sidecar_factory()
+    _post(sidecar.base_url, messages=[{"role": "user", "content": "same prompt, twice"}])
+    _post(sidecar.base_url, messages=[{"role": "user", "content": "same prompt, twice"}])
+    text = httpx.get(f"{sidecar.url}/metrics").text
+    values = {line.split(" ")[0]: float(line.split(" ")[1]) for line in text.splitlines()
+              if line.startswith("guard_sidecar_verdict_cache")}
+    assert values["guard_sidecar_verdict_cache_hits_total"] >= 2  # the repeated prompt
+    assert values["guard_sidecar_verdict_cache_entries"] >= 1
+    assert 0 < values["guard_sidecar_verdict_cache_hit_ratio"] <= 1
