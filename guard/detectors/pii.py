@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -38,6 +39,25 @@ _NER_IGNORED = [
     "ORGANIZATION", "CARDINAL", "EVENT", "LANGUAGE", "LAW", "MONEY", "ORDINAL", "PERCENT",
     "PRODUCT", "QUANTITY", "WORK_OF_ART", "DATE", "TIME",
 ]
+
+
+# Entities whose recognizers cannot match a text without a digit (or an "@", or, for IPv6,
+# a ":"): such texts skip them, and skip Presidio altogether when nothing else is asked.
+_NEEDS = {
+    "PHONE_NUMBER": "0123456789", "CREDIT_CARD": "0123456789", "IBAN_CODE": "0123456789",
+    "US_SSN": "0123456789", "FR_NIR": "0123456789", "FR_PHONE_NUMBER": "0123456789",
+    "IP_ADDRESS": "0123456789:", "EMAIL_ADDRESS": "@",
+}
+_DIGIT = re.compile(r"\d")
+
+
+def _can_fire(entity: str, text: str, has_digit: bool) -> bool:
+    needs = _NEEDS.get(entity)
+    if needs is None:
+        return True
+    if needs.startswith("0") and has_digit:
+        return True
+    return any(c in text for c in needs if not c.isdigit())
 
 
 class CustomPattern(DetectorSettings):
@@ -125,9 +145,14 @@ class PiiDetector(SyncDetector):
 
     def detect_batch(self, texts: Sequence[str]) -> list[list[Finding]]:
         analyzer = _analyzer(*self._key)
-        results = []
+        results: list[list[Finding]] = []
         for text in texts:
-            found = analyzer.analyze(text=text, language="en", entities=self._entities)
+            has_digit = _DIGIT.search(text) is not None  # any Unicode digit, as \d matches
+            entities = [e for e in self._entities if _can_fire(e, text, has_digit)]
+            if not entities:
+                results.append([])
+                continue
+            found = analyzer.analyze(text=text, language="en", entities=entities)
             results.append(_dedupe([
                 Finding(
                     detector=self.name,
