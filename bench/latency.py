@@ -221,6 +221,8 @@ async def conversation_turns(url: str, turns: int, conversations: int,
 
 
 def pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered)) - 1))]
 
@@ -278,7 +280,8 @@ def measure_policy(label: str, policy: str, args: argparse.Namespace, stub_port:
                         mode, c, [v for v in map(pick, base) if v is not None],
                         [v for v in map(pick, samples) if v is not None],
                         cpu if mode != "stream first token" else None))
-                print(f"{label} c={c} stream={stream} cpu/request={cpu:.1f} ms "
+                print(f"{label} c={c} stream={stream} answers={len(samples)} "
+                      f"cpu/request={cpu:.1f} ms "
                       f"load={os.getloadavg()[0]:.1f}", flush=True)
         section.extra["rss_mb"] = rss_mb(proc.pid)
         if full:

@@ -145,10 +145,12 @@ class PiiDetector(SyncDetector):
 
     def detect_batch(self, texts: Sequence[str]) -> list[list[Finding]]:
         analyzer = _analyzer(*self._key)
+        supported = set(analyzer.get_supported_entities(language="en"))
         results: list[list[Finding]] = []
         for text in texts:
             has_digit = _DIGIT.search(text) is not None  # any Unicode digit, as \d matches
-            entities = [e for e in self._entities if _can_fire(e, text, has_digit)]
+            entities = [e for e in self._entities
+                        if e in supported and _can_fire(e, text, has_digit)]
             if not entities:
                 results.append([])
                 continue

@@ -85,3 +85,10 @@ def test_fast_path_finds_what_the_full_analysis_finds(detector: pii.PiiDetector,
     got = asyncio.run(detector.detect([text]))[0]
     assert [(f.category, f.start, f.end, f.score) for f in got] == [
         (f.category, f.start, f.end, f.score) for f in expected]
+
+
+def test_fast_path_with_patterns_only_and_nothing_to_find() -> None:
+    """Without NER (no PERSON recognizer) a text with no digit and no @ is not analysed."""
+    det = pii.build({"nlp": "patterns"})
+    assert asyncio.run(det.detect(["plain words only", "mail a@b.co"])) == [
+        [], [pii.Finding("pii", "EMAIL_ADDRESS", 1.0, 5, 11, "EMAIL_ADDRESS recognised")]]
