@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import re
 import time
+import uuid
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,11 @@ from tests.sidecar.conftest import SidecarFactory
 from tests.support.stub_upstream import StubUpstream
 
 FORBIDDEN = "please do the forbidden thing"
+
+
+def _forbidden() -> str:
+    """A fresh forbidden prompt: the verdict cache must not answer before the slow rule."""
+    return f"{FORBIDDEN} ({uuid.uuid4().hex})"
 REPLY = "UPSTREAM-SECRET-ANSWER " * 8
 
 
@@ -95,7 +101,7 @@ def test_blocked_prompt_never_lets_an_upstream_byte_through(
     sidecar = parallel()
     stub.reply = REPLY  # answered at once, long before the input rule decides
     body = {"model": "stub-model", "stream": stream,
-            "messages": [{"role": "user", "content": FORBIDDEN}]}
+            "messages": [{"role": "user", "content": _forbidden()}]}
     resp = httpx.post(f"{sidecar.base_url}/chat/completions", json=body, timeout=10)
     assert resp.status_code == 400
     assert resp.json()["error"]["code"] == "content_filter"
@@ -114,7 +120,7 @@ def test_cancelled_upstream_request_is_closed(parallel: Any, stub: StubUpstream,
     stub.reply = REPLY
     stub.first_token_delay = 3.0  # the model is still thinking when the rule blocks
     body = {"model": "stub-model", "stream": stream,
-            "messages": [{"role": "user", "content": FORBIDDEN}]}
+            "messages": [{"role": "user", "content": _forbidden()}]}
     started = time.monotonic()
     resp = httpx.post(f"{sidecar.base_url}/chat/completions", json=body, timeout=10)
     assert resp.status_code == 400 and "UPSTREAM" not in resp.text
@@ -130,7 +136,8 @@ def test_allowed_prompt_answers_normally_with_audit_of_the_start(
         parallel: Any, stub: StubUpstream) -> None:
     sidecar = parallel()
     stub.reply = "A fine answer."
-    body = {"model": "stub-model", "messages": [{"role": "user", "content": "hello there"}]}
+    body = {"model": "stub-model",
+            "messages": [{"role": "user", "content": f"hello {uuid.uuid4().hex}"}]}
     resp = httpx.post(f"{sidecar.base_url}/chat/completions", json=body, timeout=10)
     assert resp.status_code == 200
     assert resp.json()["choices"][0]["message"]["content"] == "A fine answer."
@@ -143,7 +150,7 @@ def test_allowed_prompt_answers_normally_with_audit_of_the_start(
 
 def test_sequential_mode_never_calls_the_upstream(parallel: Any, stub: StubUpstream) -> None:
     sidecar = parallel("sequential")
-    body = {"model": "stub-model", "messages": [{"role": "user", "content": FORBIDDEN}]}
+    body = {"model": "stub-model", "messages": [{"role": "user", "content": _forbidden()}]}
     resp = httpx.post(f"{sidecar.base_url}/chat/completions", json=body, timeout=10)
     assert resp.status_code == 400
     assert stub.requests == []
