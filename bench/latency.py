@@ -384,10 +384,17 @@ def render(sections: list[Section], args: argparse.Namespace,
         extra = section.extra
         if "saturation" in extra:
             s = extra["saturation"]
+            paced = args.ttft + args.tokens / args.tokens_per_s
             lines.append(f"- Concurrency {args.saturation_clients}, non-stream, "
-                         f"{args.saturation_s:.0f} s: {s['rps']:.1f} answers/s, "
+                         f"{args.saturation_s:.0f} s: {s['rps']:.1f} answers/s (the paced "
+                         f"upstream alone allows {args.saturation_clients / paced:.1f}/s), "
                          f"{s['refused_ps']:.1f} refused (429)/s, sidecar CPU "
                          f"{s['cpu_cores']:.2f} cores.")
+            cpus = [lv.cpu_ms for lv in section.levels if lv.cpu_ms and lv.mode == "non-stream"]
+            if cpus:
+                lines.append(f"- CPU-bound capacity of {os.cpu_count()} dedicated cores at the "
+                             f"lowest measured CPU per non-streamed answer ({min(cpus):.1f} ms): "
+                             f"about {os.cpu_count() * 1000 / min(cpus):.0f} answers/s.")
         if "turns" in extra:
             t = extra["turns"]
             lines.append(f"- Conversation turn {args.turns} vs turn 1 (non-stream, "

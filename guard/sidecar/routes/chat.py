@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Coroutine, Sequence
 from contextlib import ExitStack
 from dataclasses import replace
 from typing import Any
@@ -96,14 +96,17 @@ async def _handle(state: SidecarState, guard: Guard, caller: Caller, context: Ch
     forward_headers = dict(caller.headers)
     inject_trace_headers(forward_headers)
     assemble = not stream and wants_streamed_upstream(guard, context, target, raw)
-    call = _call_upstream(state, target, raw, forward_headers, stream=stream or assemble)
+
+    def call() -> Coroutine[Any, Any, dict[str, Any] | OpenedStream]:
+        return _call_upstream(state, target, raw, forward_headers, stream=stream or assemble)
+
     if not concurrent:
         # Recorded before the upstream is called: the audit trail shows what was sent, even
         # if the upstream then fails (that gets its own record) or the audit store refuses it.
         await guard.arecord(input_decision, original)
-        result = await _upstream_result(state, guard, context, target, call)
+        result = await _upstream_result(state, guard, context, target, call())
     else:
-        upstream = asyncio.create_task(call, name="guard-upstream-call")
+        upstream = asyncio.create_task(call(), name="guard-upstream-call")
         started_ms = (time.perf_counter() - started) * 1e3
         try:
             during = await state.check(guard, original, Stage.INPUT, context, record=False,
