@@ -237,8 +237,10 @@ class Guard:
         segments = extract(msgs)
         jobs, job_of_rule = plan(rules, segments, stage,
                                  self.policy.settings.detector_timeout_ms / 1000)
+        # Only input checks use the verdict cache: what repeats is the conversation sent
+        # back every turn; completions are new, and each streaming check sees another text.
         results = await run_cached(
-            self.verdicts, self.policy.hash, jobs, segments,
+            self.verdicts if stage is Stage.INPUT else None, self.policy.hash, jobs, segments,
             lambda name: self.telemetry.detector_span(name, stage=stage))
         outcomes = tuple(
             evaluate_rule(rule, stage, results[job_of_rule[rule.id]], segments) for rule in rules)

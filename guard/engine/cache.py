@@ -7,6 +7,8 @@ instance, message role, exact text) and hold only that key and the detector's fi
 (category, score, character span, a fixed explanation): no text. The policy hash in the key
 means a new policy version never sees verdicts made under another; a detector error is never
 cached. The cache is an LRU bounded by entry count; hits and misses are counted for metrics.
+``Guard`` uses it for input checks only (completions are new text, and each streaming check
+sees a different window, which would only evict the conversation's entries).
 """
 
 from __future__ import annotations
