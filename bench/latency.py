@@ -31,6 +31,7 @@ import os
 import platform
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -194,12 +195,13 @@ async def saturate(url: str, clients: int, seconds: float, pid: int) -> dict[str
 
 async def conversation_turns(url: str, turns: int, conversations: int,
                              pid: int) -> dict[str, float]:
-    """Sidecar CPU ms of turn 1 and of turn ``turns``, over several fresh conversations sent
-    turn by turn (each with its own nonce, so no conversation repeats another)."""
+    """Median sidecar CPU ms of turn 1 and of turn ``turns``, over several fresh conversations
+    sent turn by turn (each with its own nonce, so no conversation repeats another), after
+    one warm-up conversation."""
     first: list[float] = []
     last: list[float] = []
     async with httpx.AsyncClient(timeout=120) as client:
-        for _ in range(conversations):
+        for n in range(conversations + 1):  # the first one only warms up (not counted)
             tag = nonce()
             messages = [{"role": "system", "content": f"{SYSTEM} Session {tag}."}]
             for turn in range(1, turns + 1):
@@ -211,12 +213,12 @@ async def conversation_turns(url: str, turns: int, conversations: int,
                 except httpx.HTTPStatusError:  # a (false) block: the turn still cost CPU
                     answer = ""
                 cost = (cpu_seconds(pid) - cpu0) * 1e3
-                if turn == 1:
+                if n and turn == 1:
                     first.append(cost)
-                elif turn == turns:
+                elif n and turn == turns:
                     last.append(cost)
                 messages.append({"role": "assistant", "content": answer})
-    f, la = sum(first) / len(first), sum(last) / len(last)
+    f, la = statistics.median(first), statistics.median(last)
     return {"turn1_cpu_ms": f, "turnN_cpu_ms": la, "ratio": la / f if f else 0.0}
 
 
@@ -308,7 +310,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--saturation-clients", type=int, default=32)
     parser.add_argument("--saturation-s", type=float, default=20.0)
     parser.add_argument("--turns", type=int, default=10)
-    parser.add_argument("--conversations", type=int, default=3)
+    parser.add_argument("--conversations", type=int, default=5)
     parser.add_argument("--policy", default="default")
     parser.add_argument("--no-bare", action="store_true", help="skip the bare-proxy run")
     parser.add_argument("--out", default=str(REPO / "bench" / "RESULTS-latency.md"))
@@ -397,7 +399,7 @@ def render(sections: list[Section], args: argparse.Namespace,
                              f"about {os.cpu_count() * 1000 / min(cpus):.0f} answers/s.")
         if "turns" in extra:
             t = extra["turns"]
-            lines.append(f"- Conversation turn {args.turns} vs turn 1 (non-stream, "
+            lines.append(f"- Conversation turn {args.turns} vs turn 1 (non-stream, median of "
                          f"{args.conversations} conversations): {t['turnN_cpu_ms']:.1f} vs "
                          f"{t['turn1_cpu_ms']:.1f} ms CPU = **{t['ratio']:.2f}x**.")
         lines += [f"- Sidecar RSS: {extra.get('rss_mb', 0):.0f} MB.", ""]
