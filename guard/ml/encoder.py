@@ -91,7 +91,10 @@ class Encoder:
         self.dim = int(self._model.config.hidden_size)
         self.max_positions = int(getattr(self._model.config, "max_position_embeddings", 512))
         self.max_batch = max_batch
-        self.ort_max_batch = int(os.environ.get("GUARD_ML_ORT_MAX_BATCH", "4"))
+        # ONNX Runtime for every batch by default: eager torch's intra-op threads burn CPU
+        # while waiting (bench/RESULTS-latency.md: 60-550 ms CPU per window under load,
+        # against ~30 ms in ONNX Runtime at any batch size).
+        self.ort_max_batch = int(os.environ.get("GUARD_ML_ORT_MAX_BATCH", "1024"))
         self._ort: Any = None
         self._lock = threading.Lock()
         # Embeddings of recent windows by their token ids: a streamed answer re-checks its
@@ -151,8 +154,8 @@ class Encoder:
         return out
 
     def _forward(self, ids: npt.NDArray[np.int64], mask: npt.NDArray[np.int64]) -> FloatArray:
-        # ONNX Runtime wins for a few windows (about 2x lower latency); for larger batches
-        # eager torch measured faster on this 2-core machine, so use each where it is best.
+        # ONNX Runtime unless a batch exceeds ``GUARD_ML_ORT_MAX_BATCH`` windows (eager torch
+        # was faster in wall time for big batches on an idle machine, at far more CPU).
         # An int8 model always runs in ONNX Runtime: scores must not depend on batch size.
         if self._ort is not None and (self.int8 or ids.shape[0] <= self.ort_max_batch):
             hidden = self._ort.run(
