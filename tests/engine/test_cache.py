@@ -6,8 +6,10 @@ from pathlib import Path
 
 from guard.detectors.registry import default_registry
 from guard.engine.cache import VerdictCache
+from guard.engine.segments import extract
 from guard.guard import Guard
 from guard.policy.compiled import load_policy
+from guard.types import Message
 
 POLICY = """
 name: cached
@@ -19,6 +21,7 @@ rules:
     settings:
       patterns:
         - {{category: EMAIL_ADDRESS, pattern: '[a-z.]+@[a-z.]+\\.[a-z]{{2,}}'}}
+      max_match_chars: 64
     action: {action}
   - id: keys.mask
     stages: [input]
@@ -75,9 +78,13 @@ def test_never_serves_a_verdict_across_policy_versions(tmp_path: Path) -> None:
 def test_holds_hashes_and_findings_only(tmp_path: Path) -> None:
     cache = VerdictCache(100)
     guard = _guard(tmp_path, cache)
-    decision = guard.check_input(f"my key is {SECRET}, mail jane@example.com")
+    text = f"my key is {SECRET}, mail jane@example.com"
+    decision = guard.check_input(text)
     assert decision.action == "rewrite"
-    assert cache.stats().entries == 2
+    # One entry per (detector, segment): the text as sent and its decoded (leetspeak) forms.
+    segments = extract((Message("user", text),))
+    assert len(segments) > 1
+    assert cache.stats().entries == 2 * len(segments)
     stored = repr(list(cache._entries.items()))
     for needle in (SECRET, SECRET[8:20], "jane", "example.com", "my key"):
         assert needle not in stored
