@@ -13,6 +13,7 @@ block still answers with the normal block response.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from typing import Any
 
@@ -106,14 +107,15 @@ async def assembled_completion(state: SidecarState, guard: Guard, context: Check
                           blocked_status=blocked_status)
     assembly = Assembly()
     try:
-        async for item in relay.steps():
-            if isinstance(item, Decision):
-                return blocked_response(guard, item, stream=False, n=max(n, len(
-                    assembly.choices)), model=str(assembly.template.get("model", model)))
-            if isinstance(item, UpstreamFailure):
-                await upstream_failed(state, guard, context, target, item)
-                raise item
-            assembly.add(item)
+        async with contextlib.aclosing(relay.steps()) as steps:
+            async for item in steps:
+                if isinstance(item, Decision):
+                    return blocked_response(guard, item, stream=False, n=max(n, len(
+                        assembly.choices)), model=str(assembly.template.get("model", model)))
+                if isinstance(item, UpstreamFailure):
+                    await upstream_failed(state, guard, context, target, item)
+                    raise item
+                assembly.add(item)
     finally:
         await stack.aclose()
     decisions = [c.hold.decision for c in relay.core.choices.values()

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Mapping, Sequence
 from contextlib import AsyncExitStack, ExitStack
 from dataclasses import replace
 from typing import Any, Protocol
@@ -245,19 +245,22 @@ class GuardedStream:
 
     async def run(self) -> AsyncIterator[bytes]:
         """The guarded stream as SSE bytes."""
-        async for item in self.steps():
-            if isinstance(item, Decision):
-                async for chunk in self._block(item):
-                    yield chunk
-                return
-            if isinstance(item, UpstreamFailure):
-                yield sse(envelope(item.message, type=item.type, code=item.code))
-                yield DONE
-                return
-            yield self._sse(item)
+        # Closed with this generator (a client disconnect): its reader stops and the stream's
+        # record is written now, not whenever the event loop finalises it.
+        async with contextlib.aclosing(self.steps()) as steps:
+            async for item in steps:
+                if isinstance(item, Decision):
+                    async for chunk in self._block(item):
+                        yield chunk
+                    return
+                if isinstance(item, UpstreamFailure):
+                    yield sse(envelope(item.message, type=item.type, code=item.code))
+                    yield DONE
+                    return
+                yield self._sse(item)
         yield DONE
 
-    async def steps(self) -> AsyncIterator[Chunk | Decision | UpstreamFailure]:
+    async def steps(self) -> AsyncGenerator[Chunk | Decision | UpstreamFailure, None]:
         """What the core lets out, in order: chunks to send, then at most one blocking
         decision (audited) or upstream failure (counted and audited) that ends the stream."""
         queue: asyncio.Queue[Any] = asyncio.Queue()
