@@ -1,17 +1,25 @@
-"""Latency overhead of the Guard sidecar versus calling the upstream directly.
+"""Latency and CPU cost of the Guard sidecar in front of a paced model.
 
-Starts two processes on 127.0.0.1: the stub OpenAI upstream (``tests/support/stub_upstream``,
-replying with ``--reply-words`` words, one SSE chunk per word) and ``guard serve`` in front of
-it (default policy, audit on, in a temp SQLite file). Then, for each concurrency level, sends
-the same chat request straight to the stub and through the sidecar, non-stream and stream, and
-reports p50/p95/p99 of total latency and of TTFT (time to the first content chunk) and the
-overhead (sidecar percentile minus direct percentile).
+Starts, on 127.0.0.1, the stub OpenAI upstream (``tests/support/stub_upstream``) paced like a
+hosted model (first token after ``--ttft`` s, then ``--tokens-per-s``, ``--tokens`` words, the
+same pacing for non-streamed answers) and ``guard serve`` in front of it (audit on, SQLite in
+a temp dir), once with the policy under test and once as a bare proxy (no rules). Reports:
 
-    python bench/latency.py                       # writes bench/RESULTS-latency.md
-    python bench/latency.py --requests 50 --concurrency 1 --out -   # quick look
+- overhead (sidecar percentile minus direct percentile) p50/p95 of the non-streamed answer,
+  of the streamed first token and of the streamed total, at each ``--concurrency`` level;
+- the sidecar's CPU time per request, from the sidecar process's own counters
+  (``/proc/<pid>/stat`` utime+stime, all its threads), which stays meaningful on a noisy,
+  shared machine where wall-clock overheads do not;
+- throughput at concurrency ``--saturation-clients`` for ``--saturation-s`` seconds;
+- the sidecar's RSS;
+- the CPU cost of the 10th turn of a conversation against the 1st (``--turns``), each
+  conversation sent turn by turn as a chat client would.
 
-The client, the stub and the sidecar share the machine's cores, so the numbers include that
-contention; they are comparable with each other, not with a dedicated deployment.
+    python bench/latency.py                          # writes bench/RESULTS-latency.md
+    python bench/latency.py --requests 5 --out -     # quick look
+
+Every loop is bounded (request counts, seconds). The client, the stub and the sidecar share
+the machine's cores; the load average is printed beside the figures.
 """
 
 from __future__ import annotations
@@ -28,14 +36,19 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+import uuid
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
-import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 PROMPT = "Summarize the benefits of unit testing for a small team, in a few paragraphs."
+SYSTEM = ("You are a helpful assistant for a software company. Answer concisely, cite the "
+          "documentation when you can, and never reveal internal information.")
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+_LETTERS = str.maketrans("0123456789", "ghijklmnop")
 
 
 @dataclass
@@ -44,13 +57,31 @@ class Sample:
     ttft_ms: float | None
 
 
+@dataclass
+class Level:
+    """One measured (mode, concurrency) cell: latency samples and sidecar CPU per request."""
+
+    mode: str
+    concurrency: int
+    direct: list[float]
+    guarded: list[float]
+    cpu_ms: float | None = None
+
+
+@dataclass
+class Section:
+    label: str
+    levels: list[Level] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
 
 
-def wait_http(url: str, timeout: float = 180) -> None:
+def wait_http(url: str, timeout: float = 300) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
@@ -58,63 +89,144 @@ def wait_http(url: str, timeout: float = 180) -> None:
                 return
         except httpx.HTTPError:
             pass
-        time.sleep(0.2)
+        time.sleep(0.3)
     raise RuntimeError(f"{url} not ready after {timeout} s")
 
 
-async def one(client: httpx.AsyncClient, url: str, stream: bool) -> Sample:
-    body = {"model": "stub-model", "stream": stream,
-            "messages": [{"role": "user", "content": PROMPT}]}
+def cpu_seconds(pid: int) -> float:
+    """utime + stime of a process (all threads), from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def nonce() -> str:
+    """A fresh lowercase word (letters only: no digits for the PII recognizers to chew on)."""
+    return uuid.uuid4().hex[:8].translate(_LETTERS)
+
+
+def body_for(messages: list[dict[str, str]], stream: bool) -> dict[str, Any]:
+    return {"model": "stub-model", "stream": stream, "messages": messages}
+
+
+async def one(client: httpx.AsyncClient, url: str, stream: bool,
+              messages: list[dict[str, str]] | None = None) -> tuple[Sample, str]:
+    """Send one request; returns the sample and the assistant text."""
+    body = body_for(messages or [{"role": "user", "content": f"{PROMPT} (request "
+                                  f"{nonce()})"}], stream)
     started = time.perf_counter()
     if not stream:
         resp = await client.post(url, json=body)
         resp.raise_for_status()
-        resp.json()
-        return Sample((time.perf_counter() - started) * 1e3, None)
+        text = resp.json()["choices"][0]["message"]["content"] or ""
+        return Sample((time.perf_counter() - started) * 1e3, None), text
     ttft = None
+    parts: list[str] = []
     async with client.stream("POST", url, json=body) as resp:
         resp.raise_for_status()
         async for line in resp.aiter_lines():
-            if ttft is None and line.startswith("data: {") and '"content":"' in line.replace(
-                    " ", "") and '"content":""' not in line.replace(" ", ""):
-                ttft = (time.perf_counter() - started) * 1e3
-    return Sample((time.perf_counter() - started) * 1e3, ttft)
+            if not line.startswith("data: {"):
+                continue
+            for choice in json.loads(line[6:]).get("choices") or []:
+                content = (choice.get("delta") or {}).get("content")
+                if content:
+                    if ttft is None:
+                        ttft = (time.perf_counter() - started) * 1e3
+                    parts.append(content)
+    return Sample((time.perf_counter() - started) * 1e3, ttft), "".join(parts)
 
 
-async def run_level(url: str, stream: bool, concurrency: int, total: int) -> list[Sample]:
+async def run_level(url: str, stream: bool, concurrency: int, total: int,
+                    pid: int | None) -> tuple[list[Sample], float | None]:
+    """``total`` requests by ``concurrency`` workers; sidecar CPU ms per request if ``pid``."""
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(limits=limits, timeout=60) as client:
-        for _ in range(min(10, total)):  # warm connections and code paths
-            await one(client, url, stream)
+    async with httpx.AsyncClient(limits=limits, timeout=120) as client:
+        await asyncio.gather(*(one(client, url, stream) for _ in range(concurrency)),
+                             return_exceptions=True)  # warm
         samples: list[Sample] = []
         remaining = total
+        cpu0 = cpu_seconds(pid) if pid else 0.0
 
         async def worker() -> None:
             nonlocal remaining
             while remaining > 0:
                 remaining -= 1
-                samples.append(await one(client, url, stream))
+                try:
+                    samples.append((await one(client, url, stream))[0])
+                except httpx.HTTPStatusError:  # a (false) block: no latency sample
+                    pass
 
         await asyncio.gather(*(worker() for _ in range(concurrency)))
-        return samples
+        cpu = (cpu_seconds(pid) - cpu0) * 1e3 / total if pid else None
+        return samples, cpu
+
+
+async def saturate(url: str, clients: int, seconds: float, pid: int) -> dict[str, float]:
+    """Non-streamed requests from ``clients`` workers for ``seconds``: completed per second,
+    refused (429) per second, and the sidecar's CPU use in cores."""
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    done = refused = 0
+    async with httpx.AsyncClient(limits=limits, timeout=120) as client:
+        cpu0, t0 = cpu_seconds(pid), time.perf_counter()
+        deadline = t0 + seconds
+
+        async def worker() -> None:
+            nonlocal done, refused
+            while time.perf_counter() < deadline:
+                resp = await client.post(url, json=body_for([{"role": "user", "content": (
+                    f"{PROMPT} (request {nonce()})")}], False))
+                if resp.status_code == 429:
+                    refused += 1
+                    await asyncio.sleep(0.05)
+                else:
+                    done += 1
+
+        await asyncio.gather(*(worker() for _ in range(clients)))
+        wall = time.perf_counter() - t0
+        return {"rps": done / wall, "refused_ps": refused / wall,
+                "cpu_cores": (cpu_seconds(pid) - cpu0) / wall}
+
+
+async def conversation_turns(url: str, turns: int, conversations: int,
+                             pid: int) -> dict[str, float]:
+    """Median sidecar CPU ms of turn 1 and of turn ``turns``, over several fresh conversations
+    sent turn by turn (each with its own nonce, so no conversation repeats another), after
+    one warm-up conversation."""
+    first: list[float] = []
+    last: list[float] = []
+    async with httpx.AsyncClient(timeout=120) as client:
+        for n in range(conversations + 1):  # the first one only warms up (not counted)
+            tag = nonce()
+            messages = [{"role": "system", "content": f"{SYSTEM} Session {tag}."}]
+            for turn in range(1, turns + 1):
+                messages.append({"role": "user", "content": f"Question {turn} ({tag}): "
+                                 f"{PROMPT}"})
+                cpu0 = cpu_seconds(pid)
+                try:
+                    _, answer = await one(client, url, False, messages)
+                except httpx.HTTPStatusError:  # a (false) block: the turn still cost CPU
+                    answer = ""
+                cost = (cpu_seconds(pid) - cpu0) * 1e3
+                if n and turn == 1:
+                    first.append(cost)
+                elif n and turn == turns:
+                    last.append(cost)
+                messages.append({"role": "assistant", "content": answer})
+    f, la = statistics.median(first), statistics.median(last)
+    return {"turn1_cpu_ms": f, "turnN_cpu_ms": la, "ratio": la / f if f else 0.0}
 
 
 def pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered)) - 1))]
-
-
-def summarize(direct: list[Sample], guarded: list[Sample], ttft: bool) -> dict[str, float]:
-    pick = (lambda s: s.ttft_ms) if ttft else (lambda s: s.total_ms)
-    d = [v for v in map(pick, direct) if v is not None]
-    g = [v for v in map(pick, guarded) if v is not None]
-    out = {}
-    for q in (50, 95, 99):
-        out[f"direct_p{q}"] = pct(d, q)
-        out[f"guard_p{q}"] = pct(g, q)
-        out[f"overhead_p{q}"] = pct(g, q) - pct(d, q)
-    out["guard_mean"] = statistics.fmean(g)
-    return out
 
 
 def start(cmd: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
@@ -122,175 +234,175 @@ def start(cmd: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
                             stderr=subprocess.DEVNULL, start_new_session=True)
 
 
-def variant_policies(base: Path, tmp: Path) -> dict[str, Path]:
-    """Comparison policies: the bare proxy, and the default policy with pattern-only PII."""
-    bare = tmp / "bare.yaml"
-    bare.write_text("name: bare\nversion: 1\nrules: []\n")
-    spec = yaml.safe_load(base.read_text())
-    for rule in spec.get("rules", []):
-        if rule.get("detector") == "pii":
-            rule.setdefault("settings", {})["nlp"] = "patterns"
-    spec["name"] = f"{spec['name']}-pii-patterns"
-    patterns = tmp / "pii-patterns.yaml"
-    patterns.write_text(yaml.safe_dump(spec, sort_keys=False))
-    return {"bare proxy (no rules)": bare, "default, PII without spaCy NER": patterns}
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    os.killpg(proc.pid, signal.SIGTERM)
+    proc.wait(timeout=30)
 
 
-Row = tuple[str, int, dict[str, float]]
+MODES = (("non-stream", False), ("stream first token", True), ("stream total", True))
 
 
-def run_policy(policy: Path, levels: list[int], args: argparse.Namespace, stub_port: int,
-               tmp: str, env: dict[str, str]) -> list[Row]:
-    """Start ``guard serve`` with ``policy`` in front of the stub and measure every level."""
-    guard_port = free_port()
-    guard = start([sys.executable, "-m", "guard.cli.main", "serve", "--policy", str(policy),
-                   "--upstream", f"http://127.0.0.1:{stub_port}/v1", "--port", str(guard_port),
-                   "--audit-url", f"sqlite:///{tmp}/audit-{guard_port}.db",
-                   "--log-level", "warning"], env)
-    rows: list[Row] = []
+def measure_direct(stub_url: str, levels: list[int], requests: int
+                   ) -> dict[tuple[int, bool], list[Sample]]:
+    out = {}
+    for c in levels:
+        for stream in (False, True):
+            out[(c, stream)] = asyncio.run(run_level(stub_url, stream, c, n_for(c, requests),
+                                                     None))[0]
+    return out
+
+
+def n_for(concurrency: int, requests: int) -> int:
+    return requests if concurrency == 1 else max(requests, 2 * concurrency)
+
+
+def measure_policy(label: str, policy: str, args: argparse.Namespace, stub_port: int,
+                   direct: dict[tuple[int, bool], list[Sample]], tmp: str,
+                   env: dict[str, str], levels: list[int], full: bool) -> Section:
+    port = free_port()
+    proc = start([sys.executable, "-m", "guard.cli.main", "serve", "--policy", policy,
+                  "--upstream", f"http://127.0.0.1:{stub_port}/v1", "--port", str(port),
+                  "--audit-url", f"sqlite:///{tmp}/audit-{port}.db",
+                  "--log-level", "warning"], env)
+    section = Section(label)
+    url = f"http://127.0.0.1:{port}/v1/chat/completions"
     try:
-        wait_http(f"http://127.0.0.1:{guard_port}/readyz")
-        direct = f"http://127.0.0.1:{stub_port}/v1/chat/completions"
-        guarded = f"http://127.0.0.1:{guard_port}/v1/chat/completions"
-        metrics = f"http://127.0.0.1:{guard_port}/metrics"
+        wait_http(f"http://127.0.0.1:{port}/readyz")
         for c in levels:
-            n = args.requests if c == 1 else args.requests * 2
             for stream in (False, True):
-                d = asyncio.run(run_level(direct, stream, c, n))
-                before = check_totals(httpx.get(metrics).text)
-                g = asyncio.run(run_level(guarded, stream, c, n))
-                after = check_totals(httpx.get(metrics).text)
-                checks = {stage: 1e3 * (after[stage][0] - before.get(stage, (0, 0))[0])
-                          / max(1.0, after[stage][1] - before.get(stage, (0, 0))[1])
-                          for stage in after}
-                if stream:
-                    rows.append(("stream TTFT", c, summarize(d, g, ttft=True)))
-                    rows.append(("stream total", c, {**summarize(d, g, ttft=False),
-                                                     **_prefixed(checks)}))
-                else:
-                    rows.append(("non-stream", c, {**summarize(d, g, ttft=False),
-                                                   **_prefixed(checks)}))
-                print(f"{policy.name} c={c} stream={stream}: "
-                      f"{json.dumps(rows[-1][2], default=round)}", flush=True)
+                samples, cpu = asyncio.run(run_level(url, stream, c, n_for(c, args.requests),
+                                                     proc.pid))
+                base = direct[(c, stream)]
+                for mode, is_stream in MODES:
+                    if is_stream != stream:
+                        continue
+                    pick = (lambda s: s.ttft_ms) if mode == "stream first token" else (
+                        lambda s: s.total_ms)
+                    section.levels.append(Level(
+                        mode, c, [v for v in map(pick, base) if v is not None],
+                        [v for v in map(pick, samples) if v is not None],
+                        cpu if mode != "stream first token" else None))
+                print(f"{label} c={c} stream={stream} answers={len(samples)} "
+                      f"cpu/request={cpu:.1f} ms "
+                      f"load={os.getloadavg()[0]:.1f}", flush=True)
+        section.extra["rss_mb"] = rss_mb(proc.pid)
+        if full:
+            section.extra["saturation"] = asyncio.run(saturate(
+                url, args.saturation_clients, args.saturation_s, proc.pid))
+            print(f"{label} saturation {section.extra['saturation']}", flush=True)
+            section.extra["turns"] = asyncio.run(conversation_turns(
+                url, args.turns, args.conversations, proc.pid))
+            print(f"{label} turns {section.extra['turns']}", flush=True)
+        section.extra["rss_mb"] = max(section.extra["rss_mb"], rss_mb(proc.pid))
     finally:
-        os.killpg(guard.pid, signal.SIGTERM)
-        guard.wait(timeout=30)
-    return rows
-
-
-def _prefixed(checks: dict[str, float]) -> dict[str, float]:
-    return {f"check_{stage}": ms for stage, ms in checks.items()}
-
-
-def check_totals(metrics: str) -> dict[str, tuple[float, float]]:
-    """(sum seconds, count) of guard checks per stage, from the sidecar's Prometheus text."""
-    sums: dict[str, float] = {}
-    counts: dict[str, float] = {}
-    for line in metrics.splitlines():
-        for kind, store in (("_sum", sums), ("_count", counts)):
-            prefix = f"guard_sidecar_check_seconds{kind}{{stage=\""
-            if line.startswith(prefix):
-                stage = line[len(prefix):].split("\"", 1)[0]
-                store[stage] = float(line.rsplit(" ", 1)[1])
-    return {s: (sums[s], counts.get(s, 0.0)) for s in sums}
+        stop(proc)
+    return section
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--requests", type=int, default=200, help="requests per mode at c=1; "
-                        "twice as many at higher concurrency")
-    parser.add_argument("--concurrency", default="1,8,32")
-    parser.add_argument("--reply-words", type=int, default=300)
-    parser.add_argument("--chunk-delay", type=float, default=0.0)
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--ttft", type=float, default=0.25, help="seconds to the first token")
+    parser.add_argument("--tokens-per-s", type=float, default=150.0)
+    parser.add_argument("--tokens", type=int, default=300, help="completion length (words)")
+    parser.add_argument("--requests", type=int, default=20,
+                        help="requests per mode at concurrency 1 (at least 2x clients above)")
+    parser.add_argument("--concurrency", default="1,8")
+    parser.add_argument("--saturation-clients", type=int, default=32)
+    parser.add_argument("--saturation-s", type=float, default=20.0)
+    parser.add_argument("--turns", type=int, default=10)
+    parser.add_argument("--conversations", type=int, default=5)
     parser.add_argument("--policy", default="default")
-    parser.add_argument("--no-variants", action="store_true",
-                        help="skip the comparison policies (bare proxy, PII without NER)")
+    parser.add_argument("--no-bare", action="store_true", help="skip the bare-proxy run")
     parser.add_argument("--out", default=str(REPO / "bench" / "RESULTS-latency.md"))
     args = parser.parse_args(argv)
     levels = [int(c) for c in args.concurrency.split(",")]
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     tmp = tempfile.mkdtemp(prefix="guard-bench-")
     stub_port = free_port()
-    stub = start([sys.executable, "-m", "tests.support.stub_upstream", "--port", str(stub_port),
-                  "--reply-words", str(args.reply_words), "--chunk-delay",
-                  str(args.chunk_delay)], env)
-    policy = REPO / args.policy
-    sections: list[tuple[str, Path, list[Row]]] = []
+    stub = start(["nice", "-n", "5", sys.executable, "-m", "tests.support.stub_upstream",
+                  "--port", str(stub_port),
+                  "--reply-words", str(args.tokens), "--chunk-delay",
+                  str(1 / args.tokens_per_s), "--first-token-delay", str(args.ttft),
+                  "--pace-non-stream", "--vary-reply"], env)
+    bare = Path(tmp) / "bare.yaml"
+    bare.write_text("name: bare\nversion: 1\nrules: []\n")
+    loads = [os.getloadavg()]
+    sections: list[Section] = []
     try:
         wait_http(f"http://127.0.0.1:{stub_port}/v1/models")
-        rows = run_policy(policy, levels, args, stub_port, tmp, env)
-        sections.append((f"policy `{args.policy}`", policy, rows))
-        if not args.no_variants:
-            for label, path in variant_policies(policy, Path(tmp)).items():
-                sections.append((label, path, run_policy(path, [1], args, stub_port, tmp, env)))
+        direct = measure_direct(f"http://127.0.0.1:{stub_port}/v1/chat/completions", levels,
+                                args.requests)
+        sections.append(measure_policy(f"policy `{args.policy}`", args.policy, args, stub_port,
+                                       direct, tmp, env, levels, full=True))
+        loads.append(os.getloadavg())
+        if not args.no_bare:
+            sections.append(measure_policy("bare proxy (no rules)", str(bare), args, stub_port,
+                                           direct, tmp, env, levels, full=True))
+        loads.append(os.getloadavg())
     finally:
-        os.killpg(stub.pid, signal.SIGTERM)
-        stub.wait(timeout=20)
-    report = render(sections, args)
+        stop(stub)
+    report = render(sections, args, loads)
     if args.out == "-":
         print(report)
     else:
         Path(args.out).write_text(report)
+        print(report)
         print(f"wrote {args.out}")
     return 0
 
 
-def render(sections: list[tuple[str, Path, list[Row]]], args: argparse.Namespace) -> str:
+def render(sections: list[Section], args: argparse.Namespace,
+           loads: list[tuple[float, float, float]]) -> str:
+    load_text = "; ".join(", ".join(f"{x:.1f}" for x in la) for la in loads)
     lines = [
-        "# Sidecar latency overhead",
+        "# Sidecar latency and CPU cost",
         "",
         f"Generated by `python bench/latency.py` on "
-        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.",
-        f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python "
-        f"{platform.python_version()}, load average at the end "
-        f"{', '.join(f'{x:.1f}' for x in os.getloadavg())}: the client, the stub upstream and "
-        "the sidecar share these two cores (and any other work on the machine), "
-        "so absolute numbers are noisy; direct and guarded runs alternate to keep them "
-        "comparable.",
-        f"Request: one user message; the stub replies {args.reply_words} words "
-        f"(~{args.reply_words} tokens, one SSE chunk per word, chunk delay "
-        f"{args.chunk_delay} s). Audit on (SQLite). Times in ms; overhead = sidecar "
-        "percentile minus direct percentile. TTFT = time to the first non-empty content chunk. "
-        "'mean check' = mean time of one guard check inside the sidecar during that run, from "
-        "its /metrics (a stream runs several output checks).",
+        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}. Machine: "
+        f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}. "
+        f"**Load average (1, 5, 15 min) at start; after the policy run; at the end: "
+        f"{load_text}** — the machine is shared, so wall-clock overheads are noisy; the CPU "
+        "figures come from the sidecar's own counters and are the stable ones.",
+        "",
+        f"Paced stub upstream: first token after {args.ttft * 1e3:.0f} ms, "
+        f"{args.tokens_per_s:.0f} tokens/s, {args.tokens} tokens (one SSE chunk per word; "
+        "a non-streamed answer takes as long). Audit on (SQLite). Times in ms; overhead = "
+        "sidecar percentile minus direct percentile (independent percentiles, so a p95 can "
+        "come out below a p50 under load). CPU = sidecar process utime+stime per request.",
         "",
     ]
-    for label, _path, rows in sections:
-        lines += [f"## {label}", ""]
-        base = next((r for m, c, r in rows if m == "non-stream" and c == 1), None)
-        if base is not None:
-            met = base["overhead_p50"] < 15 and base["overhead_p95"] < 40
-            lines += [f"Target (non-stream, concurrency 1: overhead p50 < 15 ms, p95 < 40 ms): "
-                      f"**{'met' if met else 'not met'}** (p50 {base['overhead_p50']:.1f} ms, "
-                      f"p95 {base['overhead_p95']:.1f} ms).", ""]
-        lines += [
-            "| mode | concurrency | direct p50 | guard p50 | overhead p50 | overhead p95 |"
-            " overhead p99 | mean check in / out |",
-            "|---|---:|---:|---:|---:|---:|---:|---:|",
-        ]
-        for mode, c, s in rows:
-            checks = (f"{s.get('check_input', 0):.1f} / {s.get('check_output', 0):.1f}"
-                      if "check_input" in s or "check_output" in s else "")
-            lines.append(f"| {mode} | {c} | {s['direct_p50']:.1f} | {s['guard_p50']:.1f} | "
-                         f"{s['overhead_p50']:.1f} | {s['overhead_p95']:.1f} | "
-                         f"{s['overhead_p99']:.1f} | {checks} |")
+    for section in sections:
+        lines += [f"## {section.label}", "",
+                  "| mode | concurrency | direct p50 | guarded p50 | overhead p50 | "
+                  "overhead p95 | sidecar CPU / request |",
+                  "|---|---:|---:|---:|---:|---:|---:|"]
+        for lv in section.levels:
+            cpu = f"{lv.cpu_ms:.1f}" if lv.cpu_ms is not None else ""
+            lines.append(
+                f"| {lv.mode} | {lv.concurrency} | {pct(lv.direct, 50):.1f} | "
+                f"{pct(lv.guarded, 50):.1f} | {pct(lv.guarded, 50) - pct(lv.direct, 50):.1f} | "
+                f"{pct(lv.guarded, 95) - pct(lv.direct, 95):.1f} | {cpu} |")
         lines.append("")
-    lines += [
-        "## Reading the numbers", "",
-        "- Overhead percentiles are differences of two independent percentiles, so at high "
-        "concurrency a p95 can come out below the p50.",
-        "- The bare proxy rows are the sidecar's own cost (extra HTTP hop, validation, "
-        "relaying). Everything above them is detector time (mean check times per section): "
-        "the content_safety classifier on the 300-token completion (several 128-token "
-        "windows) dominates the output check, spaCy NER and the classifiers the input check "
-        "(compare the pattern-only PII variant, which differs from the default only there).",
-        "- At concurrency 8 and 32 the detectors saturate the two shared cores; the in-flight "
-        "limit (429 + Retry-After) is what keeps latency bounded beyond that, and the HPA in "
-        "deploy/k8s scales on CPU for the same reason.",
-        "- Stream total includes the hold-back: several output checks (window + look-behind "
-        "context) instead of one; TTFT is one input check, the window, and one output check.",
-        "",
-    ]
+        extra = section.extra
+        if "saturation" in extra:
+            s = extra["saturation"]
+            paced = args.ttft + args.tokens / args.tokens_per_s
+            lines.append(f"- Concurrency {args.saturation_clients}, non-stream, "
+                         f"{args.saturation_s:.0f} s: {s['rps']:.1f} answers/s (the paced "
+                         f"upstream alone allows {args.saturation_clients / paced:.1f}/s), "
+                         f"{s['refused_ps']:.1f} refused (429)/s, sidecar CPU "
+                         f"{s['cpu_cores']:.2f} cores.")
+            cpus = [lv.cpu_ms for lv in section.levels if lv.cpu_ms and lv.mode == "non-stream"]
+            if cpus:
+                lines.append(f"- CPU-bound capacity of {os.cpu_count()} dedicated cores at the "
+                             f"lowest measured CPU per non-streamed answer ({min(cpus):.1f} ms): "
+                             f"about {os.cpu_count() * 1000 / min(cpus):.0f} answers/s.")
+        if "turns" in extra:
+            t = extra["turns"]
+            lines.append(f"- Conversation turn {args.turns} vs turn 1 (non-stream, median of "
+                         f"{args.conversations} conversations): {t['turnN_cpu_ms']:.1f} vs "
+                         f"{t['turn1_cpu_ms']:.1f} ms CPU = **{t['ratio']:.2f}x**.")
+        lines += [f"- Sidecar RSS: {extra.get('rss_mb', 0):.0f} MB.", ""]
     return "\n".join(lines)
 
 

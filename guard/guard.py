@@ -14,17 +14,18 @@ import uuid
 from collections.abc import Coroutine, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from guard.detectors.base import run_sync
 from guard.detectors.registry import DetectorRegistry
+from guard.engine.cache import VerdictCache, run_cached, shared_cache
 from guard.engine.decide import combine, evaluate_rule, rewrite_messages
 from guard.engine.limits import limit_chars, limit_messages, limit_outcome
 from guard.engine.plan import plan
-from guard.engine.runner import DetectorJob, DetectorResult, run_detectors
+from guard.engine.runner import DetectorJob, DetectorResult
 from guard.engine.segments import extract, to_messages
 from guard.engine.stream import MessageChecker, StreamGuard, StreamLimits
-from guard.policy.compiled import Policy, load_policy, output_span_chars
+from guard.policy.compiled import Policy, Rule, load_policy, output_span_chars
 from guard.recording import DecisionRecorder
 from guard.secret import REWRITE_HASH, Secret, secret_from_env
 from guard.telemetry import Telemetry
@@ -45,6 +46,10 @@ if TYPE_CHECKING:
 
 _T = TypeVar("_T")
 MessagesLike = str | Sequence[Message | Mapping[str, Any]]
+InputPhase = Literal["before", "during"]
+"""Which input rules a check runs: ``before`` the upstream is called (rewrite rules and
+``input_mode: sequential``) or ``during`` the upstream call (block/flag rules in
+``input_mode: parallel``); None runs them all."""
 
 
 class Guard:
@@ -58,6 +63,8 @@ class Guard:
             (no-op when none are given).
         hash_salt: salt of the ``hash`` rewrite; by default the variable the policy names
             (``hash_salt_env``, ``GUARD_HASH_SALT``), read once here.
+        verdict_cache: detector verdicts by content hash (guard/engine/cache.py); by default
+            the process-wide one (``GUARD_VERDICT_CACHE_ENTRIES``), ``VerdictCache(0)``: none.
     """
 
     def __init__(
@@ -69,8 +76,10 @@ class Guard:
         tracer_provider: TracerProvider | None = None,
         meter_provider: MeterProvider | None = None,
         hash_salt: str | None = None,
+        verdict_cache: VerdictCache | None = None,
     ) -> None:
         self.policy = policy
+        self.verdicts = verdict_cache if verdict_cache is not None else shared_cache()
         self._hash_salt = _hash_key(policy, hash_salt)
         self.recorder = recorder
         self.telemetry = telemetry or Telemetry(
@@ -96,12 +105,14 @@ class Guard:
         context: CheckContext | None = None,
         record: bool = True,
         facts: RequestFacts | None = None,
+        phase: InputPhase | None = None,
     ) -> Decision:
         """Check ``messages`` (a text, Message objects or OpenAI dicts) at ``stage``.
 
         With ``record`` the decision is sent to the recorder (audit) with ``facts``; an edge
         that learns more before it can record (block response, stream) passes False and
-        calls :meth:`arecord` itself.
+        calls :meth:`arecord` itself. ``phase`` (input only) runs just the rules of that
+        phase; :meth:`merge_phases` joins the two decisions into one.
         """
         stage = Stage(stage)
         context = context or CheckContext()
@@ -110,7 +121,10 @@ class Guard:
         if not self._warm:
             await self.warmup()
         with self.telemetry.stage_span(stage, model=context.model) as span:
-            decision = await self._evaluate(msgs, stage, context)
+            rules = self.policy.rules_for(stage, context)
+            if phase is not None and stage is Stage.INPUT:
+                rules = [r for r in rules if self._runs_during(r) == (phase == "during")]
+            decision = await self._evaluate(msgs, stage, context, rules)
             self.telemetry.record_decision(span, decision)
         if record:
             await self.arecord(decision, msgs, facts)
@@ -161,11 +175,15 @@ class Guard:
 
     def open_stream(self, context: CheckContext, *, limits: StreamLimits | None = None,
                     check: MessageChecker | None = None,
-                    facts: RequestFacts | None = None) -> StreamGuard:
+                    facts: RequestFacts | None = None,
+                    blocked_facts: RequestFacts | None = None,
+                    client_streams: bool = True) -> StreamGuard:
         """A :class:`StreamGuard` for one streamed completion of this request.
 
         ``check`` replaces the plain output check (the sidecar times and counts it); ``facts``
-        go into the stream's audit record, with the characters released.
+        go into the stream's audit record (``blocked_facts`` instead when the decisive decision
+        is a block), with the characters released unless the client does not stream (the
+        sidecar assembling a JSON answer from a streamed upstream: nothing is released early).
         """
         limits = limits or StreamLimits()
         detectors = [r.spec.detector for r in self.policy.rules_for(Stage.OUTPUT, context)]
@@ -178,21 +196,54 @@ class Guard:
 
         async def record(decision: Decision | None, original: Message, released: int,
                          upstream_error: str | None, end: str) -> None:
-            self.telemetry.record_stream_released(None, released)
+            blocked = decision is not None and decision.blocked
+            base = blocked_facts if blocked and blocked_facts is not None else facts
+            if client_streams:
+                self.telemetry.record_stream_released(None, released)
             await self.arecord(decision or self._unchecked(context, Stage.OUTPUT),
                                [original] if decision else [],
-                               replace(facts or RequestFacts(), stream_chars_released=released,
+                               replace(base or RequestFacts(), stream_chars_released=released
+                                       if client_streams else None,
                                        upstream_error=upstream_error, stream_end=end))
 
         return StreamGuard(check or output_check, record, window=window,
                            lookbehind=limits.lookbehind(detectors),
                            max_check_chars=limits.max_check_chars)
 
+    def _runs_during(self, rule: Rule) -> bool:
+        """Whether an input rule may run while the upstream call is in flight: it can only
+        block or flag (a rewrite must reach the upstream first) and its mode is parallel."""
+        spec = rule.spec
+        if spec.outcome is Action.REWRITE:
+            return False
+        return (spec.input_mode or self.policy.settings.input_mode) == "parallel"
+
+    def has_concurrent_input(self, context: CheckContext) -> bool:
+        """Whether some input rule of this request runs during the upstream call."""
+        return any(self._runs_during(r) for r in self.policy.rules_for(Stage.INPUT, context))
+
+    def merge_phases(self, before: Decision, during: Decision) -> Decision:
+        """One input decision from the two phases (``before`` holds any rewrite)."""
+        order = {r.id: i for i, r in enumerate(self.policy.rules)}
+        # A limit outcome (not a policy rule) is made by both phases: keep it once.
+        unique = {o.rule_id: o for o in (*during.rules, *before.rules)}
+        outcomes = tuple(sorted(unique.values(),
+                                key=lambda o: order.get(o.rule_id, len(order))))
+        action, shadow_action = combine(outcomes)
+        latency = dict(before.latency_ms)
+        for name, ms in during.latency_ms.items():
+            latency[name] = latency.get(name, 0.0) + ms if name != "total" else max(
+                latency.get(name, 0.0), ms)
+        return replace(
+            before, action=action, shadow_action=shadow_action, rules=outcomes,
+            latency_ms=latency, messages=before.messages,
+            block_message=_block_message(self.policy, outcomes)
+            if action is Action.BLOCK else None)
+
     async def _evaluate(self, msgs: tuple[Message, ...], stage: Stage,
-                        context: CheckContext) -> Decision:
+                        context: CheckContext, rules: Sequence[Rule]) -> Decision:
         started = time.perf_counter()
         settings = self.policy.settings
-        rules = self.policy.rules_for(stage, context)
         segments, over_messages = limit_messages(extract(msgs), len(msgs), settings)
         jobs, job_of_rule = plan(rules, segments, stage, settings.detector_timeout_ms / 1000,
                                  per_kchar_s=settings.detector_timeout_ms_per_1k_chars / 1000,
@@ -203,8 +254,11 @@ class Guard:
             rules, jobs, results = [], [], []
             outcomes: tuple[RuleOutcome, ...] = (limit_outcome(limits, settings),)
         else:
-            results = await run_detectors(
-                jobs, segments, lambda name: self.telemetry.detector_span(name, stage=stage))
+            # Only input checks use the verdict cache: what repeats is the conversation sent
+            # back every turn; completions are new, and each streaming check sees another text.
+            results = await run_cached(
+                self.verdicts if stage is Stage.INPUT else None, self.policy.hash, jobs,
+                segments, lambda name: self.telemetry.detector_span(name, stage=stage))
             outcomes = tuple(
                 evaluate_rule(rule, stage, results[job_of_rule[rule.id]], segments,
                               jobs[job_of_rule[rule.id]].rule_timeouts_s.get(rule.id))

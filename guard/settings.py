@@ -14,6 +14,7 @@ Secrets are kept out of ``repr``.
 ``GUARD_STATE_DIR``         or ``secret`` in this directory — all three read by
                             :func:`guard.secret.secret_from_env`, once per process
 ``GUARD_LOG_LEVEL``         ``guard serve`` log level (default ``info``)
+``GUARD_VERDICT_CACHE_ENTRIES``  size of the detector verdict cache (default 8192; 0: off)
 ``GUARD_UPSTREAM_API_KEY``  key for ``guard serve --upstream`` (read by the upstream config)
 ``GUARD_CLASSIFIERS_DIR``   classifier manifests and artifacts (``guard.ml``)
 ``GUARD_ML_*``              classifier runtime tuning (``guard.ml``)
@@ -35,6 +36,7 @@ class Settings:
     audit_url: str | None = None
     audit_hmac_key: str | None = field(default=None, repr=False)
     log_level: str = "info"
+    verdict_cache_entries: int = 8192
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -43,6 +45,7 @@ class Settings:
             audit_url=env.get("GUARD_AUDIT_URL") or None,
             audit_hmac_key=env.get("GUARD_AUDIT_HMAC_KEY") or None,
             log_level=env.get("GUARD_LOG_LEVEL", "info"),
+            verdict_cache_entries=int(env.get("GUARD_VERDICT_CACHE_ENTRIES") or 8192),
         )
 
 

@@ -116,6 +116,9 @@ class RequestFacts:
 
     Request id and upstream default to the decision's :class:`CheckContext`; the rest is known
     only once the upstream answered (or failed) and the response was sent.
+    ``upstream_started_ms`` / ``upstream_cancelled_ms``: when the upstream call was started
+    (and, if an input rule running concurrently blocked, cancelled), in ms after the input
+    check started; None when it was not started (or not cancelled).
     """
 
     upstream_status: int | None = None
@@ -129,6 +132,8 @@ class RequestFacts:
     stream_end: str | None = None
     """How a stream ended: ``completed``, ``blocked``, ``upstream_failed`` or
     ``client_disconnected`` (the client went away, or the server cut it at shutdown)."""
+    upstream_started_ms: float | None = None
+    upstream_cancelled_ms: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,7 +21,8 @@ PUBLIC = [
 GUARD_METHODS = {
     "acheck", "acheck_input", "acheck_output", "aclose", "arecord",
     "arecord_unchecked", "block_response", "call_sync", "check", "check_input",
-    "check_output", "close", "from_file", "has_output_rules", "open_stream",
+    "check_output", "close", "from_file", "has_concurrent_input", "has_output_rules",
+    "merge_phases", "open_stream",
     "refusal_message", "stream_window", "warmup", "wrap",
 }
 # Control-flow signals caught inside the module that raises them; no caller ever sees one.

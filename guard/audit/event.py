@@ -128,6 +128,8 @@ class AuditEvent(BaseModel):
     upstream_member: str | None = None
     upstream_attempts: int | None = None
     http_status: int | None = None
+    upstream_started_ms: float | None = None
+    upstream_cancelled_ms: float | None = None
     retention: Retention = "none"
     messages: tuple[dict[str, Any], ...] | None = None
     reload: dict[str, Any] | None = None  # stage "reload": trigger, old/new policy hashes
@@ -218,9 +220,15 @@ def build_event(
         http_status=facts.http_status,
         upstream_member=facts.upstream_member,
         upstream_attempts=facts.upstream_attempts,
+        upstream_started_ms=_ms(facts.upstream_started_ms),
+        upstream_cancelled_ms=_ms(facts.upstream_cancelled_ms),
         retention=retention,
         messages=_content(decision, original, retention),
     )
+
+
+def _ms(value: float | None) -> float | None:
+    return None if value is None else round(float(value), 3)
 
 
 def _content(

@@ -111,9 +111,12 @@ def _fold_char(ch: str, level: Level, next_ch: str = "") -> str:
 def normalize(text: str, level: Level | str = Level.BASIC) -> Normalized:
     """Normalise ``text`` and keep the offset map."""
     level = Level(level)
-    if level is Level.NONE:
+    if level is Level.NONE or (level is Level.BASIC and text.isascii()):
+        # Pure ASCII has no invisible, combining, compatibility or homoglyph characters:
+        # basic folding is just lower case, one character for one.
         idx = tuple(range(len(text)))
-        return Normalized(text, idx, tuple(i + 1 for i in idx), len(text))
+        folded = text.lower() if level is Level.BASIC else text
+        return Normalized(folded, idx, tuple(i + 1 for i in idx), len(text))
     chars: list[str] = []
     starts: list[int] = []
     ends: list[int] = []

@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -49,6 +50,25 @@ _NER_IGNORED = [
     "ORGANIZATION", "CARDINAL", "EVENT", "LANGUAGE", "LAW", "MONEY", "ORDINAL", "PERCENT",
     "PRODUCT", "QUANTITY", "WORK_OF_ART", "DATE", "TIME",
 ]
+
+
+# Entities whose recognizers cannot match a text without a digit (or an "@", or, for IPv6,
+# a ":"): such texts skip them, and skip Presidio altogether when nothing else is asked.
+_NEEDS = {
+    "PHONE_NUMBER": "0123456789", "CREDIT_CARD": "0123456789", "IBAN_CODE": "0123456789",
+    "US_SSN": "0123456789", "FR_NIR": "0123456789", "FR_PHONE_NUMBER": "0123456789",
+    "IP_ADDRESS": "0123456789:", "EMAIL_ADDRESS": "@",
+}
+_DIGIT = re.compile(r"\d")
+
+
+def _can_fire(entity: str, text: str, has_digit: bool) -> bool:
+    needs = _NEEDS.get(entity)
+    if needs is None:
+        return True
+    if needs.startswith("0") and has_digit:
+        return True
+    return any(c in text for c in needs if not c.isdigit())
 
 
 class CustomPattern(DetectorSettings):
@@ -167,14 +187,24 @@ class PiiDetector(SyncDetector):
 
     def detect_batch(self, texts: Sequence[str]) -> list[list[Finding]]:
         analyzer = _analyzer(*self._key)
-        results = []
+        results: list[list[Finding]] = []
         languages = self._key[3]
+        supported: dict[str, set[str]] = {}
         for text in texts:
             lang = language_of(text, languages)
+            if lang not in supported:
+                supported[lang] = set(analyzer.get_supported_entities(language=lang))
             found: dict[tuple[str, int, int], Finding] = {}
             for offset, chunk in chunks(text, CHUNK_CHARS, CHUNK_OVERLAP):
                 checkpoint(self.name)  # a timed-out request stops between chunks
-                for r in self._analyze(analyzer, chunk, lang):
+                # Cheap first: only entities a recognizer could match in this chunk (no digit:
+                # no phone, card ...); Presidio is not called at all when none is left.
+                has_digit = _DIGIT.search(chunk) is not None  # any Unicode digit, as \d
+                entities = [e for e in self._entities
+                            if e in supported[lang] and _can_fire(e, chunk, has_digit)]
+                if not entities:
+                    continue
+                for r in self._analyze(analyzer, chunk, lang, entities):
                     start, end = offset + r.start, offset + r.end
                     if not _plausible(r.entity_type, text[start:end]):
                         continue
@@ -185,10 +215,11 @@ class PiiDetector(SyncDetector):
             results.append(_dedupe(list(found.values())))
         return results
 
-    def _analyze(self, analyzer: AnalyzerEngine, text: str, lang: str) -> list[Any]:
+    def _analyze(self, analyzer: AnalyzerEngine, text: str, lang: str,
+                 entities: list[str]) -> list[Any]:
         """Presidio's results on one chunk, with the French NER's slips corrected."""
         artifacts = analyzer.nlp_engine.process_text(text, lang)
-        found = analyzer.analyze(text=text, language=lang, entities=self._entities,
+        found = analyzer.analyze(text=text, language=lang, entities=entities,
                                  nlp_artifacts=artifacts)
         if lang == "fr" and self.settings.nlp == "spacy":
             found = [f for r in found

@@ -5,8 +5,9 @@ output detector has cleared the text up to that character, in context. Concretel
 streamed choice:
 
 - the completion so far is ``text``; ``released`` characters of it have been sent;
-- a check runs on ``text[released - lookbehind : end]``: the unreleased text plus a
-  look-behind of already-released context, so a span split across chunks (``"bob@ex"`` +
+- a check runs on ``text[start : end]``: the unreleased text plus a look-behind of at least
+  ``lookbehind`` already-released characters (``start`` rounded down to a multiple of it, so
+  it stays put while the answer grows), so a span split across chunks (``"bob@ex"`` +
   ``"ample.com"``) is seen whole;
 - only ``text[released : end - window]`` may then be released: a blocking span of up to
   ``window`` characters that is still incomplete at ``end`` (and so not yet matched) starts
@@ -102,7 +103,7 @@ class HoldBack:
         if not self.releasable(final=final):
             return Release("", None)
         end, target, capped = self._bounds(final)
-        start = max(0, self.released - self.lookbehind)
+        start = self._context_start()
         segment = self.text[start:end]
         decision = await self._check(segment)
         self.checks += 1
@@ -136,6 +137,14 @@ class HoldBack:
         self.sent_chars += len(text)
         self._cap = min(self._cap * 2, 1 << 20)
         return Release(text, decision)
+
+    def _context_start(self) -> int:
+        """Start of the checked text: at least ``lookbehind`` characters before the release
+        point, rounded down to a multiple of ``lookbehind``. The rounding keeps the start
+        still while the answer grows, so consecutive checks see the same prefix and a
+        window-based detector (the classifiers' encoder cache) does not encode it again."""
+        start = max(0, self.released - self.lookbehind)
+        return start - start % self.lookbehind if self.lookbehind else start
 
     def remember(self, decision: Decision, segment: str = "") -> None:
         """Keep the strongest (latest on ties) decision and its text, for the audit record."""

@@ -12,6 +12,7 @@ import hashlib
 import logging
 import os
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
@@ -91,9 +92,16 @@ class Encoder:
         self.dim = int(self._model.config.hidden_size)
         self.max_positions = int(getattr(self._model.config, "max_position_embeddings", 512))
         self.max_batch = max_batch
-        self.ort_max_batch = int(os.environ.get("GUARD_ML_ORT_MAX_BATCH", "16"))
+        # ONNX Runtime for every batch by default: eager torch's intra-op threads burn CPU
+        # while waiting (bench/RESULTS-latency.md: 60-550 ms CPU per window under load,
+        # against ~30 ms in ONNX Runtime at any batch size).
+        self.ort_max_batch = int(os.environ.get("GUARD_ML_ORT_MAX_BATCH", "1024"))
         self._ort: Any = None
         self._lock = threading.Lock()
+        # Embeddings of recent windows by their token ids: a streamed answer re-checks its
+        # look-behind at every release, and those windows come back token for token.
+        self._cache: OrderedDict[tuple[int, ...], FloatArray] = OrderedDict()
+        self.cache_size = int(os.environ.get("GUARD_ML_WINDOW_CACHE", "2048"))
         forced = os.environ.get("GUARD_ML_BACKEND", "").lower()
         if forced in ("torch", "onnx", "onnx-int8"):  # operator override of the manifest
             backend = forced  # type: ignore[assignment]
@@ -135,16 +143,29 @@ class Encoder:
         # a decision must not change with what else was in the micro-batch.
         step = 1 if self.int8 else self.max_batch
         with self._lock:
-            for b in range(0, len(order), step):
+            todo = []
+            for i in order:
+                hit = self._cache.get(windows[i].ids) if self.cache_size else None
+                if hit is None:
+                    todo.append(i)
+                else:
+                    self._cache.move_to_end(windows[i].ids)
+                    out[i] = hit
+            for b in range(0, len(todo), step):
                 checkpoint("encoder")  # a timed-out or abandoned batch stops here
-                idx = order[b : b + step]
+                idx = todo[b : b + step]
                 ids, mask = pad_batch([[cls_id, *windows[i].ids, sep_id] for i in idx])
                 out[idx] = self._forward(ids, mask)
+            if self.cache_size:
+                for i in todo:
+                    self._cache[windows[i].ids] = out[i].copy()
+                while len(self._cache) > self.cache_size:
+                    self._cache.popitem(last=False)
         return out
 
     def _forward(self, ids: npt.NDArray[np.int64], mask: npt.NDArray[np.int64]) -> FloatArray:
-        # ONNX Runtime wins for a few windows (about 2x lower latency); for larger batches
-        # eager torch measured faster on this 2-core machine, so use each where it is best.
+        # ONNX Runtime unless a batch exceeds ``GUARD_ML_ORT_MAX_BATCH`` windows (eager torch
+        # was faster in wall time for big batches on an idle machine, at far more CPU).
         # An int8 model always runs in ONNX Runtime: scores must not depend on batch size.
         if self._ort is not None and (self.int8 or ids.shape[0] <= self.ort_max_batch):
             hidden = self._ort.run(

@@ -14,6 +14,12 @@ from guard.types import ROLES, Action, Mode, Retention, Stage
 
 RULE_ID = r"^[A-Za-z0-9][A-Za-z0-9_.:\-]*$"
 
+InputMode = Literal["parallel", "sequential"]
+"""When an input rule runs relative to the upstream call: ``parallel`` (while the upstream
+request is in flight; nothing of its answer is released before the rule decided) or
+``sequential`` (before the upstream is called). Rewrite rules are always sequential: the
+upstream must only ever see the rewritten prompt."""
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -76,6 +82,9 @@ class RuleSpec(_Strict):
     mode: Mode = Mode.ENFORCE
     on_error: Literal["block", "allow"] = "block"
     timeout_ms: int | None = Field(default=None, gt=0, le=120_000)
+    input_mode: InputMode | None = Field(
+        default=None, description="parallel | sequential; default: the policy's input_mode. "
+        "Rewrite rules always run before the upstream is called.")
     scope: Scope = Scope()
 
     @property
@@ -118,6 +127,9 @@ class PolicySettings(_Strict):
         "rule 'guard.limits' either way.")
     hash_salt_env: str = "GUARD_HASH_SALT"
     hash_user_ids: bool = True
+    input_mode: InputMode = Field(
+        default="parallel", description="Block/flag input rules run while the upstream call "
+        "is in flight (parallel) or before it (sequential).")
 
 
 class PolicySpec(_Strict):

@@ -125,6 +125,11 @@ class UpstreamConfig(_Model):
         description="Use the client's own bearer key upstream when no api_key_env is set. "
         "Off unless set: a sidecar never relays a client's credentials implicitly.")
     breaker: BreakerConfig = BreakerConfig()
+    stream_upstream: bool = Field(
+        default=True,
+        description="With output rules, ask this upstream to stream even when the client did "
+        "not (usage via stream_options.include_usage), check windows as tokens arrive and "
+        "assemble the JSON answer at the end. Off for upstreams that cannot stream.")
 
     @field_validator("base_url")
     @classmethod
@@ -288,6 +293,16 @@ class ServerConfig(_Model):
         default=256, ge=0, le=1_000_000,
         description="Most new characters the first streaming check covers, doubling after "
         "each release (0: all that arrived); bounds TTFT when the upstream sends a burst.")
+    stream_check_chars: int = Field(
+        default=256, ge=0, le=65536,
+        description="After the first release, check a streamed answer again once this many "
+        "new characters wait beyond the hold-back window (0: after every upstream read). "
+        "Each check encodes the classifier's growing last window again, so fewer, larger "
+        "checks cost less CPU; the client sees text in steps of about this size.")
+    assembled_check_chars: int = Field(
+        default=512, ge=0, le=65536,
+        description="The same for a non-streamed answer read from a streamed upstream: the "
+        "client sees nothing before the end, so checks only keep the last one small.")
     detector_lookbehind_chars: dict[str, int] = Field(
         default_factory=lambda: {"content_safety": 1024, "prompt_attack": 1024},
         description="Per-detector look-behind; the largest among active rules applies.")

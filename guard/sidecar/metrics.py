@@ -6,7 +6,12 @@ live in one process (tests, embedded use) without "duplicated timeseries" errors
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+
+from guard.engine.cache import VerdictCache
 
 _LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28,
                     2.56, 5.12, 10.24, 30.0)
@@ -79,5 +84,34 @@ class SidecarMetrics:
                                     "Quota store failures (the request was let through).",
                                     registry=r)
 
+    def watch_caches(self, caches: Callable[[], Iterable[VerdictCache]]) -> None:
+        """Expose the verdict caches' size and hit rate (read at each scrape)."""
+        self.registry.register(_CacheCollector(caches))
+
     def render(self) -> bytes:
         return generate_latest(self.registry)
+
+
+class _CacheCollector:
+    """``guard_sidecar_verdict_cache_*``: entries, capacity, hits, misses and hit ratio of the
+    verdict caches the sidecar's guards use (usually the one process-wide cache)."""
+
+    def __init__(self, caches: Callable[[], Iterable[VerdictCache]]) -> None:
+        self._caches = caches
+
+    def collect(self) -> Iterator[Metric]:
+        unique = {id(c): c for c in self._caches()}
+        stats = [c.stats() for c in unique.values()]
+        hits = sum(s.hits for s in stats)
+        misses = sum(s.misses for s in stats)
+        name = "guard_sidecar_verdict_cache"
+        yield GaugeMetricFamily(f"{name}_entries", "Detector verdicts held (hashes and "
+                                "findings only).", value=sum(s.entries for s in stats))
+        yield GaugeMetricFamily(f"{name}_max_entries", "Verdict cache capacity.",
+                                value=sum(s.max_entries for s in stats))
+        yield CounterMetricFamily(f"{name}_hits", "Detector runs saved by the cache.",
+                                  value=hits)
+        yield CounterMetricFamily(f"{name}_misses", "Detector runs the cache could not save.",
+                                  value=misses)
+        yield GaugeMetricFamily(f"{name}_hit_ratio", "hits / (hits + misses) since start.",
+                                value=hits / (hits + misses) if hits + misses else 0.0)

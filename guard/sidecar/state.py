@@ -18,7 +18,7 @@ from typing import Any
 from guard.detectors.base import run_sync
 from guard.detectors.registry import DetectorRegistry, default_registry
 from guard.errors import ConfigError
-from guard.guard import Guard
+from guard.guard import Guard, InputPhase
 from guard.policy.shipped import resolve_policy
 from guard.recording import DecisionRecorder
 from guard.sidecar.config import SidecarConfig
@@ -62,6 +62,7 @@ class SidecarState:
             if path not in built:
                 built[path] = self._load(path)
         self._snapshot = Snapshot(config, built)
+        self.metrics.watch_caches(lambda: (g.verdicts for g in self.guards.values()))
         self.ready = False
         self.warmup_error: str | None = None
         self.moderation_error: str | None = None
@@ -165,11 +166,13 @@ class SidecarState:
 
     async def check(self, guard: Guard, messages: str | Sequence[Message | Mapping[str, Any]],
                     stage: Stage, context: CheckContext, *, record: bool = True,
-                    facts: RequestFacts | None = None) -> Decision:
-        """One guard check, timed and counted; ``record`` sends it to the audit trail."""
+                    facts: RequestFacts | None = None,
+                    phase: InputPhase | None = None) -> Decision:
+        """One guard check, timed and counted; ``record`` sends it to the audit trail;
+        ``phase`` runs only the input rules of that phase (see :meth:`Guard.acheck`)."""
         started = time.perf_counter()
         decision = await guard.acheck(messages, stage=stage, context=context, record=record,
-                                      facts=facts)
+                                      facts=facts, phase=phase)
         self.metrics.check_seconds.labels(str(stage)).observe(time.perf_counter() - started)
         self.metrics.decisions.labels(str(stage), str(decision.action)).inc()
         return decision

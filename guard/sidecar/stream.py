@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Mapping, Sequence
 from contextlib import AsyncExitStack, ExitStack
 from dataclasses import replace
 from typing import Any, Protocol
@@ -22,7 +22,7 @@ from typing import Any, Protocol
 import anyio
 from fastapi.responses import StreamingResponse
 
-from guard.engine.stream import StreamLimits
+from guard.engine.stream import Chunk, StreamLimits
 from guard.guard import Guard
 from guard.sidecar.errors import UpstreamFailure, blocked_error, envelope
 from guard.sidecar.jsonutil import scrub
@@ -32,6 +32,10 @@ from guard.sidecar.upstream import Target, UpstreamStream
 from guard.types import CheckContext, Decision, Message, Stage
 
 _END = object()
+IDLE_CHECK_S = 0.02
+"""A streamed answer's text that waits for a check not yet due (``stream_check_chars``) is
+checked anyway once the upstream has sent nothing for this long: the check rate saves CPU
+while tokens pour in, and must not hold text back from the client while the model pauses."""
 
 
 class ChunkAdapter(Protocol):
@@ -66,16 +70,43 @@ async def open_guarded_stream(
     *, operation: str = "chat/completions", adapter: ChunkAdapter | None = None,
 ) -> StreamingResponse:
     """Open the upstream stream (failures here still get a 502/504 status) and relay it."""
+    try:
+        opened = await open_upstream_stream(state, target, body, headers, operation=operation)
+    except UpstreamFailure as exc:
+        await upstream_failed(state, guard, context, target, exc)
+        raise
+    return relay_response(state, guard, context, target, opened, input_decision,
+                          adapter=adapter)
+
+
+OpenedStream = tuple[AsyncExitStack, UpstreamStream]
+"""An upstream stream whose headers arrived: the stack that closes it, and its events."""
+
+
+async def open_upstream_stream(
+    state: SidecarState, target: Target, body: Mapping[str, Any], headers: Mapping[str, str],
+    *, operation: str = "chat/completions",
+) -> OpenedStream:
+    """Open the upstream stream; a failure before the first byte raises UpstreamFailure (the
+    route can still answer 502/504; see :func:`upstream_failed`). Closing the stack closes
+    the connection."""
     stack = AsyncExitStack()
     started = time.perf_counter()
     try:
         events = await stack.enter_async_context(state.upstreams.stream(
             target, body, headers, operation=operation))
-    except UpstreamFailure as exc:
+    except BaseException:
         await stack.aclose()
-        await upstream_failed(state, guard, context, target, exc)
         raise
     state.metrics.upstream_seconds.labels(target.name).observe(time.perf_counter() - started)
+    return stack, events
+
+
+def relay_response(state: SidecarState, guard: Guard, context: CheckContext, target: Target,
+                   opened: OpenedStream, input_decision: Decision | None, *,
+                   adapter: ChunkAdapter | None = None) -> StreamingResponse:
+    """The SSE response relaying an opened upstream stream (guarded when output rules apply)."""
+    stack, events = opened
     if guard.has_output_rules(context):
         relay = GuardedStream(state, guard, context, events, target, adapter).run()
     else:
@@ -170,13 +201,18 @@ class GuardedStream:
 
     def __init__(self, state: SidecarState, guard: Guard, context: CheckContext,
                  events: UpstreamStream, target: Target,
-                 adapter: ChunkAdapter | None = None) -> None:
+                 adapter: ChunkAdapter | None = None, *,
+                 client_streams: bool = True, blocked_status: int = 200) -> None:
         self.adapter = adapter
         self.state = state
         self.guard = guard
         self.events = events
         self.target = target
+        self.client_streams = client_streams
+        self._answered_elsewhere = False  # the caller answers (and audits) an upstream failure
         server = state.config.server
+        self.check_chars = (server.stream_check_chars if client_streams
+                            else server.assembled_check_chars)
         limits = StreamLimits(lookbehind_chars=server.stream_lookbehind_chars,
                               max_check_chars=server.stream_max_check_chars,
                               detector_lookbehind_chars=server.detector_lookbehind_chars)
@@ -184,9 +220,11 @@ class GuardedStream:
         async def check(messages: Sequence[Message]) -> Decision:
             return await state.check(guard, messages, Stage.OUTPUT, context, record=False)
 
-        self.core = guard.open_stream(context, limits=limits, check=check,
-                                      facts=replace(self.events.facts, upstream_status=200,
-                                                    http_status=200))
+        self.core = guard.open_stream(
+            context, limits=limits, check=check,
+            facts=replace(events.facts, upstream_status=200, http_status=200),
+            blocked_facts=replace(events.facts, upstream_status=200, http_status=blocked_status),
+            client_streams=client_streams)
 
     def _in(self, chunk: dict[str, Any]) -> dict[str, Any]:
         return chunk if self.adapter is None else self.adapter.inbound(chunk)
@@ -206,16 +244,35 @@ class GuardedStream:
             await queue.put(_END)
 
     async def run(self) -> AsyncIterator[bytes]:
+        """The guarded stream as SSE bytes."""
+        # Closed with this generator (a client disconnect): its reader stops and the stream's
+        # record is written now, not whenever the event loop finalises it.
+        async with contextlib.aclosing(self.steps()) as steps:
+            async for item in steps:
+                if isinstance(item, Decision):
+                    async for chunk in self._block(item):
+                        yield chunk
+                    return
+                if isinstance(item, UpstreamFailure):
+                    yield sse(envelope(item.message, type=item.type, code=item.code))
+                    yield DONE
+                    return
+                yield self._sse(item)
+        yield DONE
+
+    async def steps(self) -> AsyncGenerator[Chunk | Decision | UpstreamFailure, None]:
+        """What the core lets out, in order: chunks to send, then at most one blocking
+        decision (audited) or upstream failure (counted and audited) that ends the stream."""
         queue: asyncio.Queue[Any] = asyncio.Queue()
         reader = asyncio.create_task(self._read(queue), name="guard-stream-reader")
         try:
-            async for chunk in self._relay(queue):
-                yield chunk
+            async for item in self._relay(queue):
+                yield item
         finally:
             reader.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await reader
-            if not self.core.recorded:
+            if not self.core.recorded and not self._answered_elsewhere:
                 # The client went away (or the server cut the stream): still one record, with
                 # what was released. Shielded: the disconnect is delivered as a cancellation.
                 with anyio.CancelScope(shield=True):
@@ -223,39 +280,46 @@ class GuardedStream:
             for checks in self.core.checks:
                 self.state.metrics.stream_held.observe(checks)
 
-    async def _relay(self, queue: asyncio.Queue[Any]) -> AsyncIterator[bytes]:
+    async def _relay(self, queue: asyncio.Queue[Any]
+                     ) -> AsyncIterator[Chunk | Decision | UpstreamFailure]:
         done = False
+        owed = False  # releasable text waits for a check that was not due yet
         while not done:
-            items = [await queue.get()]
+            items: list[Any] = []
+            if owed:
+                with contextlib.suppress(TimeoutError):  # Queue.get is cancellation-safe
+                    items.append(await asyncio.wait_for(queue.get(), IDLE_CHECK_S))
+            else:
+                items.append(await queue.get())
             while not queue.empty():
                 items.append(queue.get_nowait())
             for item in items:
                 if item is _END:
                     done = True
                 elif isinstance(item, UpstreamFailure):
-                    async for chunk in self._fail(item):
-                        yield chunk
+                    await self._failed(item)
+                    yield item
                     return
                 elif isinstance(item, dict):
                     for out in self.core.ingest(self._in(scrub(item))):
-                        yield self._sse(out)
+                        yield out
             if done:
                 break
+            if items and not self._due():
+                owed = self.client_streams and self._releasable()
+                continue
+            owed = False
             step = await self.core.release(interrupted=lambda: not queue.empty())
             for out in step.chunks:
-                yield self._sse(out)
+                yield out
             if step.blocked is not None:
-                async for chunk in self._block(step.blocked):
-                    yield chunk
+                yield step.blocked
                 return
         step = await self.core.finish()
         for out in step.chunks:
-            yield self._sse(out)
+            yield out
         if step.blocked is not None:
-            async for chunk in self._block(step.blocked):
-                yield chunk
-            return
-        yield DONE
+            yield step.blocked
 
     async def _block(self, decision: Decision) -> AsyncIterator[bytes]:
         """Close every open choice with ``content_filter`` (a refusal first, if the policy
@@ -270,8 +334,26 @@ class GuardedStream:
             yield sse(blocked_error(decision.id, rule_ids, "output"))
         yield DONE
 
-    async def _fail(self, exc: UpstreamFailure) -> AsyncIterator[bytes]:
+    def _due(self) -> bool:
+        """Whether to check now: at the first release of a choice's text (time to first
+        token), then once ``stream_check_chars`` new characters wait beyond the hold-back
+        window (content and reasoning each), or (:data:`IDLE_CHECK_S`) the upstream pauses."""
+        for choice in self.core.choices.values():
+            for hold in (choice.reasoning, choice.hold):
+                if hold.pending and (hold.released == 0
+                                     or hold.pending >= hold.window + self.check_chars):
+                    return True
+        return False
+
+    def _releasable(self) -> bool:
+        """Whether some choice holds more text than its hold-back window."""
+        return any(hold.pending > hold.window for choice in self.core.choices.values()
+                   for hold in (choice.reasoning, choice.hold))
+
+    async def _failed(self, exc: UpstreamFailure) -> None:
+        if not self.client_streams:
+            # The caller answers with a status and audits it (upstream_failed).
+            self._answered_elsewhere = True
+            return
         self.state.metrics.upstream_errors.labels(self.target.name, str(exc.status)).inc()
         await self.core.audit(upstream_error=exc.message, end="upstream_failed")
-        yield sse(envelope(exc.message, type=exc.type, code=exc.code))
-        yield DONE

@@ -65,3 +65,30 @@ def test_custom_recognizer_from_policy_settings() -> None:
 
 def test_lowercase_french_phrase_is_not_a_person(detector: pii.PiiDetector) -> None:
     assert "PERSON" not in _cats(detector, "mon NIR est 2 69 02 99 341 732 85")
+
+
+@pytest.mark.parametrize("text", [
+    "Jane Doe lives in Paris and likes tea.",             # no digit, no @: PERSON only
+    "Call Jane on +33 6 12 34 56 78 or jane@example.com",
+    "server at fe80::1 and ::ffff, card 4111 1111 1111 1111",
+    "nothing personal here at all",
+    "mon NIR est 1 84 12 76 451 089 46",
+])
+def test_fast_path_finds_what_the_full_analysis_finds(detector: pii.PiiDetector,
+                                                      text: str) -> None:
+    """Skipping recognizers that cannot fire (no digit, no @) changes no finding."""
+    analyzer = pii._analyzer(*detector._key)
+    full = analyzer.analyze(text=text, language="en", entities=detector._entities)
+    expected = pii._dedupe([
+        pii.Finding("pii", r.entity_type, float(r.score), r.start, r.end) for r in full
+        if pii._plausible(r.entity_type, text[r.start:r.end])])
+    got = asyncio.run(detector.detect([text]))[0]
+    assert [(f.category, f.start, f.end, f.score) for f in got] == [
+        (f.category, f.start, f.end, f.score) for f in expected]
+
+
+def test_fast_path_with_patterns_only_and_nothing_to_find() -> None:
+    """Without NER (no PERSON recognizer) a text with no digit and no @ is not analysed."""
+    det = pii.build({"nlp": "patterns"})
+    assert asyncio.run(det.detect(["plain words only", "mail a@b.co"])) == [
+        [], [pii.Finding("pii", "EMAIL_ADDRESS", 1.0, 5, 11, "EMAIL_ADDRESS recognised")]]

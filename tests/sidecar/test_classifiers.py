@@ -35,7 +35,7 @@ def test_classifier_blocks_jailbreak(classifier_sidecar: openai.OpenAI, stub: St
             model="stub-model", messages=[{"role": "user", "content": prompt}])
     assert info.value.code == "content_filter"
     assert info.value.body["rule_ids"] == ["prompt-attack.classifier"]  # type: ignore[index]
-    assert stub.requests == []
+    assert len(stub.requests) <= 1  # called concurrently at most (input_mode parallel)
 
 
 def test_classifier_lets_benign_prompt_through(classifier_sidecar: openai.OpenAI,

@@ -57,10 +57,12 @@ def test_jailbreak_is_blocked_with_content_filter(
     assert isinstance(err.body, dict)
     assert err.body["rule_ids"] == ["jailbreak.regex"]
     assert err.body["decision_id"]
-    assert stub.requests == []  # the upstream was never called
     record = sidecar.recorder.records[-1]
     assert record.decision.id == err.body["decision_id"]
     assert record.facts.http_status == 400
+    # input_mode parallel (default): the upstream may have been called while the regex rule
+    # ran, and the audit record says so; its answer never reached the client (a 400 above).
+    assert len(stub.requests) <= 1 and record.facts.upstream_started_ms is not None
 
 
 def test_refusal_mode_returns_200_refusal(sidecar_factory: SidecarFactory,
@@ -74,7 +76,8 @@ def test_refusal_mode_returns_200_refusal(sidecar_factory: SidecarFactory,
     chunks = list(client(sidecar).chat.completions.create(
         model="stub-model", messages=JAILBREAK, stream=True))
     assert chunks[-1].choices[0].finish_reason == "content_filter"
-    assert stub.requests == []
+    assert all(c.choices[0].delta.content in (None, "", "Sorry, I cannot help with that.")
+               for c in chunks if c.choices)  # nothing of the upstream's answer
 
 
 def test_input_rewrite_masks_prompt_before_upstream(sidecar: Sidecar, stub: StubUpstream) -> None:

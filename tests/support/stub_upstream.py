@@ -20,6 +20,10 @@ Python API (stable; other engineers depend on it)::
         stub.error_status = 500                  # status of "error" (body: OpenAI error envelope)
         stub.error_message = "..."               # message in that envelope
         stub.chunk_delay = 0.01                  # seconds between stream chunks
+        stub.first_token_delay = 0.25            # seconds before the first content (paced model)
+        stub.pace_non_stream = True              # non-stream waits as long as the stream takes
+        stub.vary_reply = True                   # a fresh nonce every 20 words of each reply
+        stub.disconnects                         # chat requests the client closed before the end
         stub.extra_fields = {"service_tier": "x"}  # merged into every completion / chunk
         stub.reasoning = ["Let me ", "think."]  # DeepSeek R1 style: message.reasoning_content,
                                                  # streamed as reasoning_content deltas first
@@ -108,6 +112,9 @@ class _Script:
     error_status: int = 500
     error_message: str = "stub upstream failure"
     chunk_delay: float = 0.0
+    first_token_delay: float = 0.0
+    pace_non_stream: bool = False
+    vary_reply: bool = False
     drop_after_chunks: int = 1
     extra_fields: dict[str, Any] = field(default_factory=dict)
     reasoning: list[str] | None = None
@@ -145,6 +152,7 @@ class StubUpstream:
     def __init__(self, *, host: str = "127.0.0.1", port: int = 0) -> None:
         self._script = _Script()
         self.requests: list[RecordedRequest] = []
+        self.disconnects: list[RecordedRequest] = []
         self._host = host
         self._port = port
         self._server: uvicorn.Server | None = None
@@ -168,6 +176,7 @@ class StubUpstream:
         """Restore the default script (echo, no fault) and forget recorded requests."""
         self._script = _Script()
         self.requests.clear()
+        self.disconnects.clear()
 
     # --- lifecycle ---
     @property
@@ -265,9 +274,28 @@ class StubUpstream:
             if not isinstance(parsed, dict):
                 await _json(send, 400, _error("body is not a JSON object", 400))
                 return
-            await self._chat(parsed, send)
+            await self._chat_watched(parsed, receive, send)
         else:
             await _json(send, 404, _error(f"no route {path}", 404))
+
+    async def _chat_watched(self, body: dict[str, Any], receive: Receive, send: Send) -> None:
+        """Serve a chat request while watching for the client closing the connection early
+        (what a cancelled upstream call looks like from the model's side)."""
+        request = self.requests[-1]
+        finished = False
+
+        async def watch() -> None:
+            message = await receive()
+            if message.get("type") == "http.disconnect" and not finished:
+                self.disconnects.append(request)
+
+        watcher = asyncio.create_task(watch())
+        try:
+            await self._chat(body, send)
+            finished = True
+        finally:
+            if finished:
+                watcher.cancel()
 
     async def _chat(self, body: dict[str, Any], send: Send) -> None:
         script = self._script
@@ -286,6 +314,8 @@ class StubUpstream:
             text = "".join(script.chunks)
         if text is None and not script.tool_calls:
             text = "Echo: " + _last_user_text(body)
+        if script.vary_reply and text:
+            text = _vary(text)
         model = str(body.get("model", "stub-model"))
         if body.get("stream") is True:
             await self._stream(body, model, text, fault, send)
@@ -316,6 +346,10 @@ class StubUpstream:
             **script.extra_fields,
         }
         raw = json.dumps(payload).encode()
+        if script.first_token_delay:
+            await asyncio.sleep(script.first_token_delay)
+        if script.pace_non_stream and script.chunk_delay:
+            await asyncio.sleep(script.chunk_delay * completion_tokens)
         if fault == "malformed":
             raw = b'{"id": "chatcmpl-broken", "choices": [{"index": 0, "mess'
         headers = [(b"content-type", b"application/json"),
@@ -387,11 +421,12 @@ class StubUpstream:
         for n, event in enumerate(events):
             if fault == "drop" and n > script.drop_after_chunks:
                 raise _Abort("dropped by stub")
-            if n and script.chunk_delay:
+            if n == 1 and script.first_token_delay:  # headers and role at once, then think
+                await asyncio.sleep(script.first_token_delay)
+            elif n and script.chunk_delay:
                 await asyncio.sleep(script.chunk_delay)
             await send({"type": "http.response.body", "body": event, "more_body": True})
         await send({"type": "http.response.body", "body": b""})
-
 
     async def _embeddings(self, body: dict[str, Any], send: Send) -> None:
         """One deterministic 4-dimensional vector per input text."""
@@ -619,6 +654,16 @@ class StubUpstream:
         await send({"type": "http.response.body", "body": b"data: [DONE]\n\n"})
 
 
+def _vary(text: str, every: int = 20) -> str:
+    """``text`` with a fresh reference inserted every ``every`` words, so no two replies (and
+    no two windows of them) are the same: a benchmark must not measure a cache on repeats."""
+    words = text.split(" ")
+    for i in range(len(words) - 1, 0, -1):
+        if i % every == 0:
+            words.insert(i, f"(ref {uuid.uuid4().hex[:6]})")
+    return " ".join(words)
+
+
 def _error(message: str, status: int) -> dict[str, Any]:
     kind = "invalid_request_error" if status < 500 else "server_error"
     return {"error": {"message": message, "type": kind, "param": None, "code": str(status)}}
@@ -659,11 +704,20 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--reply-words", type=int, default=0,
                         help="reply with this many words of English prose instead of echoing")
     parser.add_argument("--chunk-delay", type=float, default=0.0)
+    parser.add_argument("--first-token-delay", type=float, default=0.0,
+                        help="seconds before the first token (stream and non-stream)")
+    parser.add_argument("--vary-reply", action="store_true",
+                        help="insert a fresh reference every 20 words of each reply")
+    parser.add_argument("--pace-non-stream", action="store_true",
+                        help="a non-stream answer takes as long as the paced stream")
     args = parser.parse_args(argv)
     stub = StubUpstream(host=args.host, port=args.port)
     if args.reply_words:
         stub.reply = prose(args.reply_words)
     stub.chunk_delay = args.chunk_delay
+    stub.first_token_delay = args.first_token_delay
+    stub.pace_non_stream = args.pace_non_stream
+    stub.vary_reply = args.vary_reply
     stub.start()
     print(f"stub upstream listening on {stub.base_url}", flush=True)
     try:

@@ -1,0 +1,90 @@
+"""A non-streamed request is served from a streamed upstream answer, checked as it arrives."""
+
+from __future__ import annotations
+
+import httpx
+
+from guard.sidecar.config import SidecarConfig, UpstreamConfig
+from tests.sidecar.conftest import POLICIES, SidecarFactory
+from tests.support.stub_upstream import StubUpstream
+
+BODY = {"model": "stub-model", "messages": [{"role": "user", "content": "hi"}]}
+
+
+def _post(base_url: str, **extra: object) -> httpx.Response:
+    return httpx.post(f"{base_url}/chat/completions", json={**BODY, **extra}, timeout=10)
+
+
+def test_answer_has_the_non_stream_shape(sidecar_factory: SidecarFactory,
+                                         stub: StubUpstream) -> None:
+    sidecar = sidecar_factory()
+    stub.reply = "Write to bob@example.com for the details, thanks."
+    stub.extra_fields = {"service_tier": "default"}
+    resp = _post(sidecar.base_url)
+    assert resp.status_code == 200
+    data = resp.json()
+    upstream = stub.requests[-1].json
+    assert upstream["stream"] is True and upstream["stream_options"] == {"include_usage": True}
+    assert data["object"] == "chat.completion" and data["id"].startswith("chatcmpl-")
+    assert data["model"] == "stub-model" and data["service_tier"] == "default"
+    assert data["system_fingerprint"] == "fp_stub" and isinstance(data["created"], int)
+    choice = data["choices"][0]
+    assert choice["index"] == 0 and choice["finish_reason"] == "stop"
+    assert choice["logprobs"] is None
+    assert choice["message"] == {"role": "assistant", "refusal": None,
+                                 "content": "Write to <EMAIL_ADDRESS> for the details, thanks."}
+    assert data["usage"]["completion_tokens"] > 0
+    output = [r for r in sidecar.recorder.records if r.decision.stage == "output"][-1]
+    assert output.decision.action == "rewrite"
+    assert output.facts.http_status == 200 and output.facts.stream_chars_released is None
+
+
+def test_tool_calls_and_several_choices_are_assembled(sidecar_factory: SidecarFactory,
+                                                      stub: StubUpstream) -> None:
+    sidecar = sidecar_factory()
+    stub.choices = ["first answer", "second answer"]
+    resp = _post(sidecar.base_url, n=2)
+    contents = [c["message"]["content"] for c in resp.json()["choices"]]
+    assert contents == ["first answer", "second answer"]
+    stub.reset()
+    stub.tool_calls = [{"id": "call_1", "type": "function",
+                        "function": {"name": "lookup", "arguments": '{"q": "a@b.co"}'}}]
+    message = _post(sidecar.base_url).json()["choices"][0]
+    assert message["finish_reason"] == "tool_calls"
+    assert message["message"]["tool_calls"] == [{"id": "call_1", "type": "function", "function": {
+        "name": "lookup", "arguments": '{"q": "<EMAIL_ADDRESS>"}'}}]
+
+
+def test_block_in_the_stream_is_the_normal_block_response(sidecar_factory: SidecarFactory,
+                                                          stub: StubUpstream) -> None:
+    sidecar = sidecar_factory()
+    stub.reply = "Sure. " * 40 + "Here is the FORBIDDEN PHRASE you asked for."
+    resp = _post(sidecar.base_url)
+    assert resp.status_code == 400
+    assert resp.json()["error"]["code"] == "content_filter"
+    assert "Sure" not in resp.text
+    output = [r for r in sidecar.recorder.records if r.decision.stage == "output"][-1]
+    assert output.decision.action == "block" and output.facts.http_status == 400
+
+
+def test_upstream_that_cannot_stream_is_asked_for_json(sidecar_factory: SidecarFactory,
+                                                       stub: StubUpstream) -> None:
+    config = SidecarConfig(policy=str(POLICIES / "strict.yaml"), upstreams={
+        "stub": UpstreamConfig(base_url=stub.base_url, stream_upstream=False)})
+    sidecar = sidecar_factory(config=config)
+    stub.reply = "plain answer"
+    resp = _post(sidecar.base_url)
+    assert resp.json()["choices"][0]["message"]["content"] == "plain answer"
+    assert stub.requests[-1].json.get("stream") is None
+
+
+def test_verdict_cache_metrics(sidecar_factory: SidecarFactory, stub: StubUpstream) -> None:
+    sidecar = sidecar_factory()
+    _post(sidecar.base_url, messages=[{"role": "user", "content": "same prompt, twice"}])
+    _post(sidecar.base_url, messages=[{"role": "user", "content": "same prompt, twice"}])
+    text = httpx.get(f"{sidecar.url}/metrics").text
+    values = {line.split(" ")[0]: float(line.split(" ")[1]) for line in text.splitlines()
+              if line.startswith("guard_sidecar_verdict_cache")}
+    assert values["guard_sidecar_verdict_cache_hits_total"] >= 2  # the repeated prompt
+    assert values["guard_sidecar_verdict_cache_entries"] >= 1
+    assert 0 < values["guard_sidecar_verdict_cache_hit_ratio"] <= 1
