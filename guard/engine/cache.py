@@ -14,6 +14,7 @@ sees a different window, which would only evict the conversation's entries).
 from __future__ import annotations
 
 import hashlib
+import itertools
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -47,7 +48,7 @@ class VerdictCache:
     @staticmethod
     def key(policy_hash: str, detector: Detector, role: str, text: str) -> bytes:
         h = hashlib.sha256()
-        for part in (policy_hash, detector.name, str(id(detector)), role):
+        for part in (policy_hash, detector.name, instance_token(detector), role):
             h.update(part.encode())
             h.update(b"\x00")
         h.update(text.encode("utf-8", "surrogatepass"))
@@ -79,6 +80,29 @@ class VerdictCache:
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+
+
+_TOKENS = itertools.count(1)
+_TOKEN_ATTR = "_guard_verdict_cache_token"
+
+
+def instance_token(detector: Detector) -> str:
+    """A token unique to one detector instance for the life of the process.
+
+    ``id()`` is not: once a Guard and its detectors are collected, a new detector (another
+    rule's regex, say) can get the same address and would be served the old one's verdicts.
+    A detector that takes no attributes (``__slots__``) gets a fresh token per call, which
+    simply never hits the cache.
+    """
+    token = getattr(detector, _TOKEN_ATTR, None)
+    if isinstance(token, str):
+        return token
+    token = f"d{next(_TOKENS)}"
+    try:
+        object.__setattr__(detector, _TOKEN_ATTR, token)
+    except (AttributeError, TypeError):
+        pass
+    return token
 
 
 _SHARED: VerdictCache | None = None

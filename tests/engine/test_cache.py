@@ -97,3 +97,25 @@ def test_bounded_lru(tmp_path: Path) -> None:
     for i in range(5):
         guard.check_input(f"message number {'x' * i}")
     assert cache.stats().entries == 3
+
+
+def test_a_new_detector_never_inherits_a_collected_ones_verdicts() -> None:
+    """Two detectors alive one after the other (the first collected, so the second may reuse
+    its address) never share cache keys."""
+    import gc
+
+    from guard.engine.cache import VerdictCache
+
+    class Probe:
+        name = "regex"
+
+        async def detect(self, texts: list[str]) -> list[list[object]]:
+            return [[] for _ in texts]
+
+    keys = set()
+    for _ in range(50):
+        probe = Probe()
+        keys.add(VerdictCache.key("policy", probe, "user", "same text"))  # type: ignore[arg-type]
+        del probe
+        gc.collect()
+    assert len(keys) == 50
