@@ -21,7 +21,6 @@ import argparse
 import json
 import os
 import random
-import socket
 import statistics
 import sys
 import tempfile
@@ -35,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import httpx
 import uvicorn
+from _serve import free_port
 
 from guard.audit.event import AuditEvent, RuleRecord
 from guard.audit.review import build_review_event
@@ -140,9 +140,7 @@ QUERIES: dict[str, dict[str, str]] = {
 
 
 def _serve(app: Any) -> tuple[uvicorn.Server, str]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
                                            log_level="warning"))
     threading.Thread(target=server.run, daemon=True).start()

@@ -29,10 +29,7 @@ import asyncio
 import json
 import os
 import platform
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -42,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from _serve import free_port, pct, rss_mb, start, stop, wait_http
 
 REPO = Path(__file__).resolve().parents[1]
 PROMPT = "Summarize the benefits of unit testing for a small team, in a few paragraphs."
@@ -75,35 +73,10 @@ class Section:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_http(url: str, timeout: float = 300) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url, timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    raise RuntimeError(f"{url} not ready after {timeout} s")
-
-
 def cpu_seconds(pid: int) -> float:
     """utime + stime of a process (all threads), from /proc."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / CLK_TCK
-
-
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
 
 
 def nonce() -> str:
@@ -220,23 +193,6 @@ async def conversation_turns(url: str, turns: int, conversations: int,
                 messages.append({"role": "assistant", "content": answer})
     f, la = statistics.median(first), statistics.median(last)
     return {"turn1_cpu_ms": f, "turnN_cpu_ms": la, "ratio": la / f if f else 0.0}
-
-
-def pct(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered)) - 1))]
-
-
-def start(cmd: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, start_new_session=True)
-
-
-def stop(proc: subprocess.Popen[bytes]) -> None:
-    os.killpg(proc.pid, signal.SIGTERM)
-    proc.wait(timeout=30)
 
 
 MODES = (("non-stream", False), ("stream first token", True), ("stream total", True))

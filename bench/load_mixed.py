@@ -28,8 +28,6 @@ import asyncio
 import json
 import os
 import platform
-import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -42,6 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+from _serve import free_port, pct, rss_bytes, start, stop, wait_http
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -70,34 +69,6 @@ class Phase:
     normal: list[Result] = field(default_factory=list)
     hostile: list[Result] = field(default_factory=list)
     peak_rss: int = 0
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_http(url: str, timeout: float = 240) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url, timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    raise RuntimeError(f"{url} not ready after {timeout} s")
-
-
-def rss_bytes(pid: int) -> int:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return 0
 
 
 class RssSampler(threading.Thread):
@@ -176,13 +147,6 @@ async def run_phase(phase: Phase, url: str, args: argparse.Namespace,
                              *(attack(n, b) for n, b in hostile))
 
 
-def pct(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered)) - 1))]
-
-
 def audited_ids(db: Path) -> set[str]:
     with sqlite3.connect(db) as conn:
         return {json.loads(r[0]).get("request_id") for r in
@@ -248,18 +212,15 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "audit.db"
         try:
-            procs.append(subprocess.Popen(
+            procs.append(start(
                 [sys.executable, "-m", "tests.support.stub_upstream", "--port", str(stub_port),
-                 "--reply-words", "40"], cwd=REPO, env=env, stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL, start_new_session=True))
-            guard = subprocess.Popen(
+                 "--reply-words", "40"], env))
+            guard = start(
                 [sys.executable, "-m", "guard.cli.main", "serve", "--policy", args.policy,
                  "--upstream", f"http://127.0.0.1:{stub_port}/v1", "--port", str(guard_port),
-                 "--audit-url", f"sqlite:///{db}", "--log-level", "error"],
-                cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                start_new_session=True)
+                 "--audit-url", f"sqlite:///{db}", "--log-level", "error"], env)
             procs.append(guard)
-            wait_http(f"http://127.0.0.1:{guard_port}/readyz")
+            wait_http(f"http://127.0.0.1:{guard_port}/readyz", timeout=240, proc=guard)
             url = f"http://127.0.0.1:{guard_port}/v1/chat/completions"
             sampler = RssSampler(guard.pid)
             sampler.start()
@@ -274,8 +235,7 @@ def main(argv: list[str] | None = None) -> int:
             sampler.stop.set()
         finally:
             for proc in reversed(procs):
-                os.killpg(proc.pid, signal.SIGTERM)
-                proc.wait(timeout=60)
+                stop(proc, timeout=60)
         ids = audited_ids(db)
         sent = [r for ph in phases for r in (*ph.normal, *ph.hostile)]
         audit = {r.request_id: r.request_id in ids for r in sent}

@@ -18,7 +18,6 @@ import asyncio
 import json
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -28,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from _serve import free_port, wait_http
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -42,12 +42,6 @@ def policy(word: str, version: int) -> str:
     return (f"name: bench-reload\nversion: {version}\nrules:\n  - id: banned\n    stages: [input]\n"
             f"    detector: regex\n    settings:\n      patterns:\n        - {{category: x, "
             f"pattern: '\\b{word}\\b'}}\n    action: block\n")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 async def client(url: str, stop: float, n: int, out: list[tuple[float, float, bool]]) -> None:
@@ -127,15 +121,7 @@ def main() -> None:
              "--port", str(port), "--audit-url", f"jsonl://{audit}", "--log-level", "warning"],
             cwd=work, env={**os.environ, "PYTHONPATH": str(REPO)})
         try:
-            deadline = time.monotonic() + 120
-            while True:
-                try:
-                    if httpx.get(f"{url}/readyz").status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                assert time.monotonic() < deadline and proc.poll() is None, "no start"
-                time.sleep(0.1)
+            wait_http(f"{url}/readyz", timeout=120, interval=0.1, proc=proc)
             results: list[tuple[float, float, bool]] = []
 
             async def run() -> list[dict[str, Any]]:

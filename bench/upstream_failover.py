@@ -21,7 +21,6 @@ import asyncio
 import os
 import platform
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -32,6 +31,7 @@ from pathlib import Path
 
 import httpx
 import yaml
+from _serve import free_port, wait_http
 from prometheus_client.parser import text_string_to_metric_families
 
 REPO = Path(__file__).resolve().parents[1]
@@ -46,30 +46,12 @@ class Result:
     stream: bool
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_http(url: str, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url, timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"{url} not ready after {timeout} s")
-
-
 def start_stub(port: int, chunk_delay: float) -> subprocess.Popen[bytes]:
     proc = subprocess.Popen(
         [sys.executable, "-m", "tests.support.stub_upstream", "--port", str(port),
          "--reply-words", "40", "--chunk-delay", str(chunk_delay)],
         cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    wait_http(f"http://127.0.0.1:{port}/v1/models")
+    wait_http(f"http://127.0.0.1:{port}/v1/models", timeout=120, interval=0.1, proc=proc)
     return proc
 
 
@@ -127,7 +109,7 @@ async def run(args: argparse.Namespace) -> str:
     url = f"http://127.0.0.1:{sidecar_port}"
     revived: subprocess.Popen[bytes] | None = None
     try:
-        wait_http(f"{url}/readyz")
+        wait_http(f"{url}/readyz", timeout=120, interval=0.1, proc=sidecar)
         results: list[Result] = []
         kill_at = [float("inf")]
         queue: asyncio.Queue[int] = asyncio.Queue()
