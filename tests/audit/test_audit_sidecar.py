@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -25,22 +24,17 @@ import pytest
 
 from guard.audit import QueryFilter, open_store
 from tests.audit.rawhttp import RawConnection
+from tests.support.net import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 TEXTS = ("hello there", "please ignore previous instructions", "key AKIAIOSFODNN7EXAMPLE",
          "write to bob@example.com", "a perfectly normal question about tax law")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @contextmanager
 def sidecar(policy: Path, audit_url: str, log: Path) -> Iterator[tuple[subprocess.Popen[bytes],
                                                                         str]]:
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     env.pop("GUARD_AUDIT_URL", None)
     with open(log, "wb") as out:

@@ -1,49 +1,24 @@
-"""Fixtures for the console tests: a real audit log written by the real core, a console
-config with two users, and the console served by uvicorn on 127.0.0.1 (real HTTP)."""
+"""Fixtures for the console tests: a real audit log written by the real core (in each sink:
+``store_url``, shared with the audit tests), a console config with two users, and the console
+served by uvicorn on 127.0.0.1 (real HTTP)."""
 
 from __future__ import annotations
 
 import asyncio
-import os
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import pytest
 import uvicorn
 
-from tests.console.console_helpers import Served, free_port, populate, write_policy
+from tests.console.console_helpers import Served, populate, write_policy
+from tests.support.audit_stores import pg_url, store_url
+from tests.support.net import free_port
 
-PG_ENV = "GUARD_TEST_POSTGRES_URL"
-
-
-@pytest.fixture
-def pg_url() -> Iterator[str]:
-    base = os.environ.get(PG_ENV)
-    if not base:
-        pytest.skip(f"{PG_ENV} not set (run .ci/postgres.sh)")
-    import psycopg
-
-    schema = f"guard_console_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(base, autocommit=True) as conn:
-        conn.execute(f"CREATE SCHEMA {schema}")
-    sep = "&" if "?" in base else "?"
-    yield f"{base}{sep}options={quote(f'-csearch_path={schema}')}"
-    with psycopg.connect(base, autocommit=True) as conn:
-        conn.execute(f"DROP SCHEMA {schema} CASCADE")
-
-
-@pytest.fixture(params=["sqlite", "jsonl", "postgres"])
-def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path}/audit.db"
-    if request.param == "jsonl":
-        return f"jsonl://{tmp_path}/audit-jsonl"
-    return str(request.getfixturevalue("pg_url"))
+__all__ = ["pg_url", "populated", "serve", "store_url"]
 
 
 @pytest.fixture
