@@ -13,9 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.audit_log import write_light_policy
-from tests.support.audit_stores import pg_url, store_url
-
-__all__ = ["file_store_url", "light_policy", "pg_url", "store_url"]
+from tests.support.audit_stores import pg_url, store_url  # noqa: F401  (fixtures)
 
 
 @pytest.fixture

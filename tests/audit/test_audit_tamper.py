@@ -65,20 +65,33 @@ async def test_untouched_log_verifies(file_store_url: str,
     assert f"OK: {N} records" in out
 
 
+async def tampered_report(url: str, capsys: pytest.CaptureFixture[str], *,
+                          sql: Callable[[sqlite3.Connection], object],
+                          jsonl: Callable[[list[str]], list[str]]) -> str:
+    """Fill a log of N records, tamper with it (``sql`` on a SQLite file, ``jsonl`` on the
+    lines of a JSONL log), and return the report of the verify that must fail."""
+    await fill(url, N)
+    if url.startswith("sqlite"):
+        with sqlite3.connect(_db(url)) as conn:
+            sql(conn)
+    else:
+        _jsonl_rewrite(url, jsonl)
+    code, out = run_verify(url, capsys)
+    assert code == EXIT_FAILED, out
+    return out
+
+
 @pytest.mark.asyncio
 async def test_edited_record_is_named(file_store_url: str,
                                       capsys: pytest.CaptureFixture[str]) -> None:
-    await fill(file_store_url, N)
-    if file_store_url.startswith("sqlite"):
-        with sqlite3.connect(_db(file_store_url)) as conn:
-            text = conn.execute("SELECT record FROM audit_events WHERE seq = 17").fetchone()[0]
-            edited = _edit_action(text)
-            conn.execute("UPDATE audit_events SET record = ?, action = ? WHERE seq = 17",
-                         (edited, json.loads(edited)["action"]))
-    else:
-        _jsonl_rewrite(file_store_url, lambda ls: ls[:16] + [_edit_action(ls[16])] + ls[17:])
-    code, out = run_verify(file_store_url, capsys)
-    assert code == EXIT_FAILED
+    def edit(conn: sqlite3.Connection) -> None:
+        text = conn.execute("SELECT record FROM audit_events WHERE seq = 17").fetchone()[0]
+        edited = _edit_action(text)
+        conn.execute("UPDATE audit_events SET record = ?, action = ? WHERE seq = 17",
+                     (edited, json.loads(edited)["action"]))
+
+    out = await tampered_report(file_store_url, capsys, sql=edit,
+                                jsonl=lambda ls: ls[:16] + [_edit_action(ls[16])] + ls[17:])
     assert "seq 17 hash mismatch (content edited)" in out
     assert "first bad record: seq 17" in out
 
@@ -86,70 +99,54 @@ async def test_edited_record_is_named(file_store_url: str,
 @pytest.mark.asyncio
 async def test_deleted_record_is_named(file_store_url: str,
                                        capsys: pytest.CaptureFixture[str]) -> None:
-    await fill(file_store_url, N)
-    if file_store_url.startswith("sqlite"):
-        with sqlite3.connect(_db(file_store_url)) as conn:
-            conn.execute("DELETE FROM audit_events WHERE seq = 23")
-    else:
-        _jsonl_rewrite(file_store_url, lambda ls: ls[:22] + ls[23:])
-    code, out = run_verify(file_store_url, capsys)
-    assert code == EXIT_FAILED
+    out = await tampered_report(
+        file_store_url, capsys, sql=lambda c: c.execute("DELETE FROM audit_events WHERE seq = 23"),
+        jsonl=lambda ls: ls[:22] + ls[23:])
     assert "record seq 23 missing" in out and "first bad record: seq 23" in out
 
 
 @pytest.mark.asyncio
 async def test_swapped_records_are_named(file_store_url: str,
                                          capsys: pytest.CaptureFixture[str]) -> None:
-    await fill(file_store_url, N)
-    if file_store_url.startswith("sqlite"):
-        with sqlite3.connect(_db(file_store_url)) as conn:
-            a, b = (conn.execute("SELECT record FROM audit_events WHERE seq = ?", (s,))
-                    .fetchone()[0] for s in (8, 9))
-            conn.execute("UPDATE audit_events SET record = ? WHERE seq = 8", (b,))
-            conn.execute("UPDATE audit_events SET record = ? WHERE seq = 9", (a,))
-    else:
-        _jsonl_rewrite(file_store_url, lambda ls: ls[:7] + [ls[8], ls[7]] + ls[9:])
-    code, out = run_verify(file_store_url, capsys)
-    assert code == EXIT_FAILED
+    def swap(conn: sqlite3.Connection) -> None:
+        a, b = (conn.execute("SELECT record FROM audit_events WHERE seq = ?", (s,))
+                .fetchone()[0] for s in (8, 9))
+        conn.execute("UPDATE audit_events SET record = ? WHERE seq = 8", (b,))
+        conn.execute("UPDATE audit_events SET record = ? WHERE seq = 9", (a,))
+
+    out = await tampered_report(file_store_url, capsys, sql=swap,
+                                jsonl=lambda ls: ls[:7] + [ls[8], ls[7]] + ls[9:])
     assert "first bad record: seq 8" in out
 
 
 @pytest.mark.asyncio
 async def test_inserted_record_is_named(file_store_url: str,
                                         capsys: pytest.CaptureFixture[str]) -> None:
-    await fill(file_store_url, N)
-    if file_store_url.startswith("sqlite"):
+    def forge(conn: sqlite3.Connection) -> None:
         # A forged record appended with a correctly recomputed hash: only the head catches it.
-        with sqlite3.connect(_db(file_store_url)) as conn:
-            last = json.loads(conn.execute(
-                "SELECT record FROM audit_events WHERE seq = ?", (N,)).fetchone()[0])
-            forged = dict(last, seq=N + 1, prev_hash=last["hash"], action="allow")
-            forged["hash"] = record_hash(forged)
-            conn.execute(
-                "INSERT INTO audit_events SELECT ?, ts, decision_id, tenant, route, model, stage,"
-                " 'allow', policy_name, policy_version, rule_ids, shadow_rule_ids, ?, ? "
-                "FROM audit_events WHERE seq = ?",
-                (N + 1, forged["hash"], json.dumps(forged, sort_keys=True), N))
-        expected = f"first bad record: seq {N + 1}"
-    else:
-        _jsonl_rewrite(file_store_url, lambda ls: ls[:10] + [ls[4]] + ls[10:])
-        expected = "first bad record: seq 5"
-    code, out = run_verify(file_store_url, capsys)
-    assert code == EXIT_FAILED
-    assert expected in out
+        last = json.loads(conn.execute(
+            "SELECT record FROM audit_events WHERE seq = ?", (N,)).fetchone()[0])
+        forged = dict(last, seq=N + 1, prev_hash=last["hash"], action="allow")
+        forged["hash"] = record_hash(forged)
+        conn.execute(
+            "INSERT INTO audit_events SELECT ?, ts, decision_id, tenant, route, model, stage,"
+            " 'allow', policy_name, policy_version, rule_ids, shadow_rule_ids, ?, ? "
+            "FROM audit_events WHERE seq = ?",
+            (N + 1, forged["hash"], json.dumps(forged, sort_keys=True), N))
+
+    out = await tampered_report(file_store_url, capsys, sql=forge,
+                                jsonl=lambda ls: ls[:10] + [ls[4]] + ls[10:])
+    first_bad = N + 1 if file_store_url.startswith("sqlite") else 5
+    assert f"first bad record: seq {first_bad}" in out
 
 
 @pytest.mark.asyncio
 async def test_truncated_tail_is_detected(file_store_url: str,
                                           capsys: pytest.CaptureFixture[str]) -> None:
-    await fill(file_store_url, N)
-    if file_store_url.startswith("sqlite"):
-        with sqlite3.connect(_db(file_store_url)) as conn:
-            conn.execute("DELETE FROM audit_events WHERE seq > ?", (N - 3,))
-    else:
-        _jsonl_rewrite(file_store_url, lambda ls: ls[:-3])
-    code, out = run_verify(file_store_url, capsys)
-    assert code == EXIT_FAILED
+    out = await tampered_report(
+        file_store_url, capsys,
+        sql=lambda c: c.execute("DELETE FROM audit_events WHERE seq > ?", (N - 3,)),
+        jsonl=lambda ls: ls[:-3])
     assert "log truncated" in out and f"seq {N - 2}" in out
 
 

@@ -15,10 +15,8 @@ import pytest
 import uvicorn
 
 from tests.console.console_helpers import Served, populate, write_policy
-from tests.support.audit_stores import pg_url, store_url
+from tests.support.audit_stores import pg_url, store_url  # noqa: F401  (fixtures)
 from tests.support.net import free_port
-
-__all__ = ["pg_url", "populated", "serve", "store_url"]
 
 
 @pytest.fixture

@@ -42,13 +42,18 @@ def jsonl_dir(url: str) -> Path:
     return store.dir
 
 
-def record_hash_at(url: str, seq: int) -> str:
+def record_at(url: str, seq: int) -> dict[str, Any]:
+    """The stored record ``seq``, as the JSON the chain hashes (``hash``, ``sig`` and all)."""
     with open_store(url) as store:
         for stored in store.iter_chain():
-            data = json.loads(stored.text)
+            data: dict[str, Any] = json.loads(stored.text)
             if data["seq"] == seq:
-                return str(data["hash"])
+                return data
     raise AssertionError(f"no seq {seq}")
+
+
+def record_hash_at(url: str, seq: int) -> str:
+    return str(record_at(url, seq)["hash"])
 
 
 def cut_tail(url: str, keep: int) -> None:

@@ -7,10 +7,11 @@ front of the stub upstream; audit tests use real stores (SQLite, JSONL, PostgreS
 Fixtures are reused from the sidecar and audit suites.
 """
 
-from tests.audit.conftest import light_policy, pg_url, store_url  # noqa: F401  (fixtures)
+from tests.audit.conftest import light_policy  # noqa: F401  (fixtures)
 from tests.sidecar.conftest import (  # noqa: F401  (fixtures)
     registry,
     sidecar_factory,
     stub,
     stub_server,
 )
+from tests.support.audit_stores import pg_url, store_url  # noqa: F401  (fixtures)
