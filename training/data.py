@@ -464,7 +464,8 @@ BENIGN_SOURCES = (
     "benign-mtbench-x",
     "cyberseceval-frr",
     "generated-benign",
-    # second wave (training/wave2.py): benign hard-negative pools
+    # second wave (training/wave2.py): benign hard-negative pools, all labels 0 (their FPR
+    # is reported, and thresholds hold it down)
     "nq-open",
     "banking77",
     "clinc150",

@@ -739,15 +739,3 @@ LOADERS = (
     system_messages,
     asb,
 )
-
-# Benign pools: all labels 0 (their FPR is reported, and thresholds hold it down).
-BENIGN_SOURCES = (
-    "nq-open",
-    "banking77",
-    "clinc150",
-    "piaf-fr",
-    "frenchmedmcqa",
-    "counsel-chat",
-    "medquad",
-    "llmail-inject",
-)
