@@ -52,23 +52,29 @@ _NER_IGNORED = [
 ]
 
 
-# Entities whose recognizers cannot match a text without a digit (or an "@", or, for IPv6,
-# a ":"): such texts skip them, and skip Presidio altogether when nothing else is asked.
-_NEEDS = {
-    "PHONE_NUMBER": "0123456789", "CREDIT_CARD": "0123456789", "IBAN_CODE": "0123456789",
-    "US_SSN": "0123456789", "FR_NIR": "0123456789", "FR_PHONE_NUMBER": "0123456789",
-    "IP_ADDRESS": "0123456789:", "EMAIL_ADDRESS": "@",
+# Entities whose recognizers cannot match a chunk without a tell-tale shape: a run of six or
+# more digits (spaces, dots, dashes, slashes, "+" and brackets between them) for phone, card,
+# SSN and NIR numbers; a country code and check digits for an IBAN; a dotted quad or a colon
+# for an IP; an "@" for an e-mail. Such chunks skip those recognizers, and skip Presidio
+# altogether when nothing else is asked. Prose with a version number or a short hash in it no
+# longer pays for the phone matcher.
+_DIGIT_RUN = re.compile(r"\d(?:[\s().\-/+]{0,3}\d){5,}")
+_NEEDS: dict[str, re.Pattern[str]] = {
+    "PHONE_NUMBER": _DIGIT_RUN, "CREDIT_CARD": _DIGIT_RUN, "US_SSN": _DIGIT_RUN,
+    "FR_NIR": _DIGIT_RUN, "FR_PHONE_NUMBER": _DIGIT_RUN,
+    "IBAN_CODE": re.compile(r"[A-Za-z]{2}\s?\d{2}"),
+    "IP_ADDRESS": re.compile(r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}|:"),
+    "EMAIL_ADDRESS": re.compile("@"),
 }
-_DIGIT = re.compile(r"\d")
 
 
-def _can_fire(entity: str, text: str, has_digit: bool) -> bool:
+def _can_fire(entity: str, text: str) -> bool:
     needs = _NEEDS.get(entity)
-    if needs is None:
-        return True
-    if needs.startswith("0") and has_digit:
-        return True
-    return any(c in text for c in needs if not c.isdigit())
+    return needs is None or needs.search(text) is not None
+
+
+LANGUAGE_SAMPLE_CHARS = 1000
+"""Characters of a text that language identification reads (its cost grows with length)."""
 
 
 class CustomPattern(DetectorSettings):
@@ -165,7 +171,7 @@ def language_of(text: str, languages: tuple[str, ...]) -> str:
     """The loaded pipeline whose language ``text`` is most likely written in."""
     from guard.detectors.langid import most_likely
 
-    return most_likely(text, languages)
+    return most_likely(text[:LANGUAGE_SAMPLE_CHARS], languages)
 
 
 class PiiDetector(SyncDetector):
@@ -197,11 +203,10 @@ class PiiDetector(SyncDetector):
             found: dict[tuple[str, int, int], Finding] = {}
             for offset, chunk in chunks(text, CHUNK_CHARS, CHUNK_OVERLAP):
                 checkpoint(self.name)  # a timed-out request stops between chunks
-                # Cheap first: only entities a recognizer could match in this chunk (no digit:
-                # no phone, card ...); Presidio is not called at all when none is left.
-                has_digit = _DIGIT.search(chunk) is not None  # any Unicode digit, as \d
+                # Cheap first: only entities a recognizer could match in this chunk (no digit
+                # run: no phone, card ...); Presidio is not called at all when none is left.
                 entities = [e for e in self._entities
-                            if e in supported[lang] and _can_fire(e, chunk, has_digit)]
+                            if e in supported[lang] and _can_fire(e, chunk)]
                 if not entities:
                     continue
                 for r in self._analyze(analyzer, chunk, lang, entities):

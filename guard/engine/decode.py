@@ -270,9 +270,31 @@ _LEET_TABLES = (str.maketrans(_LEET), str.maketrans(_LEET_L))
 _LEET_HINT = re.compile(r"[A-Za-z][013457893@$!|+]|[013457893@$!|+][A-Za-z]")
 
 
+LEET_GAP_CHARS = 60
+"""Leetspeak words further apart than this are not one phrase."""
+LEET_CONTEXT_CHARS = 80
+"""Plain text kept on each side of a leetspeak phrase in its derived segment."""
+
+
+def _leet_clusters(tokens: list[re.Match[str]]) -> list[list[re.Match[str]]]:
+    """Runs of leetspeak words no more than :data:`LEET_GAP_CHARS` apart."""
+    clusters: list[list[re.Match[str]]] = []
+    for m in tokens:
+        if clusters and m.start() - clusters[-1][-1].end() <= LEET_GAP_CHARS:
+            clusters[-1].append(m)
+        else:
+            clusters.append([m])
+    return clusters
+
+
 def _leet(text: str) -> Iterator[Piece]:
-    """Lines with two or more words written with digits or symbols for letters. In a line
-    that is mostly leetspeak, short all-digit words are words too ("70" -> "to")."""
+    """Phrases of two or more words written with digits or symbols for letters. In a line
+    that is mostly leetspeak, short all-digit words are words too ("70" -> "to").
+
+    Each phrase is decoded with :data:`LEET_CONTEXT_CHARS` of plain text around it, not the
+    whole line: a long answer with a couple of stray "v2"-like tokens would otherwise be
+    checked (and its classifier windows encoded) twice over.
+    """
     if _LEET_HINT.search(text) is None:
         return
     offset = 0
@@ -281,16 +303,39 @@ def _leet(text: str) -> Iterator[Piece]:
         if len(tokens) >= 2:
             if 3 * len(tokens) >= len(line.split()):
                 tokens = sorted([*tokens, *_DIGITS.finditer(line)], key=lambda m: m.start())
-            with_l = any(c in "1|" for m in tokens for c in m.group())
-            for table in _LEET_TABLES[:2 if with_l else 1]:  # "1" is as often "l" as "i"
-                parts: list[str] = []
-                pos = 0
-                for m in tokens:
-                    parts += [line[pos:m.start()], m.group().translate(table)]
-                    pos = m.end()
-                parts.append(line[pos:])
-                yield _exact("leetspeak", "".join(parts), offset)
+            for cluster in _leet_clusters(tokens):
+                if len(cluster) < 2:
+                    continue
+                lo = _word_start(line, cluster[0].start() - LEET_CONTEXT_CHARS)
+                hi = _word_end(line, cluster[-1].end() + LEET_CONTEXT_CHARS)
+                with_l = any(c in "1|" for m in cluster for c in m.group())
+                for table in _LEET_TABLES[:2 if with_l else 1]:  # "1" is as often "l" as "i"
+                    parts: list[str] = []
+                    pos = lo
+                    for m in cluster:
+                        parts += [line[pos:m.start()], m.group().translate(table)]
+                        pos = m.end()
+                    parts.append(line[pos:hi])
+                    yield _exact("leetspeak", "".join(parts), offset + lo)
         offset += len(line)
+
+
+def _word_start(line: str, pos: int) -> int:
+    """``pos`` moved back to the start of the word it falls in (0 at most)."""
+    if pos <= 0:
+        return 0
+    while pos > 0 and not line[pos - 1].isspace():
+        pos -= 1
+    return pos
+
+
+def _word_end(line: str, pos: int) -> int:
+    """``pos`` moved forward to the end of the word it falls in (the line's end at most)."""
+    if pos >= len(line):
+        return len(line)
+    while pos < len(line) and not line[pos].isspace():
+        pos += 1
+    return pos
 
 
 # --- spaced-out letters ----------------------------------------------------------------------

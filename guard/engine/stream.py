@@ -39,6 +39,18 @@ ended: ``completed``, ``blocked``, ``upstream_failed``, ``client_disconnected``)
 Chunk = dict[str, Any]
 
 
+CLASSIFIER_LOOKBEHIND_CHARS = 512
+"""Context a window classifier needs before the release point: its sentence windows are at
+most 64 tokens (~300 characters), so a window ending at the release point starts within
+this many characters of it; more context only re-checks (and re-encodes) released text."""
+
+
+def default_detector_lookbehind() -> dict[str, int]:
+    """Per-detector look-behind defaults (the sidecar's ``detector_lookbehind_chars``)."""
+    return {"content_safety": CLASSIFIER_LOOKBEHIND_CHARS,
+            "prompt_attack": CLASSIFIER_LOOKBEHIND_CHARS}
+
+
 @dataclass(frozen=True, slots=True)
 class StreamLimits:
     """How much text a streaming check holds back and looks behind.
@@ -51,7 +63,7 @@ class StreamLimits:
     lookbehind_chars: int = 128
     max_check_chars: int = 256
     detector_lookbehind_chars: Mapping[str, int] = field(
-        default_factory=lambda: {"content_safety": 1024, "prompt_attack": 1024})
+        default_factory=default_detector_lookbehind)
 
     def lookbehind(self, detectors: Sequence[str]) -> int:
         """Look-behind for the active output detectors: the largest that any of them needs."""

@@ -115,7 +115,8 @@ async def assembled_completion(state: SidecarState, guard: Guard, context: Check
                 if isinstance(item, UpstreamFailure):
                     await upstream_failed(state, guard, context, target, item)
                     raise item
-                assembly.add(item)
+                for chunk in item:
+                    assembly.add(chunk)
     finally:
         await stack.aclose()
     decisions = [c.hold.decision for c in relay.core.choices.values()

@@ -244,7 +244,8 @@ class GuardedStream:
             await queue.put(_END)
 
     async def run(self) -> AsyncIterator[bytes]:
-        """The guarded stream as SSE bytes."""
+        """The guarded stream as SSE bytes: one write per batch the core releases, not one
+        per token (a release of 256 characters is some 60 chunks)."""
         # Closed with this generator (a client disconnect): its reader stops and the stream's
         # record is written now, not whenever the event loop finalises it.
         async with contextlib.aclosing(self.steps()) as steps:
@@ -257,11 +258,13 @@ class GuardedStream:
                     yield sse(envelope(item.message, type=item.type, code=item.code))
                     yield DONE
                     return
-                yield self._sse(item)
+                data = b"".join(self._sse(chunk) for chunk in item)
+                if data:
+                    yield data
         yield DONE
 
-    async def steps(self) -> AsyncGenerator[Chunk | Decision | UpstreamFailure, None]:
-        """What the core lets out, in order: chunks to send, then at most one blocking
+    async def steps(self) -> AsyncGenerator[list[Chunk] | Decision | UpstreamFailure, None]:
+        """What the core lets out, in order: batches of chunks to send, then at most one blocking
         decision (audited) or upstream failure (counted and audited) that ends the stream."""
         queue: asyncio.Queue[Any] = asyncio.Queue()
         reader = asyncio.create_task(self._read(queue), name="guard-stream-reader")
@@ -281,7 +284,7 @@ class GuardedStream:
                 self.state.metrics.stream_held.observe(checks)
 
     async def _relay(self, queue: asyncio.Queue[Any]
-                     ) -> AsyncIterator[Chunk | Decision | UpstreamFailure]:
+                     ) -> AsyncIterator[list[Chunk] | Decision | UpstreamFailure]:
         done = False
         owed = False  # releasable text waits for a check that was not due yet
         while not done:
@@ -293,31 +296,38 @@ class GuardedStream:
                 items.append(await queue.get())
             while not queue.empty():
                 items.append(queue.get_nowait())
+            batch: list[Chunk] = []
             for item in items:
                 if item is _END:
                     done = True
                 elif isinstance(item, UpstreamFailure):
+                    if batch:
+                        yield batch
                     await self._failed(item)
                     yield item
                     return
                 elif isinstance(item, dict):
-                    for out in self.core.ingest(self._in(scrub(item))):
-                        yield out
+                    batch.extend(self.core.ingest(self._in(scrub(item))))
             if done:
                 break
             if items and not self._due():
+                if batch:
+                    yield batch
                 owed = self.client_streams and self._releasable()
                 continue
             owed = False
             step = await self.core.release(interrupted=lambda: not queue.empty())
-            for out in step.chunks:
-                yield out
+            batch.extend(step.chunks)
+            if batch:
+                yield batch
             if step.blocked is not None:
                 yield step.blocked
                 return
+        if batch:
+            yield batch
         step = await self.core.finish()
-        for out in step.chunks:
-            yield out
+        if step.chunks:
+            yield list(step.chunks)
         if step.blocked is not None:
             yield step.blocked
 

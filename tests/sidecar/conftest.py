@@ -116,11 +116,13 @@ def sidecar_factory(stub: StubUpstream, registry: DetectorRegistry) -> Iterator[
     servers: list[ServerThread] = []
 
     def make(policy: str = "strict.yaml", *, config: SidecarConfig | None = None,
-             timeout_s: float = 5.0, **overrides: Any) -> Sidecar:
+             timeout_s: float = 5.0, stream_upstream: bool = False,
+             **overrides: Any) -> Sidecar:
         cfg = config or SidecarConfig(
             policy=str(POLICIES / policy),
             upstreams={"stub": UpstreamConfig(base_url=stub.base_url, timeout_s=timeout_s,
-                                              connect_timeout_s=2.0)},
+                                              connect_timeout_s=2.0,
+                                              stream_upstream=stream_upstream)},
         )
         # The moderation classifier loads lazily in these tests (its warmup costs CPU and
         # holds shutdown while it runs); test_moderations_openai_shape loads it on demand.

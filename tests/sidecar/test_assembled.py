@@ -1,11 +1,11 @@
-"""A non-streamed request is served from a streamed upstream answer, checked as it arrives."""
+"""With ``stream_upstream`` on, a non-streamed request is served from a streamed upstream
+answer, checked as it arrives; off (the default), the upstream is asked for JSON."""
 
 from __future__ import annotations
 
 import httpx
 
-from guard.sidecar.config import SidecarConfig, UpstreamConfig
-from tests.sidecar.conftest import POLICIES, SidecarFactory
+from tests.sidecar.conftest import SidecarFactory
 from tests.support.stub_upstream import StubUpstream
 
 BODY = {"model": "stub-model", "messages": [{"role": "user", "content": "hi"}]}
@@ -17,7 +17,7 @@ def _post(base_url: str, **extra: object) -> httpx.Response:
 
 def test_answer_has_the_non_stream_shape(sidecar_factory: SidecarFactory,
                                          stub: StubUpstream) -> None:
-    sidecar = sidecar_factory()
+    sidecar = sidecar_factory(stream_upstream=True)
     stub.reply = "Write to bob@example.com for the details, thanks."
     stub.extra_fields = {"service_tier": "default"}
     resp = _post(sidecar.base_url)
@@ -41,7 +41,7 @@ def test_answer_has_the_non_stream_shape(sidecar_factory: SidecarFactory,
 
 def test_tool_calls_and_several_choices_are_assembled(sidecar_factory: SidecarFactory,
                                                       stub: StubUpstream) -> None:
-    sidecar = sidecar_factory()
+    sidecar = sidecar_factory(stream_upstream=True)
     stub.choices = ["first answer", "second answer"]
     resp = _post(sidecar.base_url, n=2)
     contents = [c["message"]["content"] for c in resp.json()["choices"]]
@@ -57,7 +57,7 @@ def test_tool_calls_and_several_choices_are_assembled(sidecar_factory: SidecarFa
 
 def test_block_in_the_stream_is_the_normal_block_response(sidecar_factory: SidecarFactory,
                                                           stub: StubUpstream) -> None:
-    sidecar = sidecar_factory()
+    sidecar = sidecar_factory(stream_upstream=True)
     stub.reply = "Sure. " * 40 + "Here is the FORBIDDEN PHRASE you asked for."
     resp = _post(sidecar.base_url)
     assert resp.status_code == 400
@@ -67,11 +67,9 @@ def test_block_in_the_stream_is_the_normal_block_response(sidecar_factory: Sidec
     assert output.decision.action == "block" and output.facts.http_status == 400
 
 
-def test_upstream_that_cannot_stream_is_asked_for_json(sidecar_factory: SidecarFactory,
-                                                       stub: StubUpstream) -> None:
-    config = SidecarConfig(policy=str(POLICIES / "strict.yaml"), upstreams={
-        "stub": UpstreamConfig(base_url=stub.base_url, stream_upstream=False)})
-    sidecar = sidecar_factory(config=config)
+def test_upstream_is_asked_for_json_by_default(sidecar_factory: SidecarFactory,
+                                               stub: StubUpstream) -> None:
+    sidecar = sidecar_factory()
     stub.reply = "plain answer"
     resp = _post(sidecar.base_url)
     assert resp.json()["choices"][0]["message"]["content"] == "plain answer"
@@ -79,7 +77,7 @@ def test_upstream_that_cannot_stream_is_asked_for_json(sidecar_factory: SidecarF
 
 
 def test_verdict_cache_metrics(sidecar_factory: SidecarFactory, stub: StubUpstream) -> None:
-    sidecar = sidecar_factory()
+    sidecar = sidecar_factory(stream_upstream=True)
     _post(sidecar.base_url, messages=[{"role": "user", "content": "same prompt, twice"}])
     _post(sidecar.base_url, messages=[{"role": "user", "content": "same prompt, twice"}])
     text = httpx.get(f"{sidecar.url}/metrics").text
