@@ -216,8 +216,16 @@ def measure_policy(label: str, policy: str, args: argparse.Namespace, stub_port:
                    direct: dict[tuple[int, bool], list[Sample]], tmp: str,
                    env: dict[str, str], levels: list[int], full: bool) -> Section:
     port = free_port()
+    if args.stream_upstream:  # non-streamed answers read from a streamed upstream
+        config = Path(tmp) / f"sidecar-{port}.yaml"
+        config.write_text(json.dumps({"upstreams": {"stub": {
+            "base_url": f"http://127.0.0.1:{stub_port}/v1", "models": ["*"],
+            "stream_upstream": True}}}))
+        upstream = ["--config", str(config)]
+    else:
+        upstream = ["--upstream", f"http://127.0.0.1:{stub_port}/v1"]
     proc = start([sys.executable, "-m", "guard.cli.main", "serve", "--policy", policy,
-                  "--upstream", f"http://127.0.0.1:{stub_port}/v1", "--port", str(port),
+                  *upstream, "--port", str(port),
                   "--audit-url", f"sqlite:///{tmp}/audit-{port}.db",
                   "--log-level", "warning"], env)
     section = Section(label)
@@ -269,6 +277,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--conversations", type=int, default=5)
     parser.add_argument("--policy", default="default")
     parser.add_argument("--no-bare", action="store_true", help="skip the bare-proxy run")
+    parser.add_argument("--stream-upstream", action="store_true",
+                        help="set the upstream's stream_upstream (non-streamed answers read "
+                        "from a streamed upstream and checked as they arrive)")
     parser.add_argument("--out", default=str(REPO / "bench" / "RESULTS-latency.md"))
     args = parser.parse_args(argv)
     levels = [int(c) for c in args.concurrency.split(",")]
@@ -288,11 +299,12 @@ def main(argv: list[str] | None = None) -> int:
         wait_http(f"http://127.0.0.1:{stub_port}/v1/models")
         direct = measure_direct(f"http://127.0.0.1:{stub_port}/v1/chat/completions", levels,
                                 args.requests)
-        sections.append(measure_policy(f"policy `{args.policy}`", args.policy, args, stub_port,
+        on = ", stream_upstream on" if args.stream_upstream else ""
+        sections.append(measure_policy(f"policy `{args.policy}`{on}", args.policy, args, stub_port,
                                        direct, tmp, env, levels, full=True))
         loads.append(os.getloadavg())
         if not args.no_bare:
-            sections.append(measure_policy("bare proxy (no rules)", str(bare), args, stub_port,
+            sections.append(measure_policy(f"bare proxy (no rules){on}", str(bare), args, stub_port,
                                            direct, tmp, env, levels, full=True))
         loads.append(os.getloadavg())
     finally:

@@ -62,7 +62,7 @@ _DIGIT_RUN = re.compile(r"\d(?:[\s().\-/+]{0,3}\d){5,}")
 _NEEDS: dict[str, re.Pattern[str]] = {
     "PHONE_NUMBER": _DIGIT_RUN, "CREDIT_CARD": _DIGIT_RUN, "US_SSN": _DIGIT_RUN,
     "FR_NIR": _DIGIT_RUN, "FR_PHONE_NUMBER": _DIGIT_RUN,
-    "IBAN_CODE": re.compile(r"[A-Za-z]{2}\s?\d{2}"),
+    "IBAN_CODE": re.compile(r"\b[A-Za-z]{2}\d{2}(?:\s?[A-Za-z0-9]){10,}"),
     "IP_ADDRESS": re.compile(r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}|:"),
     "EMAIL_ADDRESS": re.compile("@"),
 }
@@ -197,16 +197,20 @@ class PiiDetector(SyncDetector):
         languages = self._key[3]
         supported: dict[str, set[str]] = {}
         for text in texts:
-            lang = language_of(text, languages)
-            if lang not in supported:
-                supported[lang] = set(analyzer.get_supported_entities(language=lang))
+            lang: str | None = None  # identified on the first chunk that needs Presidio
             found: dict[tuple[str, int, int], Finding] = {}
             for offset, chunk in chunks(text, CHUNK_CHARS, CHUNK_OVERLAP):
                 checkpoint(self.name)  # a timed-out request stops between chunks
                 # Cheap first: only entities a recognizer could match in this chunk (no digit
                 # run: no phone, card ...); Presidio is not called at all when none is left.
-                entities = [e for e in self._entities
-                            if e in supported[lang] and _can_fire(e, chunk)]
+                candidates = [e for e in self._entities if _can_fire(e, chunk)]
+                if not candidates:
+                    continue
+                if lang is None:
+                    lang = language_of(text, languages)
+                    if lang not in supported:
+                        supported[lang] = set(analyzer.get_supported_entities(language=lang))
+                entities = [e for e in candidates if e in supported[lang]]
                 if not entities:
                     continue
                 for r in self._analyze(analyzer, chunk, lang, entities):
