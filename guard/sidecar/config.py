@@ -66,8 +66,8 @@ from pydantic import (
 )
 
 from guard.console.config import ConsoleConfig
-from guard.errors import ConfigError
 from guard.engine.stream import default_detector_lookbehind
+from guard.errors import ConfigError
 from guard.policy.loader import load_yaml
 from guard.policy.scope import matches
 

@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import replace
-from typing import Any
+from typing import Any, NamedTuple
 
+from fastapi import Request
 from fastapi.responses import Response
 
 from guard.guard import Guard
 from guard.sidecar.errors import UpstreamFailure
-from guard.sidecar.otel import inject_trace_headers
+from guard.sidecar.otel import inject_trace_headers, trace_parent
 from guard.sidecar.state import Caller, SidecarState
 from guard.sidecar.stream import upstream_failed
 from guard.sidecar.upstream import Target, UpstreamReply
@@ -25,6 +27,38 @@ from guard.types import Action, CheckContext, Decision, Message, RequestFacts, S
 
 Blocked = Callable[[Decision], Response]
 """Renders a blocking decision in the API's own shape."""
+
+
+class Exchange(NamedTuple):
+    """What every guarded route resolves before it reads a message: the sidecar, the
+    authenticated caller, the upstream target, the policy's guard and the check context."""
+
+    state: SidecarState
+    caller: Caller
+    target: Target
+    guard: Guard
+    context: CheckContext
+
+
+def open_exchange(request: Request, route: str, model: str, user: str | None = None
+                  ) -> Exchange:
+    """Authenticate the caller, pick the upstream and the policy for ``model`` on ``route``."""
+    state: SidecarState = request.app.state.sidecar
+    caller = state.caller(request.headers)
+    target = state.upstreams.resolve(model)
+    guard = state.guard_for(caller, model=model, route=route)
+    context = state.context(caller, model=model, route=route, user=user,
+                            upstream=target.label)
+    return Exchange(state, caller, target, guard, context)
+
+
+def request_span(exchange: Exchange, request: Request, route: str, *, model: str,
+                 operation: str = "chat") -> AbstractContextManager[Any]:
+    """The request's span, continuing the client's trace."""
+    state, caller, target = exchange.state, exchange.caller, exchange.target
+    return state.telemetry.request_span(
+        parent=trace_parent(request.headers), operation=operation, model=model,
+        tenant=caller.tenant, route=route, request_id=caller.request_id, provider=target.name)
 
 
 async def screen_input(state: SidecarState, guard: Guard, messages: Sequence[Message],

@@ -21,11 +21,11 @@ from fastapi.responses import Response
 
 from guard.engine.segments import apply_tool_definitions, tool_definitions
 from guard.guard import Guard
-from guard.sidecar.apis import reasoning
+from guard.sidecar.apis import flow, reasoning
 from guard.sidecar.assemble import assembled_completion, streamed_body, wants_streamed_upstream
 from guard.sidecar.errors import UpstreamFailure
 from guard.sidecar.jsonutil import SafeJSONResponse, scrub
-from guard.sidecar.otel import inject_trace_headers, trace_parent
+from guard.sidecar.otel import inject_trace_headers
 from guard.sidecar.responses import blocked_response, decision_headers
 from guard.sidecar.schemas import ERROR_RESPONSES, ChatCompletionRequest, ChatCompletionResponse
 from guard.sidecar.state import Caller, SidecarState
@@ -57,17 +57,11 @@ router = APIRouter()
     summary="OpenAI-compatible chat completions, guarded on the way in and out.",
 )
 async def chat_completions(body: ChatCompletionRequest, request: Request) -> Response:
-    state: SidecarState = request.app.state.sidecar
-    caller = state.caller(request.headers)
+    exchange = flow.open_exchange(request, ROUTE, body.model, body.user)
+    state, caller, target, guard, context = exchange
     raw: dict[str, Any] = await request.json()
-    target = state.upstreams.resolve(body.model)
-    guard = state.guard_for(caller, model=body.model, route=ROUTE)
-    context = state.context(caller, model=body.model, route=ROUTE, user=body.user,
-                            upstream=target.label)
     with ExitStack() as stack:
-        stack.enter_context(state.telemetry.request_span(
-            parent=trace_parent(request.headers), model=body.model, tenant=caller.tenant,
-            route=ROUTE, request_id=caller.request_id, provider=target.name))
+        stack.enter_context(flow.request_span(exchange, request, ROUTE, model=body.model))
         response = await _handle(state, guard, caller, context, target, body, raw)
         if isinstance(response, GuardStreamingResponse):
             # The request span stays open (and current) until the last byte is sent, so the

@@ -14,11 +14,9 @@ from guard.guard import Guard
 from guard.sidecar.apis import completions, flow, prompts
 from guard.sidecar.errors import blocked_error
 from guard.sidecar.jsonutil import SafeJSONResponse, scrub
-from guard.sidecar.otel import trace_parent
 from guard.sidecar.responses import DONE, SSE_HEADERS, decision_headers, guard_info, sse
 from guard.sidecar.routes.chat import SSE_EVENT_SCHEMA
 from guard.sidecar.schemas import ERROR_RESPONSES, _Open
-from guard.sidecar.state import SidecarState
 from guard.sidecar.stream import GuardStreamingResponse, open_guarded_stream
 from guard.types import Action, Decision
 
@@ -61,21 +59,15 @@ def _blocked(guard: Guard, model: str, n: int, stream: bool) -> flow.Blocked:
         "content": {"text/event-stream": {"schema": SSE_EVENT_SCHEMA}}}},
              summary="OpenAI legacy completions, guarded on the way in and out.")
 async def create_completion(body: CompletionRequest, request: Request) -> Response:
-    state: SidecarState = request.app.state.sidecar
-    caller = state.caller(request.headers)
+    exchange = flow.open_exchange(request, ROUTE, body.model, body.user)
+    state, caller, target, guard, context = exchange
     raw: dict[str, Any] = scrub(await request.json())
     texts = prompts.texts(raw["prompt"], "prompt")
-    target = state.upstreams.resolve(body.model)
-    guard = state.guard_for(caller, model=body.model, route=ROUTE)
-    context = state.context(caller, model=body.model, route=ROUTE, user=body.user,
-                            upstream=target.label)
     stream = body.stream is True
     blocked = _blocked(guard, body.model, body.n or 1, stream)
     with ExitStack() as stack:
-        stack.enter_context(state.telemetry.request_span(
-            parent=trace_parent(request.headers), operation="text_completion", model=body.model,
-            tenant=caller.tenant, route=ROUTE, request_id=caller.request_id,
-            provider=target.name))
+        stack.enter_context(flow.request_span(exchange, request, ROUTE, model=body.model,
+                                              operation="text_completion"))
         checked = prompts.as_messages([*texts, *([body.suffix] if body.suffix else [])])
         input_decision, refused = await flow.screen_input(state, guard, checked, context,
                                                           blocked)

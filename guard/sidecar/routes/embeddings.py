@@ -3,7 +3,6 @@ vectors come back as the upstream returned them (there is no text to check on th
 
 from __future__ import annotations
 
-from contextlib import ExitStack
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -14,10 +13,8 @@ from guard.guard import Guard
 from guard.sidecar.apis import flow, prompts
 from guard.sidecar.errors import blocked_error
 from guard.sidecar.jsonutil import SafeJSONResponse, scrub
-from guard.sidecar.otel import trace_parent
 from guard.sidecar.responses import decision_headers
 from guard.sidecar.schemas import ERROR_RESPONSES, _Open
-from guard.sidecar.state import SidecarState
 from guard.types import Action, Decision
 
 ROUTE = "/v1/embeddings"
@@ -44,19 +41,11 @@ def _blocked(guard: Guard) -> flow.Blocked:
 @router.post(ROUTE, responses=ERROR_RESPONSES,
              summary="OpenAI embeddings, input guarded; vectors passed through.")
 async def create_embedding(body: EmbeddingRequest, request: Request) -> Response:
-    state: SidecarState = request.app.state.sidecar
-    caller = state.caller(request.headers)
+    exchange = flow.open_exchange(request, ROUTE, body.model, body.user)
+    state, caller, target, guard, context = exchange
     raw: dict[str, Any] = scrub(await request.json())
     texts = prompts.texts(raw["input"], "input")
-    target = state.upstreams.resolve(body.model)
-    guard = state.guard_for(caller, model=body.model, route=ROUTE)
-    context = state.context(caller, model=body.model, route=ROUTE, user=body.user,
-                            upstream=target.label)
-    with ExitStack() as stack:
-        stack.enter_context(state.telemetry.request_span(
-            parent=trace_parent(request.headers), operation="embeddings", model=body.model,
-            tenant=caller.tenant, route=ROUTE, request_id=caller.request_id,
-            provider=target.name))
+    with flow.request_span(exchange, request, ROUTE, model=body.model, operation="embeddings"):
         decision, refused = await flow.screen_input(state, guard, prompts.as_messages(texts),
                                                     context, _blocked(guard))
         if refused is not None:

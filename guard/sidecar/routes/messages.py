@@ -18,11 +18,9 @@ from guard.sidecar.apis.events import frame
 from guard.sidecar.apis.translated import round_trip
 from guard.sidecar.errors import SidecarError
 from guard.sidecar.jsonutil import SafeJSONResponse, scrub
-from guard.sidecar.otel import trace_parent
 from guard.sidecar.responses import SSE_HEADERS, decision_headers
 from guard.sidecar.routes.chat import SSE_EVENT_SCHEMA
 from guard.sidecar.schemas import ErrorEnvelope
-from guard.sidecar.state import SidecarState
 from guard.types import Decision
 
 ROUTE = "/v1/messages"
@@ -134,22 +132,15 @@ async def create_message(request: Request) -> Response:
 
 
 async def _handle(request: Request, body: MessagesRequest, raw: dict[str, Any]) -> Response:
-    state: SidecarState = request.app.state.sidecar
-    caller = state.caller(request.headers)
-    target = state.upstreams.resolve(body.model)
-    guard = state.guard_for(caller, model=body.model, route=ROUTE)
     metadata = raw.get("metadata")
     user = metadata.get("user_id") if isinstance(metadata, dict) else None
-    context = state.context(caller, model=body.model, route=ROUTE,
-                            user=user if isinstance(user, str) else None,
-                            upstream=target.label)
+    exchange = flow.open_exchange(request, ROUTE, body.model,
+                                  user if isinstance(user, str) else None)
+    state, caller, target, guard, context = exchange
     stream = body.stream is True
     blocked = _blocked(guard, body.model, stream)
     with ExitStack() as stack:
-        stack.enter_context(state.telemetry.request_span(
-            parent=trace_parent(request.headers), operation="chat", model=body.model,
-            tenant=caller.tenant, route=ROUTE, request_id=caller.request_id,
-            provider=target.name))
+        stack.enter_context(flow.request_span(exchange, request, ROUTE, model=body.model))
         return await round_trip(state, guard, caller, context, target, raw, wire=api,
                                 events=api.MessageEvents(), operation="messages", stream=stream,
                                 blocked=blocked, span=stack)

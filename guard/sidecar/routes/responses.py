@@ -17,11 +17,9 @@ from guard.sidecar.apis.events import frame
 from guard.sidecar.apis.translated import round_trip
 from guard.sidecar.errors import blocked_error
 from guard.sidecar.jsonutil import SafeJSONResponse, scrub
-from guard.sidecar.otel import trace_parent
 from guard.sidecar.responses import SSE_HEADERS, decision_headers
 from guard.sidecar.routes.chat import SSE_EVENT_SCHEMA
 from guard.sidecar.schemas import ERROR_RESPONSES, _Open
-from guard.sidecar.state import SidecarState
 from guard.types import Decision
 
 ROUTE = "/v1/responses"
@@ -66,20 +64,14 @@ def _blocked(guard: Guard, model: str, stream: bool) -> flow.Blocked:
         "content": {"text/event-stream": {"schema": SSE_EVENT_SCHEMA}}}},
              summary="OpenAI Responses API, guarded on the way in and out.")
 async def create_response(body: ResponsesRequest, request: Request) -> Response:
-    state: SidecarState = request.app.state.sidecar
-    caller = state.caller(request.headers)
+    exchange = flow.open_exchange(request, ROUTE, body.model, body.user)
+    state, caller, target, guard, context = exchange
     raw: dict[str, Any] = scrub(await request.json())
-    target = state.upstreams.resolve(body.model)
-    guard = state.guard_for(caller, model=body.model, route=ROUTE)
-    context = state.context(caller, model=body.model, route=ROUTE, user=body.user,
-                            upstream=target.label)
     stream = body.stream is True
     blocked = _blocked(guard, body.model, stream)
     with ExitStack() as stack:
-        stack.enter_context(state.telemetry.request_span(
-            parent=trace_parent(request.headers), operation="responses", model=body.model,
-            tenant=caller.tenant, route=ROUTE, request_id=caller.request_id,
-            provider=target.name))
+        stack.enter_context(flow.request_span(exchange, request, ROUTE, model=body.model,
+                                              operation="responses"))
         return await round_trip(state, guard, caller, context, target, raw, wire=api,
                                 events=api.ResponseEvents(), operation="responses", stream=stream,
                                 blocked=blocked, span=stack)
