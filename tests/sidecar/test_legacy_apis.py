@@ -34,11 +34,14 @@ def test_completion_prompt_masked_and_output_masked(client: openai.OpenAI, sidec
 
 def test_completion_attack_and_harmful_output_blocked(client: openai.OpenAI,
                                                       stub: StubUpstream) -> None:
+    stub.reply = "UPSTREAM ANSWER"
     with pytest.raises(openai.BadRequestError) as exc:
         client.completions.create(model="stub-model", prompt=["fine", ATTACK])
     assert exc.value.code == "content_filter"
     assert exc.value.param == "prompt"
-    assert not stub.requests  # never reached the upstream
+    # Block-only rules run while the upstream call is in flight (input_mode: parallel): the
+    # call may have started, but nothing of its answer reaches the client.
+    assert "UPSTREAM ANSWER" not in exc.value.response.text
     stub.reply = "Sure: detonator wiring goes like this."
     with pytest.raises(openai.BadRequestError) as exc:
         client.completions.create(model="stub-model", prompt="hello")

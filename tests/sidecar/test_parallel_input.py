@@ -155,3 +155,52 @@ def test_sequential_mode_never_calls_the_upstream(parallel: Any, stub: StubUpstr
     assert resp.status_code == 400
     assert stub.requests == []
     assert sidecar.recorder.records[-1].facts.upstream_started_ms is None
+
+
+OTHER_APIS = [
+    ("completions", {"prompt": "{p}"}),
+    ("responses", {"input": "{p}"}),
+    ("messages", {"max_tokens": 64, "messages": [{"role": "user", "content": "{p}"}]}),
+    ("embeddings", {"input": "{p}"}),
+]
+
+
+def _other_body(template: dict[str, Any], prompt: str, stream: bool) -> dict[str, Any]:
+    body = json_fill(template, prompt)
+    return {"model": "stub-model", **body, **({"stream": True} if stream else {})}
+
+
+def json_fill(value: Any, prompt: str) -> Any:
+    if isinstance(value, str):
+        return value.replace("{p}", prompt)
+    if isinstance(value, list):
+        return [json_fill(v, prompt) for v in value]
+    if isinstance(value, dict):
+        return {k: json_fill(v, prompt) for k, v in value.items()}
+    return value
+
+
+OTHER_CASES = [(path, template, stream) for path, template in OTHER_APIS
+               for stream in (False, True) if not (stream and path == "embeddings")]
+
+
+@pytest.mark.parametrize(("path", "template", "stream"), OTHER_CASES,
+                         ids=[f"{p}-{'stream' if s else 'json'}" for p, _, s in OTHER_CASES])
+def test_other_apis_check_input_while_the_upstream_is_called(
+        parallel: Any, stub: StubUpstream, path: str, template: dict[str, Any],
+        stream: bool) -> None:
+    sidecar = parallel()
+    stub.reply = REPLY
+    stub.first_token_delay = 3.0  # still thinking when the rule blocks: the call is cut
+    started = time.monotonic()
+    resp = httpx.post(f"{sidecar.base_url}/{path}", json=_other_body(
+        template, _forbidden(), stream), timeout=10)
+    assert resp.status_code in (200, 400) and "UPSTREAM" not in resp.text
+    assert "content_filter" in resp.text or "refus" in resp.text.lower()
+    assert time.monotonic() - started < 2.5  # the block did not wait for the model
+    assert len(stub.requests) == 1  # the upstream *was* called, concurrently
+    record = sidecar.recorder.records[-1]
+    assert record.decision.action == "block"
+    assert record.facts.upstream_started_ms is not None
+    assert record.facts.upstream_cancelled_ms is not None
+    assert _wait_for(lambda: len(stub.disconnects) == 1)

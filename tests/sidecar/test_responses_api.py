@@ -43,12 +43,14 @@ def test_input_items_checked_and_rewritten(client: openai.OpenAI, sidecar: Sidec
 
 def test_injection_in_function_call_output_blocked(client: openai.OpenAI,
                                                    stub: StubUpstream) -> None:
+    stub.reply = "UPSTREAM ANSWER"
     with pytest.raises(openai.BadRequestError) as exc:
         client.responses.create(model="stub-model", input=[
             {"role": "user", "content": "summarise the page"},
             {"type": "function_call_output", "call_id": "c1", "output": ATTACK}])
     assert exc.value.code == "content_filter" and exc.value.param == "input"
-    assert not stub.requests
+    # Checked while the upstream call is in flight (input_mode: parallel): nothing of it is sent.
+    assert "UPSTREAM ANSWER" not in exc.value.response.text
 
 
 def test_output_items_checked(client: openai.OpenAI, stub: StubUpstream) -> None:

@@ -23,7 +23,7 @@ Python API (stable; other engineers depend on it)::
         stub.first_token_delay = 0.25            # seconds before the first content (paced model)
         stub.pace_non_stream = True              # non-stream waits as long as the stream takes
         stub.vary_reply = True                   # a fresh nonce every 20 words of each reply
-        stub.disconnects                         # chat requests the client closed before the end
+        stub.disconnects                         # requests the client closed before the end
         stub.extra_fields = {"service_tier": "x"}  # merged into every completion / chunk
         stub.reasoning = ["Let me ", "think."]  # DeepSeek R1 style: message.reasoning_content,
                                                  # streamed as reasoning_content deltas first
@@ -263,23 +263,30 @@ class StubUpstream:
         elif path.endswith("/moderations"):
             await _json(send, 200, {"id": "modr-stub", "model": "stub", "results": []})
         elif path.endswith("/v1/messages") and isinstance(parsed, dict):
-            await self._messages(parsed, send)
+            await self._watched(self._thinking(self._messages(parsed, send)), receive)
         elif path.endswith("/v1/responses") and isinstance(parsed, dict):
-            await self._responses(parsed, send)
+            await self._watched(self._thinking(self._responses(parsed, send)), receive)
         elif path.endswith("/embeddings") and isinstance(parsed, dict):
-            await self._embeddings(parsed, send)
+            await self._watched(self._thinking(self._embeddings(parsed, send)), receive)
         elif path.endswith("/v1/completions") and isinstance(parsed, dict):
-            await self._legacy(parsed, send)
+            await self._watched(self._thinking(self._legacy(parsed, send)), receive)
         elif path.endswith("/chat/completions") and scope["method"] == "POST":
             if not isinstance(parsed, dict):
                 await _json(send, 400, _error("body is not a JSON object", 400))
                 return
-            await self._chat_watched(parsed, receive, send)
+            await self._watched(self._chat(parsed, send), receive)
         else:
             await _json(send, 404, _error(f"no route {path}", 404))
 
-    async def _chat_watched(self, body: dict[str, Any], receive: Receive, send: Send) -> None:
-        """Serve a chat request while watching for the client closing the connection early
+    async def _thinking(self, answer: Awaitable[None]) -> None:
+        """The other APIs wait ``first_token_delay`` before answering at all (chat paces its
+        own stream: headers and role first, then the delay)."""
+        if self._script.first_token_delay:
+            await asyncio.sleep(self._script.first_token_delay)
+        await answer
+
+    async def _watched(self, answer: Awaitable[None], receive: Receive) -> None:
+        """Serve a request while watching for the client closing the connection early
         (what a cancelled upstream call looks like from the model's side)."""
         request = self.requests[-1]
         finished = False
@@ -291,7 +298,7 @@ class StubUpstream:
 
         watcher = asyncio.create_task(watch())
         try:
-            await self._chat(body, send)
+            await answer
             finished = True
         finally:
             if finished:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import AsyncIterator, Mapping, Sequence
-from contextlib import AsyncExitStack, ExitStack
+from contextlib import ExitStack
 from dataclasses import replace
 from typing import Any, Protocol
 
@@ -25,13 +25,13 @@ from guard.sidecar.errors import UpstreamFailure
 from guard.sidecar.jsonutil import scrub
 from guard.sidecar.responses import SSE_HEADERS, decision_headers
 from guard.sidecar.state import SidecarState
-from guard.sidecar.stream import GuardStreamingResponse, upstream_failed
+from guard.sidecar.stream import GuardStreamingResponse, OpenedStream
 from guard.sidecar.upstream import Target
 from guard.types import CheckContext, Decision, Message, Stage
 
 log = logging.getLogger("guard.sidecar.apis")
 
-__all__ = ["Chunk", "Emit", "EventAdapter", "Settle", "Step", "frame", "open_event_stream"]
+__all__ = ["Chunk", "Emit", "EventAdapter", "Settle", "Step", "frame", "relay_events"]
 
 
 class EventAdapter(Protocol):
@@ -60,21 +60,13 @@ def frame(event: Mapping[str, Any]) -> bytes:
     return head + b"data: " + json.dumps(event, separators=(",", ":")).encode() + b"\n\n"
 
 
-async def open_event_stream(state: SidecarState, guard: Guard, context: CheckContext,
-                            target: Target, body: Mapping[str, Any],
-                            headers: Mapping[str, str], input_decision: Decision | None,
-                            adapter: EventAdapter, *, operation: str,
-                            close_after: ExitStack | None = None) -> GuardStreamingResponse:
-    """Open the upstream stream (failures before the first event get a status) and relay it,
+def relay_events(state: SidecarState, guard: Guard, context: CheckContext, target: Target,
+                 body: Mapping[str, Any], opened: OpenedStream, input_decision: Decision | None,
+                 adapter: EventAdapter, *, close_after: ExitStack | None = None
+                 ) -> GuardStreamingResponse:
+    """Relay an opened upstream event stream (:func:`~guard.sidecar.stream.open_upstream_stream`),
     guarded when output rules are active."""
-    stack = AsyncExitStack()
-    try:
-        events = await stack.enter_async_context(state.upstreams.stream(
-            target, body, headers, operation=operation))
-    except UpstreamFailure as exc:
-        await stack.aclose()
-        await upstream_failed(state, guard, context, target, exc)
-        raise
+    stack, events = opened
     guarded = guard.has_output_rules(context)
     client_model = str(body.get("model", ""))
     server = state.config.server

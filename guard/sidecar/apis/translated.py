@@ -11,14 +11,13 @@ from typing import Any, Protocol
 
 from fastapi.responses import Response
 
-from guard.guard import Guard
 from guard.sidecar.apis import flow
-from guard.sidecar.apis.events import EventAdapter, open_event_stream
+from guard.sidecar.apis.events import EventAdapter, relay_events
 from guard.sidecar.jsonutil import SafeJSONResponse
 from guard.sidecar.responses import decision_headers
-from guard.sidecar.state import Caller, SidecarState
-from guard.sidecar.upstream import Target
-from guard.types import Action, CheckContext, Message
+from guard.sidecar.stream import OpenedStream, open_upstream_stream
+from guard.sidecar.upstream import UpstreamReply
+from guard.types import Action, Decision, Message
 
 
 class WireFormat(Protocol):
@@ -35,23 +34,37 @@ class WireFormat(Protocol):
                          places: Any) -> None: ...
 
 
-async def round_trip(state: SidecarState, guard: Guard, caller: Caller, context: CheckContext,
-                     target: Target, raw: dict[str, Any], *, wire: WireFormat,
+async def round_trip(exchange: flow.Exchange, raw: dict[str, Any], *, wire: WireFormat,
                      events: EventAdapter, operation: str, stream: bool,
                      blocked: flow.Blocked, span: ExitStack) -> Response:
     """The guarded exchange; a stream keeps ``span`` open until its last byte is sent."""
+    state, caller, target, guard, context = exchange
     messages, places = wire.request_messages(raw)
-    input_decision, refused = await flow.screen_input(state, guard, messages, context, blocked)
-    if refused is not None:
-        return refused
-    if input_decision.action is Action.REWRITE:
-        raw = wire.rewrite_request(raw, input_decision.messages, places)
     headers = flow.forward_headers(caller)
+
+    def prepared(decision: Decision) -> dict[str, Any]:
+        if decision.action is Action.REWRITE:
+            return wire.rewrite_request(raw, decision.messages, places)
+        return raw
+
     if stream:
-        return await open_event_stream(state, guard, context, target, raw, headers,
-                                       input_decision, events, operation=operation,
-                                       close_after=span.pop_all())
-    reply = await flow.call(state, guard, context, target, raw, headers, operation)
+        async def open_stream(decision: Decision) -> OpenedStream:
+            return await open_upstream_stream(state, target, prepared(decision), headers,
+                                              operation=operation)
+
+        input_decision, opened = await flow.checked_call(exchange, messages, blocked,
+                                                         open_stream)
+        if isinstance(opened, Response):
+            return opened
+        return relay_events(state, guard, context, target, raw, opened, input_decision, events,
+                            close_after=span.pop_all())
+
+    async def call(decision: Decision) -> UpstreamReply:
+        return await flow.upstream_reply(state, target, prepared(decision), headers, operation)
+
+    input_decision, reply = await flow.checked_call(exchange, messages, blocked, call)
+    if isinstance(reply, Response):
+        return reply
     data = reply.data
     if not guard.has_output_rules(context):
         # Nothing to check, but the record still says how the request ended and who answered.

@@ -8,10 +8,6 @@ reshape.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import time
-from collections.abc import Awaitable, Coroutine, Sequence
 from contextlib import ExitStack
 from dataclasses import replace
 from typing import Any
@@ -23,21 +19,19 @@ from guard.engine.segments import apply_tool_definitions, tool_definitions
 from guard.guard import Guard
 from guard.sidecar.apis import flow, reasoning
 from guard.sidecar.assemble import assembled_completion, streamed_body, wants_streamed_upstream
-from guard.sidecar.errors import UpstreamFailure
 from guard.sidecar.jsonutil import SafeJSONResponse, scrub
 from guard.sidecar.otel import inject_trace_headers
 from guard.sidecar.responses import blocked_response, decision_headers
 from guard.sidecar.schemas import ERROR_RESPONSES, ChatCompletionRequest, ChatCompletionResponse
-from guard.sidecar.state import Caller, SidecarState
+from guard.sidecar.state import SidecarState
 from guard.sidecar.stream import (
     GuardStreamingResponse,
     OpenedStream,
     open_upstream_stream,
     relay_response,
-    upstream_failed,
 )
 from guard.sidecar.upstream import Target, UpstreamReply
-from guard.types import Action, CheckContext, Decision, Message, RequestFacts, Stage
+from guard.types import Action, CheckContext, Decision, Message, Stage
 
 ROUTE = "/v1/chat/completions"
 SSE_EVENT_SCHEMA = {
@@ -58,11 +52,10 @@ router = APIRouter()
 )
 async def chat_completions(body: ChatCompletionRequest, request: Request) -> Response:
     exchange = flow.open_exchange(request, ROUTE, body.model, body.user)
-    state, caller, target, guard, context = exchange
     raw: dict[str, Any] = await request.json()
     with ExitStack() as stack:
         stack.enter_context(flow.request_span(exchange, request, ROUTE, model=body.model))
-        response = await _handle(state, guard, caller, context, target, body, raw)
+        response = await _handle(exchange, body, raw)
         if isinstance(response, GuardStreamingResponse):
             # The request span stays open (and current) until the last byte is sent, so the
             # stream's output checks are its children; the response closes it.
@@ -70,8 +63,9 @@ async def chat_completions(body: ChatCompletionRequest, request: Request) -> Res
         return response
 
 
-async def _handle(state: SidecarState, guard: Guard, caller: Caller, context: CheckContext,
-                  target: Target, body: ChatCompletionRequest, raw: dict[str, Any]) -> Response:
+async def _handle(exchange: flow.Exchange, body: ChatCompletionRequest,
+                  raw: dict[str, Any]) -> Response:
+    state, caller, target, guard, context = exchange
     stream = body.stream is True
     n = body.n or 1
     include_usage = bool(body.stream_options and body.stream_options.include_usage)
@@ -81,70 +75,36 @@ async def _handle(state: SidecarState, guard: Guard, caller: Caller, context: Ch
     definitions = tool_definitions(scrub({k: raw.get(k) for k in ("tools", "functions")}))
     if definitions is not None:
         original = (*original, definitions)
-    concurrent = guard.has_concurrent_input(context)
-    started = time.perf_counter()
-    # Checked even without input rules (then it is a cheap "allow"): every request, including
-    # one whose upstream then fails, leaves an audit record. With rules that can only block or
-    # flag (input_mode: parallel), only the rewrite/sequential rules run here; the rest run
-    # while the upstream call is in flight (below).
-    input_decision = await state.check(guard, original, Stage.INPUT, context, record=False,
-                                       phase="before" if concurrent else None)
-    if input_decision.action is Action.BLOCK:
-        return await _block_input(guard, body, input_decision, original, RequestFacts(),
-                                  stream=stream, n=n, include_usage=include_usage)
-    if input_decision.action is Action.REWRITE:
-        rewritten = input_decision.messages
-        if definitions is not None:
-            raw = apply_tool_definitions(raw, rewritten[-1])
-            rewritten = rewritten[:-1]
-        raw = {**raw, "messages": [m.to_dict() for m in rewritten]}
     forward_headers = dict(caller.headers)
     inject_trace_headers(forward_headers)
     assemble = not stream and wants_streamed_upstream(guard, context, target, raw)
 
-    def call() -> Coroutine[Any, Any, UpstreamReply | OpenedStream]:
-        return _call_upstream(state, target, raw, forward_headers, stream=stream or assemble)
+    def blocked(decision: Decision) -> Response:
+        return blocked_response(guard, decision, model=body.model, stream=stream, n=n,
+                                include_usage=include_usage)
 
-    if not concurrent:
-        # Recorded before the upstream is called: the audit trail shows what was sent, even
-        # if the upstream then fails (that gets its own record) or the audit store refuses it.
-        await guard.arecord(input_decision, original)
-        result = await _upstream_result(state, guard, context, target, call())
-    else:
-        upstream = asyncio.create_task(call(), name="guard-upstream-call")
-        started_ms = (time.perf_counter() - started) * 1e3
-        try:
-            during = await state.check(guard, original, Stage.INPUT, context, record=False,
-                                       phase="during")
-        except BaseException:
-            await _cancel(upstream)
-            raise
-        input_decision = guard.merge_phases(input_decision, during)
-        if input_decision.action is Action.BLOCK:
-            # Nothing of the upstream's answer has been read past its headers: close it.
-            cancelled = await _cancel(upstream)
-            return await _block_input(guard, body, input_decision, original, RequestFacts(
-                upstream_started_ms=started_ms, upstream_cancelled_ms=(
-                    (time.perf_counter() - started) * 1e3 if cancelled else None)),
-                stream=stream, n=n, include_usage=include_usage)
-        await guard.arecord(input_decision, original, RequestFacts(
-            upstream_started_ms=started_ms))
-        result = await _upstream_result(state, guard, context, target, upstream)
+    async def call(decision: Decision) -> UpstreamReply | OpenedStream:
+        request = raw
+        if decision.action is Action.REWRITE:
+            rewritten = decision.messages
+            if definitions is not None:
+                request = apply_tool_definitions(request, rewritten[-1])
+                rewritten = rewritten[:-1]
+            request = {**request, "messages": [m.to_dict() for m in rewritten]}
+        return await _call_upstream(state, target, request, forward_headers,
+                                    stream=stream or assemble)
+
+    # Checked even without input rules (then it is a cheap "allow"): every request, including
+    # one whose upstream then fails, leaves an audit record.
+    input_decision, result = await flow.checked_call(exchange, original, blocked, call)
+    if isinstance(result, Response):
+        return result
     if isinstance(result, UpstreamReply):
         return await _check_completion(state, guard, context, body, result, input_decision)
     if assemble:
         return await assembled_completion(state, guard, context, target, result,
                                           model=body.model, n=n, input_decision=input_decision)
     return relay_response(state, guard, context, target, result, input_decision)
-
-
-async def _block_input(guard: Guard, body: ChatCompletionRequest, decision: Decision,
-                       original: Sequence[Message], facts: RequestFacts, *, stream: bool,
-                       n: int, include_usage: bool) -> Response:
-    response = blocked_response(guard, decision, model=body.model, stream=stream, n=n,
-                                include_usage=include_usage)
-    await guard.arecord(decision, original, replace(facts, http_status=response.status_code))
-    return response
 
 
 async def _call_upstream(state: SidecarState, target: Target, raw: dict[str, Any],
@@ -154,37 +114,7 @@ async def _call_upstream(state: SidecarState, target: Target, raw: dict[str, Any
     if stream:
         body = raw if raw.get("stream") is True else streamed_body(raw)
         return await open_upstream_stream(state, target, body, headers)
-    started = time.perf_counter()
-    reply = await state.upstreams.chat(target, raw, headers)
-    state.metrics.upstream_seconds.labels(target.name).observe(time.perf_counter() - started)
-    return reply
-
-
-async def _upstream_result(state: SidecarState, guard: Guard, context: CheckContext,
-                           target: Target, call: Awaitable[UpstreamReply | OpenedStream]
-                           ) -> UpstreamReply | OpenedStream:
-    try:
-        return await call
-    except UpstreamFailure as exc:
-        await upstream_failed(state, guard, context, target, exc)
-        raise
-
-
-async def _cancel(upstream: asyncio.Task[UpstreamReply | OpenedStream]) -> bool:
-    """Stop an upstream call: cancel it in flight (httpx closes the connection) or close the
-    stream it opened. True when a connection was closed before the answer was complete."""
-    if not upstream.done():
-        upstream.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await upstream
-        return True
-    if upstream.cancelled() or upstream.exception() is not None:
-        return False
-    result = upstream.result()
-    if isinstance(result, UpstreamReply):
-        return False
-    await result[0].aclose()
-    return True
+    return await flow.upstream_reply(state, target, raw, headers, "chat/completions")
 
 
 async def _check_completion(state: SidecarState, guard: Guard, context: CheckContext,

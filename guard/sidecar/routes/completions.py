@@ -17,7 +17,13 @@ from guard.sidecar.jsonutil import SafeJSONResponse, scrub
 from guard.sidecar.responses import DONE, SSE_HEADERS, decision_headers, guard_info, sse
 from guard.sidecar.routes.chat import SSE_EVENT_SCHEMA
 from guard.sidecar.schemas import ERROR_RESPONSES, _Open
-from guard.sidecar.stream import GuardStreamingResponse, open_guarded_stream
+from guard.sidecar.stream import (
+    GuardStreamingResponse,
+    OpenedStream,
+    open_upstream_stream,
+    relay_response,
+)
+from guard.sidecar.upstream import UpstreamReply
 from guard.types import Action, Decision
 
 ROUTE = "/v1/completions"
@@ -69,24 +75,39 @@ async def create_completion(body: CompletionRequest, request: Request) -> Respon
         stack.enter_context(flow.request_span(exchange, request, ROUTE, model=body.model,
                                               operation="text_completion"))
         checked = prompts.as_messages([*texts, *([body.suffix] if body.suffix else [])])
-        input_decision, refused = await flow.screen_input(state, guard, checked, context,
-                                                          blocked)
-        if refused is not None:
-            return refused
-        if input_decision.action is Action.REWRITE:
-            new = input_decision.messages
-            raw["prompt"] = prompts.rewritten(raw["prompt"], new[:len(texts)])
-            if body.suffix:
-                raw["suffix"] = prompts.rewritten("", new[len(texts):])
         headers = flow.forward_headers(caller)
+
+        def prepared(decision: Decision) -> dict[str, Any]:
+            if decision.action is not Action.REWRITE:
+                return raw
+            new = decision.messages
+            out = {**raw, "prompt": prompts.rewritten(raw["prompt"], new[:len(texts)])}
+            if body.suffix:
+                out["suffix"] = prompts.rewritten("", new[len(texts):])
+            return out
+
         if stream:
-            response = await open_guarded_stream(
-                state, guard, context, target, raw, headers, input_decision,
-                operation="completions", adapter=completions.CompletionChunks())
+            async def open_stream(decision: Decision) -> OpenedStream:
+                return await open_upstream_stream(state, target, prepared(decision), headers,
+                                                  operation="completions")
+
+            input_decision, opened = await flow.checked_call(exchange, checked, blocked,
+                                                             open_stream)
+            if isinstance(opened, Response):
+                return opened
+            response = relay_response(state, guard, context, target, opened, input_decision,
+                                      adapter=completions.CompletionChunks())
             if isinstance(response, GuardStreamingResponse):
                 response.close_after = stack.pop_all()
             return response
-        reply = await flow.call(state, guard, context, target, raw, headers, "completions")
+
+        async def call(decision: Decision) -> UpstreamReply:
+            return await flow.upstream_reply(state, target, prepared(decision), headers,
+                                             "completions")
+
+        input_decision, reply = await flow.checked_call(exchange, checked, blocked, call)
+        if isinstance(reply, Response):
+            return reply
         data = reply.data
         if not guard.has_output_rules(context):
             return SafeJSONResponse(data, headers={**reply.headers,

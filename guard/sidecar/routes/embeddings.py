@@ -15,6 +15,7 @@ from guard.sidecar.errors import blocked_error
 from guard.sidecar.jsonutil import SafeJSONResponse, scrub
 from guard.sidecar.responses import decision_headers
 from guard.sidecar.schemas import ERROR_RESPONSES, _Open
+from guard.sidecar.upstream import UpstreamReply
 from guard.types import Action, Decision
 
 ROUTE = "/v1/embeddings"
@@ -46,13 +47,15 @@ async def create_embedding(body: EmbeddingRequest, request: Request) -> Response
     raw: dict[str, Any] = scrub(await request.json())
     texts = prompts.texts(raw["input"], "input")
     with flow.request_span(exchange, request, ROUTE, model=body.model, operation="embeddings"):
-        decision, refused = await flow.screen_input(state, guard, prompts.as_messages(texts),
-                                                    context, _blocked(guard))
-        if refused is not None:
-            return refused
-        if decision.action is Action.REWRITE:
-            raw["input"] = prompts.rewritten(raw["input"], decision.messages)
-        reply = await flow.call(state, guard, context, target, raw,
-                                flow.forward_headers(caller), "embeddings")
+        async def call(decision: Decision) -> UpstreamReply:
+            body = raw if decision.action is not Action.REWRITE else {
+                **raw, "input": prompts.rewritten(raw["input"], decision.messages)}
+            return await flow.upstream_reply(state, target, body,
+                                             flow.forward_headers(caller), "embeddings")
+
+        decision, reply = await flow.checked_call(exchange, prompts.as_messages(texts),
+                                                  _blocked(guard), call)
+        if isinstance(reply, Response):
+            return reply
         return SafeJSONResponse(reply.data, headers={**reply.headers,
                                                      **decision_headers(decision)})

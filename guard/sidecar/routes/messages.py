@@ -141,6 +141,6 @@ async def _handle(request: Request, body: MessagesRequest, raw: dict[str, Any]) 
     blocked = _blocked(guard, body.model, stream)
     with ExitStack() as stack:
         stack.enter_context(flow.request_span(exchange, request, ROUTE, model=body.model))
-        return await round_trip(state, guard, caller, context, target, raw, wire=api,
+        return await round_trip(exchange, raw, wire=api,
                                 events=api.MessageEvents(), operation="messages", stream=stream,
                                 blocked=blocked, span=stack)

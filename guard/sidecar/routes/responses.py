@@ -72,6 +72,6 @@ async def create_response(body: ResponsesRequest, request: Request) -> Response:
     with ExitStack() as stack:
         stack.enter_context(flow.request_span(exchange, request, ROUTE, model=body.model,
                                               operation="responses"))
-        return await round_trip(state, guard, caller, context, target, raw, wire=api,
+        return await round_trip(exchange, raw, wire=api,
                                 events=api.ResponseEvents(), operation="responses", stream=stream,
                                 blocked=blocked, span=stack)
