@@ -2,12 +2,16 @@
 
     HF_HUB_OFFLINE=1 python -m bench.quality                 # in-distribution + LOSO (~15 min)
     python -m bench.quality --no-loso                        # committed heads on the test split
+    python -m bench.quality --reuse-loso --name v2.1 \
+        --scores "in-dist v2.0 (test split)=bench/results/v2.0-indist.npz" \
+        --scores "LOSO v2.0=bench/results/v2.0-loso.npz"      # the previous model's columns
 
 Per dataset and category: precision, recall, F1, ROC-AUC and, on benign sets, FPR, for
 (1) the committed heads on the held-out *test* split (in-distribution), (2) leave-one-source-
 out (headline: each source family scored by a model trained without it), and (3) a keyword
-list baseline. Prints markdown (paste into bench/RESULTS-classifiers.md). Thresholds are the
-defaults folded into the heads (calibrated score 0.5), chosen on validation splits only.
+list baseline; AUPRC (average precision) beside F1 on sets with both classes. Prints markdown
+(paste into bench/RESULTS-classifiers.md). Thresholds are the defaults folded into the heads
+(calibrated score 0.5), chosen on validation splits only.
 """
 
 from __future__ import annotations
