@@ -2,12 +2,16 @@
 
     HF_HUB_OFFLINE=1 python -m bench.quality                 # in-distribution + LOSO (~15 min)
     python -m bench.quality --no-loso                        # committed heads on the test split
+    python -m bench.quality --reuse-loso --name v2.1 \
+        --scores "in-dist v2.0 (test split)=bench/results/v2.0-indist.npz" \
+        --scores "LOSO v2.0=bench/results/v2.0-loso.npz"      # the previous model's columns
 
 Per dataset and category: precision, recall, F1, ROC-AUC and, on benign sets, FPR, for
 (1) the committed heads on the held-out *test* split (in-distribution), (2) leave-one-source-
 out (headline: each source family scored by a model trained without it), and (3) a keyword
-list baseline. Prints markdown (paste into bench/RESULTS-classifiers.md). Thresholds are the
-defaults folded into the heads (calibrated score 0.5), chosen on validation splits only.
+list baseline; AUPRC (average precision) beside F1 on sets with both classes. Prints markdown
+(paste into bench/RESULTS-classifiers.md). Thresholds are the defaults folded into the heads
+(calibrated score 0.5), chosen on validation splits only.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from bench.quality_metrics import auc, binary, fmt
 from guard.ml.heads import Head
 from training.data import BENIGN_SOURCES, CS_LABELS, PA_LABELS, Example, load_all
 from training.embed_cache import CACHE_DIR, EmbeddingCache
+from training.finetune import text_key
 from training.train import ART_DIR, Config, featurize
 
 CATS6 = ("hate", "harassment", "sexual", "sexual/minors", "violence", "self-harm")
@@ -320,6 +325,25 @@ HEADLINE_FAMILIES = {
 }
 
 
+def _save_loso(path: Path, ex: list[Example], scores: dict[int, np.ndarray]) -> None:
+    """LOSO scores cached by (source, text) key, so a change of the corpus (more rows of one
+    family) does not misalign the cache of a task that was not retrained."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(pickle.dumps({text_key(ex[i]): v for i, v in scores.items()}))
+
+
+def _load_loso(path: Path, ex: list[Example]) -> dict[int, np.ndarray]:
+    table = pickle.loads(path.read_bytes())
+    if any(not isinstance(k, str) for k in table):
+        raise SystemExit(f"{path}: an index-keyed cache from an older bench; delete it and rerun")
+    out = {}
+    for i, e in enumerate(ex):
+        vec = table.get(text_key(e))
+        if vec is not None:
+            out[i] = vec
+    return out
+
+
 def _task_families(
     ex: list[Example], task: str, fams: dict[str, tuple[str, ...]] | None
 ) -> list[str]:
@@ -364,7 +388,7 @@ def previous_runs(
             continue
         saved = CACHE_DIR / f"loso-previous-{task}.pkl"
         if reuse and saved.exists():
-            out["LOSO"][task] = pickle.loads(saved.read_bytes())
+            out["LOSO"][task] = _load_loso(saved, ex)
             continue
         rows = [k for k, i in enumerate(need) if ex[i].family not in first]
         from bench.quality_eval import system_scores
@@ -381,7 +405,7 @@ def previous_runs(
         )
         scores.update({need[first_rows[k]]: v for k, v in fold.items()})
         out["LOSO"][task] = scores
-        saved.write_bytes(pickle.dumps(scores))
+        _save_loso(saved, ex, scores)
     return out
 
 
@@ -421,7 +445,7 @@ def table(
         f"### {title}",
         "",
         "| set | kind | "
-        + " | ".join(f"{r}: n (pos) · P / R / F1 / AUC / FPR" for r in runs)
+        + " | ".join(f"{r}: n (pos) · P / R / F1 / AUC / AUPRC / FPR" for r in runs)
         + " |",
         "|---|---|" + "---|" * len(runs),
     ]
@@ -452,6 +476,7 @@ def table(
                             fmt(m["recall"]),
                             f"**{fmt(m['f1'])}**",
                             fmt(m["auc"]),
+                            fmt(m["auprc"]),
                             fmt(m["fpr"], True),
                         ]
                     )
@@ -548,7 +573,7 @@ def main() -> None:
             sc, _ = loso_scores(
                 feat, args.task, cfg, families=_task_families(ex, args.task, _fams(args))
             )
-            saved.write_bytes(pickle.dumps(sc))
+            _save_loso(saved, ex, sc)
         return
     name = f" {args.name}" if args.name else ""
     indist, loso = f"in-dist{name} (test split)", f"LOSO{name}"
@@ -566,7 +591,7 @@ def main() -> None:
                 print(f"no cached LOSO for {task}", file=sys.stderr)
                 continue
             if args.reuse_loso:
-                runs[loso][task] = pickle.loads(saved.read_bytes())
+                runs[loso][task] = _load_loso(saved, ex)
                 # cached scores from a worker: max-combine the patterns shipped now as well
                 labels = CS_LABELS if task == "content_safety" else PA_LABELS
                 for i, vec in runs[loso][task].items():
@@ -575,8 +600,7 @@ def main() -> None:
             runs[loso][task], _ = loso_scores(
                 feat, task, cfg, families=_task_families(ex, task, fams), feat_eval=feat_eval
             )
-            CACHE_DIR.mkdir(parents=True, exist_ok=True)
-            saved.write_bytes(pickle.dumps(runs[loso][task]))
+            _save_loso(saved, ex, runs[loso][task])
     if args.previous is not None:
         prev = previous_runs(
             ex,
@@ -602,8 +626,8 @@ def main() -> None:
         "Thresholds: the defaults in the heads (calibrated score >= 0.5), picked on validation "
         "splits only. *in-dist* = committed heads on the held-out test split; *LOSO* = each "
         "source family scored by a model trained without it (all its rows); kinds: pn = both "
-        "classes, pos = positives only (recall; AUC against the pooled benign sets), neg = "
-        "benign only (FPR).",
+        "classes (AUPRC = average precision), pos = positives only (recall; AUC against the "
+        "pooled benign sets), neg = benign only (FPR).",
         "",
         table("Content safety: openai-moderation per category", s["oai"], ex, runs),
         table("Harmful requests (`content_safety.harmful`) and benign FPR", s["harm"], ex, runs),

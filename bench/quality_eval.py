@@ -25,6 +25,7 @@ from training.train import (
     pick_shift,
     raw_logits,
     subset,
+    task_config,
     to_head,
 )
 
@@ -80,7 +81,7 @@ def loso_scores(
         train_rows, val_rows, test_rows = loso_split(feat.examples, task_rows, fam)
         f_tr, f_va = subset(feat, train_rows), subset(feat, val_rows)
         f_te = subset(feat_eval or feat, test_rows)
-        model = fit(f_tr, labels, cfg)
+        model = fit(f_tr, labels, task_config(cfg, task))
         shift = pick_shift(raw_logits(model, f_va), f_va.examples, labels)
         head = to_head(model, labels, shift, cfg)
         sc = system_scores(head, f_te, task)
@@ -121,10 +122,12 @@ def scores_from_file(
     out: dict[str, dict[int, np.ndarray]] = {t: {} for t in TASK_LABELS}
     for i, e in enumerate(examples):
         row = table.get(text_key(e))
-        if row is None or np.isnan(row[0]) or (split is not None and e.split != split):
+        if row is None or (split is not None and e.split != split):
             continue
         for task, task_labels in TASK_LABELS.items():
             vec = row[[labels.index(lab) for lab in task_labels]].copy()
+            if np.isnan(vec).any():  # a row scored for the other task only
+                continue
             with_patterns(vec, e.text, task, task_labels)
             out[task][i] = vec
     return out

@@ -1,4 +1,4 @@
-"""Binary metrics for the quality bench (no sklearn needed at the call sites)."""
+"""Binary metrics for the quality bench."""
 
 from __future__ import annotations
 
@@ -29,6 +29,18 @@ def auc(y: Sequence[int], s: Sequence[float]) -> float:
     return float((rp - len(pos) * (len(pos) + 1) / 2) / (len(pos) * len(neg)))
 
 
+def auprc(y: Sequence[int], s: Sequence[float]) -> float:
+    """Area under the precision-recall curve as average precision (sklearn's step-wise sum,
+    no interpolation); NaN when one class is missing. Unlike ROC-AUC it moves with the share
+    of positives, so it says how clean the top of the ranking is on an imbalanced set."""
+    from sklearn.metrics import average_precision_score
+
+    yy = np.asarray(y)
+    if len(yy) == 0 or yy.min() == yy.max():
+        return float("nan")
+    return float(average_precision_score(yy, np.asarray(s, dtype=np.float64)))
+
+
 def binary(y: Sequence[int], s: Sequence[float], thr: float = 0.5) -> dict[str, float]:
     yy, ss = np.asarray(y), np.asarray(s, dtype=np.float64)
     p = ss >= thr
@@ -49,6 +61,7 @@ def binary(y: Sequence[int], s: Sequence[float], thr: float = 0.5) -> dict[str, 
         "f1": f1,
         "fpr": fpr,
         "auc": auc(yy, ss),
+        "auprc": auprc(yy, ss),
     }
 
 

@@ -528,6 +528,16 @@ def loso_split(
 # engineers the embedding pass is the binding cost (about 15 short texts/s). The split of a
 # kept row never changes.
 TRAIN_CAP = 300  # train + val rows per family
+# Hate and toxicity sets with both classes on one topic get more rows: French hate positives
+# (MLMA FR) were scarce and the on-topic non-hate sentences are the hard negatives the hate head
+# lacked. Evaluation families (hatemoji-build, rtp-lx) keep the common cap, so their rows are
+# the same as the previous model's.
+FAMILY_TRAIN_CAP = {
+    "mlma-hate-speech": 900,
+    "stormfront": 600,
+    "toxigen-demonstrations": 600,
+    **{f"generated-{k}-{lang}": 1200 for k in ("hate", "nonhate") for lang in ("en", "fr")},
+}
 TEST_CAP = 120  # test rows per family
 # Texts are cut to their first MAX_CHARS characters (one 128-token window, so the embedding of
 # a training text does not depend on the window spec), except injection positives, whose
@@ -540,8 +550,8 @@ def _capped(rows: list[Example]) -> list[Example]:
     for e in rows:
         by_fam.setdefault((e.family, e.split == "test"), []).append(e)
     drop: set[int] = set()
-    for (_fam, test), items in by_fam.items():
-        cap = TEST_CAP if test else TRAIN_CAP
+    for (fam, test), items in by_fam.items():
+        cap = TEST_CAP if test else FAMILY_TRAIN_CAP.get(fam, TRAIN_CAP)
         if len(items) > cap:
             ranked = sorted(items, key=lambda e: hashlib.sha256(e.text.encode()).hexdigest())
             drop.update(id(e) for e in ranked[cap:])
@@ -578,6 +588,11 @@ def load_all(
                 if key and key not in seen:
                     seen.add(key)
                     out.append(ex)
+    if with_generated:
+        from training import hate_contrast
+
+        seen = {_dedup_key(e.text) for e in out}
+        out.extend(e for e in hate_contrast.generate() if _dedup_key(e.text) not in seen)
     for ex in out:
         if not ex.split:
             ex.split = _split_of(ex.group)

@@ -17,7 +17,7 @@ import math
 import time
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +41,13 @@ THRESHOLD_RULE: dict[str, tuple[str, float]] = {
     "harmful": ("fpr", 0.015),
 }
 SEED = 7
+# Per-task recipe changes over ``Config`` (none shipped: 12 epochs with a 5x faster n-gram
+# term separated French hate contrasts better on validation, but memorised n-grams and raised
+# the `harmful` score of plain benign text, e.g. "The account belongs to John Smith." 0.73).
+TASK_CONFIG: dict[str, dict[str, Any]] = {}
+# Training weight of the project's hate contrasts (training/hate_contrast.py) over the usual
+# 1/sqrt(size) source weight: few rows, each a minimal contrast the public sets lack.
+SOURCE_WEIGHT_PREFIX = {"generated-hate-": 3.0, "generated-nonhate-": 3.0}
 
 
 @dataclass
@@ -54,6 +61,11 @@ class Config:
     ngram_lr: float = 4e-3
     weight_decay: float = 1e-4
     dropout: float = 0.2
+
+
+def task_config(cfg: Config, task: str) -> Config:
+    """``cfg`` with the task's recipe changes (``TASK_CONFIG``) applied."""
+    return replace(cfg, **TASK_CONFIG.get(task, {}))
 
 
 @dataclass
@@ -176,6 +188,10 @@ def _source_weights(examples: Sequence[Example], primary: str) -> np.ndarray:
     key = [(e.source, e.labels.get(primary, -1)) for e in examples]
     counts = Counter(key)
     w = np.array([1.0 / math.sqrt(counts[k]) for k in key], np.float32)
+    for i, e in enumerate(examples):
+        for prefix, mult in SOURCE_WEIGHT_PREFIX.items():
+            if e.source.startswith(prefix):
+                w[i] *= mult
     return w / w.mean()
 
 
@@ -313,6 +329,7 @@ def train_task(
     rows = task_examples(examples, task)
     tr = [e for e in rows if e.split == "train"]
     va = [e for e in rows if e.split == "val"]
+    cfg = task_config(cfg, task)
     f_tr, f_va = featurize(tr, cache, cfg), featurize(va, cache, cfg)
     model = fit(f_tr, labels, cfg)
     shift = pick_shift(raw_logits(model, f_va), va, labels)

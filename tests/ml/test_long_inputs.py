@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
 import pytest
 
+from guard.guard import Guard
 from guard.ml import TextClassifier
 from guard.ml.classifier import EmbeddingHeadClassifier
 from guard.ml.manifest import WindowSpec
+from guard.policy.shipped import resolve_policy
+from guard.types import Stage
 
 FILLER = (
     "Our hiking club met on Saturday at the north trailhead. The weather was mild and the "
@@ -71,3 +77,52 @@ def test_injection_in_the_middle_of_a_long_french_document_is_caught(
     pred, clean = attack_clf.predict([fr * 8 + inj + " " + fr * 8, fr * 16])
     assert pred.scores["attack"] >= 0.5, pred.scores
     assert clean.scores["attack"] < 0.5, clean.scores
+
+
+@pytest.fixture(scope="module")
+def default_guard() -> Iterator[Guard]:
+    guard = Guard.from_file(resolve_policy("default.yaml"))
+    yield guard
+    guard.close()
+
+
+def _messages(role: str, document: str) -> list[dict[str, Any]]:
+    if role == "user":
+        return [{"role": "user", "content": "Summarise this newsletter:\n" + document}]
+    if role == "tool":
+        call = {"id": "1", "type": "function", "function": {"name": "fetch", "arguments": "{}"}}
+        return [
+            {"role": "user", "content": "Summarise the club newsletter."},
+            {"role": "assistant", "content": None, "tool_calls": [call]},
+            {"role": "tool", "tool_call_id": "1", "content": document},
+        ]
+    return [
+        {"role": "system", "content": "You are a helpful assistant. Reference: " + document},
+        {"role": "user", "content": "What did the club do on Saturday?"},
+    ]
+
+
+# The default policy blocks an attack in the conversation (user, tool) and flags one in the
+# operator's own system-role context (prompt-attack.context).
+EXPECTED = {
+    "user": ("block", "prompt-attack.classifier"),
+    "tool": ("block", "prompt-attack.classifier"),
+    "system": ("flag", "prompt-attack.context"),
+}
+
+
+@pytest.mark.parametrize("role", ["user", "tool", "system"])
+@pytest.mark.parametrize("where", ["end", "middle"])
+def test_default_policy_catches_one_hostile_sentence_in_a_2700_char_document(
+    default_guard: Guard, role: str, where: str
+) -> None:
+    cut = DOC.rfind(". ", 0, len(DOC) // 2) + 2
+    document = DOC + " " + INJECTION if where == "end" else (
+        DOC[:cut] + INJECTION + " " + DOC[cut:]
+    )
+    action, rule = EXPECTED[role]
+    decision = default_guard.check(_messages(role, document), stage=Stage.INPUT)
+    fired = {r.rule_id for r in decision.rules if r.fired}
+    assert decision.action.value == action and rule in fired, (decision.action, fired)
+    clean = default_guard.check(_messages(role, DOC), stage=Stage.INPUT)
+    assert not {r.rule_id for r in clean.rules if r.fired} & {rule}, clean.rules
