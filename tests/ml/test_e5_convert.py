@@ -84,6 +84,18 @@ def test_q4_0_block_layout() -> None:
     assert w[16:].tolist() == [(15 - j - 8) * 0.5 for j in range(16)]
 
 
+def test_a_damaged_model_file_is_a_clear_config_error(tmp_path: Path) -> None:
+    from guard.errors import ConfigError
+
+    head = e5.wheel_file().read_bytes()[:100_000]
+    (tmp_path / "cut.bin").write_bytes(head)
+    (tmp_path / "magic.bin").write_bytes(b"GGUF" + head[4:])
+    with pytest.raises(ConfigError, match="truncated E5S1 file"):
+        e5.read_e5(tmp_path / "cut.bin")
+    with pytest.raises(ConfigError, match="bad magic"):
+        e5.read_e5(tmp_path / "magic.bin")
+
+
 def test_wheel_file_parses_to_the_documented_bert(folder: Path) -> None:
     layout, _ = e5.read_e5(e5.wheel_file())
     config = json.loads((folder / "config.json").read_text())
