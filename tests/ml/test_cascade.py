@@ -6,11 +6,16 @@ Real encoder, real heads, the committed screen artifact; the encoder is counted 
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 import pytest
+import yaml
 
-from guard.ml import TextClassifier, predict_many
+from guard.ml import TextClassifier, load_classifier, predict_many
 from guard.ml.classifier import EmbeddingHeadClassifier, get_screen
 from guard.ml.encoder import Encoder, FloatArray
 from guard.ml.manifest import ARTIFACTS_DIR, Manifest, load_manifest
@@ -18,6 +23,7 @@ from guard.ml.screen import Screen
 from guard.ml.windows import Window
 
 SCREEN = ARTIFACTS_DIR / "screen.npz"
+REPO = Path(__file__).resolve().parents[2]
 # Short, plain service questions: the kind of traffic the screen clears (bench/RESULTS-cascade.md).
 BENIGN = (
     "Is my Delta flight to Denver on time? What time is my flight supposed to board? "
@@ -147,3 +153,38 @@ def test_screen_is_a_manifest_setting_of_embedding_heads_only() -> None:
     hf = {**raw, "kind": "hf_sequence_classification", "model": {"ref": str(ARTIFACTS_DIR)}}
     with pytest.raises(ValueError, match="screen"):
         Manifest.model_validate({**hf, "screen": "screen.npz", "base_dir": m.base_dir})
+
+
+def test_a_manifest_with_screen_loads_the_cascade(tmp_path: Path) -> None:
+    m = load_manifest(ARTIFACTS_DIR / "prompt_attack.yaml")
+    raw = m.model_dump(mode="json", exclude={"base_dir"})
+    raw.update(head=str(m.head_path), screen=str(SCREEN))
+    path = tmp_path / "prompt_attack.yaml"
+    path.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    clf = load_classifier(path)
+    assert isinstance(clf, EmbeddingHeadClassifier) and clf.screen is not None
+    assert clf.screen.threshold == Screen.load(SCREEN, clf.encoder.ref).threshold
+    plain = load_classifier(None, task="prompt_attack")
+    assert isinstance(plain, EmbeddingHeadClassifier)
+    assert (plain.screen is None) == (plain.manifest.screen is None)
+
+
+def test_default_policy_cases_pass_with_the_cascade_on(tmp_path: Path) -> None:
+    """Every case of guard/policies/default.cases.yaml, with both manifests naming the screen."""
+    for task in ("content_safety", "prompt_attack"):
+        m = load_manifest(ARTIFACTS_DIR / f"{task}.yaml")
+        raw = m.model_dump(mode="json", exclude={"base_dir"})
+        raw.update(head=str(m.head_path), screen=str(SCREEN))
+        (tmp_path / f"{task}.yaml").write_text(yaml.safe_dump(raw), encoding="utf-8")
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(REPO)}
+    env["GUARD_CLASSIFIERS_DIR"] = str(tmp_path)
+    env.pop("GUARD_ML_SCREEN", None)
+    res = subprocess.run(
+        [sys.executable, "-m", "guard.cli.main", "policy", "test", "default"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
+    assert res.returncode == 0, res.stdout + res.stderr
