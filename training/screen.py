@@ -269,9 +269,10 @@ def fit(ws: WindowSet, rows: Sequence[int], c_reg: float = C_REG, static: bool =
     w_static = coef[:d] * DENSE_SCALE / sd
     bias = float(clf.intercept_[0] - (w_static * mu).sum())
     table = static_embeddings(default_encoder_path())
+    # The artifact stores float16 weights: score (and pick the threshold) with exactly those.
     return Screen(
-        w_static.astype(np.float32),
-        coef[d:].astype(np.float32),
+        w_static.astype(np.float16).astype(np.float32),
+        coef[d:].astype(np.float16).astype(np.float32),
         bias,
         0.0,
         (2, 5),
@@ -280,7 +281,8 @@ def fit(ws: WindowSet, rows: Sequence[int], c_reg: float = C_REG, static: bool =
 
 
 def window_scores(screen: Screen, ws: WindowSet) -> np.ndarray:
-    s = ws.static @ screen.w_static.astype(np.float32) + screen.bias
+    """Screen scores of every window, computed as at run time (row-wise, float32)."""
+    s = (ws.static * screen.w_static.astype(np.float32)).sum(axis=1) + np.float32(screen.bias)
     if screen.w_ngram is not None:
         s = s + np.asarray(ws.ngram @ screen.w_ngram, dtype=np.float32).reshape(-1)
     return s.astype(np.float32)
