@@ -4,6 +4,12 @@
 score is the max over windows (long texts are never silently truncated). A
 :class:`Prediction` carries, per label, the calibrated score and the character span of the
 window (or pattern match) that produced it.
+
+Cascade: an embedding-head manifest may name a ``screen`` (guard/ml/screen.py). Windows the
+screen clears never reach the encoder and score 0 on every label of that classifier; the text's
+score stays the max over its windows (and the patterns still see the whole text). A window is
+encoded when any classifier sharing the encoder pass did not clear it. ``GUARD_ML_SCREEN=off``
+encodes every window.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from guard.ml.manifest import (
     variant_manifest_path,
 )
 from guard.ml.patterns import PATTERN_SETS, Pattern, match_named
+from guard.ml.screen import Screen, screen_enabled
 from guard.ml.windows import Window
 
 FloatArray = npt.NDArray[np.float32]
@@ -98,12 +105,15 @@ class TextClassifier:
 class EmbeddingHeadClassifier(TextClassifier):
     """Shared sentence encoder + a committed head (the offline default)."""
 
-    def __init__(self, manifest: Manifest, encoder: Encoder, head: Head) -> None:
+    def __init__(
+        self, manifest: Manifest, encoder: Encoder, head: Head, screen: Screen | None = None
+    ) -> None:
         super().__init__(manifest)
         if head.labels != manifest.labels:
             raise ValueError(f"head labels {head.labels} != manifest labels {manifest.labels}")
         self.encoder = encoder
         self.head = head
+        self.screen = screen
         self._vec = head.vectorizer()
 
     @property
@@ -128,9 +138,8 @@ class EmbeddingHeadClassifier(TextClassifier):
         return self.head.scores(emb, None, self._vec, x)
 
     def _window_scores(self, texts: list[str]) -> tuple[list[Window], FloatArray]:
-        windows = self.windows(texts)
-        emb = self.encoder.embed(windows)
-        return windows, self.scores_from(texts, windows, emb)
+        windows, scores = _shared_window_scores([self], texts)
+        return windows, scores[0]
 
     def predict_shared(
         self, texts: list[str], windows: list[Window], emb: FloatArray, x: Any = None
@@ -202,6 +211,17 @@ class HFSequenceClassifier(TextClassifier):
 _LOCK = threading.RLock()
 _ENCODERS: dict[tuple[Any, ...], Encoder] = {}
 _CLASSIFIERS: dict[str, TextClassifier] = {}
+_SCREENS: dict[tuple[str, str], Screen] = {}
+
+
+def get_screen(path: Path, encoder: Encoder) -> Screen:
+    """One screen per (artifact, encoder folder) per process (it holds the static embeddings)."""
+    key = (str(path.resolve()), encoder.ref)
+    with _LOCK:
+        screen = _SCREENS.get(key)
+        if screen is None:
+            screen = _SCREENS[key] = Screen.load(path, encoder.ref)
+        return screen
 
 
 def get_encoder(
@@ -244,7 +264,8 @@ def load_classifier(manifest: str | Path | None = None, task: str = "") -> TextC
             enc = get_encoder(
                 m.encoder.resolved(m.base_dir), m.encoder.revision, m.backend, m.adapter_path
             )
-            clf = EmbeddingHeadClassifier(m, enc, Head.load(m.head_path))
+            screen = get_screen(m.screen_path, enc) if m.screen_path is not None else None
+            clf = EmbeddingHeadClassifier(m, enc, Head.load(m.head_path), screen)
         else:
             clf = HFSequenceClassifier(m)
         _CLASSIFIERS[key] = clf
@@ -265,16 +286,61 @@ def predict_many(
         else:
             shared.setdefault(key, []).append(i)
     for idxs in shared.values():
-        first = classifiers[idxs[0]]
-        assert isinstance(first, EmbeddingHeadClassifier)
-        windows = first.windows(texts)
-        emb = first.encoder.embed(windows)
-        grams: dict[Any, Any] = {}  # heads with the same n-gram config share one matrix
-        for i in idxs:
-            clf = classifiers[i]
-            assert isinstance(clf, EmbeddingHeadClassifier)
-            key = clf.head.ngram_key
-            if key is not None and key not in grams:
-                grams[key] = clf.ngram_matrix(texts, windows)
-            out[i] = clf.predict_shared(texts, windows, emb, grams.get(key))
+        group = [classifiers[i] for i in idxs]
+        assert all(isinstance(c, EmbeddingHeadClassifier) for c in group)
+        windows, scores = _shared_window_scores(group, texts)  # type: ignore[arg-type]
+        for i, clf, sc in zip(idxs, group, scores, strict=True):
+            out[i] = clf._aggregate(texts, windows, sc)
     return out
+
+
+def _shared_window_scores(
+    group: Sequence[EmbeddingHeadClassifier], texts: list[str]
+) -> tuple[list[Window], list[FloatArray]]:
+    """Window scores of classifiers sharing one encoder and window spec, in one encoder pass.
+
+    Screens run first (each distinct screen once); the encoder sees only windows some
+    classifier did not clear; a classifier's cleared windows score 0 on all its labels.
+    """
+    first = group[0]
+    windows = first.windows(texts)
+    grams: dict[Any, Any] = {}  # heads (and screens) with the same n-gram config share one
+
+    def ngram(key: Any, make: Any) -> Any:
+        if key is not None and key not in grams:
+            grams[key] = make()
+        return grams.get(key)
+
+    use_screen = screen_enabled()
+    cleared: dict[int, npt.NDArray[np.bool_]] = {}  # by id(screen)
+    keep: list[npt.NDArray[np.bool_]] = []  # per classifier: windows it scores
+    for clf in group:
+        screen = clf.screen if use_screen else None
+        if screen is None:
+            keep.append(np.ones(len(windows), bool))
+            continue
+        if id(screen) not in cleared:
+            x = ngram(
+                screen.ngram_key,
+                lambda s=screen: s.vectorizer().transform(
+                    [texts[w.text_index][w.start : w.end] for w in windows]
+                ),
+            )
+            cleared[id(screen)] = screen.cleared(texts, windows, x)
+        keep.append(~cleared[id(screen)])
+    sent = np.flatnonzero(np.logical_or.reduce(keep))
+    emb = np.zeros((len(windows), first.encoder.dim), np.float32)
+    if len(sent):
+        emb[sent] = first.encoder.embed([windows[j] for j in sent])
+    scores: list[FloatArray] = []
+    for clf, k in zip(group, keep, strict=True):
+        x = ngram(clf.head.ngram_key, lambda c=clf: c.ngram_matrix(texts, windows))
+        sc = np.zeros((len(windows), len(clf.labels)), np.float32)
+        rows = np.flatnonzero(k)
+        if len(rows) == len(windows):
+            sc = clf.scores_from(texts, windows, emb, x)
+        elif len(rows):
+            sub = [windows[j] for j in rows]
+            sc[rows] = clf.scores_from(texts, sub, emb[rows], x[rows] if x is not None else None)
+        scores.append(sc)
+    return windows, scores

@@ -88,6 +88,9 @@ class Manifest(_Strict):
     backend: Literal["auto", "torch", "onnx", "onnx-int8"] = "auto"
     patterns: str = "none"
     thresholds: dict[str, float] = Field(default_factory=dict)
+    # Cascade: a window screen (guard/ml/screen.py) that clears confidently benign windows
+    # before the encoder, relative to the manifest; absent = every window is encoded.
+    screen: str | None = None
     description: str = ""
     base_dir: Path = Field(default=CLASSIFIERS_DIR, exclude=True)
 
@@ -106,6 +109,8 @@ class Manifest(_Strict):
             bad = set(self.label_map.values()) - set(self.labels)
             if bad:
                 raise ValueError(f"label_map targets not in labels: {sorted(bad)}")
+        if self.screen and self.kind != "embedding_head":
+            raise ValueError("'screen' applies to embedding_head manifests only")
         if self.model is not None and self.model.adapter:
             raise ValueError("'adapter' applies to the embedding encoder only")
         for ref in (self.encoder, self.model):
@@ -123,6 +128,13 @@ class Manifest(_Strict):
         if not self.encoder.adapter:
             return None
         p = Path(self.encoder.adapter)
+        return p if p.is_absolute() else self.base_dir / p
+
+    @property
+    def screen_path(self) -> Path | None:
+        if not self.screen:
+            return None
+        p = Path(self.screen)
         return p if p.is_absolute() else self.base_dir / p
 
     @property

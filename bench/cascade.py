@@ -1,0 +1,284 @@
+"""Cascade bench: what the window screen saves and what it loses.
+
+    HF_HUB_OFFLINE=1 python -m bench.cascade            # LOSO + in-distribution + CPU (~15 min)
+    python -m bench.cascade --no-loso                   # shipped screen only (~3 min)
+
+The screen (``guard/ml/screen.py``) clears windows before the transformer. For each source
+family held out (the quality bench's LOSO families, ``training.data.loso_families``), a screen
+is trained without that family (``training.screen``: fit on the other families' train+test
+rows, threshold on their val rows) and applied to the held-out family:
+
+* **benign cleared**: share of the windows of benign rows (no positive label) the screen
+  clears = the transformer work saved on that kind of traffic;
+* **flags lost**: of the rows the full model flags at the default policy's thresholds (heads'
+  max over windows, max-combined with the prompt-attack patterns, as at run time), the share
+  that no longer reach a threshold once cleared windows score 0 = recall lost;
+* **label positives cleared**: rows with a positive label whose every window is cleared (their
+  score becomes 0 even where the full model scored them below every threshold).
+
+The full model's scores are the *shipped* heads' (encoder embeddings from the training cache):
+only the screen is held out. Then the shipped screen on the in-distribution test split, its
+trade-off curve, and CPU per text (``time.process_time``) of the screen against the encoder,
+and of ``predict_many`` on both classifiers with ``GUARD_ML_SCREEN`` on and off. Prints
+markdown and writes ``bench/RESULTS-cascade.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from collections.abc import Callable, Sequence
+from functools import partial
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from guard.ml.screen import Screen
+from training import screen as S
+from training.data import loso_families, loso_split
+
+LANGS = ("en", "fr")
+OUT = Path(__file__).resolve().parent / "RESULTS-cascade.md"
+SERVICE_QUESTIONS = (
+    "Is my Delta flight to Denver on time? What time is my flight supposed to board? "
+    "Will my vacation days for April be approved soon? How long does a card top up stay pending? "
+    "What are the current exchange rates for euros? When is the next train to Boston? "
+    "Who was the winner of the first Indianapolis 500? What is the first book of Percy Jackson? "
+    "When did seat belts become law in Ontario? Who is the current director of the US Mint? "
+    "What time does the bank branch open on Saturday? Is it time for new tires on my car? "
+    "Can you set a reminder for my dentist appointment on Tuesday? What is the weather in Lyon "
+    "tomorrow? How many days of paid leave do I have left this year? When was the last time the "
+    "Denver Nuggets made the playoffs?"
+)
+
+
+def _benign(ws: S.WindowSet) -> np.ndarray:
+    return ~np.array([any(v == 1 for v in e.labels.values()) for e in ws.examples])
+
+
+def _label_pos(ws: S.WindowSet) -> np.ndarray:
+    lab = S.label_positive(ws)
+    out: np.ndarray = lab["content_safety"] | lab["prompt_attack"]
+    return out
+
+
+class Tally:
+    """Counts per language: benign windows (cleared/all), flagged rows (lost/all), label
+    positives (fully cleared/all)."""
+
+    def __init__(self) -> None:
+        self.c: dict[str, np.ndarray] = {lg: np.zeros(6, np.int64) for lg in LANGS}
+
+    def add(self, ws: S.WindowSet, rows: Sequence[int], cleared: np.ndarray) -> None:
+        in_rows = np.zeros(len(ws.examples), bool)
+        in_rows[np.asarray(rows, dtype=np.int64)] = True
+        lang = np.array([e.lang for e in ws.examples])
+        flag, after = S.flagged(ws), S.flagged(ws, ~cleared)
+        all_cleared = ws.text_max((~cleared).astype(np.float32), fill=0.0) == 0
+        benign, pos = _benign(ws), _label_pos(ws)
+        for lg in LANGS:
+            r = in_rows & (lang == lg)
+            bw = (r & benign)[ws.owner]
+            self.c[lg] += [
+                int(cleared[bw].sum()),
+                int(bw.sum()),
+                int((r & flag & ~after).sum()),
+                int((r & flag).sum()),
+                int((r & pos & all_cleared).sum()),
+                int((r & pos).sum()),
+            ]
+
+    def cells(self, lg: str) -> list[str]:
+        a = self.c[lg]
+
+        def pct(k: int, n: int) -> str:
+            return f"{100 * k / n:.1f} % ({k}/{n})" if n else "-"
+
+        return [pct(a[0], a[1]), pct(a[2], a[3]), pct(a[4], a[5])]
+
+
+def _table(title: str, rows: list[tuple[str, Tally]]) -> list[str]:
+    out = [
+        f"### {title}",
+        "",
+        "| rows | lang | benign windows cleared | flags lost | label positives cleared |",
+        "|---|---|---|---|---|",
+    ]
+    for name, t in rows:
+        for lg in LANGS:
+            if t.c[lg][1] or t.c[lg][3] or t.c[lg][5]:
+                out.append(f"| {name} | {lg.upper()} | " + " | ".join(t.cells(lg)) + " |")
+    return out + [""]
+
+
+def loso(ws: S.WindowSet, log: Callable[[str], None]) -> list[str]:
+    rows = list(range(len(ws.examples)))
+    fams = loso_families(ws.examples)
+    total = Tally()
+    per: list[tuple[str, Tally]] = []
+    thresholds = []
+    for fam in fams:
+        t0 = time.time()
+        train, val, test = loso_split(ws.examples, rows, fam)
+        screen, _ = S.train(ws, train, val)
+        thresholds.append(screen.threshold)
+        cleared = S.window_scores(screen, ws) < screen.threshold
+        t = Tally()
+        t.add(ws, test, cleared)
+        total.add(ws, test, cleared)
+        per.append((fam, t))
+        log(
+            f"  LOSO {fam}: {len(test)} rows, threshold {screen.threshold:.2f}, "
+            f"{time.time() - t0:.0f}s"
+        )
+    head = _table(
+        "Leave-one-source-out (screen trained without the family)", [("all families", total)]
+    )
+    head.append(
+        f"Thresholds picked per fold: median {statistics.median(thresholds):.2f} "
+        f"(min {min(thresholds):.2f}, max {max(thresholds):.2f})."
+    )
+    return head + [""] + _table("LOSO per held-out family", per)
+
+
+def indist(ws: S.WindowSet, screen: Screen) -> list[str]:
+    split = np.array([e.split for e in ws.examples])
+    test = list(np.where(split == "test")[0])
+    scores = S.window_scores(screen, ws)
+    t = Tally()
+    t.add(ws, test, scores < screen.threshold)
+    out = _table(
+        f"In-distribution test split, shipped screen (threshold {screen.threshold:.3f})",
+        [("test split", t)],
+    )
+    out += [
+        "### Trade-off of the shipped screen (test split, threshold moved)",
+        "",
+        "| threshold | benign cleared EN | flags lost EN | benign cleared FR | flags lost FR |",
+        "|---|---|---|---|---|",
+    ]
+    for delta in (-2.0, -1.0, 0.0, 1.0, 2.0, 3.0, 4.0):
+        thr = screen.threshold + delta
+        tt = Tally()
+        tt.add(ws, test, scores < thr)
+        en, fr = tt.cells("en"), tt.cells("fr")
+        mark = " (shipped)" if delta == 0 else ""
+        out.append(f"| {thr:.2f}{mark} | {en[0]} | {en[1]} | {fr[0]} | {fr[1]} |")
+    return out + [""]
+
+
+def _cpu(fn: Callable[[], object], reps: int) -> float:
+    fn()  # warm
+    samples = []
+    for _ in range(reps):
+        t0 = time.process_time()
+        fn()
+        samples.append(time.process_time() - t0)
+    return 1000 * statistics.median(samples)
+
+
+def cpu(reps: int) -> list[str]:
+    from guard.ml import load_classifier, predict_many
+    from guard.ml.classifier import EmbeddingHeadClassifier
+    from tests.support.stub_upstream import prose
+
+    cs = load_classifier(None, task="content_safety")
+    pa = load_classifier(None, task="prompt_attack")
+    assert isinstance(cs, EmbeddingHeadClassifier)
+    enc = cs.encoder
+    screen = cs.screen or Screen.load(S.OUT, enc.ref)
+    out = [
+        "### CPU per text (ms, median of process_time, windows as at run time)",
+        "",
+        "| text | windows | screen | encoder (fp32 ONNX, all windows) |",
+        "|---|---|---|---|",
+    ]
+    words = prose(2000).split()
+    saved_cache = enc.cache_size
+    enc.cache_size = 0  # every call really encodes
+    try:
+        for n_tok in (30, 128, 512):
+            lo, hi = 1, len(words)
+            while lo < hi:  # fewest words with >= n_tok tokens
+                mid = (lo + hi) // 2
+                if (
+                    len(enc.tokenizer(" ".join(words[:mid]), add_special_tokens=False)["input_ids"])
+                    >= n_tok
+                ):
+                    hi = mid
+                else:
+                    lo = mid + 1
+            text = " ".join(words[:lo])
+            wins = cs.windows([text])
+            t_screen = _cpu(partial(screen.cleared, [text], wins), reps)
+            t_enc = _cpu(partial(enc.embed, wins), max(3, reps // 5))
+            out.append(f"| {n_tok} tokens | {len(wins)} | {t_screen:.2f} | {t_enc:.1f} |")
+        plain = [EmbeddingHeadClassifier(c.manifest, enc, c.head, None) for c in (cs, pa)]
+        screened = [EmbeddingHeadClassifier(c.manifest, enc, c.head, screen) for c in (cs, pa)]
+        out += [
+            "",
+            "`predict_many([content_safety, prompt_attack], [text])`, CPU ms per call, without "
+            "and with the shipped screen artifact (whatever the manifests say):",
+            "",
+            "| text | chars | windows | no screen | screen | windows encoded with screen |",
+            "|---|---|---|---|---|---|",
+        ]
+        for name, text in (
+            ("stub upstream answer, `--reply-words 300`", prose(300)),
+            ("service questions (tests/ml/test_cascade.py)", SERVICE_QUESTIONS),
+        ):
+            wins = cs.windows([text])
+            sent = int((~screen.cleared([text], wins)).sum())
+            ms_off = _cpu(partial(predict_many, plain, [text]), max(3, reps // 5))
+            ms_on = _cpu(partial(predict_many, screened, [text]), max(3, reps // 5))
+            out.append(
+                f"| {name} | {len(text)} | {len(wins)} | {ms_off:.1f} | {ms_on:.1f} "
+                f"| {sent}/{len(wins)} |"
+            )
+    finally:
+        enc.cache_size = saved_cache
+    return out + [""]
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    ap.add_argument("--no-loso", action="store_true")
+    ap.add_argument("--reps", type=int, default=50)
+    ap.add_argument("--out", type=Path, default=OUT)
+    args = ap.parse_args(argv)
+
+    def log(msg: str) -> None:
+        print(msg, file=sys.stderr, flush=True)
+
+    t0 = time.time()
+    ws = S.load_windows()
+    from guard.ml.encoder import default_encoder_path
+
+    shipped = Screen.load(S.OUT, default_encoder_path())
+    lines = [
+        "# Cascade bench (`python -m bench.cascade`)",
+        "",
+        "Full-model scores are the shipped heads' on every row (training-cache embeddings); the "
+        "screen is what is held out. Flags: the default policy's lowest firing threshold per label "
+        "("
+        + ", ".join(f"{lab} >= {t}" for d in S.policy_thresholds().values() for lab, t in d.items())
+        + "), patterns included. Benign rows: no positive label. A window the screen clears "
+        "scores 0 on every label.",
+        "",
+    ]
+    if not args.no_loso:
+        lines += loso(ws, log)
+    lines += indist(ws, shipped)
+    lines += cpu(args.reps)
+    lines.append(f"_{len(ws.examples)} rows, {len(ws.windows)} windows; {time.time() - t0:.0f}s._")
+    text = "\n".join(lines) + "\n"
+    print(text)
+    args.out.write_text(text, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

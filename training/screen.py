@@ -1,0 +1,400 @@
+"""Train the cascade's screen (``guard/ml/screen.py``) and fix its clearing threshold.
+
+    HF_HUB_OFFLINE=1 python -m training.screen             # writes guard/ml/artifacts/screen.npz
+    python -m training.screen --no-save
+
+Data: ``training.data.load_all()`` (the heads' corpus and group split) plus benign *prose*
+from the same sources (counsel-chat therapist answers, French administrative PIAF contexts,
+whole clean BIPIA and LLMail e-mails; split by the same group keys as their corpus rows;
+MedQuAD's answers were removed from the public set). The corpus
+is mostly short prompts; the sidecar's bulk is model answers, and a screen that never saw
+ordinary prose would send every answer window to the transformer.
+
+Target ("needs the transformer"), per window: the shipped full model (encoder + heads) scores
+the window >= ``DISTILL`` (0.3, below every threshold of the shipped policies) on any label of
+either task. The screen imitates the full model, not the labels: a labelled positive that the
+model itself scores below every threshold passes whether the screen clears it or not (its score
+goes from < 0.3 to 0, no decision changes), and teaching the screen to keep such rows taught it
+to keep benign-looking text (measured: fewer benign windows cleared at the same flag loss).
+Model: logistic regression over standardised static-embedding features (mean and max of the
+window's MiniLM input word-embedding rows) plus the heads' hashed char n-grams, fixed seed.
+
+Threshold: the highest score such that at most 0.5 % of the *validation* texts the full model
+scores >= ``DISTILL`` would be cleared (all their windows >= ``DISTILL`` below the threshold),
+per task (content safety, prompt attack) and language (EN, FR); the minimum of the four is
+shipped. ``bench/cascade.py`` also reports the labelled positives it clears.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import re
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from guard.ml import ngrams
+from guard.ml.encoder import default_encoder_path
+from guard.ml.heads import Head
+from guard.ml.manifest import ARTIFACTS_DIR, load_manifest
+from guard.ml.patterns import PATTERN_SETS, match
+from guard.ml.screen import Screen, pooled_static, static_embeddings
+from guard.ml.windows import Window, split_windows
+from training.data import (
+    CS_LABELS,
+    DATA_ROOT,
+    PA_LABELS,
+    Example,
+    _split_of,
+    benign_labels,
+    load_all,
+)
+from training.embed_cache import (
+    SENTENCE_TOKENS,
+    STRIDE_TOKENS,
+    WINDOW_TOKENS,
+    EmbeddingCache,
+)
+
+SEED = 7
+DISTILL = 0.3  # full-model window score that makes a window a positive for the screen
+MAX_CLEARED = 0.005  # share of validation positives (per task and language) a screen may clear
+LANGS = ("en", "fr")
+PROSE_CAP = 300  # answer texts per prose source
+PROSE_CHARS = 1800  # about a 400-token answer: several sentence windows each
+C_REG = 1.0
+DENSE_SCALE = 0.1  # standardised static features, scaled down: lbfgs converges ~10x faster
+OUT = ARTIFACTS_DIR / "screen.npz"
+
+
+# --------------------------------------------------------------------------- benign prose
+def _norm(t: str) -> str:
+    return re.sub(r"\s+", " ", t).strip()
+
+
+def _pick(items: list[tuple[str, str]], n: int) -> list[tuple[str, str]]:
+    """Deterministic subsample (by text hash), order kept stable."""
+    import hashlib
+
+    ranked = sorted(items, key=lambda it: hashlib.sha256(it[1].encode()).hexdigest())
+    return sorted(ranked[:n])
+
+
+def prose_examples(root: Path | None = None) -> list[Example]:
+    """Benign answer prose, each row with its question's group (so the same split)."""
+    root = root or DATA_ROOT
+    out: list[Example] = []
+    cc: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    with (root / "counsel-chat/data/20200325_counsel_chat.csv").open(encoding="utf-8") as f:
+        for r in csv.DictReader(f):
+            text = _norm(r["answerText"])[:PROSE_CHARS]
+            if len(text) >= 200 and text not in seen:
+                seen.add(text)
+                cc.append((f"cc:{r['questionID']}", text))
+    from training.wave2 import llmail, piaf_contexts
+
+    pf = [(f"piaf:{c[:80]}", c[:PROSE_CHARS]) for c in piaf_contexts(root)]
+    # Whole clean e-mails (the corpus keeps their first 500 characters): same groups and
+    # splits as training.data.bipia / wave2.llmail_benign.
+    mails: list[tuple[str, str, str]] = []
+    base = root / "bipia/benchmark/email"
+    for part in ("train", "test"):
+        with (base / f"{part}.jsonl").open(encoding="utf-8") as f:
+            for j, line in enumerate(f):
+                split = "test" if part == "test" else ("val" if j % 6 == 0 else "train")
+                mails.append((f"bipia:{part}:mail{j}", json.loads(line)["context"], split))
+    ll = [(f"llm:{i}", e) for i, e in enumerate(llmail(root)) if len(e) > 500]
+    for family, lang, items in (
+        ("counsel-chat", "en", cc),
+        ("piaf-fr", "fr", pf),
+        ("llmail-inject", "en", ll),
+    ):
+        for group, text in _pick(items, PROSE_CAP):
+            ex = Example(text, f"prose:{family}", lang, group, benign_labels(), family=family)
+            ex.split = _split_of(group)
+            out.append(ex)
+    for group, text, split in mails:
+        if len(_norm(text)) > 500:
+            ex = Example(
+                _norm(text)[:PROSE_CHARS],
+                "prose:bipia",
+                "en",
+                group,
+                benign_labels(),
+                family="bipia",
+            )
+            ex.split = split
+            out.append(ex)
+    return out
+
+
+# --------------------------------------------------------------------------- window features
+@dataclass
+class WindowSet:
+    """Window-level features of a list of examples (windows grouped by example, in order)."""
+
+    examples: list[Example]
+    windows: list[Window]
+    owner: np.ndarray  # (n_windows,) example index
+    static: np.ndarray  # (n_windows, 2 * dim) pooled static embeddings
+    ngram: Any  # CSR (n_windows, n_features), the heads' hashing
+    full: dict[str, np.ndarray]  # task -> (n_windows, n_labels) shipped heads' window scores
+    labels: dict[str, tuple[str, ...]]
+
+    def text_max(self, w: np.ndarray, fill: float = -np.inf) -> np.ndarray:
+        """Per example: max over its windows of a per-window array (1-D or 2-D)."""
+        shape = (len(self.examples), *w.shape[1:])
+        out = np.full(shape, fill, np.float32)
+        np.maximum.at(out, self.owner, w)
+        return out
+
+
+def _tokenizer() -> Any:
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(default_encoder_path())
+
+
+def window_set(examples: Sequence[Example], caches: Sequence[EmbeddingCache]) -> WindowSet:
+    """Windows (run-time spec), static features, n-grams and the shipped model's scores.
+
+    Encoder embeddings come from the training caches (keyed by text hash), one cache per
+    ``examples`` source kind; nothing is re-encoded that a cache already holds.
+    """
+    examples = list(examples)
+    spec = load_manifest(ARTIFACTS_DIR / "content_safety.yaml").window
+    assert (spec.tokens, spec.stride, spec.sentence_tokens) == (
+        WINDOW_TOKENS,
+        STRIDE_TOKENS,
+        SENTENCE_TOKENS,
+    ), "the screen trains on the run-time window spec"
+    texts = [e.text for e in examples]
+    windows = split_windows(_tokenizer(), texts, WINDOW_TOKENS, STRIDE_TOKENS, SENTENCE_TOKENS)
+    prose = [i for i, e in enumerate(examples) if e.source.startswith("prose:")]
+    rest = [i for i, e in enumerate(examples) if not e.source.startswith("prose:")]
+    emb_of: dict[int, np.ndarray] = {}
+    for rows, cache in ((rest, caches[0]), (prose, caches[-1])):
+        entries = cache.get([texts[i] for i in rows], verbose=True)
+        for i, (_spans, emb) in zip(rows, entries, strict=True):
+            emb_of[i] = emb.astype(np.float32)
+    owner = np.array([w.text_index for w in windows])
+    counts = np.bincount(owner, minlength=len(examples))
+    for i, n in enumerate(counts):
+        if emb_of[i].shape[0] != n:
+            raise RuntimeError(f"cached windows of row {i} ({examples[i].source}) do not match")
+    emb = np.concatenate([emb_of[i] for i in range(len(examples))])
+    wtexts = [texts[w.text_index][w.start : w.end] for w in windows]
+    full: dict[str, np.ndarray] = {}
+    labels: dict[str, tuple[str, ...]] = {}
+    x = None
+    for task in ("content_safety", "prompt_attack"):
+        m = load_manifest(ARTIFACTS_DIR / f"{task}.yaml")
+        head = Head.load(m.head_path)
+        vec = head.vectorizer()
+        if x is None and vec is not None:
+            x = ngrams.transform(vec, wtexts).tocsr()
+        full[task] = np.concatenate(
+            [
+                head.scores(
+                    emb[b : b + 4096], None, vec, x[b : b + 4096] if x is not None else None
+                )
+                for b in range(0, len(windows), 4096)
+            ]
+        )
+        labels[task] = m.labels
+    if x is None:
+        x = ngrams.transform(ngrams.vectorizer(), wtexts).tocsr()
+    table = static_embeddings(default_encoder_path())
+    static = pooled_static(table, windows)
+    return WindowSet(examples, windows, owner, static, x, full, labels)
+
+
+# --------------------------------------------------------------------------- targets
+def label_positive(ws: WindowSet) -> dict[str, np.ndarray]:
+    """Per task: example rows that carry a positive label of that task."""
+    return {
+        "content_safety": np.array(
+            [any(e.labels.get(k) == 1 for k in CS_LABELS) for e in ws.examples]
+        ),
+        "prompt_attack": np.array(
+            [any(e.labels.get(k) == 1 for k in PA_LABELS) for e in ws.examples]
+        ),
+    }
+
+
+def model_positive_windows(ws: WindowSet) -> dict[str, np.ndarray]:
+    """Per task: windows the shipped full model scores >= DISTILL on any label."""
+    return {t: sc.max(1) >= DISTILL for t, sc in ws.full.items()}
+
+
+def window_targets(ws: WindowSet) -> np.ndarray:
+    """Per window: needs the transformer (the full model scores it >= DISTILL on any label).
+
+    The screen imitates the full model, not the labels: a labelled positive the model itself
+    scores below every policy threshold is passed whether the screen clears it or not, and
+    teaching the screen to keep such rows only teaches it to keep benign-looking text.
+    """
+    pos = model_positive_windows(ws)
+    out: np.ndarray = pos["content_safety"] | pos["prompt_attack"]
+    return out
+
+
+# --------------------------------------------------------------------------- fit + threshold
+def fit(ws: WindowSet, rows: Sequence[int], c_reg: float = C_REG, static: bool = True) -> Screen:
+    """Logistic regression on the windows of example ``rows`` (threshold left at 0)."""
+    from sklearn.linear_model import LogisticRegression
+
+    y = window_targets(ws)
+    in_rows = np.zeros(len(ws.examples), bool)
+    in_rows[np.asarray(rows, dtype=np.int64)] = True
+    win = np.where(in_rows[ws.owner])[0]
+    mu = ws.static[win].mean(0)
+    sd = ws.static[win].std(0) + 1e-6
+    xs = sp.csr_matrix((ws.static[win] - mu) / sd * (DENSE_SCALE if static else 0.0))
+    x = sp.hstack([xs, ws.ngram[win]]).tocsr()
+    clf = LogisticRegression(
+        C=c_reg, class_weight="balanced", max_iter=4000, random_state=SEED, solver="lbfgs"
+    )
+    clf.fit(x, y[win])
+    coef = clf.coef_[0].astype(np.float64)
+    d = ws.static.shape[1]
+    w_static = coef[:d] * DENSE_SCALE / sd
+    bias = float(clf.intercept_[0] - (w_static * mu).sum())
+    table = static_embeddings(default_encoder_path())
+    # The artifact stores float16 weights: score (and pick the threshold) with exactly those.
+    return Screen(
+        w_static.astype(np.float16).astype(np.float32),
+        coef[d:].astype(np.float16).astype(np.float32),
+        bias,
+        0.0,
+        (2, 5),
+        table,
+    )
+
+
+def window_scores(screen: Screen, ws: WindowSet) -> np.ndarray:
+    """Screen scores of every window, computed as at run time (row-wise, float32)."""
+    s = (ws.static * screen.w_static.astype(np.float32)).sum(axis=1) + np.float32(screen.bias)
+    if screen.w_ngram is not None:
+        s = s + np.asarray(ws.ngram @ screen.w_ngram, dtype=np.float32).reshape(-1)
+    return s.astype(np.float32)
+
+
+def pick_threshold(
+    ws: WindowSet, scores: np.ndarray, rows: Sequence[int]
+) -> tuple[float, dict[str, float]]:
+    """Highest threshold that clears <= MAX_CLEARED of the positive texts of ``rows``, per
+    task and language. A text is positive for a task when the full model scores one of its
+    windows >= DISTILL; it is lost when every such window is cleared, so its screen score is
+    the max over those windows."""
+    in_rows = np.zeros(len(ws.examples), bool)
+    in_rows[np.asarray(rows, dtype=np.int64)] = True
+    lang = np.array([e.lang for e in ws.examples])
+    per: dict[str, float] = {}
+    for task, wpos in model_positive_windows(ws).items():
+        text = ws.text_max(np.where(wpos, scores, -np.inf))
+        for lg in LANGS:
+            v = np.sort(text[in_rows & np.isfinite(text) & (lang == lg)])
+            if len(v):
+                per[f"{task}/{lg}"] = float(v[int(np.floor(MAX_CLEARED * len(v)))])
+    return min(per.values()), per
+
+
+def train(
+    ws: WindowSet, train_rows: Sequence[int], val_rows: Sequence[int]
+) -> tuple[Screen, dict[str, float]]:
+    screen = fit(ws, train_rows)
+    thr, per = pick_threshold(ws, window_scores(screen, ws), val_rows)
+    return Screen(
+        screen.w_static, screen.w_ngram, screen.bias, thr, screen.ngram_range, screen.table
+    ), per
+
+
+# --------------------------------------------------------------------------- policy effect
+def policy_thresholds(path: Path | None = None) -> dict[str, dict[str, float]]:
+    """Per detector and label: the lowest threshold at which a rule of the policy fires."""
+    import yaml
+
+    path = path or Path(__file__).resolve().parents[1] / "guard/policies/default.yaml"
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    out: dict[str, dict[str, float]] = {"content_safety": {}, "prompt_attack": {}}
+    all_labels = {"content_safety": CS_LABELS, "prompt_attack": PA_LABELS}
+    for rule in raw.get("rules", []):
+        det = rule.get("detector")
+        if det not in out:
+            continue
+        for lab in rule.get("categories") or all_labels[det]:
+            t = float((rule.get("thresholds") or {}).get(lab, rule.get("threshold", 0.5)))
+            out[det][lab] = min(out[det].get(lab, 1.0), t)
+    return out
+
+
+def flagged(ws: WindowSet, sent: np.ndarray | None = None) -> np.ndarray:
+    """Rows a policy rule would fire on, from the heads' max over the windows ``sent`` to the
+    encoder (None = all) max-combined with the prompt-attack patterns, as at run time."""
+    thr = policy_thresholds()
+    out = np.zeros(len(ws.examples), bool)
+    for task, scores in ws.full.items():
+        w = scores if sent is None else np.where(sent[:, None], scores, 0.0)
+        text = ws.text_max(w, fill=0.0)
+        labels = ws.labels[task]
+        pats = PATTERN_SETS["prompt_attack" if task == "prompt_attack" else "none"]
+        for i, e in enumerate(ws.examples):
+            for lab, (ps, _a, _b) in match(pats, e.text).items():
+                j = labels.index(lab)
+                text[i, j] = max(text[i, j], ps)
+        for lab, t in thr[task].items():
+            out |= text[:, labels.index(lab)] >= t
+    return out
+
+
+# --------------------------------------------------------------------------- CLI
+def load_windows() -> WindowSet:
+    examples = load_all() + prose_examples()
+    caches = [EmbeddingCache(), EmbeddingCache(name="minilm-screen-prose")]
+    return window_set(examples, caches)
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--no-save", action="store_true")
+    args = ap.parse_args(argv)
+    t0 = time.time()
+    ws = load_windows()
+    split = np.array([e.split for e in ws.examples])
+    train_rows = [int(i) for i in np.where(split == "train")[0]]
+    val_rows = [int(i) for i in np.where(split == "val")[0]]
+    screen, per = train(ws, train_rows, val_rows)
+    print(
+        f"threshold {screen.threshold:.3f} (per group: "
+        + ", ".join(f"{k} {v:.3f}" for k, v in per.items())
+        + f"); {time.time() - t0:.0f}s"
+    )
+    cleared = window_scores(screen, ws) < screen.threshold
+    full_flag, after = flagged(ws), flagged(ws, ~cleared)
+    benign = ~np.array([any(v == 1 for v in e.labels.values()) for e in ws.examples])
+    lang = np.array([e.lang for e in ws.examples])
+    for part in ("val", "test"):
+        for lg in LANGS:
+            rows = (split == part) & (lang == lg)
+            bw = (rows & benign)[ws.owner]
+            lost = rows & full_flag & ~after
+            print(
+                f"{part} {lg}: benign windows cleared {cleared[bw].mean():.3f} (n={bw.sum()}), "
+                f"flagged rows lost {lost.sum()}/{(rows & full_flag).sum()}"
+            )
+    if not args.no_save:
+        screen.save(OUT)
+        print(f"wrote {OUT} ({OUT.stat().st_size // 1024} KiB)")
+
+
+if __name__ == "__main__":
+    main()
