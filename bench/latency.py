@@ -294,6 +294,8 @@ def main(argv: list[str] | None = None) -> int:
     bare = Path(tmp) / "bare.yaml"
     bare.write_text("name: bare\nversion: 1\nrules: []\n")
     loads = [os.getloadavg()]
+    calibration = calibration_ms()
+    print(f"cpu calibration {calibration:.1f} ms", flush=True)
     sections: list[Section] = []
     try:
         wait_http(f"http://127.0.0.1:{stub_port}/v1/models")
@@ -309,7 +311,7 @@ def main(argv: list[str] | None = None) -> int:
         loads.append(os.getloadavg())
     finally:
         stop(stub)
-    report = render(sections, args, loads)
+    report = render(sections, args, loads, calibration)
     if args.out == "-":
         print(report)
     else:
@@ -319,8 +321,22 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def calibration_ms() -> float:
+    """CPU ms of a fixed pure-Python workload (median of 5): the same VM's speed drifts by up
+    to 2x over a day (host contention no steal counter shows), so CPU figures from different
+    runs compare only after dividing by this."""
+    runs = []
+    for _ in range(5):
+        started = time.process_time()
+        total = 0
+        for i in range(300_000):
+            total += (i * i) % 7
+        runs.append((time.process_time() - started) * 1e3)
+    return statistics.median(runs)
+
+
 def render(sections: list[Section], args: argparse.Namespace,
-           loads: list[tuple[float, float, float]]) -> str:
+           loads: list[tuple[float, float, float]], calibration: float) -> str:
     load_text = "; ".join(", ".join(f"{x:.1f}" for x in la) for la in loads)
     lines = [
         "# Sidecar latency and CPU cost",
@@ -330,7 +346,10 @@ def render(sections: list[Section], args: argparse.Namespace,
         f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}. "
         f"**Load average (1, 5, 15 min) at start; after the policy run; at the end: "
         f"{load_text}** — the machine is shared, so wall-clock overheads are noisy; the CPU "
-        "figures come from the sidecar's own counters and are the stable ones.",
+        "figures come from the sidecar's own counters and are the stable ones. "
+        f"**CPU calibration: {calibration:.1f} ms** for a fixed pure-Python loop "
+        "(`calibration_ms`): the VM's speed drifts, so compare CPU figures across runs "
+        "relative to it.",
         "",
         f"Paced stub upstream: first token after {args.ttft * 1e3:.0f} ms, "
         f"{args.tokens_per_s:.0f} tokens/s, {args.tokens} tokens (one SSE chunk per word; "
