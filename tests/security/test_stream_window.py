@@ -24,6 +24,9 @@ from tests.support.stub_upstream import StubUpstream
 
 PHRASE = "the secret recipe is"  # 20 characters
 KEY = "sk-proj-" + "Q7r2Lm9Xv4Tb8Nc1Pd6Wf3Hj5Ks0Yg2Za8Ue4Ri7Oo1Ip3As6Dd9Fg2Hh"  # 60 characters
+# Longer than any window: open-ended token formats are recognised from their first characters,
+# so the window need only cover the prefix that identifies them, not the whole token.
+LONG_TOKEN = "ghp_" + "Xk3Vb9Qm2Lw7Rt5Yn8Pc4Hs6Jd1Fg0Za" * 10  # 334 characters
 LEAD = "Here is a long and perfectly harmless introduction to the answer. "
 USER = [{"role": "user", "content": "tell me"}]
 
@@ -44,7 +47,7 @@ def _leaked(received: str) -> bool:
     return len(received) > len(LEAD)
 
 
-@pytest.mark.parametrize("forbidden", [PHRASE, KEY])
+@pytest.mark.parametrize("forbidden", [PHRASE, KEY, LONG_TOKEN])
 def test_sidecar_releases_no_part_of_a_long_span(
         sidecar_factory: SidecarFactory, stub: StubUpstream, write_policy: Callable[..., Path],
         forbidden: str) -> None:
@@ -66,7 +69,7 @@ def test_sidecar_releases_no_part_of_a_long_span(
     assert not _leaked(received)
 
 
-@pytest.mark.parametrize("forbidden", [PHRASE, KEY])
+@pytest.mark.parametrize("forbidden", [PHRASE, KEY, LONG_TOKEN])
 def test_hook_releases_no_part_of_a_long_span(
         stub: StubUpstream, write_policy: Callable[..., Path], forbidden: str) -> None:
     guard = Guard.from_file(write_policy(_policy(1)))
@@ -85,6 +88,7 @@ def test_hook_releases_no_part_of_a_long_span(
 def test_window_is_computed_from_the_rules(write_policy: Callable[..., Path]) -> None:
     guard = Guard.from_file(write_policy(_policy(1)))
     assert guard.stream_window >= len(KEY) and guard.stream_window >= len(PHRASE)
+    assert guard.stream_window < len(LONG_TOKEN)  # a prefix identifies it
 
 
 def test_unbounded_output_pattern_must_declare_its_maximum(
