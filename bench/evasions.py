@@ -38,6 +38,7 @@ sys.path.insert(0, str(REPO))
 from bench.evasion_translations import TRANSLATIONS  # noqa: E402
 from guard import Guard  # noqa: E402
 from guard.engine.segments import tool_definitions  # noqa: E402
+from guard.policy.shipped import shipped_dir  # noqa: E402
 from guard.types import Action  # noqa: E402
 
 DATA = REPO.parent / "shared" / "data"
@@ -301,10 +302,12 @@ def run(policy: Path) -> str:
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--policy", type=Path, default=REPO / "policies" / "default.yaml")
+    parser.add_argument("--policy", default="default",
+                        help="a shipped policy by name, or a policy file")
     parser.add_argument("--out", type=Path, help="also write the table to this file")
     args = parser.parse_args(argv)
-    table = run(args.policy.resolve())
+    path = Path(args.policy)
+    table = run(path.resolve() if path.exists() else shipped_dir() / f"{args.policy}.yaml")
     print(table)
     if args.out:
         args.out.write_text(table + "\n", encoding="utf-8")
