@@ -43,17 +43,6 @@ from training.data import loso_families, loso_split
 
 LANGS = ("en", "fr")
 OUT = Path(__file__).resolve().parent / "RESULTS-cascade.md"
-SERVICE_QUESTIONS = (
-    "Is my Delta flight to Denver on time? What time is my flight supposed to board? "
-    "Will my vacation days for April be approved soon? How long does a card top up stay pending? "
-    "What are the current exchange rates for euros? When is the next train to Boston? "
-    "Who was the winner of the first Indianapolis 500? What is the first book of Percy Jackson? "
-    "When did seat belts become law in Ontario? Who is the current director of the US Mint? "
-    "What time does the bank branch open on Saturday? Is it time for new tires on my car? "
-    "Can you set a reminder for my dentist appointment on Tuesday? What is the weather in Lyon "
-    "tomorrow? How many days of paid leave do I have left this year? When was the last time the "
-    "Denver Nuggets made the playoffs?"
-)
 
 
 def _benign(ws: S.WindowSet) -> np.ndarray:
@@ -229,7 +218,7 @@ def cpu(reps: int) -> list[str]:
         ]
         for name, text in (
             ("stub upstream answer, `--reply-words 300`", prose(300)),
-            ("service questions (tests/ml/test_cascade.py)", SERVICE_QUESTIONS),
+            ("service questions (tests/ml/test_cascade.py)", S.SERVICE_QUESTIONS),
         ):
             wins = cs.windows([text])
             sent = int((~screen.cleared([text], wins)).sum())

@@ -63,6 +63,20 @@ from training.embed_cache import (
     EmbeddingCache,
 )
 
+# Short, plain service questions: the kind of traffic the screen clears (measured by
+# bench/cascade.py, asserted by tests/ml/test_cascade.py).
+SERVICE_QUESTIONS = (
+    "Is my Delta flight to Denver on time? What time is my flight supposed to board? "
+    "Will my vacation days for April be approved soon? How long does a card top up stay pending? "
+    "What are the current exchange rates for euros? When is the next train to Boston? "
+    "Who was the winner of the first Indianapolis 500? What is the first book of Percy Jackson? "
+    "When did seat belts become law in Ontario? Who is the current director of the US Mint? "
+    "What time does the bank branch open on Saturday? Is it time for new tires on my car? "
+    "Can you set a reminder for my dentist appointment on Tuesday? What is the weather in Lyon "
+    "tomorrow? How many days of paid leave do I have left this year? When was the last time the "
+    "Denver Nuggets made the playoffs?"
+)
+
 SEED = 7
 DISTILL = 0.3  # full-model window score that makes a window a positive for the screen
 MAX_CLEARED = 0.005  # share of validation positives (per task and language) a screen may clear

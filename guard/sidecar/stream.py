@@ -64,21 +64,6 @@ class GuardStreamingResponse(StreamingResponse):
                 self.close_after.close()
 
 
-async def open_guarded_stream(
-    state: SidecarState, guard: Guard, context: CheckContext, target: Target,
-    body: Mapping[str, Any], headers: Mapping[str, str], input_decision: Decision | None,
-    *, operation: str = "chat/completions", adapter: ChunkAdapter | None = None,
-) -> StreamingResponse:
-    """Open the upstream stream (failures here still get a 502/504 status) and relay it."""
-    try:
-        opened = await open_upstream_stream(state, target, body, headers, operation=operation)
-    except UpstreamFailure as exc:
-        await upstream_failed(state, guard, context, target, exc)
-        raise
-    return relay_response(state, guard, context, target, opened, input_decision,
-                          adapter=adapter)
-
-
 OpenedStream = tuple[AsyncExitStack, UpstreamStream]
 """An upstream stream whose headers arrived: the stack that closes it, and its events."""
 

@@ -20,7 +20,6 @@ from guard.guard import Guard
 from guard.sidecar.apis import flow, reasoning
 from guard.sidecar.assemble import assembled_completion, streamed_body, wants_streamed_upstream
 from guard.sidecar.jsonutil import SafeJSONResponse, scrub
-from guard.sidecar.otel import inject_trace_headers
 from guard.sidecar.responses import blocked_response, decision_headers
 from guard.sidecar.schemas import ERROR_RESPONSES, ChatCompletionRequest, ChatCompletionResponse
 from guard.sidecar.state import SidecarState
@@ -31,7 +30,7 @@ from guard.sidecar.stream import (
     relay_response,
 )
 from guard.sidecar.upstream import Target, UpstreamReply
-from guard.types import Action, CheckContext, Decision, Message, Stage
+from guard.types import Action, CheckContext, Decision, Message
 
 ROUTE = "/v1/chat/completions"
 SSE_EVENT_SCHEMA = {
@@ -75,8 +74,7 @@ async def _handle(exchange: flow.Exchange, body: ChatCompletionRequest,
     definitions = tool_definitions(scrub({k: raw.get(k) for k in ("tools", "functions")}))
     if definitions is not None:
         original = (*original, definitions)
-    forward_headers = dict(caller.headers)
-    inject_trace_headers(forward_headers)
+    forward_headers = flow.forward_headers(caller)
     assemble = not stream and wants_streamed_upstream(guard, context, target, raw)
 
     def blocked(decision: Decision) -> Response:
@@ -131,22 +129,20 @@ async def _check_completion(state: SidecarState, guard: Guard, context: CheckCon
             **reply.headers, **decision_headers(input_decision)})
     assistant = scrub([{**m, "role": "assistant"} for m in messages if isinstance(m, dict)])
     checked, owners = reasoning.split(assistant)
-    decision = await state.check(guard, checked, Stage.OUTPUT, context, record=False)
-    if decision.action is Action.BLOCK:
-        response = blocked_response(guard, decision, stream=False, n=len(choices),
-                                    model=str(completion.get("model", body.model)))
-        await guard.arecord(decision, checked, replace(
-            reply.facts, upstream_status=200, http_status=response.status_code))
-        return response
-    await guard.arecord(decision, checked, replace(reply.facts, upstream_status=200,
-                                                   http_status=200))
+
+    def blocked(decision: Decision) -> Response:
+        return blocked_response(guard, decision, stream=False, n=len(choices),
+                                model=str(completion.get("model", body.model)))
+
+    decision, refused = await flow.screen_output(state, guard, context, checked, reply, blocked)
+    if refused is not None:
+        return refused
     if decision.action is Action.REWRITE:
         for choice, original, rewritten in zip(choices, messages,
                                                reasoning.merge(decision.messages, owners),
                                                strict=False):
             choice["message"] = {**original, **rewritten, "role": original.get(
                 "role", "assistant")}
-    strongest = decision if input_decision is None or \
-        decision.action.severity >= input_decision.action.severity else input_decision
-    return SafeJSONResponse(completion, headers={**reply.headers,
-                                                 **decision_headers(strongest)})
+    # On a tie the output decision is the one reported (flow.strongest keeps the first).
+    return SafeJSONResponse(completion, headers={
+        **reply.headers, **decision_headers(flow.strongest(decision, input_decision))})
