@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -50,7 +51,10 @@ def test_llm_judge_formats(services: Any, fmt: str, model: str, category: str | 
     assert good["harmful"] == pytest.approx(0.04)
     if category:
         assert bad[category] == pytest.approx(0.93)
-    sent = services.requests[0]["json"]
+    # The two texts are judged concurrently: pick the request that carried BAD, whatever order
+    # they reached the stub in (requests[0] made this test depend on scheduling).
+    sent = next(r["json"] for r in services.requests if BAD in json.dumps(r["json"]))
+    assert all(r["json"]["model"] == model for r in services.requests)
     assert sent["model"] == model and sent["logprobs"] is True
     if fmt == "shieldgemma":
         assert "Human Question: " + BAD in sent["messages"][0]["content"]
