@@ -6,7 +6,7 @@
 Reports (1) p50/p90 latency of ONE text of 30, 128 and 512 tokens scored by both classifiers
 (shared encoder pass), (2) the same for a 500-char text on the sync and the async
 micro-batched path, and (3) batch throughput in texts/s for 500-char texts. Texts over one
-window (126 tokens) are cut into sentence-aligned 64-token windows, so the 512-token case
+window (126 tokens) are cut into packed sentence windows of 34 tokens, so the 512-token case
 shows what that windowing costs; ``--manifests`` runs another model (e.g. the previous one)
 the same way.
 """

@@ -29,11 +29,24 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench import quality_baseline as kw
-from bench.quality_eval import indist_scores, loso_scores, scores_from_file, with_patterns
+from bench.quality_eval import (
+    group_scores,
+    indist_scores,
+    loso_scores,
+    scores_from_file,
+    with_patterns,
+)
 from bench.quality_metrics import auc, binary, fmt
 from guard.ml.heads import Head
-from training.data import BENIGN_SOURCES, CS_LABELS, PA_LABELS, Example, load_all
-from training.embed_cache import CACHE_DIR, EmbeddingCache
+from training.data import (
+    BENIGN_SOURCES,
+    CS_LABELS,
+    HEADLINE_FAMILIES,
+    PA_LABELS,
+    Example,
+    load_all,
+)
+from training.embed_cache import CACHE_DIR, EmbeddingCache, sentence_spec
 from training.finetune import text_key
 from training.train import ART_DIR, Config, featurize
 
@@ -302,27 +315,6 @@ def _benign_lang(lang: str) -> Callable[[Example], bool]:
 
 # Families held out one at a time by default: every evaluation set the headline figures and the
 # issue's targets are computed on, plus the main benign pools (``--all-families``: all).
-HEADLINE_FAMILIES = {
-    "content_safety": (
-        "openai-moderation",
-        "harmbench",
-        "ailuminate",
-        "strongreject",
-        "rtp-lx",
-        "hatemoji-build",
-        "mtbench",
-    ),
-    "prompt_attack": (
-        "inthewild-jailbreaks",
-        "jailbreakhub",
-        "deepset-prompt-injections",
-        "bipia",
-        "xsafety-goal-hijacking",
-        "spikee",
-        "asb",
-        "mtbench",
-    ),
-}
 
 
 def _save_loso(path: Path, ex: list[Example], scores: dict[int, np.ndarray]) -> None:
@@ -492,6 +484,26 @@ def _fams(args: argparse.Namespace) -> dict[str, tuple[str, ...]] | None:
     return None if args.all_families else HEADLINE_FAMILIES
 
 
+def save_columns(
+    prefix: str, ex: list[Example], columns: dict[str, dict[str, dict[int, np.ndarray]] | None]
+) -> None:
+    """Score files in ``training/finetune.py``'s format (keys, ALL_LABELS, NaN where unscored)."""
+    from training.data import ALL_LABELS
+    from training.finetune import save_scores
+
+    for kind, col in columns.items():
+        if not col:
+            continue
+        table = np.full((len(ex), len(ALL_LABELS)), np.nan, np.float32)
+        for task, per_row in col.items():
+            labels = CS_LABELS if task == "content_safety" else PA_LABELS
+            cols = [ALL_LABELS.index(lab) for lab in labels]
+            for i, vec in per_row.items():
+                table[i, cols] = vec
+        save_scores(Path(f"{prefix}-{kind}.npz"), ex, table, {kind: 0.0}, None)
+        print(f"saved {prefix}-{kind}.npz", file=sys.stderr)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--no-loso", action="store_true")
@@ -511,6 +523,13 @@ def main() -> None:
         help="extra column from a training/finetune.py score file (LOSO or in-dist)",
     )
     ap.add_argument("--name", default="", help="label of this model's columns")
+    ap.add_argument(
+        "--save-scores",
+        default=None,
+        metavar="PREFIX",
+        help="also save this model's in-dist and LOSO scores as PREFIX-indist.npz and "
+        "PREFIX-loso.npz (the previous model's columns of a later run, via --scores)",
+    )
     ap.add_argument(
         "--previous",
         type=Path,
@@ -533,11 +552,30 @@ def main() -> None:
     )
     ap.add_argument("--families", default="", help="comma-separated families to hold out")
     ap.add_argument(
+        "--holdout-group",
+        action="store_true",
+        help="instead of LOSO: one fold holding every headline family out at once (the "
+        "fine-tuning comparison; add training/finetune.py's scores-group.npz with --scores)",
+    )
+    ap.add_argument(
         "--all-families",
         action="store_true",
         help="LOSO over every source family (default: the headline families)",
     )
     ap.add_argument("--backend", default="auto", choices=["auto", "onnx-int8"])
+    ap.add_argument(
+        "--windows",
+        default=None,
+        metavar="TOKENS[p]",
+        help="sentence windows to train (LOSO) and score with (e.g. 34p: 34-token packed)",
+    )
+    ap.add_argument(
+        "--eval-windows",
+        default=None,
+        metavar="TOKENS[p]",
+        help="score with other sentence windows than the heads were trained on (e.g. 34p: "
+        "34-token packed sentence windows, the shipped manifests' spec)",
+    )
     ap.add_argument(
         "--eval-backend",
         default=None,
@@ -553,14 +591,28 @@ def main() -> None:
     ex = load_all()
     if args.no_loso:  # in-distribution only: embed just the test split
         ex = [e for e in ex if e.split == "test"]
-    cache = EmbeddingCache(adapter=args.adapter, backend=args.backend)
-    suffix = cache.variant
+    tokens, packed = sentence_spec(args.windows)
+    cache = EmbeddingCache(
+        adapter=args.adapter, backend=args.backend, sentence_tokens=tokens, packed=packed
+    )
+    # LOSO caches are named by encoder variant and sentence windows (heads differ with both).
+    suffix = f"{cache.variant}-st{tokens}{'p' if packed else ''}"
     feat = featurize(ex, cache, cfg)
     feat_eval = feat
     if args.eval_backend and args.eval_backend != args.backend:
         eval_cache = EmbeddingCache(adapter=args.adapter, backend=args.eval_backend)
         feat_eval = featurize(ex, eval_cache, cfg)
         suffix += f"-eval-{args.eval_backend}"
+    if args.eval_windows:
+        tokens, packed = sentence_spec(args.eval_windows)
+        eval_cache = EmbeddingCache(
+            adapter=args.adapter,
+            backend=args.eval_backend or args.backend,
+            sentence_tokens=tokens,
+            packed=packed,
+        )
+        feat_eval = featurize(ex, eval_cache, cfg)
+        suffix += f"-eval-st{args.eval_windows}"
     tasks: tuple[str, ...] = ("content_safety", "prompt_attack")
     if args.task != "all":  # a worker: compute and cache one task's LOSO, print nothing else
         one = (args.task,)
@@ -582,7 +634,11 @@ def main() -> None:
         head = Head.load(args.art_dir / f"{task}.npz")
         runs[indist][task] = indist_scores(feat_eval, task, head)
     fams = _fams(args)
-    if not args.no_loso:
+    if args.holdout_group:
+        held = sorted({f for group in HEADLINE_FAMILIES.values() for f in group})
+        col = f"held-out group{name}"
+        runs = {col: {t: group_scores(feat, t, cfg, held) for t in tasks}}
+    elif not args.no_loso:
         runs[loso] = {}
         for task in tasks:
             saved = CACHE_DIR / f"loso-{task}{suffix}.pkl"
@@ -612,6 +668,8 @@ def main() -> None:
             folds=args.previous_folds,
         )
         runs = {**{f"previous {k}": v for k, v in prev.items()}, **runs}
+    if args.save_scores:
+        save_columns(args.save_scores, ex, {"indist": runs.get(indist), "loso": runs.get(loso)})
     for spec in args.scores:
         col, _, path = spec.partition("=")
         split = "test" if col.startswith("in-dist") else None

@@ -15,7 +15,7 @@ import numpy as np
 
 from guard.ml.heads import Head
 from guard.ml.patterns import PATTERN_SETS, match
-from training.data import Example, loso_families, loso_split
+from training.data import Example, holdout_split, loso_families, loso_split
 from training.train import (
     TASK_LABELS,
     Config,
@@ -93,6 +93,22 @@ def loso_scores(
                 flush=True,
             )
     return out, list(fams)
+
+
+def group_scores(
+    feat: Featurized, task: str, cfg: Config, families: Sequence[str]
+) -> dict[int, np.ndarray]:
+    """Scores of every row of ``families`` from one model trained without any of them (the
+    frozen-encoder side of the fine-tuning comparison, same fold as ``training.finetune
+    --holdout-group``)."""
+    labels = TASK_LABELS[task]
+    task_rows = [i for i, e in enumerate(feat.examples) if _has_task(e, task)]
+    train_rows, val_rows, test_rows = holdout_split(feat.examples, task_rows, families)
+    f_va = subset(feat, val_rows)
+    model = fit(subset(feat, train_rows), labels, task_config(cfg, task))
+    head = to_head(model, labels, pick_shift(raw_logits(model, f_va), f_va.examples, labels), cfg)
+    sc = system_scores(head, subset(feat, test_rows), task)
+    return {i: sc[k] for k, i in enumerate(test_rows)}
 
 
 def indist_scores(

@@ -25,13 +25,21 @@ from guard.ml.windows import Window
 CACHE_DIR = Path(os.environ.get("GUARD_ML_TRAIN_CACHE", "/tmp/guard-ml-cache"))
 WINDOW_TOKENS = 128
 STRIDE_TOKENS = 96
-SENTENCE_TOKENS: int | None = 64  # the shipped manifests' window.sentence_tokens
+SENTENCE_TOKENS: int | None = 34  # the shipped manifests' window.sentence_tokens
+SENTENCE_PACKED = True  # ... and window.sentence_packed
 
 Entry = tuple[list[tuple[int, int]], np.ndarray]  # window char spans, (n_windows, dim) float16
 
 
 def _key(text: str, spec: str = "") -> str:
     return hashlib.sha1((spec + text).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def sentence_spec(spec: str | None) -> tuple[int | None, bool]:
+    """``"34p"`` → (34, packed); ``"64"`` → (64, overlapping); None → the training default."""
+    if not spec:
+        return SENTENCE_TOKENS, SENTENCE_PACKED
+    return int(spec.rstrip("p")), spec.endswith("p")
 
 
 class EmbeddingCache:
@@ -43,9 +51,11 @@ class EmbeddingCache:
         adapter: Path | None = None,
         backend: str = "auto",
         sentence_tokens: int | None = SENTENCE_TOKENS,
+        packed: bool = SENTENCE_PACKED,
     ) -> None:
-        self.sentence_tokens = sentence_tokens
-        self.spec = f"w{WINDOW_TOKENS}-s{STRIDE_TOKENS}-st{sentence_tokens}|"
+        self.sentence_tokens, self.packed = sentence_tokens, packed
+        pack = "p" if packed and sentence_tokens else ""
+        self.spec = f"w{WINDOW_TOKENS}-s{STRIDE_TOKENS}-st{sentence_tokens}{pack}|"
         self.adapter, self.backend = adapter, backend
         # Which encoder variant this cache holds ("" = the plain fp32 encoder); other caches
         # derived from these embeddings (LOSO scores) carry it in their names too.
@@ -94,7 +104,9 @@ class EmbeddingCache:
         t0 = time.time()
         for b in range(0, len(missing), chunk):
             batch = missing[b : b + chunk]
-            wins = self.encoder.windows(batch, WINDOW_TOKENS, STRIDE_TOKENS, self.sentence_tokens)
+            wins = self.encoder.windows(
+                batch, WINDOW_TOKENS, STRIDE_TOKENS, self.sentence_tokens, self.packed
+            )
             emb = self._embed_unique(wins)
             per: dict[int, list[int]] = {}
             for w_i, w in enumerate(wins):

@@ -42,16 +42,18 @@ from guard.ml.windows import pad_batch, split_windows
 from training.data import (
     ALL_LABELS,
     CS_LABELS,
+    HEADLINE_FAMILIES,
     PA_LABELS,
     Example,
+    holdout_split,
     load_all,
     loso_families,
     loso_split,
 )
-from training.train import HeadNet, label_matrix, ngram_bag, pick_shift
+from training.embed_cache import SENTENCE_PACKED, SENTENCE_TOKENS, STRIDE_TOKENS, WINDOW_TOKENS
+from training.train import SOURCE_WEIGHT_PREFIX, HeadNet, label_matrix, ngram_bag, pick_shift
 
 SEED = 7
-WINDOW_TOKENS, STRIDE_TOKENS = 128, 96
 
 
 @dataclass
@@ -98,11 +100,22 @@ def _weights(examples: Sequence[Example]) -> np.ndarray:
     key = [(e.source, e.labels.get("harmful", -1), e.labels.get("attack", -1)) for e in examples]
     counts = Counter(key)
     w = np.array([1.0 / math.sqrt(counts[k]) for k in key], np.float32)
+    for i, e in enumerate(examples):
+        for prefix, mult in SOURCE_WEIGHT_PREFIX.items():
+            if e.source.startswith(prefix):
+                w[i] *= mult
     return w / w.mean()
 
 
 def prepare(examples: list[Example], tokenizer: Any, cfg: FTConfig) -> Prepared:
-    wins = split_windows(tokenizer, [e.text for e in examples], WINDOW_TOKENS, STRIDE_TOKENS)
+    wins = split_windows(
+        tokenizer,
+        [e.text for e in examples],
+        WINDOW_TOKENS,
+        STRIDE_TOKENS,
+        SENTENCE_TOKENS,
+        SENTENCE_PACKED,
+    )
     owner = np.array([w.text_index for w in wins], np.int64)
     first = np.searchsorted(owner, np.arange(len(examples)), side="left")
     count = np.bincount(owner, minlength=len(examples))
@@ -217,6 +230,9 @@ class Model(torch.nn.Module):
 def load_encoder(ref: str) -> tuple[Any, Any]:
     from transformers import AutoModel, AutoTokenizer
 
+    from guard.ml.encoder import resolve_ref
+
+    ref = resolve_ref(ref)
     kw: dict[str, Any] = {"local_files_only": True}
     model = AutoModel.from_pretrained(ref, dtype=torch.float32, **kw)
     return AutoTokenizer.from_pretrained(ref, **kw), model
@@ -281,10 +297,15 @@ def fit(
     sched = torch.optim.lr_scheduler.LambdaLR(
         opt, lambda s: min(1.0, (s + 1) / warm) * max(0.05, 1 - s / steps)
     )
+    t_fit, step = time.time(), 0
     for _epoch in range(cfg.epochs):
         model.train()
         perm = rng.permutation(rows_a)
         for b in range(0, len(perm), cfg.batch):
+            step += 1
+            if step % 20 == 0:
+                left = (time.time() - t_fit) / step * (steps - step)
+                print(f"  step {step}/{steps}, {left / 60:.0f} min left", flush=True)
             batch_rows = perm[b : b + cfg.batch]
             wins, seg = _train_windows(prep, batch_rows, cfg, rng)
             ids, mask, bag = _batch(prep, wins, device)
@@ -348,6 +369,7 @@ def train_and_score(
 ) -> tuple[Model, np.ndarray, np.ndarray]:
     """Fit, pick thresholds on ``val_rows``, return (model, shift, calibrated scores)."""
     model = fit(prep, train_rows, cfg, encoder_ref, device)
+    print(f"  scoring {len(val_rows)} validation and {len(score_rows)} rows", flush=True)
     va = raw_logits(model, prep, val_rows, device)
     shift = pick_shift(va, [prep.examples[i] for i in val_rows], ALL_LABELS)
     sc = _sigmoid(raw_logits(model, prep, score_rows, device) - shift)
@@ -447,7 +469,7 @@ class LosoRun:
             self.scores[rows] = sc
             self.done[fam] = round(secs, 1)
             print(f"LOSO {fam}: {len(rows)} held out, {secs:.0f}s", flush=True)
-            _save_scores(
+            save_scores(
                 self.out / "scores-loso.npz", self.prep.examples, self.scores, self.done, self.cfg
             )
         self.pool.terminate()
@@ -458,19 +480,20 @@ def text_key(e: Example) -> str:
     return hashlib.sha1(f"{e.source}|{e.text}".encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
-def _save_scores(
+def save_scores(
     path: Path,
     examples: Sequence[Example],
     scores: np.ndarray,
     folds: dict[str, float],
-    cfg: FTConfig,
+    cfg: FTConfig | None,
 ) -> None:
+    """Scores of ``examples`` by (source, text) key: ``bench.quality --scores`` reads them."""
     np.savez_compressed(
         path,
         keys=np.array([text_key(e) for e in examples]),
         labels=np.array(ALL_LABELS),
         scores=scores.astype(np.float16),
-        meta=np.array(json.dumps({"folds": folds, "config": asdict(cfg)})),
+        meta=np.array(json.dumps({"folds": folds, "config": asdict(cfg) if cfg else None})),
     )
 
 
@@ -486,9 +509,15 @@ def main() -> None:
     ap.add_argument("--rank", type=int, default=16)
     ap.add_argument("--epochs", type=int, default=3)
     ap.add_argument("--loso", action="store_true")
+    ap.add_argument(
+        "--holdout-group",
+        action="store_true",
+        help="one fold holding every headline family out at once → scores-group.npz",
+    )
     ap.add_argument("--no-indist", action="store_true")
     ap.add_argument("--families", default="", help="LOSO only these (comma-separated)")
     ap.add_argument("--workers", type=int, default=1)
+    ap.add_argument("--threads", type=int, default=2, help="torch CPU threads")
     ap.add_argument("--limit", type=int, default=0, help="smoke test: keep N examples")
     ap.add_argument("--budget-s", type=float, default=0.0, help="stop LOSO after this long")
     args = ap.parse_args()
@@ -500,7 +529,7 @@ def main() -> None:
 
         args.encoder = default_encoder_path()
     device = "cuda" if torch.cuda.is_available() else "cpu"
-    torch.set_num_threads(min(2, os.cpu_count() or 1))
+    torch.set_num_threads(max(1, min(args.threads, os.cpu_count() or 1)))
     cfg = FTConfig(layers=args.layers, rank=args.rank, epochs=args.epochs)
     examples = load_all(args.data) if args.data else load_all()
     if args.limit:
@@ -520,7 +549,18 @@ def main() -> None:
         if args.loso
         else None
     )
-    if not args.no_indist:
+    if args.holdout_group:
+        t0 = time.time()
+        ex = prep.examples
+        held = {f for fams in HEADLINE_FAMILIES.values() for f in fams}
+        train, val, test = holdout_split(ex, range(len(ex)), held)
+        print(f"group fold: {len(train)} train, {len(val)} val, {len(test)} held out", flush=True)
+        _, _, sc = train_and_score(prep, train, val, test, cfg, args.encoder, torch.device(device))
+        scores = np.full((len(ex), len(ALL_LABELS)), np.nan, np.float32)
+        scores[test] = sc
+        save_scores(args.out / "scores-group.npz", ex, scores, {"group": time.time() - t0}, cfg)
+        print(f"group fold trained and scored in {time.time() - t0:.0f}s", flush=True)
+    elif not args.no_indist:
         t0 = time.time()
         ex = prep.examples
         train = [i for i, e in enumerate(ex) if e.split == "train"]
@@ -531,7 +571,7 @@ def main() -> None:
         model.adapter().save(args.out / "encoder-adapter.npz")
         for task, head in model.heads(shift).items():
             head.save(args.out / f"{task}.npz")
-        _save_scores(args.out / "scores-indist.npz", ex, sc, {"indist": time.time() - t0}, cfg)
+        save_scores(args.out / "scores-indist.npz", ex, sc, {"indist": time.time() - t0}, cfg)
         print(f"in-distribution model trained and saved in {time.time() - t0:.0f}s", flush=True)
     if loso is not None:
         loso.collect(deadline)

@@ -57,6 +57,7 @@ from training.data import (
     load_all,
 )
 from training.embed_cache import (
+    SENTENCE_PACKED,
     SENTENCE_TOKENS,
     STRIDE_TOKENS,
     WINDOW_TOKENS,
@@ -185,13 +186,16 @@ def window_set(examples: Sequence[Example], caches: Sequence[EmbeddingCache]) ->
     """
     examples = list(examples)
     spec = load_manifest(ARTIFACTS_DIR / "content_safety.yaml").window
-    assert (spec.tokens, spec.stride, spec.sentence_tokens) == (
+    assert (spec.tokens, spec.stride, spec.sentence_tokens, spec.sentence_packed) == (
         WINDOW_TOKENS,
         STRIDE_TOKENS,
         SENTENCE_TOKENS,
+        SENTENCE_PACKED,
     ), "the screen trains on the run-time window spec"
     texts = [e.text for e in examples]
-    windows = split_windows(_tokenizer(), texts, WINDOW_TOKENS, STRIDE_TOKENS, SENTENCE_TOKENS)
+    windows = split_windows(
+        _tokenizer(), texts, WINDOW_TOKENS, STRIDE_TOKENS, SENTENCE_TOKENS, SENTENCE_PACKED
+    )
     prose = [i for i, e in enumerate(examples) if e.source.startswith("prose:")]
     rest = [i for i, e in enumerate(examples) if not e.source.startswith("prose:")]
     emb_of: dict[int, np.ndarray] = {}

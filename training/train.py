@@ -28,7 +28,7 @@ from guard.ml import ngrams
 from guard.ml.heads import Head
 from guard.ml.manifest import ARTIFACTS_DIR
 from training.data import BENIGN_SOURCES, CS_LABELS, PA_LABELS, Example, load_all
-from training.embed_cache import EmbeddingCache
+from training.embed_cache import EmbeddingCache, sentence_spec
 
 ART_DIR = ARTIFACTS_DIR  # the package data the runtime reads (guard/ml/artifacts)
 TASK_LABELS = {"content_safety": CS_LABELS, "prompt_attack": PA_LABELS}
@@ -370,13 +370,19 @@ def main() -> None:
     )
     ap.add_argument("--out-dir", type=Path, default=ART_DIR)
     ap.add_argument(
+        "--windows", default=None, metavar="TOKENS[p]", help="sentence windows (e.g. 34p)"
+    )
+    ap.add_argument(
         "--backend", default="auto", choices=["auto", "onnx-int8"], help="encoder numerics"
     )
     args = ap.parse_args()
     torch.set_num_threads(2)
     cfg = Config(hidden=0 if args.linear else 256, ngram=not args.no_ngram)
     examples = load_all()
-    cache = EmbeddingCache(adapter=args.adapter, backend=args.backend)
+    tokens, packed = sentence_spec(args.windows)
+    cache = EmbeddingCache(
+        adapter=args.adapter, backend=args.backend, sentence_tokens=tokens, packed=packed
+    )
     tasks = list(TASK_LABELS) if args.task == "all" else [args.task]
     for task in tasks:
         t0 = time.time()

@@ -41,8 +41,9 @@ Chunk = dict[str, Any]
 
 CLASSIFIER_LOOKBEHIND_CHARS = 512
 """Context a window classifier needs before the release point: its sentence windows are at
-most 64 tokens (~300 characters), so a window ending at the release point starts within
-this many characters of it; more context only re-checks (and re-encodes) released text."""
+most 34 tokens (~160 characters) and start on sentence boundaries, so a window ending at the
+release point starts within this many characters of it (a shorter checked text would fit one
+128-token window and dilute a hostile sentence); more context only re-checks released text."""
 
 
 def default_detector_lookbehind() -> dict[str, int]:

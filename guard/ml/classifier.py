@@ -119,11 +119,13 @@ class EmbeddingHeadClassifier(TextClassifier):
     @property
     def encoder_key(self) -> tuple[Any, ...]:
         w = self.manifest.window
-        return (id(self.encoder), w.tokens, w.stride)
+        return (id(self.encoder), w.tokens, w.stride, w.sentence_tokens, w.sentence_packed)
 
     def windows(self, texts: Sequence[str]) -> list[Window]:
         w = self.manifest.window
-        return self.encoder.windows(texts, w.tokens, w.stride, w.sentence_tokens)
+        return self.encoder.windows(
+            texts, w.tokens, w.stride, w.sentence_tokens, w.sentence_packed
+        )
 
     def ngram_matrix(self, texts: Sequence[str], windows: list[Window]) -> Any:
         if self._vec is None:
@@ -182,7 +184,12 @@ class HFSequenceClassifier(TextClassifier):
         w = self.manifest.window
         limit = int(getattr(self.model.config, "max_position_embeddings", 512))
         windows = split_windows(
-            self.tokenizer, texts, min(w.tokens, limit), w.stride, w.sentence_tokens
+            self.tokenizer,
+            texts,
+            min(w.tokens, limit),
+            w.stride,
+            w.sentence_tokens,
+            w.sentence_packed,
         )
         # windows count 2 special tokens; models with more (e.g. <s> ... </s></s>) still fit
         # because the limit leaves room below max_position_embeddings.

@@ -136,9 +136,12 @@ class Encoder:
         window_tokens: int,
         stride_tokens: int,
         sentence_tokens: int | None = None,
+        packed: bool = False,
     ) -> list[Window]:
         window_tokens = min(window_tokens, self.max_positions)
-        return split_windows(self.tokenizer, texts, window_tokens, stride_tokens, sentence_tokens)
+        return split_windows(
+            self.tokenizer, texts, window_tokens, stride_tokens, sentence_tokens, packed
+        )
 
     def embed(self, windows: Sequence[Window]) -> FloatArray:
         """Embed windows (sorted by length internally to limit padding)."""

@@ -66,6 +66,9 @@ class WindowSpec(_Strict):
     stride: int = Field(96, ge=8, le=4096)
     # Texts longer than one window: sentence-aligned windows of at most this many tokens.
     sentence_tokens: int | None = Field(None, ge=16, le=4096)
+    # Sentence windows without the half-window overlap (guard/ml/windows.py): half the encoder
+    # work on long texts.
+    sentence_packed: bool = False
 
     @model_validator(mode="after")
     def _stride_fits(self) -> WindowSpec:

@@ -9,7 +9,11 @@ A long text can also be cut into short *sentence-aligned* windows (``sentence_to
 hostile sentence inside a long benign document must not be diluted by 100 tokens of benign
 context around it. Windows then start and end on sentence boundaries, consecutive starts are at
 most half a window apart, so any sentence shorter than half a window lies whole in a window
-with at most half a window of text before it.
+with at most half a window of text before it. ``packed`` windows (the shipped manifests) drop
+that overlap: consecutive windows start where the previous one's last whole sentence ended, so
+each token is encoded about once instead of twice, and any sentence up to a whole window still
+lies whole in one window (with up to a window of text around it); only a sentence longer than
+a window keeps half-window steps.
 """
 
 from __future__ import annotations
@@ -43,6 +47,7 @@ def split_windows(
     window_tokens: int,
     stride_tokens: int,
     sentence_tokens: int | None = None,
+    packed: bool = False,
 ) -> list[Window]:
     """Tokenise ``texts`` once (with offsets) and cut each into overlapping windows.
 
@@ -67,7 +72,8 @@ def split_windows(
             windows.append(Window(i, (), 0, len(texts[i])))
             continue
         if sentence_tokens is not None and n > body:
-            for a, b in sentence_windows(texts[i], offsets, max(2, sentence_tokens - 2)):
+            body_s = max(2, sentence_tokens - 2)
+            for a, b in sentence_windows(texts[i], offsets, body_s, packed):
                 windows.append(
                     Window(i, tuple(ids[a:b]), int(offsets[a][0]), int(offsets[b - 1][1]))
                 )
@@ -85,9 +91,10 @@ def split_windows(
 
 
 def sentence_windows(
-    text: str, offsets: Sequence[tuple[int, int]], body: int
+    text: str, offsets: Sequence[tuple[int, int]], body: int, packed: bool = False
 ) -> list[tuple[int, int]]:
-    """Token ranges ``[a, b)`` of sentence-aligned windows of at most ``body`` tokens."""
+    """Token ranges ``[a, b)`` of sentence-aligned windows of at most ``body`` tokens
+    (``packed``: without the half-window overlap between whole sentences)."""
     n = len(offsets)
     half = max(1, body // 2)
     breaks = [m.end() for m in _SENTENCE_BREAK.finditer(text)]
@@ -108,6 +115,15 @@ def sentence_windows(
     while True:
         end = n if s + body >= n else points[bisect_right(points, s + body) - 1]
         out.append((s, end))
+        if packed:
+            if end >= n:
+                return out
+            # Restart at the last sentence start inside this window: at ``end`` itself when the
+            # window ends on a sentence, else at the start of the sentence it cut (re-encoded
+            # whole); inside one over-long sentence, half a window on.
+            c = cuts[bisect_right(cuts, end) - 1]
+            s = c if c > s else points[bisect_right(points, s + half) - 1]
+            continue
         if end >= n and s + half >= n:
             return out
         # Also at the tail: the last sentence gets a window with at most ``half`` before it.
