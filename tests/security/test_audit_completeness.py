@@ -65,7 +65,9 @@ def test_mid_stream_upstream_failure_is_audited(sidecar_factory: SidecarFactory,
 def test_client_disconnect_mid_stream_records_released_count(
         sidecar_factory: SidecarFactory, stub: StubUpstream, policy: str) -> None:
     sidecar = sidecar_factory(policy)
-    stub.reply, stub.chunk_delay = prose(400), 0.02
+    # 30 s of answer: the client must leave while it is still streaming, even when the first
+    # output check waits behind other work on a loaded CI machine (8 s was not always enough).
+    stub.reply, stub.chunk_delay = prose(1500), 0.02
     with httpx.stream("POST", f"{sidecar.base_url}/chat/completions",
                       json={**CHAT, "stream": True}, timeout=10) as resp:
         received = 0
