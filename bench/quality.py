@@ -313,10 +313,6 @@ def _benign_lang(lang: str) -> Callable[[Example], bool]:
     )
 
 
-# Families held out one at a time by default: every evaluation set the headline figures and the
-# issue's targets are computed on, plus the main benign pools (``--all-families``: all).
-
-
 def _save_loso(path: Path, ex: list[Example], scores: dict[int, np.ndarray]) -> None:
     """LOSO scores cached by (source, text) key, so a change of the corpus (more rows of one
     family) does not misalign the cache of a task that was not retrained."""
@@ -599,20 +595,20 @@ def main() -> None:
     suffix = f"{cache.variant}-st{tokens}{'p' if packed else ''}"
     feat = featurize(ex, cache, cfg)
     feat_eval = feat
-    if args.eval_backend and args.eval_backend != args.backend:
-        eval_cache = EmbeddingCache(adapter=args.adapter, backend=args.eval_backend)
-        feat_eval = featurize(ex, eval_cache, cfg)
-        suffix += f"-eval-{args.eval_backend}"
-    if args.eval_windows:
-        tokens, packed = sentence_spec(args.eval_windows)
+    other_backend = args.eval_backend and args.eval_backend != args.backend
+    if other_backend or args.eval_windows:  # scored by other numerics and/or windows
+        eval_tokens, eval_packed = (
+            sentence_spec(args.eval_windows) if args.eval_windows else (tokens, packed)
+        )
         eval_cache = EmbeddingCache(
             adapter=args.adapter,
             backend=args.eval_backend or args.backend,
-            sentence_tokens=tokens,
-            packed=packed,
+            sentence_tokens=eval_tokens,
+            packed=eval_packed,
         )
         feat_eval = featurize(ex, eval_cache, cfg)
-        suffix += f"-eval-st{args.eval_windows}"
+        suffix += f"-eval-{args.eval_backend}" if other_backend else ""
+        suffix += f"-eval-st{args.eval_windows}" if args.eval_windows else ""
     tasks: tuple[str, ...] = ("content_safety", "prompt_attack")
     if args.task != "all":  # a worker: compute and cache one task's LOSO, print nothing else
         one = (args.task,)
@@ -629,16 +625,17 @@ def main() -> None:
         return
     name = f" {args.name}" if args.name else ""
     indist, loso = f"in-dist{name} (test split)", f"LOSO{name}"
-    runs: dict[str, dict[str, dict[int, np.ndarray]]] = {indist: {}}
-    for task in tasks:
-        head = Head.load(args.art_dir / f"{task}.npz")
-        runs[indist][task] = indist_scores(feat_eval, task, head)
+    runs: dict[str, dict[str, dict[int, np.ndarray]]] = {}
     fams = _fams(args)
-    if args.holdout_group:
+    if args.holdout_group:  # the fine-tuning comparison: this fold only, no in-dist column
         held = sorted({f for group in HEADLINE_FAMILIES.values() for f in group})
-        col = f"held-out group{name}"
-        runs = {col: {t: group_scores(feat, t, cfg, held) for t in tasks}}
-    elif not args.no_loso:
+        runs[f"held-out group{name}"] = {t: group_scores(feat, t, cfg, held) for t in tasks}
+    else:
+        runs[indist] = {}
+        for task in tasks:
+            head = Head.load(args.art_dir / f"{task}.npz")
+            runs[indist][task] = indist_scores(feat_eval, task, head)
+    if not args.holdout_group and not args.no_loso:
         runs[loso] = {}
         for task in tasks:
             saved = CACHE_DIR / f"loso-{task}{suffix}.pkl"

@@ -15,7 +15,7 @@ import numpy as np
 
 from guard.ml.heads import Head
 from guard.ml.patterns import PATTERN_SETS, match
-from training.data import Example, holdout_split, loso_families, loso_split
+from training.data import Example, holdout_split, loso_families
 from training.train import (
     TASK_LABELS,
     Config,
@@ -72,27 +72,37 @@ def loso_scores(
 
     ``feat_eval``: the same examples embedded by the run-time encoder when it differs from the
     training one (int8 at run time, heads trained on fp32 embeddings)."""
-    labels = TASK_LABELS[task]
     task_rows = [i for i, e in enumerate(feat.examples) if _has_task(e, task)]
     fams = families or loso_families([feat.examples[i] for i in task_rows])
     out: dict[int, np.ndarray] = {}
     for fam in fams:
         t0 = time.time()
-        train_rows, val_rows, test_rows = loso_split(feat.examples, task_rows, fam)
-        f_tr, f_va = subset(feat, train_rows), subset(feat, val_rows)
-        f_te = subset(feat_eval or feat, test_rows)
-        model = fit(f_tr, labels, task_config(cfg, task))
-        shift = pick_shift(raw_logits(model, f_va), f_va.examples, labels)
-        head = to_head(model, labels, shift, cfg)
-        sc = system_scores(head, f_te, task)
-        for k, i in enumerate(test_rows):
-            out[i] = sc[k]
+        scored = _fold_scores(feat, task, cfg, (fam,), feat_eval)
+        out.update(scored)
         if log:
             print(
-                f"  LOSO {task} / {fam}: {len(test_rows)} held out, {time.time() - t0:.0f}s",
+                f"  LOSO {task} / {fam}: {len(scored)} held out, {time.time() - t0:.0f}s",
                 flush=True,
             )
     return out, list(fams)
+
+
+def _fold_scores(
+    feat: Featurized,
+    task: str,
+    cfg: Config,
+    families: Sequence[str],
+    feat_eval: Featurized | None = None,
+) -> dict[int, np.ndarray]:
+    """System scores of every row of ``families`` from heads trained without any of them."""
+    labels = TASK_LABELS[task]
+    task_rows = [i for i, e in enumerate(feat.examples) if _has_task(e, task)]
+    train_rows, val_rows, test_rows = holdout_split(feat.examples, task_rows, families)
+    f_va = subset(feat, val_rows)
+    model = fit(subset(feat, train_rows), labels, task_config(cfg, task))
+    head = to_head(model, labels, pick_shift(raw_logits(model, f_va), f_va.examples, labels), cfg)
+    sc = system_scores(head, subset(feat_eval or feat, test_rows), task)
+    return {i: sc[k] for k, i in enumerate(test_rows)}
 
 
 def group_scores(
@@ -101,14 +111,7 @@ def group_scores(
     """Scores of every row of ``families`` from one model trained without any of them (the
     frozen-encoder side of the fine-tuning comparison, same fold as ``training.finetune
     --holdout-group``)."""
-    labels = TASK_LABELS[task]
-    task_rows = [i for i, e in enumerate(feat.examples) if _has_task(e, task)]
-    train_rows, val_rows, test_rows = holdout_split(feat.examples, task_rows, families)
-    f_va = subset(feat, val_rows)
-    model = fit(subset(feat, train_rows), labels, task_config(cfg, task))
-    head = to_head(model, labels, pick_shift(raw_logits(model, f_va), f_va.examples, labels), cfg)
-    sc = system_scores(head, subset(feat, test_rows), task)
-    return {i: sc[k] for k, i in enumerate(test_rows)}
+    return _fold_scores(feat, task, cfg, families)
 
 
 def indist_scores(
