@@ -1,6 +1,7 @@
 """Per-language "clear" thresholds of the committed content-safety head, on the validation split.
 
     HF_HUB_OFFLINE=1 python -m training.clear_thresholds [--fpr 0.02]
+    python -m training.clear_thresholds --scores /tmp/ft/scores-indist.npz   # a fine-tuned model
 
 A policy *blocks* hate and harassment only when the score is clear: the lowest threshold at
 which at most ``--fpr`` of the validation rows known *not* to carry the label score above it
@@ -12,11 +13,13 @@ the benign pools), per language; and *flags* from the calibration point (0.5). T
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 
 from guard.ml.heads import Head
-from training.data import load_all
+from training.data import CS_LABELS, Example, load_all
 from training.embed_cache import EmbeddingCache
 from training.train import ART_DIR, Config, featurize, head_scores, task_examples
 
@@ -32,21 +35,43 @@ def clear_threshold(scores: np.ndarray, y: np.ndarray, fpr: float) -> float:
     return float(neg[len(neg) - allowed - 1]) + 1e-6 if allowed < len(neg) else 0.0
 
 
+def _file_scores(path: Path, rows: list[Example], labels: Sequence[str]) -> np.ndarray:
+    from training.data import ALL_LABELS
+    from training.finetune import text_key
+
+    with np.load(path, allow_pickle=False) as z:
+        table = dict(zip((str(k) for k in z["keys"]), z["scores"].astype(np.float32), strict=True))
+    cols = [ALL_LABELS.index(lab) for lab in labels]
+    missing = [e.source for e in rows if text_key(e) not in table]
+    if missing:
+        raise SystemExit(f"{path}: {len(missing)} validation rows not scored ({missing[0]}, ...)")
+    return np.stack([table[text_key(e)][cols] for e in rows])
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--fpr", type=float, action="append", default=None)
+    ap.add_argument(
+        "--scores",
+        type=Path,
+        default=None,
+        help="read the scores from a training/finetune.py score file instead of scoring the "
+        "committed head on MiniLM embeddings (a fine-tuned encoder's own validation scores)",
+    )
     args = ap.parse_args()
     fprs = args.fpr or [0.01, 0.02, 0.05]
-    head = Head.load(ART_DIR / "content_safety.npz")
     va = [e for e in task_examples(load_all(), "content_safety") if e.split == "val"]
-    feat = featurize(va, EmbeddingCache(), Config())
-    scores, _ = head_scores(head, feat)
+    if args.scores is not None:
+        scores = _file_scores(args.scores, va, CS_LABELS)
+    else:
+        head = Head.load(ART_DIR / "content_safety.npz")
+        scores, _ = head_scores(head, featurize(va, EmbeddingCache(), Config()))
     print("| language | label | negatives | positives | " + " | ".join(
         f"threshold @ FPR {f:.0%} (recall)" for f in fprs) + " |")
     print("|---|---|---|---|" + "---|" * len(fprs))
     for lang in ("en", "fr"):
         for label in LABELS:
-            j = head.labels.index(label)
+            j = CS_LABELS.index(label)
             rows = [i for i, e in enumerate(va) if e.lang == lang and label in e.labels]
             y = np.array([va[i].labels[label] for i in rows])
             s = scores[rows, j]

