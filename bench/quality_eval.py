@@ -77,7 +77,7 @@ def loso_scores(
     out: dict[int, np.ndarray] = {}
     for fam in fams:
         t0 = time.time()
-        scored = _fold_scores(feat, task, cfg, (fam,), feat_eval)
+        scored = group_scores(feat, task, cfg, (fam,), feat_eval)
         out.update(scored)
         if log:
             print(
@@ -87,14 +87,16 @@ def loso_scores(
     return out, list(fams)
 
 
-def _fold_scores(
+def group_scores(
     feat: Featurized,
     task: str,
     cfg: Config,
     families: Sequence[str],
     feat_eval: Featurized | None = None,
 ) -> dict[int, np.ndarray]:
-    """System scores of every row of ``families`` from heads trained without any of them."""
+    """System scores of every row of ``families`` from heads trained without any of them: one
+    LOSO fold, or the frozen-encoder side of the fine-tuning comparison (the same fold as
+    ``training.finetune --holdout-group``)."""
     labels = TASK_LABELS[task]
     task_rows = [i for i, e in enumerate(feat.examples) if _has_task(e, task)]
     train_rows, val_rows, test_rows = holdout_split(feat.examples, task_rows, families)
@@ -103,15 +105,6 @@ def _fold_scores(
     head = to_head(model, labels, pick_shift(raw_logits(model, f_va), f_va.examples, labels), cfg)
     sc = system_scores(head, subset(feat_eval or feat, test_rows), task)
     return {i: sc[k] for k, i in enumerate(test_rows)}
-
-
-def group_scores(
-    feat: Featurized, task: str, cfg: Config, families: Sequence[str]
-) -> dict[int, np.ndarray]:
-    """Scores of every row of ``families`` from one model trained without any of them (the
-    frozen-encoder side of the fine-tuning comparison, same fold as ``training.finetune
-    --holdout-group``)."""
-    return _fold_scores(feat, task, cfg, families)
 
 
 def indist_scores(
@@ -131,13 +124,10 @@ def scores_from_file(
     ``split``, only examples of that split are kept (in-distribution = "test").
     """
     from training.data import ALL_LABELS
-    from training.finetune import text_key
+    from training.finetune import load_scores, text_key
 
-    with np.load(path, allow_pickle=False) as z:
-        labels = [str(x) for x in z["labels"]]
-        table = dict(zip((str(k) for k in z["keys"]), z["scores"].astype(np.float32), strict=True))
-    if labels != list(ALL_LABELS):
-        raise ValueError(f"{path}: labels {labels} != {list(ALL_LABELS)}")
+    table = load_scores(path)
+    labels = list(ALL_LABELS)
     out: dict[str, dict[int, np.ndarray]] = {t: {} for t in TASK_LABELS}
     for i, e in enumerate(examples):
         row = table.get(text_key(e))

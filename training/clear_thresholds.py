@@ -37,10 +37,9 @@ def clear_threshold(scores: np.ndarray, y: np.ndarray, fpr: float) -> float:
 
 def _file_scores(path: Path, rows: list[Example], labels: Sequence[str]) -> np.ndarray:
     from training.data import ALL_LABELS
-    from training.finetune import text_key
+    from training.finetune import load_scores, text_key
 
-    with np.load(path, allow_pickle=False) as z:
-        table = dict(zip((str(k) for k in z["keys"]), z["scores"].astype(np.float32), strict=True))
+    table = load_scores(path)
     cols = [ALL_LABELS.index(lab) for lab in labels]
     missing = [e.source for e in rows if text_key(e) not in table]
     if missing:

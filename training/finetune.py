@@ -26,7 +26,6 @@ import json
 import math
 import os
 import time
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -51,7 +50,7 @@ from training.data import (
     loso_split,
 )
 from training.embed_cache import SENTENCE_PACKED, SENTENCE_TOKENS, STRIDE_TOKENS, WINDOW_TOKENS
-from training.train import SOURCE_WEIGHT_PREFIX, HeadNet, label_matrix, ngram_bag, pick_shift
+from training.train import HeadNet, group_weights, label_matrix, ngram_bag, pick_shift
 
 SEED = 7
 
@@ -98,14 +97,9 @@ class Prepared:
 
 def _weights(examples: Sequence[Example]) -> np.ndarray:
     """1/sqrt(size) per (source, harmful, attack) group: big sources must not drown small ones."""
-    key = [(e.source, e.labels.get("harmful", -1), e.labels.get("attack", -1)) for e in examples]
-    counts = Counter(key)
-    w = np.array([1.0 / math.sqrt(counts[k]) for k in key], np.float32)
-    for i, e in enumerate(examples):
-        for prefix, mult in SOURCE_WEIGHT_PREFIX.items():
-            if e.source.startswith(prefix):
-                w[i] *= mult
-    return w / w.mean()
+    return group_weights(
+        examples, lambda e: (e.source, e.labels.get("harmful", -1), e.labels.get("attack", -1))
+    )
 
 
 def prepare(examples: list[Example], tokenizer: Any, cfg: FTConfig) -> Prepared:
@@ -526,6 +520,16 @@ def save_scores(
         scores=scores.astype(np.float16),
         meta=np.array(json.dumps({"folds": folds, "config": asdict(cfg) if cfg else None})),
     )
+
+
+def load_scores(path: Path) -> dict[str, np.ndarray]:
+    """A :func:`save_scores` file as {text key: scores in ALL_LABELS order} (checked)."""
+    with np.load(path, allow_pickle=False) as z:
+        labels = [str(x) for x in z["labels"]]
+        table = dict(zip((str(k) for k in z["keys"]), z["scores"].astype(np.float32), strict=True))
+    if labels != list(ALL_LABELS):
+        raise ValueError(f"{path}: labels {labels} != {list(ALL_LABELS)}")
+    return table
 
 
 # ------------------------------------------------------------------------------- main

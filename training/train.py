@@ -16,7 +16,7 @@ import argparse
 import math
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -178,6 +178,19 @@ def head_scores(head: Head, feat: Featurized) -> tuple[np.ndarray, np.ndarray]:
     return out, w
 
 
+def group_weights(examples: Sequence[Example], key: Callable[[Example], Hashable]) -> np.ndarray:
+    """1/sqrt(size) of each ``key`` group, times the source's SOURCE_WEIGHT_PREFIX multiplier,
+    normalised to mean 1."""
+    keys = [key(e) for e in examples]
+    counts = Counter(keys)
+    w = np.array([1.0 / math.sqrt(counts[k]) for k in keys], np.float32)
+    for i, e in enumerate(examples):
+        for prefix, mult in SOURCE_WEIGHT_PREFIX.items():
+            if e.source.startswith(prefix):
+                w[i] *= mult
+    return w / w.mean()
+
+
 def _source_weights(examples: Sequence[Example], primary: str) -> np.ndarray:
     """1/sqrt(size) of each (source, primary label) group.
 
@@ -185,14 +198,7 @@ def _source_weights(examples: Sequence[Example], primary: str) -> np.ndarray:
     and negatives weigh alike (BIPIA has 125 attacked e-mails for 50 clean ones: without
     this the head learns "e-mail = attack").
     """
-    key = [(e.source, e.labels.get(primary, -1)) for e in examples]
-    counts = Counter(key)
-    w = np.array([1.0 / math.sqrt(counts[k]) for k in key], np.float32)
-    for i, e in enumerate(examples):
-        for prefix, mult in SOURCE_WEIGHT_PREFIX.items():
-            if e.source.startswith(prefix):
-                w[i] *= mult
-    return w / w.mean()
+    return group_weights(examples, lambda e: (e.source, e.labels.get(primary, -1)))
 
 
 def _window_index(feat: Featurized, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
