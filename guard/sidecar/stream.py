@@ -196,11 +196,17 @@ class GuardedStream:
         self.client_streams = client_streams
         self._answered_elsewhere = False  # the caller answers (and audits) an upstream failure
         server = state.config.server
-        self.check_chars = (server.stream_check_chars if client_streams
-                            else server.assembled_check_chars)
-        limits = StreamLimits(lookbehind_chars=server.stream_lookbehind_chars,
-                              max_check_chars=server.stream_max_check_chars,
-                              detector_lookbehind_chars=server.detector_lookbehind_chars)
+        if client_streams:
+            self.check_chars = server.stream_check_chars
+            limits = StreamLimits(lookbehind_chars=server.stream_lookbehind_chars,
+                                  max_check_chars=server.stream_max_check_chars,
+                                  detector_lookbehind_chars=server.detector_lookbehind_chars)
+        else:
+            # Nothing is sent before the end: no first-token cap, and every check reads the
+            # answer from (near) its start, so the final check reuses the encoded windows.
+            self.check_chars = server.assembled_check_chars
+            limits = StreamLimits(lookbehind_chars=server.assembled_lookbehind_chars,
+                                  max_check_chars=0, detector_lookbehind_chars={})
 
         async def check(messages: Sequence[Message]) -> Decision:
             return await state.check(guard, messages, Stage.OUTPUT, context, record=False)
@@ -330,12 +336,12 @@ class GuardedStream:
         yield DONE
 
     def _due(self) -> bool:
-        """Whether to check now: at the first release of a choice's text (time to first
-        token), then once ``stream_check_chars`` new characters wait beyond the hold-back
+        """Whether to check now: at the first release of a streamed choice's text (time to
+        first token), then once ``check_chars`` new characters wait beyond the hold-back
         window (content and reasoning each), or (:data:`IDLE_CHECK_S`) the upstream pauses."""
         for choice in self.core.choices.values():
             for hold in (choice.reasoning, choice.hold):
-                if hold.pending and (hold.released == 0
+                if hold.pending and ((self.client_streams and hold.released == 0)
                                      or hold.pending >= hold.window + self.check_chars):
                     return True
         return False

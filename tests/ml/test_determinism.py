@@ -17,6 +17,8 @@ import pytest
 
 from guard.ml import TextClassifier
 from guard.ml.encoder import Encoder
+from guard.ml.heads import Head
+from guard.ml.manifest import ARTIFACTS_DIR
 
 REPO = Path(__file__).resolve().parents[2]
 FILLER = (
@@ -144,3 +146,17 @@ def test_default_policy_cases_same_result_three_times() -> None:
         outs.append((res.returncode, res.stdout))
     assert outs[0][0] == 0, outs[0][1]
     assert outs[0] == outs[1] == outs[2]
+
+
+@pytest.mark.parametrize("artifact", ["content_safety.npz", "prompt_attack.npz"])
+def test_head_scores_a_window_the_same_alone_and_in_a_batch(artifact: str) -> None:
+    """Bit-identical, not merely close: the heads' matrix products run row by row in numpy's
+    own loops (``heads.dense``), so a window's score cannot depend on its batch-mates (a BLAS
+    product picks its kernel, and its rounding, by batch shape)."""
+    head = Head.load(ARTIFACTS_DIR / artifact)
+    emb = np.random.default_rng(3).standard_normal((37, head.layers[0][0].shape[0]))
+    emb = (emb / np.linalg.norm(emb, axis=1, keepdims=True)).astype(np.float32)
+    batch = head.scores(emb, None, None)
+    alone = np.concatenate([head.scores(emb[i : i + 1], None, None) for i in range(len(emb))])
+    np.testing.assert_array_equal(alone, batch)
+    assert float(np.ptp(batch)) > 0.1  # real, varied scores

@@ -3,10 +3,15 @@ answer, checked as it arrives; off (the default), the upstream is asked for JSON
 
 from __future__ import annotations
 
-import httpx
+from typing import Any
 
+import httpx
+import pytest
+
+from guard.ml.encoder import Encoder
+from guard.sidecar.config import SidecarConfig, UpstreamConfig
 from tests.sidecar.conftest import SidecarFactory
-from tests.support.stub_upstream import StubUpstream
+from tests.support.stub_upstream import StubUpstream, prose
 
 BODY = {"model": "stub-model", "messages": [{"role": "user", "content": "hi"}]}
 
@@ -86,3 +91,41 @@ def test_verdict_cache_metrics(sidecar_factory: SidecarFactory, stub: StubUpstre
     assert values["guard_sidecar_verdict_cache_hits_total"] >= 2  # the repeated prompt
     assert values["guard_sidecar_verdict_cache_entries"] >= 1
     assert 0 < values["guard_sidecar_verdict_cache_hit_ratio"] <= 1
+
+
+def test_assembled_checks_encode_each_window_about_once(
+        sidecar_factory: SidecarFactory, stub: StubUpstream,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The checks of an answer read from a streamed upstream re-read it from its start, so
+    their classifier windows are the final check's and the encoder's window cache serves
+    them: the answer costs about one encoding, not one per check (issue 10)."""
+    encoded: list[int] = []
+    forward = Encoder._forward
+
+    def counted(self: Encoder, ids: Any, mask: Any) -> Any:
+        encoded.append(int(mask.sum()))
+        return forward(self, ids, mask)
+
+    monkeypatch.setattr(Encoder, "_forward", counted)
+    stub.vary_reply = True          # no window of one answer appears in another
+    stub.chunk_delay = 0.002        # a token at a time, as a model sends them
+    stub.reply = prose(300)
+    config = SidecarConfig(policy="default", upstreams={"stub": UpstreamConfig(
+        base_url=stub.base_url, timeout_s=10, stream_upstream=True)})
+    streamed = sidecar_factory(config=config)
+    json_upstream = sidecar_factory(config=config.model_copy(update={"upstreams": {
+        "stub": UpstreamConfig(base_url=stub.base_url, timeout_s=10)}}))
+    tokens = {}
+    for name, sidecar in (("json", json_upstream), ("streamed", streamed)):
+        _post(sidecar.base_url)  # warm: models loaded, prompt's verdicts cached
+        encoded.clear()
+        resp = _post(sidecar.base_url)
+        assert resp.status_code == 200
+        assert len(resp.json()["choices"][0]["message"]["content"]) > 1500
+        tokens[name] = sum(encoded)
+    metrics = dict(line.split(" ") for line in httpx.get(f"{streamed.url}/metrics").text
+                   .splitlines() if line.startswith("guard_sidecar_stream_checks_"))
+    # Two answers, each checked while it arrived (not only once at the end).
+    assert metrics["guard_sidecar_stream_checks_count"] == "2.0"
+    assert float(metrics["guard_sidecar_stream_checks_sum"]) >= 4
+    assert 0 < tokens["json"] and tokens["streamed"] <= 1.15 * tokens["json"], tokens

@@ -425,13 +425,20 @@ class StubUpstream:
         headers = [(b"content-type", b"text/event-stream"), (b"cache-control", b"no-cache"),
                    *_encode(script.response_headers)]
         await send({"type": "http.response.start", "status": 200, "headers": headers})
+        loop = asyncio.get_running_loop()
+        first = 0.0
         for n, event in enumerate(events):
             if fault == "drop" and n > script.drop_after_chunks:
                 raise _Abort("dropped by stub")
-            if n == 1 and script.first_token_delay:  # headers and role at once, then think
-                await asyncio.sleep(script.first_token_delay)
+            if n == 1:  # headers and role at once, then think
+                if script.first_token_delay:
+                    await asyncio.sleep(script.first_token_delay)
+                first = loop.time()
             elif n and script.chunk_delay:
-                await asyncio.sleep(script.chunk_delay)
+                # Paced on the clock, as a model emits tokens at a rate: sleeping a fixed
+                # delay per chunk drifted (~0.5 ms a chunk), so a streamed answer took longer
+                # than the same answer unstreamed and skewed stream-versus-JSON comparisons.
+                await asyncio.sleep(max(0.0, first + (n - 1) * script.chunk_delay - loop.time()))
             await send({"type": "http.response.body", "body": event, "more_body": True})
         await send({"type": "http.response.body", "body": b""})
 
