@@ -144,11 +144,13 @@ class TopicsDetector(SyncDetector):
         results: list[list[Finding]] = [[] for _ in texts]
         if not texts:
             return results
+        from guard.ml.heads import dense  # guard.ml loads with the encoder, not at import
+
         self.warmup()
         windows = self._encoder.windows(texts, s.window_tokens, s.stride_tokens)
         vectors = self._encoder.embed(windows)
-        sims = vectors @ self._anchors.T  # windows x anchors
-        background = (vectors @ self._background.T).max(axis=1)
+        sims = dense(vectors, self._anchors.T)  # windows x anchors
+        background = dense(vectors, self._background.T).max(axis=1)
         n_topics = len(s.topics)
         # best margin of each window over the background, per topic
         per_topic = np.full((len(windows), n_topics), -1.0, dtype=np.float32)

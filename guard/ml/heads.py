@@ -24,19 +24,19 @@ from guard.ml import ngrams
 FloatArray = npt.NDArray[np.float32]
 
 
-
 def dense(a: FloatArray, w: FloatArray) -> FloatArray:
-    """``a @ w`` in numpy's own loops, not BLAS.
+    """``a @ w`` in numpy's own loops, not BLAS (the heads' and the topic detector's products).
 
-    A head's matrices are small (tens of windows x 384 x 256: ~0.3 ms either way), but OpenBLAS
+    These matrices are small (tens of windows x 384 x 256: ~0.3 ms either way), but OpenBLAS
     wakes its worker threads for them and those threads spin after each call: measured in the
-    sidecar, numpy's OpenBLAS thread burned 100-300 ms of CPU per request, more than the
+    sidecar, numpy's OpenBLAS thread burned 100-410 ms of CPU per request, more than the
     encoder. Changing BLAS's thread count would change the host process's numpy (the library
     runs inside applications), so the heads simply do not call BLAS. Also row-independent: a
     window's score cannot depend on how many windows share the batch.
     """
     out: FloatArray = np.einsum("ij,jk->ik", a, w, optimize=False)
     return out
+
 
 @dataclass(frozen=True)
 class Head:
