@@ -25,9 +25,10 @@ import hashlib
 import json
 import math
 import os
+import tempfile
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +38,7 @@ import torch
 from guard.ml import ngrams
 from guard.ml.adapter import TARGET_SUFFIXES, Adapter, cut_layers
 from guard.ml.heads import Head
-from guard.ml.windows import pad_batch, split_windows
+from guard.ml.windows import Window, pad_batch, split_windows
 from training.data import (
     ALL_LABELS,
     CS_LABELS,
@@ -111,6 +112,13 @@ def prepare(examples: list[Example], tokenizer: Any, cfg: FTConfig) -> Prepared:
         SENTENCE_TOKENS,
         SENTENCE_PACKED,
     )
+    return assemble(examples, wins, int(tokenizer.cls_token_id), int(tokenizer.sep_token_id), cfg)
+
+
+def assemble(
+    examples: list[Example], wins: Sequence[Window], cls_id: int, sep_id: int, cfg: FTConfig
+) -> Prepared:
+    """Windows (cut here or carried in a device bundle) -> n-gram rows, labels and weights."""
     owner = np.array([w.text_index for w in wins], np.int64)
     first = np.searchsorted(owner, np.arange(len(examples)), side="left")
     count = np.bincount(owner, minlength=len(examples))
@@ -129,8 +137,8 @@ def prepare(examples: list[Example], tokenizer: Any, cfg: FTConfig) -> Prepared:
         y,
         m,
         _weights(examples),
-        int(tokenizer.cls_token_id),
-        int(tokenizer.sep_token_id),
+        cls_id,
+        sep_id,
     )
 
 
@@ -222,15 +230,20 @@ class Model(torch.nn.Module):
         return out
 
 
-def load_encoder(ref: str) -> tuple[Any, Any]:
-    from transformers import AutoModel, AutoTokenizer
+def load_tokenizer(ref: str) -> Any:
+    from transformers import AutoTokenizer
 
     from guard.ml.encoder import resolve_ref
 
-    ref = resolve_ref(ref)
-    kw: dict[str, Any] = {"local_files_only": True}
-    model = AutoModel.from_pretrained(ref, dtype=torch.float32, **kw)
-    return AutoTokenizer.from_pretrained(ref, **kw), model
+    return AutoTokenizer.from_pretrained(resolve_ref(ref), local_files_only=True)
+
+
+def load_model(ref: str) -> Any:
+    from transformers import AutoModel
+
+    from guard.ml.encoder import resolve_ref
+
+    return AutoModel.from_pretrained(resolve_ref(ref), dtype=torch.float32, local_files_only=True)
 
 
 # ------------------------------------------------------------------------- batching
@@ -290,7 +303,7 @@ def fit(
 ) -> Model:
     torch.manual_seed(SEED)
     rng = np.random.default_rng(SEED)
-    _, enc = load_encoder(encoder_ref)
+    enc = load_model(encoder_ref)
     model = Model(enc, cfg, len(ALL_LABELS)).to(device)
     rows_a = np.array([i for i in rows if prep.m[i].sum() > 0], np.int64)
     y, m = prep.y[rows_a], prep.m[rows_a]
@@ -373,8 +386,8 @@ def raw_logits(
     for b in range(0, len(order), max_windows):
         sel = order[b : b + max_windows]
         ids, mask, bag = _batch(prep, wins[sel], device)
-        with _autocast(device):
-            z = model(ids, mask, bag).float().cpu().numpy()
+        # fp32 even on a GPU: thresholds are picked on these scores, and run time is fp32.
+        z = model(ids, mask, bag).float().cpu().numpy()
         np.maximum.at(out, seg[sel], z)
     return out
 
@@ -406,17 +419,10 @@ def train_and_score(
 
 # Held-out families in the order the headline needs them (a time-boxed run saves what it did).
 FAMILY_ORDER = (
-    "openai-moderation",
-    "harmbench",
+    *dict.fromkeys(f for fams in HEADLINE_FAMILIES.values() for f in fams),
     "advbench",
-    "ailuminate",
-    "inthewild-jailbreaks",
-    "deepset-prompt-injections",
-    "bipia",
-    "xsafety-goal-hijacking",
     "xsafety-harmful",
     "benign-arena-hard",
-    "mtbench",
     "cyberseceval-frr",
     "mlma-hate-speech",
 )
@@ -535,6 +541,17 @@ def load_scores(path: Path) -> dict[str, np.ndarray]:
 # ------------------------------------------------------------------------------- main
 
 
+def _subsample_windows(
+    examples: list[Example], wins: Sequence[Window], limit: int
+) -> tuple[list[Example], list[Window]]:
+    """``--limit`` on a bundle: the same examples as without one, their windows renumbered."""
+    rng = np.random.default_rng(SEED)
+    keep = sorted(int(i) for i in rng.choice(len(examples), limit, replace=False))
+    index = {old: new for new, old in enumerate(keep)}
+    kept = [replace(w, text_index=index[w.text_index]) for w in wins if w.text_index in index]
+    return [examples[i] for i in keep], kept
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--out", type=Path, required=True)
@@ -550,37 +567,71 @@ def main() -> None:
         help="one fold holding every headline family out at once → scores-group.npz",
     )
     ap.add_argument("--no-indist", action="store_true")
-    ap.add_argument("--families", default="", help="LOSO only these (comma-separated)")
+    ap.add_argument(
+        "--families", default="", help="LOSO only these (comma-separated; default: every one)"
+    )
     ap.add_argument("--workers", type=int, default=1)
     ap.add_argument("--threads", type=int, default=2, help="torch CPU threads")
     ap.add_argument("--limit", type=int, default=0, help="smoke test: keep N examples")
     ap.add_argument("--budget-s", type=float, default=0.0, help="stop LOSO after this long")
+    ap.add_argument(
+        "--bundle",
+        type=Path,
+        default=None,
+        help="read the corpus and e5 from a training.device_bundle folder (a lent GPU machine)",
+    )
+    ap.add_argument(
+        "--step-tokens",
+        type=int,
+        default=FTConfig.max_step_tokens,
+        help="padded tokens per forward/backward chunk (memory only: same gradient)",
+    )
     args = ap.parse_args()
     t_start = time.time()
     deadline = t_start + args.budget_s if args.budget_s else float("inf")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    if args.encoder is None:
+    if args.encoder is None and args.bundle is None:
         from guard.ml.encoder import default_encoder_path
 
         args.encoder = default_encoder_path()
     device = "cuda" if torch.cuda.is_available() else "cpu"
     torch.set_num_threads(max(1, min(args.threads, os.cpu_count() or 1)))
-    cfg = FTConfig(layers=args.layers, rank=args.rank, epochs=args.epochs)
-    examples = load_all(args.data) if args.data else load_all()
-    if args.limit:
-        rng = np.random.default_rng(SEED)
-        keep = sorted(rng.choice(len(examples), args.limit, replace=False))
-        examples = [examples[i] for i in keep]
-    tok, _ = load_encoder(args.encoder)
-    prep = prepare(examples, tok, cfg)
+    cfg = FTConfig(
+        layers=args.layers, rank=args.rank, epochs=args.epochs, max_step_tokens=args.step_tokens
+    )
     args.out.mkdir(parents=True, exist_ok=True)
+    if args.bundle is not None:
+        from training import device_bundle
+
+        bundle = device_bundle.load(args.bundle)
+        scratch = tempfile.mkdtemp(prefix="guard-ft-encoder-")
+        args.encoder = str(device_bundle.build_encoder_folder(bundle, Path(scratch)))
+        examples, wins = bundle.examples, bundle.windows
+        if args.limit:
+            examples, wins = _subsample_windows(examples, wins, args.limit)
+        prep = assemble(examples, wins, bundle.cls_id, bundle.sep_id, cfg)
+    else:
+        examples = load_all(args.data) if args.data else load_all()
+        if args.limit:
+            rng = np.random.default_rng(SEED)
+            keep = sorted(rng.choice(len(examples), args.limit, replace=False))
+            examples = [examples[i] for i in keep]
+        prep = prepare(examples, load_tokenizer(args.encoder), cfg)
     print(
         f"{len(examples)} examples, {len(prep.win_ids)} windows, device {device}, "
         f"prepared in {time.time() - t_start:.0f}s",
         flush=True,
     )
     loso = (
-        LosoRun(prep, cfg, args.encoder, args.out, args.workers, device, args.families.split(","))
+        LosoRun(
+            prep,
+            cfg,
+            args.encoder,
+            args.out,
+            args.workers,
+            device,
+            [f for f in args.families.split(",") if f],
+        )
         if args.loso
         else None
     )

@@ -66,7 +66,10 @@ def split_windows(
         verbose=False,
     )
     windows: list[Window] = []
-    for i, (ids, offsets) in enumerate(zip(enc["input_ids"], enc["offset_mapping"], strict=True)):
+    for i, (ids, raw_offsets) in enumerate(
+        zip(enc["input_ids"], enc["offset_mapping"], strict=True)
+    ):
+        offsets = word_offsets(texts[i], raw_offsets)
         n = len(ids)
         if n == 0:
             windows.append(Window(i, (), 0, len(texts[i])))
@@ -88,6 +91,23 @@ def split_windows(
                 break
             start += step
     return windows
+
+
+def word_offsets(text: str, offsets: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Token character spans without the whitespace a SentencePiece token carries in front.
+
+    A SentencePiece piece such as ``▁Our`` covers the space before its word, so its span
+    starts before a sentence break's end and a sentence cut would land one token late (the
+    next sentence's first word closing the previous window). WordPiece spans already start on
+    the word, so they are unchanged.
+    """
+    out: list[tuple[int, int]] = []
+    for a, b in offsets:
+        a, b = int(a), int(b)
+        while a < b and text[a].isspace():
+            a += 1
+        out.append((a, b))
+    return out
 
 
 def sentence_windows(
