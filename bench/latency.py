@@ -216,11 +216,11 @@ def measure_policy(label: str, policy: str, args: argparse.Namespace, stub_port:
                    direct: dict[tuple[int, bool], list[Sample]], tmp: str,
                    env: dict[str, str], levels: list[int], full: bool) -> Section:
     port = free_port()
-    if args.stream_upstream:  # non-streamed answers read from a streamed upstream
+    if not args.stream_upstream:  # non-streamed answers asked for as JSON (default: streamed)
         config = Path(tmp) / f"sidecar-{port}.yaml"
         config.write_text(json.dumps({"upstreams": {"stub": {
             "base_url": f"http://127.0.0.1:{stub_port}/v1", "models": ["*"],
-            "stream_upstream": True}}}))
+            "stream_upstream": False}}}))
         upstream = ["--config", str(config)]
     else:
         upstream = ["--upstream", f"http://127.0.0.1:{stub_port}/v1"]
@@ -277,9 +277,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--conversations", type=int, default=5)
     parser.add_argument("--policy", default="default")
     parser.add_argument("--no-bare", action="store_true", help="skip the bare-proxy run")
-    parser.add_argument("--stream-upstream", action="store_true",
-                        help="set the upstream's stream_upstream (non-streamed answers read "
-                        "from a streamed upstream and checked as they arrive)")
+    parser.add_argument("--no-stream-upstream", dest="stream_upstream", action="store_false",
+                        help="turn the upstream's stream_upstream off (non-streamed answers "
+                        "asked for as JSON and checked once complete; default: read from a "
+                        "streamed upstream and checked as they arrive)")
     parser.add_argument("--out", default=str(REPO / "bench" / "RESULTS-latency.md"))
     args = parser.parse_args(argv)
     levels = [int(c) for c in args.concurrency.split(",")]
@@ -301,7 +302,7 @@ def main(argv: list[str] | None = None) -> int:
         wait_http(f"http://127.0.0.1:{stub_port}/v1/models")
         direct = measure_direct(f"http://127.0.0.1:{stub_port}/v1/chat/completions", levels,
                                 args.requests)
-        on = ", stream_upstream on" if args.stream_upstream else ""
+        on = "" if args.stream_upstream else ", stream_upstream off"
         sections.append(measure_policy(f"policy `{args.policy}`{on}", args.policy, args, stub_port,
                                        direct, tmp, env, levels, full=True))
         loads.append(os.getloadavg())

@@ -8,7 +8,9 @@ guard checks windows while tokens arrive, and the JSON answer is assembled from 
 released: only the last window's check is added. The answer has the shape of a non-streamed
 upstream answer (``id``, ``object``, ``created``, ``model``, vendor fields, ``choices`` with
 ``message``/``logprobs``/``finish_reason``, ``usage``). Nothing is sent before the end, so a
-block still answers with the normal block response.
+block still answers with the normal block response. An upstream that refuses the streamed
+request (a 4xx of its own) gets it again as the client sent it, and is read as JSON from then
+on: a model endpoint without streaming costs one extra call, once.
 """
 
 from __future__ import annotations
@@ -40,6 +42,15 @@ def wants_streamed_upstream(guard: Guard, context: CheckContext, target: Target,
     return (all(m.config.stream_upstream for m in target.members) and not target.is_echo
             and guard.has_output_rules(context)
             and not raw.get("logprobs") and raw.get("top_logprobs") is None)
+
+
+def stream_was_rejected(exc: UpstreamFailure) -> bool:
+    """Whether the upstream refused the request as invalid (its own 4xx, not auth, a timeout
+    or a rate limit): perhaps for ``stream`` / ``stream_options``, which the client did not
+    send, so the request is tried once more as the client sent it."""
+    status = exc.upstream_status
+    return (status is not None and exc.status == status and 400 <= status < 500
+            and status not in (401, 403, 408, 429))
 
 
 def streamed_body(raw: Mapping[str, Any]) -> dict[str, Any]:

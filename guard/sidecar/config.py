@@ -127,14 +127,15 @@ class UpstreamConfig(_Model):
         "Off unless set: a sidecar never relays a client's credentials implicitly.")
     breaker: BreakerConfig = BreakerConfig()
     stream_upstream: bool = Field(
-        default=False,
+        default=True,
         description="With output rules, ask this upstream to stream even when the client did "
         "not (usage via stream_options.include_usage), check windows as tokens arrive and "
         "assemble the JSON answer at the end, so only the last window's check is added to "
-        "the answer (bench/latency.py, 300-token answer: 58.8 ms overhead instead of 183.0 "
-        "ms). Off by default: reading the answer as 300 SSE chunks costs the sidecar more CPU "
-        "than one JSON body (356 vs 304 ms per exchange, 6.1 vs 8.7 answers/s at saturation); "
-        "turn it on where latency matters more than capacity, or for slow output detectors.")
+        "the answer (bench/latency.py, 300-token answer: README, 'Sidecar latency'). An "
+        "upstream that rejects the streamed request (a 4xx of its own) is asked again as the "
+        "client sent it and read as JSON from then on. Off: one JSON body costs the sidecar "
+        "less CPU than ~300 SSE chunks (more answers/s at saturation), at the full output "
+        "check's latency on every answer.")
 
     @field_validator("base_url")
     @classmethod

@@ -63,10 +63,20 @@ class SidecarState:
                 built[path] = self._load(path)
         self._snapshot = Snapshot(config, built)
         self.metrics.watch_caches(lambda: (g.verdicts for g in self.guards.values()))
+        # Upstreams that rejected a streamed request the client sent unstreamed (and answered
+        # it as JSON): read as JSON from then on (guard.sidecar.assemble).
+        self.unstreamable: set[str] = set()
         self.ready = False
         self.warmup_error: str | None = None
         self.moderation_error: str | None = None
         self._warm_task: asyncio.Task[None] | None = None
+
+    def stream_rejected(self, target: str, reason: str) -> None:
+        """Remember that ``target`` answers unstreamed requests only (logged once)."""
+        if target not in self.unstreamable:
+            self.unstreamable.add(target)
+            log.warning("upstream %r rejected a streamed request (%s); its non-streamed "
+                        "answers are read as JSON from now on", target, reason)
 
     # --- versioned parts (see guard.sidecar.snapshot) -------------------------------------------
 

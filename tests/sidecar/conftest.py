@@ -116,7 +116,7 @@ def sidecar_factory(stub: StubUpstream, registry: DetectorRegistry) -> Iterator[
     servers: list[ServerThread] = []
 
     def make(policy: str = "strict.yaml", *, config: SidecarConfig | None = None,
-             timeout_s: float = 5.0, stream_upstream: bool = False,
+             timeout_s: float = 5.0, stream_upstream: bool = True,
              **overrides: Any) -> Sidecar:
         cfg = config or SidecarConfig(
             policy=str(POLICIES / policy),

@@ -23,6 +23,7 @@ Python API (stable; other engineers depend on it)::
         stub.first_token_delay = 0.25            # seconds before the first content (paced model)
         stub.pace_non_stream = True              # non-stream waits as long as the stream takes
         stub.vary_reply = True                   # a fresh nonce every 20 words of each reply
+        stub.reject_stream = True                # 400 to stream: true (a JSON-only endpoint)
         stub.disconnects                         # requests the client closed before the end
         stub.extra_fields = {"service_tier": "x"}  # merged into every completion / chunk
         stub.reasoning = ["Let me ", "think."]  # DeepSeek R1 style: message.reasoning_content,
@@ -115,6 +116,7 @@ class _Script:
     first_token_delay: float = 0.0
     pace_non_stream: bool = False
     vary_reply: bool = False
+    reject_stream: bool = False
     drop_after_chunks: int = 1
     extra_fields: dict[str, Any] = field(default_factory=dict)
     reasoning: list[str] | None = None
@@ -313,6 +315,9 @@ class StubUpstream:
             await _json(send, script.error_status, _error(script.error_message,
                                                           script.error_status),
                         script.error_headers)
+            return
+        if script.reject_stream and body.get("stream") is True:
+            await _json(send, 400, _error("stream is not supported for this model", 400))
             return
         text: str | None = script.reply
         if text is None and script.choices:

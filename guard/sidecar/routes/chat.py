@@ -18,7 +18,13 @@ from fastapi.responses import Response
 from guard.engine.segments import apply_tool_definitions, tool_definitions
 from guard.guard import Guard
 from guard.sidecar.apis import flow, reasoning
-from guard.sidecar.assemble import assembled_completion, streamed_body, wants_streamed_upstream
+from guard.sidecar.assemble import (
+    assembled_completion,
+    stream_was_rejected,
+    streamed_body,
+    wants_streamed_upstream,
+)
+from guard.sidecar.errors import UpstreamFailure
 from guard.sidecar.jsonutil import SafeJSONResponse, scrub
 from guard.sidecar.responses import blocked_response, decision_headers
 from guard.sidecar.schemas import ERROR_RESPONSES, ChatCompletionRequest, ChatCompletionResponse
@@ -75,7 +81,8 @@ async def _handle(exchange: flow.Exchange, body: ChatCompletionRequest,
     if definitions is not None:
         original = (*original, definitions)
     forward_headers = flow.forward_headers(caller)
-    assemble = not stream and wants_streamed_upstream(guard, context, target, raw)
+    assemble = (not stream and target.name not in state.unstreamable
+                and wants_streamed_upstream(guard, context, target, raw))
 
     def blocked(decision: Decision) -> Response:
         return blocked_response(guard, decision, model=body.model, stream=stream, n=n,
@@ -89,8 +96,16 @@ async def _handle(exchange: flow.Exchange, body: ChatCompletionRequest,
                 request = apply_tool_definitions(request, rewritten[-1])
                 rewritten = rewritten[:-1]
             request = {**request, "messages": [m.to_dict() for m in rewritten]}
-        return await _call_upstream(state, target, request, forward_headers,
-                                    stream=stream or assemble)
+        if not assemble:
+            return await _call_upstream(state, target, request, forward_headers, stream=stream)
+        try:
+            return await _call_upstream(state, target, request, forward_headers, stream=True)
+        except UpstreamFailure as exc:
+            if not stream_was_rejected(exc):
+                raise
+            reply = await _call_upstream(state, target, request, forward_headers, stream=False)
+            state.stream_rejected(target.name, exc.message)
+            return reply
 
     # Checked even without input rules (then it is a cheap "allow"): every request, including
     # one whose upstream then fails, leaves an audit record.
