@@ -53,15 +53,25 @@ class Bundle:
     bert_state: dict[str, np.ndarray] | None = None
 
 
-def cut_vocabulary(
-    layout: E5File, buf: bytes, windows: list[Window]
-) -> tuple[E5File, bytes, list[Window], np.ndarray]:
-    """Keep the embedding rows ``windows`` and the special tokens use; renumber the windows."""
-    used = {layout.bos, layout.eos, layout.pad, layout.unk}
-    for w in windows:
-        used.update(w.ids)
-    kept = np.array(sorted(used), np.int64)
-    new_id = {int(old): new for new, old in enumerate(kept)}
+@dataclass(frozen=True)
+class Renumbering:
+    """The vocabulary rows a corpus uses (plus special tokens), numbered from 0."""
+
+    kept: np.ndarray  # new id -> original id
+    new_id: dict[int, int]  # original id -> new id
+
+    @classmethod
+    def of(cls, windows: list[Window], special: list[int]) -> Renumbering:
+        kept = np.array(sorted({*special, *(i for w in windows for i in w.ids)}), np.int64)
+        return cls(kept, {int(old): new for new, old in enumerate(kept)})
+
+    def windows(self, windows: list[Window]) -> list[Window]:
+        return [replace(w, ids=tuple(self.new_id[i] for i in w.ids)) for w in windows]
+
+
+def cut_vocabulary(layout: E5File, buf: bytes, keep: Renumbering) -> tuple[E5File, bytes]:
+    """The wheel's tensors with the embedding matrix cut to ``keep``'s rows (which must hold
+    the layout's special tokens)."""
     parts: list[bytes] = []
     entries: dict[str, TensorEntry] = {}
     offset = 0
@@ -73,98 +83,76 @@ def cut_vocabulary(
             if entry.nbytes != layout.vocab * row_bytes:
                 raise ValueError("emb.word is not Q4_0 rows of the hidden size")
             rows = np.frombuffer(raw, np.uint8).reshape(layout.vocab, row_bytes)
-            raw = rows[kept].tobytes()
-            elements = len(kept) * layout.hidden
+            raw = rows[keep.kept].tobytes()
+            elements = len(keep.kept) * layout.hidden
         entries[name] = TensorEntry(name, entry.dtype, elements, offset, len(raw))
         parts.append(raw)
         offset += len(raw)
     cut = replace(
         layout,
-        vocab=len(kept),
+        vocab=len(keep.kept),
         pieces=(),
         scores=(),
         norm={},
-        bos=new_id[layout.bos],
-        eos=new_id[layout.eos],
-        pad=new_id[layout.pad],
-        unk=new_id[layout.unk],
+        bos=keep.new_id[layout.bos],
+        eos=keep.new_id[layout.eos],
+        pad=keep.new_id[layout.pad],
+        unk=keep.new_id[layout.unk],
         tensors=entries,
     )
-    renumbered = [replace(w, ids=tuple(new_id[i] for i in w.ids)) for w in windows]
-    return cut, b"".join(parts), renumbered, kept
+    return cut, b"".join(parts)
 
 
-def cut_bert(
-    model: Any, windows: list[Window], special: list[int]
-) -> tuple[dict[str, Any], dict[str, np.ndarray], list[Window], np.ndarray]:
+def cut_bert(model: Any, keep: Renumbering) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     """:func:`cut_vocabulary` for a ``transformers`` BERT model (weights to fp16)."""
-    kept = np.array(sorted({*special, *(i for w in windows for i in w.ids)}), np.int64)
-    new_id = {int(old): new for new, old in enumerate(kept)}
     state = {k: v.detach().float().numpy() for k, v in model.state_dict().items()}
     key = "embeddings.word_embeddings.weight"
-    state[key] = state[key][kept]
+    state[key] = state[key][keep.kept]
     config = model.config.to_dict()
-    config["vocab_size"] = len(kept)
+    config["vocab_size"] = len(keep.kept)
     if config.get("pad_token_id") is not None:
-        config["pad_token_id"] = new_id[int(config["pad_token_id"])]
-    half = {k: v.astype(np.float16) for k, v in state.items()}
-    renumbered = [replace(w, ids=tuple(new_id[i] for i in w.ids)) for w in windows]
-    return config, half, renumbered, kept
+        config["pad_token_id"] = keep.new_id[int(config["pad_token_id"])]
+    return config, {k: v.astype(np.float16) for k, v in state.items()}
 
 
 def pack(out: Path, data: Path | None = None, encoder: str = "e5-small") -> Path:
-    from guard.ml.windows import split_windows
     from training.data import load_all
-    from training.embed_cache import (
-        SENTENCE_PACKED,
-        SENTENCE_TOKENS,
-        STRIDE_TOKENS,
-        WINDOW_TOKENS,
-    )
-    from training.finetune import load_tokenizer
+    from training.finetune import corpus_windows, load_tokenizer
 
     t0 = time.time()
     examples = load_all(data) if data else load_all()
     tok = load_tokenizer(encoder)
-    windows = split_windows(
-        tok,
-        [e.text for e in examples],
-        WINDOW_TOKENS,
-        STRIDE_TOKENS,
-        SENTENCE_TOKENS,
-        SENTENCE_PACKED,
-    )
-    cls_old, sep_old = int(tok.cls_token_id), int(tok.sep_token_id)
+    windows = corpus_windows(examples, tok)
+    cls, sep = int(tok.cls_token_id), int(tok.sep_token_id)
+    special = [cls, sep, int(tok.pad_token_id), int(tok.unk_token_id)]
     if encoder == "e5-small":
         layout, buf = read_e5(wheel_file())
-        cut, tensors, renumbered, kept = cut_vocabulary(layout, buf, windows)
-        position = {int(old): new for new, old in enumerate(kept)}
-        bundle = Bundle(
-            examples, renumbered, position[cls_old], position[sep_old], cut, tensors, kept
-        )
+        keep = Renumbering.of(windows, [*special, layout.bos, layout.eos, layout.pad, layout.unk])
+        cut, tensors = cut_vocabulary(layout, buf, keep)
+        config, state = None, None
     else:
         from training.finetune import load_model
 
-        special = [cls_old, sep_old, int(tok.pad_token_id), int(tok.unk_token_id)]
-        config, state, renumbered, kept = cut_bert(load_model(encoder), windows, special)
-        position = {int(old): new for new, old in enumerate(kept)}
-        bundle = Bundle(
-            examples,
-            renumbered,
-            position[cls_old],
-            position[sep_old],
-            None,
-            b"",
-            kept,
-            config,
-            state,
-        )
+        keep = Renumbering.of(windows, special)
+        cut, tensors = None, b""
+        config, state = cut_bert(load_model(encoder), keep)
+    bundle = Bundle(
+        examples,
+        keep.windows(windows),
+        keep.new_id[cls],
+        keep.new_id[sep],
+        cut,
+        tensors,
+        keep.kept,
+        config,
+        state,
+    )
     out.mkdir(parents=True, exist_ok=True)
     path = out / BUNDLE_FILE
     with gzip.open(path, "wb", compresslevel=6) as f:
         pickle.dump(bundle, f, protocol=pickle.HIGHEST_PROTOCOL)
     print(
-        f"{len(examples)} examples, {len(windows)} windows, {len(kept)} of {len(tok)} "
+        f"{len(examples)} examples, {len(windows)} windows, {len(keep.kept)} of {len(tok)} "
         f"pieces kept; {path} {path.stat().st_size / 1e6:.1f} MB in {time.time() - t0:.0f}s",
         flush=True,
     )

