@@ -8,6 +8,7 @@ from sync and async callers, and there is only one implementation to test.
 from __future__ import annotations
 
 import asyncio
+import functools
 import threading
 import time
 import uuid
@@ -18,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from guard.detectors.base import run_sync
 from guard.detectors.registry import DetectorRegistry
+from guard.detectors.spans import hold_start
 from guard.engine.cache import VerdictCache, run_cached, shared_cache
 from guard.engine.decide import combine, evaluate_rule, rewrite_messages
 from guard.engine.limits import limit_chars, limit_messages, limit_outcome
@@ -159,8 +161,9 @@ class Guard:
 
     @property
     def stream_window(self) -> int:
-        """Characters a stream holds back: the policy's ``stream_window_chars``, raised to the
-        longest span any output rule can match, so no forbidden span is ever partly sent."""
+        """Most characters a stream holds back: the policy's ``stream_window_chars``, raised to
+        the longest span any output rule can match, so no forbidden span is ever partly sent.
+        (Streams hold back less when no match is in progress: ``spans.hold_start``.)"""
         return max(self.policy.settings.stream_window_chars, output_span_chars(self.policy))
 
     @property
@@ -186,10 +189,17 @@ class Guard:
         sidecar assembling a JSON answer from a streamed upstream: nothing is released early).
         """
         limits = limits or StreamLimits()
-        detectors = [r.spec.detector for r in self.policy.rules_for(Stage.OUTPUT, context)]
-        window = self.stream_window
-        limits = StreamLimits(window, limits.lookbehind_chars, limits.max_check_chars,
-                              limits.detector_lookbehind_chars)
+        rules = self.policy.rules_for(Stage.OUTPUT, context)
+        detectors = [r.spec.detector for r in rules]
+        # The policy's window holds text back for the classifiers' context; pattern detectors
+        # hold back only a match still in progress (``hold_start``), up to their longest span,
+        # which the look-behind covers so a span split across checks is seen whole.
+        window = self.policy.settings.stream_window_chars
+        lookbehind = max(StreamLimits(window, limits.lookbehind_chars, limits.max_check_chars,
+                                      limits.detector_lookbehind_chars).lookbehind(detectors),
+                         output_span_chars(self.policy))
+        hold_from = functools.partial(
+            hold_start, list({id(r.detector): r.detector for r in rules}.values()))
 
         async def output_check(messages: Sequence[Message]) -> Decision:
             return await self.acheck(messages, stage=Stage.OUTPUT, context=context, record=False)
@@ -207,8 +217,8 @@ class Guard:
                                        upstream_error=upstream_error, stream_end=end))
 
         return StreamGuard(check or output_check, record, window=window,
-                           lookbehind=limits.lookbehind(detectors),
-                           max_check_chars=limits.max_check_chars)
+                           lookbehind=lookbehind, max_check_chars=limits.max_check_chars,
+                           hold_from=hold_from)
 
     def _runs_during(self, rule: Rule) -> bool:
         """Whether an input rule may run while the upstream call is in flight: it can only

@@ -21,11 +21,12 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
+import regex
 from pydantic import Field
 
 from guard.budget import checkpoint
 from guard.detectors.base import DetectorSettings, SyncDetector
-from guard.detectors.spans import longest, pattern_width
+from guard.detectors.spans import longest, open_match_start, pattern_width
 from guard.offline import offline_tldextract
 from guard.types import Finding
 
@@ -167,6 +168,11 @@ def _analyzer(nlp: str, regions: tuple[str, ...], custom_json: str,
     return AnalyzerEngine(registry=registry, nlp_engine=engine, supported_languages=langs)
 
 
+_NUMBER_RUN = r"[+(]*\d[\d\s().\-/]*"
+"""What ``phonenumbers`` (Presidio's PhoneRecognizer, which has no expression) can match: a
+run of digits and separators, so a number still arriving is held from its first digit."""
+
+
 def language_of(text: str, languages: tuple[str, ...]) -> str:
     """The loaded pipeline whose language ``text`` is most likely written in."""
     from guard.detectors.langid import most_likely
@@ -190,6 +196,47 @@ class PiiDetector(SyncDetector):
 
     def warmup(self) -> None:
         self.detect_batch(["warm up: jane@example.com", "Écrivez à Marie Dubois à Lyon."])
+        _ = self._open_patterns
+
+    def open_span(self, text: str, end: int) -> int:
+        """Where an identifier still arriving may start in ``text[:end]`` (see
+        ``spans.OpenSpans``); with NER on, names have no pattern: the declared width is held."""
+        width = self.max_match_chars or 0
+        patterns = self._open_patterns
+        if patterns is None:
+            return end - width
+        return open_match_start(patterns, text, end, width)
+
+    @functools.cached_property
+    def _open_patterns(self) -> list[regex.Pattern[str]] | None:
+        """The expressions of the recognizers this detector asks for, as the ``regex`` module
+        compiles them (partial matching); None when some recognizer has none (NER)."""
+        if self.settings.nlp == "spacy":
+            return None
+        from presidio_analyzer import PatternRecognizer
+        from presidio_analyzer.predefined_recognizers import PhoneRecognizer
+
+        from guard.detectors.pii_fr import RegexRecognizer
+
+        wanted = set(self._entities)
+        found: dict[tuple[str, int], regex.Pattern[str]] = {}
+        for recognizer in _analyzer(*self._key).registry.recognizers:
+            if not wanted.intersection(recognizer.supported_entities):
+                continue
+            if isinstance(recognizer, RegexRecognizer):
+                sources = [(recognizer.pattern.pattern, int(recognizer.pattern.flags))]
+            elif isinstance(recognizer, PatternRecognizer):
+                flags = int(recognizer.global_regex_flags or 0)
+                declared: list[Any] = recognizer.patterns  # type: ignore[has-type]
+                sources = [(p.regex, flags) for p in declared]
+            elif isinstance(recognizer, PhoneRecognizer):
+                sources = [(_NUMBER_RUN, 0)]
+            else:
+                return None
+            for source in sources:
+                if source not in found:
+                    found[source] = regex.compile(*source)
+        return list(found.values())
 
     def detect_batch(self, texts: Sequence[str]) -> list[list[Finding]]:
         analyzer = _analyzer(*self._key)

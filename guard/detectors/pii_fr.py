@@ -130,6 +130,11 @@ class RegexRecognizer(LocalRecognizer):
         super().__init__(supported_entities=[entity], supported_language=language,
                          name=self._label)
 
+    @property
+    def pattern(self) -> re.Pattern[str]:
+        """The compiled expression (its ``v`` group, when present, is the reported span)."""
+        return self._regex
+
     def load(self) -> None:
         return None
 

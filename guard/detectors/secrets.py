@@ -13,11 +13,12 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
+import regex
 from pydantic import Field
 
 from guard.budget import CHECK_EVERY, checkpoint
 from guard.detectors.base import DetectorSettings, SyncDetector
-from guard.detectors.spans import longest, pattern_width
+from guard.detectors.spans import longest, open_match_start, pattern_width
 from guard.types import Finding
 
 _KNOWN: tuple[tuple[str, str, float], ...] = (
@@ -91,13 +92,20 @@ class SecretsDetector(SyncDetector):
         self._known = [(cat, re.compile(rx), score) for cat, rx, score in _KNOWN]
         self.max_match_chars: int | None = longest(
             [pattern_width(rx) for _, rx, _ in _KNOWN] + [None], settings.max_match_chars)
+        self._open = [regex.compile(rx) for _, rx, _ in _KNOWN]
+        if settings.entropy:
+            self._open.append(regex.compile(_CANDIDATE.pattern))
+
+    def open_span(self, text: str, end: int) -> int:
+        """Where a key still arriving may start in ``text[:end]`` (see ``spans.OpenSpans``)."""
+        return open_match_start(self._open, text, end, self.max_match_chars or 0)
 
     def detect_one(self, text: str) -> list[Finding]:
         findings: list[Finding] = []
         taken: list[tuple[int, int]] = []
-        for category, regex, score in self._known:
+        for category, known, score in self._known:
             checkpoint(self.name)
-            for m in regex.finditer(text):
+            for m in known.finditer(text):
                 start, end = (m.start(1), m.end(1)) if m.lastindex else (m.start(), m.end())
                 if any(s <= start and end <= e for s, e in taken):
                     continue

@@ -11,7 +11,10 @@ streamed choice:
   ``"ample.com"``) is seen whole;
 - only ``text[released : end - window]`` may then be released: a blocking span of up to
   ``window`` characters that is still incomplete at ``end`` (and so not yet matched) starts
-  inside the held-back tail and has not been sent;
+  inside the held-back tail and has not been sent. Pattern detectors that can say where a
+  match still in progress starts (``hold_from``: partial matching, see
+  ``guard.detectors.spans``) replace the fixed width they would need with that point, so the
+  tail held is the policy's ``window`` or the open span, whichever starts earlier;
 - a release point never falls inside a span a ``rewrite`` rule found, and what is released is
   the *rewritten* text, so a masked e-mail is masked chunk by chunk;
 - a ``block`` decision releases nothing more: the caller ends the stream.
@@ -32,6 +35,10 @@ from guard.types import Action, Decision
 
 Checker = Callable[[str], Awaitable[Decision]]
 """Runs the output policy on one assistant text; returns the core's decision."""
+
+HoldFrom = Callable[[str, int], int]
+"""``(text, end)`` -> where in ``text[:end]`` a pattern match that more text could complete or
+lengthen may start (``end`` when none): that part is held back whatever ``window`` says."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,11 +63,15 @@ class HoldBack:
         max_check_chars: most unreleased characters the first check covers (0: no limit);
             bounds the latency of that check, hence TTFT, when the upstream sends a burst.
             The cap doubles after each release, so a long burst costs O(log n) checks.
+        hold_from: where open pattern matches start (see :data:`HoldFrom`); None when the
+            caller's ``window`` already covers every pattern.
     """
 
     def __init__(self, check: Checker, *, window: int, lookbehind: int,
-                 max_check_chars: int = 0) -> None:
+                 max_check_chars: int = 0, hold_from: HoldFrom | None = None) -> None:
         self._check = check
+        self._hold_from = hold_from
+        self._held: tuple[int, int] = (-1, 0)  # (end, hold_from(text, end)): text only grows
         self.window = max(0, window)
         self.lookbehind = max(self.window, lookbehind)
         self.max_check_chars = max(0, max_check_chars) and max(max_check_chars, self.window + 1)
@@ -89,6 +100,10 @@ class HoldBack:
         if self._cap and not self._uncap and self.released + self._cap < end:
             end, capped = self.released + self._cap, True
         target = end if final and not capped else end - self.window
+        if target > self.released and not (final and not capped) and self._hold_from:
+            if self._held[0] != end:
+                self._held = (end, self._hold_from(self.text, end))
+            target = min(target, self._held[1])
         return end, target, capped
 
     def releasable(self, *, final: bool = False) -> bool:

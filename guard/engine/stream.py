@@ -25,7 +25,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from guard.engine.holdback import HoldBack
+from guard.engine.holdback import HoldBack, HoldFrom
 from guard.types import Action, Decision, Message
 
 MessageChecker = Callable[[Sequence[Message]], Awaitable[Decision]]
@@ -104,11 +104,14 @@ class StreamGuard:
         window: characters held back at the end of each choice.
         lookbehind: released characters re-checked as context.
         max_check_chars: most unreleased characters the first check of a burst covers.
+        hold_from: where open pattern matches start, held back beyond ``window``.
     """
 
     def __init__(self, check: MessageChecker, record: StreamRecorder | None, *, window: int,
-                 lookbehind: int, max_check_chars: int = 0) -> None:
+                 lookbehind: int, max_check_chars: int = 0,
+                 hold_from: HoldFrom | None = None) -> None:
         self._check_messages = check
+        self._hold_from = hold_from
         self._record = record
         self.window = window
         self.lookbehind = lookbehind
@@ -135,7 +138,8 @@ class StreamGuard:
         if index not in self.choices:
             def hold() -> HoldBack:
                 return HoldBack(self._check_text, window=self.window,
-                                lookbehind=self.lookbehind, max_check_chars=self.max_check_chars)
+                                lookbehind=self.lookbehind, max_check_chars=self.max_check_chars,
+                                hold_from=self._hold_from)
             self.choices[index] = _Choice(hold(), hold())
         return self.choices[index]
 

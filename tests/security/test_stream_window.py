@@ -27,6 +27,8 @@ KEY = "sk-proj-" + "Q7r2Lm9Xv4Tb8Nc1Pd6Wf3Hj5Ks0Yg2Za8Ue4Ri7Oo1Ip3As6Dd9Fg2Hh"  
 # Longer than any window: open-ended token formats are recognised from their first characters,
 # so the window need only cover the prefix that identifies them, not the whole token.
 LONG_TOKEN = "ghp_" + "Xk3Vb9Qm2Lw7Rt5Yn8Pc4Hs6Jd1Fg0Za" * 10  # 334 characters
+PHONE = "+33 6 12 34 56 78"  # pattern detectors hold a match in progress, not a fixed width
+EMAIL = "jane.doe@example.com"
 LEAD = "Here is a long and perfectly harmless introduction to the answer. "
 USER = [{"role": "user", "content": "tell me"}]
 
@@ -35,7 +37,9 @@ def _policy(window: int) -> str:
     return (f"name: t\nversion: 1\nsettings: {{stream_window_chars: {window}}}\nrules:\n"
             "  - id: phrase\n    stages: [output]\n    detector: keywords\n"
             f"    settings: {{words: ['{PHRASE}'], normalize: basic}}\n    action: block\n"
-            "  - id: keys\n    stages: [output]\n    detector: secrets\n    action: block\n")
+            "  - id: keys\n    stages: [output]\n    detector: secrets\n    action: block\n"
+            "  - id: pii\n    stages: [output]\n    detector: pii\n"
+            "    settings: {nlp: patterns}\n    action: block\n")
 
 
 def _chars(text: str) -> list[str]:
@@ -47,7 +51,7 @@ def _leaked(received: str) -> bool:
     return len(received) > len(LEAD)
 
 
-@pytest.mark.parametrize("forbidden", [PHRASE, KEY, LONG_TOKEN])
+@pytest.mark.parametrize("forbidden", [PHRASE, KEY, LONG_TOKEN, PHONE, EMAIL])
 def test_sidecar_releases_no_part_of_a_long_span(
         sidecar_factory: SidecarFactory, stub: StubUpstream, write_policy: Callable[..., Path],
         forbidden: str) -> None:
@@ -69,7 +73,7 @@ def test_sidecar_releases_no_part_of_a_long_span(
     assert not _leaked(received)
 
 
-@pytest.mark.parametrize("forbidden", [PHRASE, KEY, LONG_TOKEN])
+@pytest.mark.parametrize("forbidden", [PHRASE, KEY, LONG_TOKEN, PHONE, EMAIL])
 def test_hook_releases_no_part_of_a_long_span(
         stub: StubUpstream, write_policy: Callable[..., Path], forbidden: str) -> None:
     guard = Guard.from_file(write_policy(_policy(1)))
