@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from guard.ml import ngrams
 from guard.ml.encoder import Encoder, configure_threads, offline
 from guard.ml.heads import Head
 from guard.ml.manifest import (
@@ -115,6 +116,8 @@ class EmbeddingHeadClassifier(TextClassifier):
         self.head = head
         self.screen = screen
         self._vec = head.vectorizer()
+        self._rows = (ngrams.RowCache(self._vec, encoder.cache_size)
+                      if self._vec is not None else None)
 
     @property
     def encoder_key(self) -> tuple[Any, ...]:
@@ -128,9 +131,9 @@ class EmbeddingHeadClassifier(TextClassifier):
         )
 
     def ngram_matrix(self, texts: Sequence[str], windows: list[Window]) -> Any:
-        if self._vec is None:
+        if self._rows is None:
             return None
-        return self._vec.transform([texts[w.text_index][w.start : w.end] for w in windows])
+        return self._rows.transform([texts[w.text_index][w.start : w.end] for w in windows])
 
     def scores_from(
         self, texts: Sequence[str], windows: list[Window], emb: FloatArray, x: Any = None
