@@ -216,11 +216,12 @@ def measure_policy(label: str, policy: str, args: argparse.Namespace, stub_port:
                    direct: dict[tuple[int, bool], list[Sample]], tmp: str,
                    env: dict[str, str], levels: list[int], full: bool) -> Section:
     port = free_port()
-    if not args.stream_upstream:  # non-streamed answers asked for as JSON (default: streamed)
+    if not args.stream_upstream or args.http_client != "httpx":
         config = Path(tmp) / f"sidecar-{port}.yaml"
-        config.write_text(json.dumps({"upstreams": {"stub": {
-            "base_url": f"http://127.0.0.1:{stub_port}/v1", "models": ["*"],
-            "stream_upstream": False}}}))
+        stub = {"base_url": f"http://127.0.0.1:{stub_port}/v1", "models": ["*"],
+                "stream_upstream": args.stream_upstream}
+        config.write_text(json.dumps({"server": {"http_client": args.http_client},
+                                      "upstreams": {"stub": stub}}))
         upstream = ["--config", str(config)]
     else:
         upstream = ["--upstream", f"http://127.0.0.1:{stub_port}/v1"]
@@ -281,6 +282,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="turn the upstream's stream_upstream off (non-streamed answers "
                         "asked for as JSON and checked once complete; default: read from a "
                         "streamed upstream and checked as they arrive)")
+    parser.add_argument("--http-client", choices=("httpx", "aiohttp"), default="httpx",
+                        help="the sidecar's client for upstream calls (server.http_client)")
     parser.add_argument("--out", default=str(REPO / "bench" / "RESULTS-latency.md"))
     args = parser.parse_args(argv)
     levels = [int(c) for c in args.concurrency.split(",")]
@@ -303,6 +306,7 @@ def main(argv: list[str] | None = None) -> int:
         direct = measure_direct(f"http://127.0.0.1:{stub_port}/v1/chat/completions", levels,
                                 args.requests)
         on = "" if args.stream_upstream else ", stream_upstream off"
+        on += "" if args.http_client == "httpx" else f", http_client {args.http_client}"
         sections.append(measure_policy(f"policy `{args.policy}`{on}", args.policy, args, stub_port,
                                        direct, tmp, env, levels, full=True))
         loads.append(os.getloadavg())

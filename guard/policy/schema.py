@@ -110,7 +110,11 @@ class PolicySettings(_Strict):
     block_response: Literal["error", "refusal"] = Field(
         default="error", description="Sidecar: HTTP 400 error envelope, or 200 refusal.")
     refusal_message: str = "I can't help with that request."
-    stream_window_chars: int = Field(default=64, ge=0, le=4096)
+    stream_window_chars: int = Field(
+        default=64, ge=0, le=4096,
+        description="Characters of a streamed answer held back beyond any pattern match in "
+        "progress: the output classifiers have read this many characters past any text "
+        "released. 0 releases the answer word by word (patterns are still held whole).")
     detector_timeout_ms: int = Field(default=5000, gt=0, le=120_000)
     detector_timeout_ms_per_1k_chars: int = Field(
         default=200, ge=0, le=60_000,

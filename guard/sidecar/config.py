@@ -291,6 +291,9 @@ class ServerConfig(_Model):
     warm_moderation: bool = Field(
         default=False, description="Load the /v1/moderations classifier at startup (after "
         "readiness) instead of on its first call.")
+    http_client: Literal["httpx", "aiohttp"] = Field(
+        default="httpx", description="HTTP client for upstream calls: 'aiohttp' parses "
+        "responses in C (about half the CPU per streamed chunk; needs the aiohttp extra).")
     stream_lookbehind_chars: int = Field(
         default=128, ge=0, le=65536,
         description="Context re-checked before the release point, so a span split across "

@@ -35,6 +35,7 @@ from typing import Any, TypeVar
 
 import httpx
 
+from guard.errors import ConfigError
 from guard.sidecar.config import SidecarConfig, UpstreamConfig
 from guard.sidecar.echo import ECHO_BASE_URL, ECHO_MODELS, echo_app
 from guard.sidecar.errors import SidecarError, UpstreamFailure
@@ -177,7 +178,19 @@ class Upstreams:
         self._own_client = client is None
         limits = httpx.Limits(max_connections=max_connections,
                               max_keepalive_connections=max_connections)
-        self.client = client or httpx.AsyncClient(limits=limits, timeout=None)
+        transport: httpx.AsyncBaseTransport | None = None
+        if client is None and config.server.http_client == "aiohttp":
+            try:
+                from guard.sidecar.upstreams.aiohttp_transport import AiohttpTransport
+            except ImportError as exc:
+                raise ConfigError("server.http_client: aiohttp needs the aiohttp package "
+                                  "(pip install 'guard[aiohttp]')") from exc
+            transport = AiohttpTransport(max_connections=max_connections)
+        # With the aiohttp transport, proxies from the environment are aiohttp's to apply
+        # (httpx would route proxied URLs around the transport).
+        self.client = client or httpx.AsyncClient(limits=limits, timeout=None,
+                                                  transport=transport,
+                                                  trust_env=transport is None)
         self._echo_client = httpx.AsyncClient(
             transport=httpx.ASGITransport(app=echo_app), base_url=ECHO_BASE_URL)
 

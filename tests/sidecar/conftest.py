@@ -6,6 +6,7 @@ the ``openai`` client talks to a uvicorn-served sidecar, which talks to the stub
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 import time
@@ -25,6 +26,7 @@ from tests.support.stub_upstream import StubUpstream
 
 POLICIES = Path(__file__).parent / "policies"
 QUIET = ServerConfig(warm_moderation=False)  # no classifier load at startup in tests
+HTTP_CLIENT_ENV = "GUARD_TEST_HTTP_CLIENT"
 
 
 @dataclass
@@ -127,6 +129,8 @@ def sidecar_factory(stub: StubUpstream, registry: DetectorRegistry) -> Iterator[
         # The moderation classifier loads lazily in these tests (its warmup costs CPU and
         # holds shutdown while it runs); test_moderations_openai_shape loads it on demand.
         overrides.setdefault("warm_moderation", False)
+        # tests/sidecar/test_aiohttp_client.py runs tests again over the aiohttp transport.
+        overrides.setdefault("http_client", os.environ.get(HTTP_CLIENT_ENV, "httpx"))
         cfg = cfg.model_copy(update={"server": cfg.server.model_copy(update=overrides)})
         recorder = MemoryRecorder()
         app = create_app(cfg, recorder=recorder, registry=registry)
