@@ -193,22 +193,22 @@ class PiiDetector(SyncDetector):
             settings.max_match_chars)
         self._entities = list(dict.fromkeys(
             list(settings.entities) + [c.entity for c in settings.custom]))
+        self._open_patterns: list[regex.Pattern[str]] | None = None  # set by detect_batch
 
     def warmup(self) -> None:
         self.detect_batch(["warm up: jane@example.com", "Écrivez à Marie Dubois à Lyon."])
-        _ = self._open_patterns
 
     def open_span(self, text: str, end: int) -> int:
         """Where an identifier still arriving may start in ``text[:end]`` (see
-        ``spans.OpenSpans``); with NER on, names have no pattern: the declared width is held."""
+        ``spans.OpenSpans``); with NER on, names have no pattern: the declared width is held,
+        as it is before the first detection built the analyzer (never on the caller's loop)."""
         width = self.max_match_chars or 0
         patterns = self._open_patterns
         if patterns is None:
             return end - width
         return open_match_start(patterns, text, end, width)
 
-    @functools.cached_property
-    def _open_patterns(self) -> list[regex.Pattern[str]] | None:
+    def _compile_open_patterns(self) -> list[regex.Pattern[str]] | None:
         """The expressions of the recognizers this detector asks for, as the ``regex`` module
         compiles them (partial matching); None when some recognizer has none (NER)."""
         if self.settings.nlp == "spacy":
@@ -269,6 +269,8 @@ class PiiDetector(SyncDetector):
                         found[key] = Finding(self.name, r.entity_type, float(r.score), start,
                                              end, f"{r.entity_type} recognised")
             results.append(_dedupe(list(found.values())))
+        if self._open_patterns is None:
+            self._open_patterns = self._compile_open_patterns()
         return results
 
     def _analyze(self, analyzer: AnalyzerEngine, text: str, lang: str,

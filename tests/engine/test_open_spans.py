@@ -84,7 +84,16 @@ def test_the_scan_looks_back_the_declared_width_only() -> None:
 ])
 def test_pii_patterns_hold_identifiers_in_progress(text: str, held: str) -> None:
     pii = PiiDetector(PiiSettings(nlp="patterns"))
+    pii.warmup()  # the first detection builds the analyzer, and with it the expressions
     assert text[pii.open_span(text, len(text)):] == held
+
+
+def test_pii_holds_its_width_until_a_detection_built_the_analyzer() -> None:
+    """Building Presidio takes a while: never on the stream's event loop."""
+    pii = PiiDetector(PiiSettings(nlp="patterns", max_match_chars=40))
+    assert pii.open_span(LEAD, len(LEAD)) == len(LEAD) - 40
+    pii.detect_batch(["nothing personal here"])
+    assert pii.open_span(LEAD, len(LEAD)) == len(LEAD)
 
 
 def test_with_ner_names_keep_the_declared_width() -> None:
@@ -110,6 +119,7 @@ def guard(write_policy: Any) -> Any:
 
 async def _stream(guard: Guard, pieces: list[str]) -> tuple[str, int | None]:
     """Feed ``pieces`` one at a time; (text released, characters fed at the first release)."""
+    await guard.warmup()  # as the sidecar does at startup: the pii analyzer is built
     core: StreamGuard = guard.open_stream(CheckContext())
     out, first = "", None
     fed = 0
