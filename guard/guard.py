@@ -195,11 +195,11 @@ class Guard:
         # hold back only a match still in progress (``hold_start``), up to their longest span,
         # which the look-behind covers so a span split across checks is seen whole.
         window = self.policy.settings.stream_window_chars
-        lookbehind = max(StreamLimits(window, limits.lookbehind_chars, limits.max_check_chars,
-                                      limits.detector_lookbehind_chars).lookbehind(detectors),
-                         output_span_chars(self.policy))
-        hold_from = functools.partial(
-            hold_start, list({id(r.detector): r.detector for r in rules}.values()))
+        limits = replace(limits, window=window)
+        lookbehind = max(limits.lookbehind(detectors), output_span_chars(self.policy))
+        patterned = [d for d in {id(r.detector): r.detector for r in rules}.values()
+                     if getattr(d, "max_match_chars", None)]
+        hold_from = functools.partial(hold_start, patterned) if patterned else None
 
         async def output_check(messages: Sequence[Message]) -> Decision:
             return await self.acheck(messages, stage=Stage.OUTPUT, context=context, record=False)
