@@ -5,16 +5,19 @@
 
 The screen (``guard/ml/screen.py``) clears windows before the transformer. For each source
 family held out (the quality bench's LOSO families, ``training.data.loso_families``), a screen
-is trained without that family (``training.screen``: fit on the other families' train+test
-rows, threshold on their val rows) and applied to the held-out family:
+is trained without that family (``training.screen``: fit on the other families' rows,
+threshold on their out-of-fold scores) and applied to the held-out family:
 
 * **benign cleared**: share of the windows of benign rows (no positive label) the screen
   clears = the transformer work saved on that kind of traffic;
-* **flags lost**: of the rows the full model flags at the default policy's thresholds (heads'
-  max over windows, max-combined with the prompt-attack patterns, as at run time), the share
-  that no longer reach a threshold once cleared windows score 0 = recall lost;
-* **label positives cleared**: rows with a positive label whose every window is cleared (their
-  score becomes 0 even where the full model scored them below every threshold).
+* **flags lost**: of the rows on which a rule of the default policy's *output* stage would fire
+  (flag or block; heads' max over windows, as at run time), the share on which none fires once
+  cleared windows score 0 = recall lost; **blocks lost**: the same for its block rules;
+* **label positives cleared**: rows with a positive content-safety label whose every window is
+  cleared (their score becomes 0 even where the full model scored them below every threshold).
+
+Every row is scored as a completion would be: the screen applies to checks whose rules act on
+no score below its floor (0.5), i.e. ``default``'s output rules; prompts are never screened.
 
 The full model's scores are the *shipped* heads' (encoder embeddings from the training cache):
 only the screen is held out. Then the shipped screen on the in-distribution test split, its
@@ -50,23 +53,23 @@ def _benign(ws: S.WindowSet) -> np.ndarray:
 
 
 def _label_pos(ws: S.WindowSet) -> np.ndarray:
-    lab = S.label_positive(ws)
-    out: np.ndarray = lab["content_safety"] | lab["prompt_attack"]
+    out: np.ndarray = S.label_positive(ws)["content_safety"]
     return out
 
 
 class Tally:
-    """Counts per language: benign windows (cleared/all), flagged rows (lost/all), label
-    positives (fully cleared/all)."""
+    """Counts per language: benign windows (cleared/all), flagged rows (lost/all), blocked rows
+    (lost/all), label positives (fully cleared/all)."""
 
     def __init__(self) -> None:
-        self.c: dict[str, np.ndarray] = {lg: np.zeros(6, np.int64) for lg in LANGS}
+        self.c: dict[str, np.ndarray] = {lg: np.zeros(8, np.int64) for lg in LANGS}
 
     def add(self, ws: S.WindowSet, rows: Sequence[int], cleared: np.ndarray) -> None:
         in_rows = np.zeros(len(ws.examples), bool)
         in_rows[np.asarray(rows, dtype=np.int64)] = True
         lang = np.array([e.lang for e in ws.examples])
         flag, after = S.flagged(ws), S.flagged(ws, ~cleared)
+        block, after_b = S.flagged(ws, action="block"), S.flagged(ws, ~cleared, action="block")
         all_cleared = ws.text_max((~cleared).astype(np.float32), fill=0.0) == 0
         benign, pos = _benign(ws), _label_pos(ws)
         for lg in LANGS:
@@ -77,6 +80,8 @@ class Tally:
                 int(bw.sum()),
                 int((r & flag & ~after).sum()),
                 int((r & flag).sum()),
+                int((r & block & ~after_b).sum()),
+                int((r & block).sum()),
                 int((r & pos & all_cleared).sum()),
                 int((r & pos).sum()),
             ]
@@ -87,19 +92,20 @@ class Tally:
         def pct(k: int, n: int) -> str:
             return f"{100 * k / n:.1f} % ({k}/{n})" if n else "-"
 
-        return [pct(a[0], a[1]), pct(a[2], a[3]), pct(a[4], a[5])]
+        return [pct(a[0], a[1]), pct(a[2], a[3]), pct(a[4], a[5]), pct(a[6], a[7])]
 
 
 def _table(title: str, rows: list[tuple[str, Tally]]) -> list[str]:
     out = [
         f"### {title}",
         "",
-        "| rows | lang | benign windows cleared | flags lost | label positives cleared |",
-        "|---|---|---|---|---|",
+        "| rows | lang | benign windows cleared | flags lost | blocks lost "
+        "| label positives cleared |",
+        "|---|---|---|---|---|---|",
     ]
     for name, t in rows:
         for lg in LANGS:
-            if t.c[lg][1] or t.c[lg][3] or t.c[lg][5]:
+            if t.c[lg][1] or t.c[lg][3] or t.c[lg][7]:
                 out.append(f"| {name} | {lg.upper()} | " + " | ".join(t.cells(lg)) + " |")
     return out + [""]
 
@@ -113,7 +119,7 @@ def loso(ws: S.WindowSet, log: Callable[[str], None]) -> list[str]:
     for fam in fams:
         t0 = time.time()
         train, val, test = loso_split(ws.examples, rows, fam)
-        screen, _ = S.train(ws, train, val)
+        screen, _ = S.train(ws, [*train, *val])
         thresholds.append(screen.threshold)
         cleared = S.window_scores(screen, ws) < screen.threshold
         t = Tally()
@@ -147,8 +153,9 @@ def indist(ws: S.WindowSet, screen: Screen) -> list[str]:
     out += [
         "### Trade-off of the shipped screen (test split, threshold moved)",
         "",
-        "| threshold | benign cleared EN | flags lost EN | benign cleared FR | flags lost FR |",
-        "|---|---|---|---|---|",
+        "| threshold | benign cleared EN | flags lost EN | blocks lost EN | benign cleared FR "
+        "| flags lost FR | blocks lost FR |",
+        "|---|---|---|---|---|---|---|",
     ]
     for delta in (-2.0, -1.0, 0.0, 1.0, 2.0, 3.0, 4.0):
         thr = screen.threshold + delta
@@ -156,7 +163,9 @@ def indist(ws: S.WindowSet, screen: Screen) -> list[str]:
         tt.add(ws, test, scores < thr)
         en, fr = tt.cells("en"), tt.cells("fr")
         mark = " (shipped)" if delta == 0 else ""
-        out.append(f"| {thr:.2f}{mark} | {en[0]} | {en[1]} | {fr[0]} | {fr[1]} |")
+        out.append(
+            f"| {thr:.2f}{mark} | {en[0]} | {en[1]} | {en[2]} | {fr[0]} | {fr[1]} | {fr[2]} |"
+        )
     return out + [""]
 
 
@@ -171,12 +180,11 @@ def _cpu(fn: Callable[[], object], reps: int) -> float:
 
 
 def cpu(reps: int) -> list[str]:
-    from guard.ml import load_classifier, predict_many
+    from guard.ml import load_classifier
     from guard.ml.classifier import EmbeddingHeadClassifier
-    from tests.support.stub_upstream import prose
+    from tests.support.stub_upstream import _vary, prose
 
     cs = load_classifier(None, task="content_safety")
-    pa = load_classifier(None, task="prompt_attack")
     assert isinstance(cs, EmbeddingHeadClassifier)
     enc = cs.encoder
     screen = cs.screen or Screen.load(S.OUT, enc.ref)
@@ -206,24 +214,25 @@ def cpu(reps: int) -> list[str]:
             t_screen = _cpu(partial(screen.cleared, [text], wins), reps)
             t_enc = _cpu(partial(enc.embed, wins), max(3, reps // 5))
             out.append(f"| {n_tok} tokens | {len(wins)} | {t_screen:.2f} | {t_enc:.1f} |")
-        plain = [EmbeddingHeadClassifier(c.manifest, enc, c.head, None) for c in (cs, pa)]
-        screened = [EmbeddingHeadClassifier(c.manifest, enc, c.head, screen) for c in (cs, pa)]
+        plain = EmbeddingHeadClassifier(cs.manifest, enc, cs.head, None)
+        screened = EmbeddingHeadClassifier(cs.manifest, enc, cs.head, screen)
         out += [
             "",
-            "`predict_many([content_safety, prompt_attack], [text])`, CPU ms per call, without "
-            "and with the shipped screen artifact (whatever the manifests say):",
+            "`content_safety` on a completion as `default`'s output rules ask for it (from "
+            f"{screen.floor}), CPU ms per call, without and with the shipped screen:",
             "",
             "| text | chars | windows | no screen | screen | windows encoded with screen |",
             "|---|---|---|---|---|---|",
         ]
         for name, text in (
             ("stub upstream answer, `--reply-words 300`", prose(300)),
+            ("the same, `--vary-reply` (as bench/latency.py)", _vary(prose(300))),
             ("service questions (tests/ml/test_cascade.py)", S.SERVICE_QUESTIONS),
         ):
             wins = cs.windows([text])
             sent = int((~screen.cleared([text], wins)).sum())
-            ms_off = _cpu(partial(predict_many, plain, [text]), max(3, reps // 5))
-            ms_on = _cpu(partial(predict_many, screened, [text]), max(3, reps // 5))
+            ms_off = _cpu(partial(plain.predict, [text], screen.floor), max(3, reps // 5))
+            ms_on = _cpu(partial(screened.predict, [text], screen.floor), max(3, reps // 5))
             out.append(
                 f"| {name} | {len(text)} | {len(wins)} | {ms_off:.1f} | {ms_on:.1f} "
                 f"| {sent}/{len(wins)} |"
@@ -252,11 +261,13 @@ def main(argv: list[str] | None = None) -> None:
         "# Cascade bench (`python -m bench.cascade`)",
         "",
         "Full-model scores are the shipped heads' on every row (training-cache embeddings); the "
-        "screen is what is held out. Flags: the default policy's lowest firing threshold per label "
+        "screen is what is held out. Flags: the default policy's output rules' lowest firing "
+        "threshold per label "
         "("
         + ", ".join(f"{lab} >= {t}" for d in S.policy_thresholds().values() for lab, t in d.items())
-        + "), patterns included. Benign rows: no positive label. A window the screen clears "
-        "scores 0 on every label.",
+        + "); blocks: its output block rules'. Benign rows: no positive label. A window the "
+        f"screen clears scores 0 on every label. Screen floor {shipped.floor}, target: full "
+        f"model >= {S.TARGET} on any content-safety label.",
         "",
     ]
     if not args.no_loso:

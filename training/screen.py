@@ -10,19 +10,21 @@ MedQuAD's answers were removed from the public set). The corpus
 is mostly short prompts; the sidecar's bulk is model answers, and a screen that never saw
 ordinary prose would send every answer window to the transformer.
 
-Target ("needs the transformer"), per window: the shipped full model (encoder + heads) scores
-the window >= ``DISTILL`` (0.3, below every threshold of the shipped policies) on any label of
-either task. The screen imitates the full model, not the labels: a labelled positive that the
-model itself scores below every threshold passes whether the screen clears it or not (its score
-goes from < 0.3 to 0, no decision changes), and teaching the screen to keep such rows taught it
-to keep benign-looking text (measured: fewer benign windows cleared at the same flag loss).
+Target ("needs the transformer"), per window: the shipped content-safety model (encoder +
+head) scores the window >= ``TARGET`` (0.4) on any label. The screen imitates the full model,
+not the labels: a labelled positive that the model itself scores below every threshold passes
+whether the screen clears it or not, and teaching the screen to keep such rows taught it to
+keep benign-looking text (measured: fewer benign windows cleared at the same flag loss).
 Model: logistic regression over standardised static-embedding features (mean and max of the
 window's MiniLM input word-embedding rows) plus the heads' hashed char n-grams, fixed seed.
 
-Threshold: the highest score such that at most 0.5 % of the *validation* texts the full model
-scores >= ``DISTILL`` would be cleared (all their windows >= ``DISTILL`` below the threshold),
-per task (content safety, prompt attack) and language (EN, FR); the minimum of the four is
-shipped. ``bench/cascade.py`` also reports the labelled positives it clears.
+Floor: the screen is used only by checks whose rules act on nothing below ``FLOOR`` (0.5, the
+lowest threshold of ``default``'s output rules; its input rules flag ``harmful`` from 0.35, so
+prompts are never screened). Fitted on the train and validation splits (the test split stays
+untouched); threshold: the highest score such that at most 0.5 % of the texts the full model
+scores >= ``FLOOR`` on some label would lose that label (all its windows >= ``FLOOR`` for it
+cleared), per language (EN, FR), on *out-of-fold* scores (5 folds by group); the lower of the
+two is shipped. ``bench/cascade.py`` measures it leave-one-source-out.
 """
 
 from __future__ import annotations
@@ -79,8 +81,10 @@ SERVICE_QUESTIONS = (
 )
 
 SEED = 7
-DISTILL = 0.3  # full-model window score that makes a window a positive for the screen
-MAX_CLEARED = 0.005  # share of validation positives (per task and language) a screen may clear
+TASK = "content_safety"
+FLOOR = 0.5  # the screen applies where no rule acts on a score below this
+TARGET = 0.4  # full-model window score that makes a window a positive for the screen
+MAX_CLEARED = 0.005  # share of validation texts >= FLOOR (per language) that may lose a label
 LANGS = ("en", "fr")
 PROSE_CAP = 300  # answer texts per prose source
 PROSE_CHARS = 1800  # about a 400-token answer: several sentence windows each
@@ -248,20 +252,14 @@ def label_positive(ws: WindowSet) -> dict[str, np.ndarray]:
     }
 
 
-def model_positive_windows(ws: WindowSet) -> dict[str, np.ndarray]:
-    """Per task: windows the shipped full model scores >= DISTILL on any label."""
-    return {t: sc.max(1) >= DISTILL for t, sc in ws.full.items()}
-
-
 def window_targets(ws: WindowSet) -> np.ndarray:
-    """Per window: needs the transformer (the full model scores it >= DISTILL on any label).
+    """Per window: needs the transformer (the full model scores it >= TARGET on any label).
 
     The screen imitates the full model, not the labels: a labelled positive the model itself
     scores below every policy threshold is passed whether the screen clears it or not, and
     teaching the screen to keep such rows only teaches it to keep benign-looking text.
     """
-    pos = model_positive_windows(ws)
-    out: np.ndarray = pos["content_safety"] | pos["prompt_attack"]
+    out: np.ndarray = ws.full[TASK].max(1) >= TARGET
     return out
 
 
@@ -295,6 +293,7 @@ def fit(ws: WindowSet, rows: Sequence[int], c_reg: float = C_REG, static: bool =
         0.0,
         (2, 5),
         table,
+        FLOOR,
     )
 
 
@@ -306,39 +305,77 @@ def window_scores(screen: Screen, ws: WindowSet) -> np.ndarray:
     return s.astype(np.float32)
 
 
+def critical_scores(ws: WindowSet, scores: np.ndarray) -> np.ndarray:
+    """Per text: the highest threshold at which the screen would make it lose a label it
+    reaches ``FLOOR`` on (for each such label, the max screen score over the windows scoring
+    >= ``FLOOR`` on it; the text's value is the min over labels). ``-inf``: nothing to lose."""
+    full = ws.full[TASK]
+    out = np.full(len(ws.examples), np.inf, np.float32)
+    for j in range(full.shape[1]):
+        keep = ws.text_max(np.where(full[:, j] >= FLOOR, scores, -np.inf))
+        out = np.minimum(out, np.where(np.isfinite(keep), keep, np.inf))
+    out[~np.isfinite(out)] = -np.inf
+    return out
+
+
 def pick_threshold(
     ws: WindowSet, scores: np.ndarray, rows: Sequence[int]
 ) -> tuple[float, dict[str, float]]:
-    """Highest threshold that clears <= MAX_CLEARED of the positive texts of ``rows``, per
-    task and language. A text is positive for a task when the full model scores one of its
-    windows >= DISTILL; it is lost when every such window is cleared, so its screen score is
-    the max over those windows."""
+    """Highest threshold that makes <= MAX_CLEARED of the texts of ``rows`` that reach
+    ``FLOOR`` lose a label, per language (see :func:`critical_scores`)."""
     in_rows = np.zeros(len(ws.examples), bool)
     in_rows[np.asarray(rows, dtype=np.int64)] = True
     lang = np.array([e.lang for e in ws.examples])
+    crit = critical_scores(ws, scores)
     per: dict[str, float] = {}
-    for task, wpos in model_positive_windows(ws).items():
-        text = ws.text_max(np.where(wpos, scores, -np.inf))
-        for lg in LANGS:
-            v = np.sort(text[in_rows & np.isfinite(text) & (lang == lg)])
-            if len(v):
-                per[f"{task}/{lg}"] = float(v[int(np.floor(MAX_CLEARED * len(v)))])
+    for lg in LANGS:
+        v = np.sort(crit[in_rows & np.isfinite(crit) & (lang == lg)])
+        if len(v):
+            per[lg] = float(v[int(np.floor(MAX_CLEARED * len(v)))])
     return min(per.values()), per
 
 
-def train(
-    ws: WindowSet, train_rows: Sequence[int], val_rows: Sequence[int]
-) -> tuple[Screen, dict[str, float]]:
-    screen = fit(ws, train_rows)
-    thr, per = pick_threshold(ws, window_scores(screen, ws), val_rows)
+FOLDS = 5
+
+
+def out_of_fold_scores(ws: WindowSet, rows: Sequence[int]) -> np.ndarray:
+    """Screen scores of the windows of ``rows``, each from a screen fitted without its group's
+    fold (``FOLDS`` folds by group hash): held-out scores for every row, so the threshold rests
+    on all of them (a 0.5 % quantile of 187 French validation texts was simply their minimum)."""
+    import hashlib
+
+    fold = {
+        i: int(hashlib.sha256(ws.examples[i].group.encode()).hexdigest(), 16) % FOLDS
+        for i in rows
+    }
+    out = np.full(len(ws.windows), np.inf, np.float32)  # rows outside: never lost
+    for k in range(FOLDS):
+        fit_rows = [i for i in rows if fold[i] != k]
+        held = np.zeros(len(ws.examples), bool)
+        held[[i for i in rows if fold[i] == k]] = True
+        mask = held[ws.owner]
+        out[mask] = window_scores(fit(ws, fit_rows), ws)[mask]
+    return out
+
+
+def train(ws: WindowSet, rows: Sequence[int]) -> tuple[Screen, dict[str, float]]:
+    """Screen fitted on ``rows``; threshold from their out-of-fold scores (per language)."""
+    rows = [int(i) for i in rows]
+    thr, per = pick_threshold(ws, out_of_fold_scores(ws, rows), rows)
+    screen = fit(ws, rows)
     return Screen(
-        screen.w_static, screen.w_ngram, screen.bias, thr, screen.ngram_range, screen.table
+        screen.w_static, screen.w_ngram, screen.bias, thr, screen.ngram_range, screen.table,
+        FLOOR,
     ), per
 
 
 # --------------------------------------------------------------------------- policy effect
-def policy_thresholds(path: Path | None = None) -> dict[str, dict[str, float]]:
-    """Per detector and label: the lowest threshold at which a rule of the policy fires."""
+def policy_thresholds(
+    path: Path | None = None, stage: str = "output", action: str | None = None
+) -> dict[str, dict[str, float]]:
+    """Per detector and label: the lowest threshold at which a rule of the policy (with this
+    ``action``, or any) fires on ``stage`` (the screen runs on output checks only in
+    ``default``)."""
     import yaml
 
     path = path or Path(__file__).resolve().parents[1] / "guard/policies/default.yaml"
@@ -347,7 +384,9 @@ def policy_thresholds(path: Path | None = None) -> dict[str, dict[str, float]]:
     all_labels = {"content_safety": CS_LABELS, "prompt_attack": PA_LABELS}
     for rule in raw.get("rules", []):
         det = rule.get("detector")
-        if det not in out:
+        if det not in out or stage not in rule.get("stages", ["input", "output"]):
+            continue
+        if action is not None and rule.get("action") != action:
             continue
         for lab in rule.get("categories") or all_labels[det]:
             t = float((rule.get("thresholds") or {}).get(lab, rule.get("threshold", 0.5)))
@@ -355,12 +394,18 @@ def policy_thresholds(path: Path | None = None) -> dict[str, dict[str, float]]:
     return out
 
 
-def flagged(ws: WindowSet, sent: np.ndarray | None = None) -> np.ndarray:
-    """Rows a policy rule would fire on, from the heads' max over the windows ``sent`` to the
-    encoder (None = all) max-combined with the prompt-attack patterns, as at run time."""
-    thr = policy_thresholds()
+def flagged(
+    ws: WindowSet, sent: np.ndarray | None = None, stage: str = "output",
+    action: str | None = None,
+) -> np.ndarray:
+    """Rows a policy rule (with this ``action``, or any) would fire on at ``stage``, from the
+    heads' max over the windows ``sent`` to the encoder (None = all) max-combined with the
+    patterns, as at run time."""
+    thr = policy_thresholds(stage=stage, action=action)
     out = np.zeros(len(ws.examples), bool)
     for task, scores in ws.full.items():
+        if not thr[task]:
+            continue
         w = scores if sent is None else np.where(sent[:, None], scores, 0.0)
         text = ws.text_max(w, fill=0.0)
         labels = ws.labels[task]
@@ -388,9 +433,8 @@ def main(argv: list[str] | None = None) -> None:
     t0 = time.time()
     ws = load_windows()
     split = np.array([e.split for e in ws.examples])
-    train_rows = [int(i) for i in np.where(split == "train")[0]]
-    val_rows = [int(i) for i in np.where(split == "val")[0]]
-    screen, per = train(ws, train_rows, val_rows)
+    dev_rows = [int(i) for i in np.where(split != "test")[0]]
+    screen, per = train(ws, dev_rows)
     print(
         f"threshold {screen.threshold:.3f} (per group: "
         + ", ".join(f"{k} {v:.3f}" for k, v in per.items())

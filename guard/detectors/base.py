@@ -35,6 +35,20 @@ class Detector(Protocol):
     async def detect(self, texts: Sequence[str]) -> list[list[Finding]]: ...
 
 
+@runtime_checkable
+class ScoresFrom(Protocol):
+    """A detector that can skip work whose result no rule would act on.
+
+    ``detect_from(texts, min_score)`` is ``detect(texts)`` for a caller that acts on no score
+    below ``min_score`` (the lowest threshold of the rules reading it at that stage): a score
+    below it may come back lower than ``detect`` would give (a classifier cascade reports 0 for
+    windows its screen clears), one at or above it must not.
+    """
+
+    async def detect_from(self, texts: Sequence[str], min_score: float) -> list[list[Finding]]:
+        ...
+
+
 DetectorFactory = Callable[[Mapping[str, Any]], Detector]
 """Builds a detector from a rule's ``settings`` mapping (validated by the detector itself)."""
 

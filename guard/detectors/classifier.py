@@ -51,9 +51,15 @@ class ClassifierDetector:
         self.categories: tuple[str, ...] = labels
 
     async def detect(self, texts: Sequence[str]) -> list[list[Finding]]:
+        return await self.detect_from(texts, 0.0)
+
+    async def detect_from(self, texts: Sequence[str], min_score: float) -> list[list[Finding]]:
+        """Findings for rules that act on no score below ``min_score``: the classifier's
+        cascade (a manifest's ``screen``) may then skip windows it clears."""
         if not texts:
             return []
-        preds = await apredict(self.classifier, list(texts))
+        floor = max(min_score, self.settings.min_score)
+        preds = await apredict(self.classifier, list(texts), floor)
         out: list[list[Finding]] = []
         for pred in preds:
             findings = []

@@ -2,7 +2,9 @@
 
 Rules that share a detector (same name and settings, hence the same instance) share its job,
 over the union of the segments their roles select, so a policy with three PII rules at
-different thresholds runs Presidio once. A shared job runs as long as its most patient rule
+different thresholds runs Presidio once. A job carries the lowest threshold its rules apply
+(detectors that can skip work below it, such as a classifier cascade, are told so). A shared
+job runs as long as its most patient rule
 allows; a rule with a shorter ``timeout_ms`` still times out at its own budget (the engine
 compares the job's latency with each rule's budget).
 """
@@ -39,8 +41,10 @@ def plan(rules: Sequence[Rule], segments: Sequence[Segment], stage: Stage,
         key = id(rule.detector)
         if key not in by_detector:
             by_detector[key] = len(jobs)
-            jobs.append(DetectorJob(rule.detector, [], default_timeout_s))
+            jobs.append(DetectorJob(rule.detector, [], default_timeout_s,
+                                    min_score=rule.lowest_threshold()))
         job = jobs[by_detector[key]]
+        job.min_score = min(job.min_score, rule.lowest_threshold())
         job.rule_timeouts_s[rule.id] = rule_timeout_s(rule, default_timeout_s)
         job.timeout_s = max(job.rule_timeouts_s.values())
         roles = rule.roles(stage)

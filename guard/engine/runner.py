@@ -13,7 +13,7 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 
 from guard.budget import DetectorCancelled, WorkBudget, budget_scope
-from guard.detectors.base import Detector
+from guard.detectors.base import Detector, ScoresFrom
 from guard.engine.segments import Segment
 from guard.types import Finding
 
@@ -25,6 +25,7 @@ class DetectorJob:
     timeout_s: float
     rule_timeouts_s: dict[str, float] = field(default_factory=dict)
     max_chars: int | None = None
+    min_score: float = 0.0  # the lowest threshold of the job's rules at this stage
 
 
 @dataclass
@@ -37,6 +38,12 @@ class DetectorResult:
 SpanFactory = Callable[[str], AbstractContextManager[object]]
 
 
+async def _detect(job: DetectorJob, texts: list[str]) -> list[list[Finding]]:
+    if job.min_score > 0 and isinstance(job.detector, ScoresFrom):
+        return await job.detector.detect_from(texts, job.min_score)
+    return await job.detector.detect(texts)
+
+
 async def _run_one(job: DetectorJob, segments: Sequence[Segment],
                    span: SpanFactory) -> DetectorResult:
     texts = scan_prefix([segments[i].text for i in job.segment_ids], job.max_chars)
@@ -45,7 +52,7 @@ async def _run_one(job: DetectorJob, segments: Sequence[Segment],
     budget = WorkBudget.for_timeout(job.timeout_s)
     with span(job.detector.name), budget_scope(budget):
         try:
-            found = await asyncio.wait_for(job.detector.detect(texts), job.timeout_s)
+            found = await asyncio.wait_for(_detect(job, texts), job.timeout_s)
             if len(found) != len(texts):
                 raise RuntimeError(f"returned {len(found)} results for {len(texts)} texts")
             result.findings = dict(zip(job.segment_ids, found, strict=True))

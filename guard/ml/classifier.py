@@ -5,11 +5,12 @@ score is the max over windows (long texts are never silently truncated). A
 :class:`Prediction` carries, per label, the calibrated score and the character span of the
 window (or pattern match) that produced it.
 
-Cascade: an embedding-head manifest may name a ``screen`` (guard/ml/screen.py). Windows the
-screen clears never reach the encoder and score 0 on every label of that classifier; the text's
-score stays the max over its windows (and the patterns still see the whole text). A window is
-encoded when any classifier sharing the encoder pass did not clear it. ``GUARD_ML_SCREEN=off``
-encodes every window.
+Cascade: an embedding-head manifest may name a ``screen`` (guard/ml/screen.py). For a text
+whose caller acts on no score below the screen's floor (``min_score``), windows the screen
+clears never reach the encoder and score 0 on every label of that classifier; the text's score
+stays the max over its windows (and the patterns still see the whole text). A window is encoded
+when any classifier sharing the encoder pass did not clear it. ``min_score`` 0 (the default) and
+``GUARD_ML_SCREEN=off`` encode every window.
 """
 
 from __future__ import annotations
@@ -72,14 +73,18 @@ class TextClassifier:
     def encoder_key(self) -> tuple[Any, ...] | None:
         return None
 
-    def predict(self, texts: Sequence[str]) -> list[Prediction]:
+    def predict(self, texts: Sequence[str], min_score: float = 0.0) -> list[Prediction]:
+        """Scores of ``texts``; ``min_score``: the caller acts on no score below it (a cascade
+        may then report 0 for what its screen clears)."""
         texts = list(texts)
         if not texts:
             return []
-        windows, scores = self._window_scores(texts)
+        windows, scores = self._window_scores(texts, [min_score] * len(texts))
         return self._aggregate(texts, windows, scores)
 
-    def _window_scores(self, texts: list[str]) -> tuple[list[Window], FloatArray]:
+    def _window_scores(
+        self, texts: list[str], min_scores: Sequence[float]
+    ) -> tuple[list[Window], FloatArray]:
         raise NotImplementedError
 
     def _aggregate(
@@ -142,8 +147,10 @@ class EmbeddingHeadClassifier(TextClassifier):
             x = self.ngram_matrix(texts, windows)
         return self.head.scores(emb, None, self._vec, x)
 
-    def _window_scores(self, texts: list[str]) -> tuple[list[Window], FloatArray]:
-        windows, scores = _shared_window_scores([self], texts)
+    def _window_scores(
+        self, texts: list[str], min_scores: Sequence[float]
+    ) -> tuple[list[Window], FloatArray]:
+        windows, scores = _shared_window_scores([self], texts, [list(min_scores)])
         return windows, scores[0]
 
     def predict_shared(
@@ -179,7 +186,9 @@ class HFSequenceClassifier(TextClassifier):
             raise ValueError(f"no model label of {sorted(id2label.values())} maps to {self.labels}")
         self._lock = threading.Lock()
 
-    def _window_scores(self, texts: list[str]) -> tuple[list[Window], FloatArray]:
+    def _window_scores(
+        self, texts: list[str], min_scores: Sequence[float]
+    ) -> tuple[list[Window], FloatArray]:
         import torch
 
         from guard.ml.windows import pad_batch, split_windows
@@ -282,38 +291,62 @@ def load_classifier(manifest: str | Path | None = None, task: str = "") -> TextC
         return clf
 
 
+Request = float | None
+"""What one classifier is asked about one text: the lowest score its caller acts on (0: every
+score exact; a screen applies from its floor up), or None: not asked (its prediction for that
+text is all zeros)."""
+
+
 def predict_many(
-    classifiers: Sequence[TextClassifier], texts: Sequence[str]
+    classifiers: Sequence[TextClassifier],
+    texts: Sequence[str],
+    requests: Sequence[Sequence[Request]] | None = None,
 ) -> list[list[Prediction]]:
-    """Run several classifiers on the same texts, sharing one encoder pass where possible."""
+    """Run several classifiers on the same texts, sharing one encoder pass where possible.
+
+    ``requests[c][t]``: see :data:`Request` (default: every classifier scores every text
+    exactly). A window is encoded when some classifier asked about its text and did not clear
+    it; what one classifier reports never depends on what the others were asked.
+    """
     texts = list(texts)
+    asked = [[0.0] * len(texts) for _ in classifiers] if requests is None else requests
+    if len(asked) != len(classifiers) or any(len(r) != len(texts) for r in asked):
+        raise ValueError("requests must be one row per classifier, one entry per text")
     out: list[list[Prediction]] = [[] for _ in classifiers]
     shared: dict[tuple[Any, ...], list[int]] = {}
     for i, clf in enumerate(classifiers):
         key = clf.encoder_key
         if key is None:
-            out[i] = clf.predict(texts)
+            out[i] = clf.predict(texts)  # no screen outside embedding heads
         else:
             shared.setdefault(key, []).append(i)
     for idxs in shared.values():
         group = [classifiers[i] for i in idxs]
         assert all(isinstance(c, EmbeddingHeadClassifier) for c in group)
-        windows, scores = _shared_window_scores(group, texts)  # type: ignore[arg-type]
+        windows, scores = _shared_window_scores(
+            group, texts, [asked[i] for i in idxs]  # type: ignore[arg-type]
+        )
         for i, clf, sc in zip(idxs, group, scores, strict=True):
             out[i] = clf._aggregate(texts, windows, sc)
     return out
 
 
 def _shared_window_scores(
-    group: Sequence[EmbeddingHeadClassifier], texts: list[str]
+    group: Sequence[EmbeddingHeadClassifier],
+    texts: list[str],
+    requests: Sequence[Sequence[Request]],
 ) -> tuple[list[Window], list[FloatArray]]:
     """Window scores of classifiers sharing one encoder and window spec, in one encoder pass.
 
-    Screens run first (each distinct screen once); the encoder sees only windows some
-    classifier did not clear; a classifier's cleared windows score 0 on all its labels.
+    Screens run first (each distinct screen once); a classifier keeps the windows of the texts
+    it was asked about, less those its screen clears where it was asked from the screen's floor
+    up; the encoder sees the windows some classifier kept; a classifier scores 0 on every
+    window it did not keep (even one encoded for another), so its scores never depend on its
+    batch-mates.
     """
     first = group[0]
     windows = first.windows(texts)
+    owner = np.array([w.text_index for w in windows], np.int64)
     grams: dict[Any, Any] = {}  # heads (and screens) with the same n-gram config share one
 
     def ngram(key: Any, make: Any) -> Any:
@@ -324,10 +357,13 @@ def _shared_window_scores(
     use_screen = screen_enabled()
     cleared: dict[int, npt.NDArray[np.bool_]] = {}  # by id(screen)
     keep: list[npt.NDArray[np.bool_]] = []  # per classifier: windows it scores
-    for clf in group:
+    for clf, req in zip(group, requests, strict=True):
+        wanted = np.array([r is not None for r in req], bool)[owner]
+        floor = np.array([-1.0 if r is None else r for r in req], np.float32)[owner]
         screen = clf.screen if use_screen else None
-        if screen is None:
-            keep.append(np.ones(len(windows), bool))
+        eligible = wanted & (floor >= screen.floor) if screen is not None else None
+        if screen is None or eligible is None or not eligible.any():
+            keep.append(wanted)
             continue
         if id(screen) not in cleared:
             x = ngram(
@@ -337,7 +373,7 @@ def _shared_window_scores(
                 ),
             )
             cleared[id(screen)] = screen.cleared(texts, windows, x)
-        keep.append(~cleared[id(screen)])
+        keep.append(wanted & ~(eligible & cleared[id(screen)]))
     sent = np.flatnonzero(np.logical_or.reduce(keep))
     emb = np.zeros((len(windows), first.encoder.dim), np.float32)
     if len(sent):

@@ -10,10 +10,14 @@ over features that cost microseconds:
 * the hashed character n-grams the heads already use (same hashing, so one matrix serves both).
 
 A window whose screen score is below the artifact's ``threshold`` is *cleared*: it skips the
-encoder and every head, and scores 0 on every label. The threshold is fixed on validation data
-by ``python -m training.screen`` so that at most 0.5 % of validation texts that carry a positive
-label (per task and per language) would be cleared; ``bench/cascade.py`` measures what it saves
-and what it loses, leave-one-source-out. ``GUARD_ML_SCREEN=off`` switches the cascade off.
+encoder and every head, and scores 0 on every label. That is only harmless where nothing acts
+on a low score, so a screen has a ``floor``: it clears windows only for a check whose rules act
+on no score below it (the engine passes each detector call the lowest threshold its rules apply
+at that stage; ``default``'s output rules start at 0.5, its input rules flag ``harmful`` from
+0.35, so prompts are never screened). The threshold is fixed on validation data by
+``python -m training.screen`` so that at most 0.5 % of validation texts the full model scores
+at or above the floor (per language) would lose that score; ``bench/cascade.py`` measures what
+it saves and what it loses, leave-one-source-out. ``GUARD_ML_SCREEN=off`` switches it off.
 """
 
 from __future__ import annotations
@@ -77,6 +81,7 @@ class Screen:
     threshold: float
     ngram_range: tuple[int, int]
     table: FloatArray  # the encoder's static word embeddings (vocab, dim)
+    floor: float  # cleared windows may have scored up to this: used only where nothing acts below
 
     @classmethod
     def load(cls, path: str | Path, encoder_dir: str | Path) -> Screen:
@@ -85,10 +90,13 @@ class Screen:
             w_ngram = z["w_ngram"].astype(np.float32) if "w_ngram" in z else None
             bias, threshold = float(z["bias"]), float(z["threshold"])
             lo, hi = (int(x) for x in z["ngram_range"])
+            if "floor" not in z:
+                raise ValueError(f"{path}: no 'floor' (retrain with python -m training.screen)")
+            floor = float(z["floor"])
         table = static_embeddings(encoder_dir)
         if w_static.shape != (2 * table.shape[1],):
             raise ValueError(f"{path}: screen weights do not match the encoder's {table.shape}")
-        return cls(w_static, w_ngram, bias, threshold, (lo, hi), table)
+        return cls(w_static, w_ngram, bias, threshold, (lo, hi), table, floor)
 
     def save(self, path: str | Path) -> None:
         arrays: dict[str, Any] = {
@@ -96,6 +104,7 @@ class Screen:
             "bias": np.array(self.bias, np.float32),
             "threshold": np.array(self.threshold, np.float32),
             "ngram_range": np.array(self.ngram_range),
+            "floor": np.array(self.floor, np.float32),
         }
         if self.w_ngram is not None:
             arrays["w_ngram"] = self.w_ngram.astype(np.float16)
@@ -129,6 +138,10 @@ class Screen:
             s = s + np.asarray(x @ self.w_ngram, dtype=np.float32).reshape(-1)
         out: FloatArray = s.astype(np.float32)
         return out
+
+    def applies(self, min_score: float) -> bool:
+        """Whether a check that acts on no score below ``min_score`` may use this screen."""
+        return min_score >= self.floor
 
     def cleared(self, texts: Sequence[str], windows: Sequence[Window], x: Any = None) -> BoolArray:
         """True for windows confidently benign (below the threshold): the encoder skips them."""

@@ -1,6 +1,6 @@
 """Async entry point: concurrent detector calls share micro-batches and encoder passes.
 
-``await apredict(clf, texts)`` enqueues ``(clf, text)`` items on the process-wide
+``await apredict(clf, texts)`` enqueues ``(clf, text, min_score)`` items on the process-wide
 :class:`MicroBatcher`; one worker thread embeds every distinct text of a batch once per encoder
 and applies each requesting head, so ``content_safety`` and ``prompt_attack`` checking the same
 message (started together by the engine) cost one MiniLM pass.
@@ -14,24 +14,30 @@ import threading
 from collections.abc import Sequence
 
 from guard.ml.batcher import MicroBatcher
-from guard.ml.classifier import Prediction, TextClassifier, predict_many
+from guard.ml.classifier import Prediction, Request, TextClassifier, predict_many
 
-_Item = tuple[TextClassifier, str]
+_Item = tuple[TextClassifier, str, float]
+"""(classifier, text, the lowest score the caller acts on)."""
 
 
 def _run_batch(items: list[_Item]) -> list[Prediction]:
-    """Score a mixed batch: each distinct text is encoded once per encoder, and every
-    requested head runs over the batch's distinct texts (heads are cheap next to the encoder)."""
+    """Score a mixed batch: each distinct text is encoded once per encoder, and each head runs
+    over the texts it was asked about (heads are cheap next to the encoder). A text asked of
+    one head by several callers is scored for the most demanding (lowest min_score)."""
     clfs: dict[int, TextClassifier] = {}
-    for clf, _ in items:
-        clfs.setdefault(id(clf), clf)
     index: dict[str, int] = {}
-    for _, text in items:
+    for clf, text, _ in items:
+        clfs.setdefault(id(clf), clf)
         index.setdefault(text, len(index))
     order = list(clfs)
-    preds = predict_many([clfs[k] for k in order], list(index))
     slot = {k: n for n, k in enumerate(order)}
-    return [preds[slot[id(clf)]][index[text]] for clf, text in items]
+    requests: list[list[Request]] = [[None] * len(index) for _ in order]
+    for clf, text, min_score in items:
+        row, t = requests[slot[id(clf)]], index[text]
+        held = row[t]
+        row[t] = min_score if held is None else min(held, min_score)
+    preds = predict_many([clfs[k] for k in order], list(index), requests)
+    return [preds[slot[id(clf)]][index[text]] for clf, text, _ in items]
 
 
 _BATCHER: MicroBatcher[_Item, Prediction] | None = None
@@ -61,19 +67,20 @@ micro-batcher can serve other requests between them (and drop them if the caller
 the overlap (several token windows) keeps any window-sized span whole in one piece."""
 
 
-async def apredict(clf: TextClassifier, texts: Sequence[str]) -> list[Prediction]:
-    """Non-blocking, micro-batched ``clf.predict(texts)``."""
+async def apredict(clf: TextClassifier, texts: Sequence[str],
+                   min_score: float = 0.0) -> list[Prediction]:
+    """Non-blocking, micro-batched ``clf.predict(texts, min_score)``."""
     if all(len(t) <= PIECE_CHARS for t in texts):
-        return await batcher().submit([(clf, t) for t in texts])
-    return list(await asyncio.gather(*(_long(clf, t) for t in texts)))
+        return await batcher().submit([(clf, t, min_score) for t in texts])
+    return list(await asyncio.gather(*(_long(clf, t, min_score) for t in texts)))
 
 
-async def _long(clf: TextClassifier, text: str) -> Prediction:
+async def _long(clf: TextClassifier, text: str, min_score: float) -> Prediction:
     """Score of one text as the max over its pieces' scores (spans shifted back)."""
     if len(text) <= PIECE_CHARS:
-        return (await batcher().submit([(clf, text)]))[0]
+        return (await batcher().submit([(clf, text, min_score)]))[0]
     starts = list(range(0, max(1, len(text) - PIECE_OVERLAP), PIECE_CHARS - PIECE_OVERLAP))
-    preds = await asyncio.gather(*(batcher().submit([(clf, text[s:s + PIECE_CHARS])])
+    preds = await asyncio.gather(*(batcher().submit([(clf, text[s:s + PIECE_CHARS], min_score)])
                                    for s in starts))
     return merge_pieces([(s, p[0]) for s, p in zip(starts, preds, strict=True)])
 

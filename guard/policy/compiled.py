@@ -58,6 +58,13 @@ class Rule:
             return None
         return spec.thresholds.get(category, spec.threshold)
 
+    def lowest_threshold(self) -> float:
+        """The lowest score this rule acts on, whatever the category."""
+        spec = self.spec
+        if spec.categories:
+            return min(spec.thresholds.get(c, spec.threshold) for c in spec.categories)
+        return min((spec.threshold, *spec.thresholds.values()))
+
 
 @dataclass(frozen=True)
 class Policy:
