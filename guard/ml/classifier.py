@@ -25,6 +25,7 @@ import numpy as np
 import numpy.typing as npt
 
 from guard.ml import ngrams
+from guard.ml.counters import count
 from guard.ml.encoder import Encoder, configure_threads, offline
 from guard.ml.heads import Head
 from guard.ml.manifest import (
@@ -374,7 +375,13 @@ def _shared_window_scores(
             )
             cleared[id(screen)] = screen.cleared(texts, windows, x)
         keep.append(wanted & ~(eligible & cleared[id(screen)]))
-    sent = np.flatnonzero(np.logical_or.reduce(keep))
+    sent_mask = np.logical_or.reduce(keep)
+    if cleared:
+        wanted_any = np.zeros(len(windows), bool)
+        for req in requests:
+            wanted_any |= np.array([r is not None for r in req], bool)[owner]
+        count(cleared=int((wanted_any & ~sent_mask).sum()))
+    sent = np.flatnonzero(sent_mask)
     emb = np.zeros((len(windows), first.encoder.dim), np.float32)
     if len(sent):
         emb[sent] = first.encoder.embed([windows[j] for j in sent])

@@ -24,6 +24,7 @@ import numpy.typing as npt
 
 from guard.budget import checkpoint
 from guard.ml.adapter import Adapter, apply_adapter
+from guard.ml.counters import count
 from guard.ml.windows import Window, pad_batch, split_windows
 
 log = logging.getLogger(__name__)
@@ -167,6 +168,7 @@ class Encoder:
                 idx = todo[b : b + step]
                 ids, mask = pad_batch([[cls_id, *windows[i].ids, sep_id] for i in idx])
                 out[idx] = self._forward(ids, mask)
+            count(cached=len(windows) - len(todo), encoded=len(todo))
             if self.cache_size:
                 for i in todo:
                     self._cache[windows[i].ids] = out[i].copy()

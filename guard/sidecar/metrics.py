@@ -12,6 +12,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
 from guard.engine.cache import VerdictCache
+from guard.ml.counters import window_counts
 
 _LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28,
                     2.56, 5.12, 10.24, 30.0)
@@ -88,6 +89,10 @@ class SidecarMetrics:
         """Expose the verdict caches' size and hit rate (read at each scrape)."""
         self.registry.register(_CacheCollector(caches))
 
+    def watch_classifiers(self) -> None:
+        """Expose the process's classifier window counts (read at each scrape)."""
+        self.registry.register(_WindowCollector())
+
     def render(self) -> bytes:
         return generate_latest(self.registry)
 
@@ -115,3 +120,17 @@ class _CacheCollector:
                                   value=misses)
         yield GaugeMetricFamily(f"{name}_hit_ratio", "hits / (hits + misses) since start.",
                                 value=hits / (hits + misses) if hits + misses else 0.0)
+
+
+class _WindowCollector:
+    """``guard_sidecar_classifier_windows{outcome}``: classifier windows the cascade's screen
+    cleared, the encoder's window cache served, and the encoder ran, since the process
+    started (the cascade's saving is cleared / all)."""
+
+    def collect(self) -> Iterator[Metric]:
+        counts = window_counts()
+        family = CounterMetricFamily("guard_sidecar_classifier_windows",
+                                     "Classifier token windows by outcome.", labels=["outcome"])
+        for outcome in ("cleared", "cached", "encoded"):
+            family.add_metric([outcome], getattr(counts, outcome))
+        yield family

@@ -63,6 +63,7 @@ class SidecarState:
                 built[path] = self._load(path)
         self._snapshot = Snapshot(config, built)
         self.metrics.watch_caches(lambda: (g.verdicts for g in self.guards.values()))
+        self.metrics.watch_classifiers()
         # Upstreams that rejected a streamed request the client sent unstreamed (and answered
         # it as JSON): read as JSON from then on (guard.sidecar.assemble).
         self.unstreamable: set[str] = set()

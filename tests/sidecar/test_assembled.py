@@ -94,6 +94,30 @@ def test_verdict_cache_metrics(sidecar_factory: SidecarFactory, stub: StubUpstre
     assert 0 < values["guard_sidecar_verdict_cache_hit_ratio"] <= 1
 
 
+def test_classifier_window_metrics_show_the_cascade_clearing_a_benign_answer(
+        sidecar_factory: SidecarFactory, stub: StubUpstream) -> None:
+    """``guard_sidecar_classifier_windows{outcome}``: the default policy's output check skips
+    the encoder for windows of an ordinary answer that its screen clears (issue 10)."""
+    from training.screen import SERVICE_QUESTIONS
+
+    sidecar = sidecar_factory(config=SidecarConfig(policy="default", upstreams={
+        "stub": UpstreamConfig(base_url=stub.base_url, timeout_s=10, stream_upstream=True)}))
+
+    def windows() -> dict[str, float]:
+        text = httpx.get(f"{sidecar.url}/metrics").text
+        return {line.split('"')[1]: float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+                if line.startswith("guard_sidecar_classifier_windows_total{")}
+
+    before = windows()
+    stub.vary_reply = True
+    stub.reply = SERVICE_QUESTIONS  # plain questions: every window cleared by the screen
+    assert _post(sidecar.base_url).status_code == 200
+    after = windows()
+    assert after.keys() == {"cleared", "cached", "encoded"}
+    assert after["cleared"] - before["cleared"] >= 3
+    assert after["encoded"] - before["encoded"] >= 1  # the prompt is never screened
+
+
 def test_assembled_checks_encode_each_window_about_once(
         sidecar_factory: SidecarFactory, stub: StubUpstream,
         monkeypatch: pytest.MonkeyPatch) -> None:
