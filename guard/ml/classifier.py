@@ -367,9 +367,12 @@ def _shared_window_scores(
             keep.append(wanted)
             continue
         if id(screen) not in cleared:
+            # Same hashing as the head: through its row cache (a stream re-checks its windows).
             x = ngram(
                 screen.ngram_key,
-                lambda s=screen: s.vectorizer().transform(
+                lambda s=screen, c=clf: c.ngram_matrix(texts, windows)
+                if c.head.ngram_key == s.ngram_key
+                else s.vectorizer().transform(
                     [texts[w.text_index][w.start : w.end] for w in windows]
                 ),
             )
