@@ -182,7 +182,7 @@ def _cpu(fn: Callable[[], object], reps: int) -> float:
 def cpu(reps: int) -> list[str]:
     from guard.ml import load_classifier
     from guard.ml.classifier import EmbeddingHeadClassifier
-    from tests.support.stub_upstream import _vary, prose
+    from tests.support.stub_upstream import prose, vary
 
     cs = load_classifier(None, task="content_safety")
     assert isinstance(cs, EmbeddingHeadClassifier)
@@ -226,7 +226,7 @@ def cpu(reps: int) -> list[str]:
         ]
         for name, text in (
             ("stub upstream answer, `--reply-words 300`", prose(300)),
-            ("the same, `--vary-reply` (as bench/latency.py)", _vary(prose(300))),
+            ("the same, `--vary-reply` (as bench/latency.py)", vary(prose(300))),
             ("service questions (tests/ml/test_cascade.py)", S.SERVICE_QUESTIONS),
         ):
             wins = cs.windows([text])

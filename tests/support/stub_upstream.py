@@ -327,7 +327,7 @@ class StubUpstream:
         if text is None and not script.tool_calls:
             text = "Echo: " + _last_user_text(body)
         if script.vary_reply and text:
-            text = _vary(text)
+            text = vary(text)
         model = str(body.get("model", "stub-model"))
         if body.get("stream") is True:
             await self._stream(body, model, text, fault, send)
@@ -673,7 +673,7 @@ class StubUpstream:
         await send({"type": "http.response.body", "body": b"data: [DONE]\n\n"})
 
 
-def _vary(text: str, every: int = 20) -> str:
+def vary(text: str, every: int = 20) -> str:
     """``text`` with a fresh reference inserted every ``every`` words, so no two replies (and
     no two windows of them) are the same: a benchmark must not measure a cache on repeats."""
     words = text.split(" ")
