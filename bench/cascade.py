@@ -1,6 +1,6 @@
 """Cascade bench: what the window screen saves and what it loses.
 
-    HF_HUB_OFFLINE=1 python -m bench.cascade            # LOSO + in-distribution + CPU (~15 min)
+    HF_HUB_OFFLINE=1 python -m bench.cascade            # LOSO + in-distribution + CPU (~35 min)
     python -m bench.cascade --no-loso                   # shipped screen only (~3 min)
 
 The screen (``guard/ml/screen.py``) clears windows before the transformer. For each source
@@ -169,7 +169,8 @@ def indist(ws: S.WindowSet, screen: Screen) -> list[str]:
     return out + [""]
 
 
-def _cpu(fn: Callable[[], object], reps: int) -> float:
+def cpu_ms(fn: Callable[[], object], reps: int) -> float:
+    """Median CPU ms (``time.process_time``) of ``reps`` calls, after one warm-up call."""
     fn()  # warm
     samples = []
     for _ in range(reps):
@@ -211,8 +212,8 @@ def cpu(reps: int) -> list[str]:
                     lo = mid + 1
             text = " ".join(words[:lo])
             wins = cs.windows([text])
-            t_screen = _cpu(partial(screen.cleared, [text], wins), reps)
-            t_enc = _cpu(partial(enc.embed, wins), max(3, reps // 5))
+            t_screen = cpu_ms(partial(screen.cleared, [text], wins), reps)
+            t_enc = cpu_ms(partial(enc.embed, wins), max(3, reps // 5))
             out.append(f"| {n_tok} tokens | {len(wins)} | {t_screen:.2f} | {t_enc:.1f} |")
         plain = EmbeddingHeadClassifier(cs.manifest, enc, cs.head, None)
         screened = EmbeddingHeadClassifier(cs.manifest, enc, cs.head, screen)
@@ -231,8 +232,8 @@ def cpu(reps: int) -> list[str]:
         ):
             wins = cs.windows([text])
             sent = int((~screen.cleared([text], wins)).sum())
-            ms_off = _cpu(partial(plain.predict, [text], screen.floor), max(3, reps // 5))
-            ms_on = _cpu(partial(screened.predict, [text], screen.floor), max(3, reps // 5))
+            ms_off = cpu_ms(partial(plain.predict, [text], screen.floor), max(3, reps // 5))
+            ms_on = cpu_ms(partial(screened.predict, [text], screen.floor), max(3, reps // 5))
             out.append(
                 f"| {name} | {len(text)} | {len(wins)} | {ms_off:.1f} | {ms_on:.1f} "
                 f"| {sent}/{len(wins)} |"

@@ -15,10 +15,8 @@ embedding. Prints markdown; writes nothing.
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +24,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.cascade import cpu_ms
 from guard.ml.classifier import EmbeddingHeadClassifier, load_classifier
 from guard.ml.encoder import _export
 from guard.ml.windows import pad_batch
@@ -75,16 +74,6 @@ def _graphs(encoder_ref: str, plain: str, out: Path) -> dict[str, str]:
     return paths
 
 
-def _cpu_ms(run: Any, reps: int) -> float:
-    run()
-    samples = []
-    for _ in range(reps):
-        t0 = time.process_time()
-        run()
-        samples.append(time.process_time() - t0)
-    return 1000 * statistics.median(samples)
-
-
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     ap.add_argument("--reps", type=int, default=20)
@@ -114,8 +103,8 @@ def main(argv: list[str] | None = None) -> None:
             hidden = s.run(None, feed)[0]
             pooled = (hidden * m).sum(1) / m.sum(1)
             base = pooled if base is None else base
-            batch_ms = _cpu_ms(lambda s=s: s.run(None, feed), args.reps)
-            one_ms = _cpu_ms(lambda s=s: s.run(None, one), args.reps * 4)
+            batch_ms = cpu_ms(lambda s=s: s.run(None, feed), args.reps)
+            one_ms = cpu_ms(lambda s=s: s.run(None, one), args.reps * 4)
             diff = float(np.abs(pooled - base).max())
             print(f"| {name} | {batch_ms:.1f} | {one_ms:.2f} | {diff:.1e} |")
 
