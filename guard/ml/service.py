@@ -22,22 +22,30 @@ _Item = tuple[TextClassifier, str, float]
 
 def _run_batch(items: list[_Item]) -> list[Prediction]:
     """Score a mixed batch: each distinct text is encoded once per encoder, and each head runs
-    over the texts it was asked about (heads are cheap next to the encoder). A text asked of
-    one head by several callers is scored for the most demanding (lowest min_score)."""
+    over the texts it was asked about (heads are cheap next to the encoder). A head asked about
+    one text at two floors (an input and an output check of the same text) gets the text twice,
+    once per floor: what a caller gets never depends on its batch-mates."""
     clfs: dict[int, TextClassifier] = {}
-    index: dict[str, int] = {}
-    for clf, text, _ in items:
-        clfs.setdefault(id(clf), clf)
-        index.setdefault(text, len(index))
-    order = list(clfs)
-    slot = {k: n for n, k in enumerate(order)}
-    requests: list[list[Request]] = [[None] * len(index) for _ in order]
+    texts: list[str] = []
+    asked: list[dict[int, float]] = []  # per entry: classifier id -> floor
+    entries: dict[str, list[int]] = {}  # text -> its entries
+    slots: list[int] = []  # per item: its entry
     for clf, text, min_score in items:
-        row, t = requests[slot[id(clf)]], index[text]
-        held = row[t]
-        row[t] = min_score if held is None else min(held, min_score)
-    preds = predict_many([clfs[k] for k in order], list(index), requests)
-    return [preds[slot[id(clf)]][index[text]] for clf, text, _ in items]
+        clfs.setdefault(id(clf), clf)
+        mine = entries.setdefault(text, [])
+        slot = next((e for e in mine if asked[e].get(id(clf), min_score) == min_score), None)
+        if slot is None:
+            slot = len(texts)
+            texts.append(text)
+            asked.append({})
+            mine.append(slot)
+        asked[slot][id(clf)] = min_score
+        slots.append(slot)
+    order = list(clfs)
+    row = {k: n for n, k in enumerate(order)}
+    requests: list[list[Request]] = [[a.get(k) for a in asked] for k in order]
+    preds = predict_many([clfs[k] for k in order], texts, requests)
+    return [preds[row[id(clf)]][slot] for (clf, _, _), slot in zip(items, slots, strict=True)]
 
 
 _BATCHER: MicroBatcher[_Item, Prediction] | None = None

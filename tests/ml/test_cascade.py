@@ -211,3 +211,22 @@ def test_a_manifest_with_screen_loads_the_cascade(tmp_path: Path) -> None:
     plain = load_classifier(None, task="prompt_attack")
     assert isinstance(plain, EmbeddingHeadClassifier)
     assert (plain.screen is None) == (plain.manifest.screen is None)
+
+
+def test_a_micro_batch_keeps_each_callers_floor(
+    counted: tuple[CountingEncoder, EmbeddingHeadClassifier, EmbeddingHeadClassifier],
+) -> None:
+    """The same text asked of one head at two floors in one micro-batch (an input and an
+    output check of the same text) gets each caller what it would get alone; two heads asked
+    about one text at their own floors still share one encoder pass."""
+    from guard.ml.service import _run_batch
+
+    enc, cs, pa = counted
+    (exact,) = cs.predict([BENIGN])
+    assert max(exact.scores.values()) > 0  # so a floor-blind batch would be seen
+    at_floor, below = _run_batch([(cs, BENIGN, FLOOR), (cs, BENIGN, 0.35)])
+    assert set(at_floor.scores.values()) == {0.0}
+    assert below.scores == exact.scores
+    enc.encoded.clear()
+    _run_batch([(cs, BENIGN, 0.35), (pa, BENIGN, 0.6)])
+    assert len(enc.encoded) == len(cs.windows([BENIGN]))
