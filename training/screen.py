@@ -35,7 +35,7 @@ import json
 import re
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -362,11 +362,7 @@ def train(ws: WindowSet, rows: Sequence[int]) -> tuple[Screen, dict[str, float]]
     """Screen fitted on ``rows``; threshold from their out-of-fold scores (per language)."""
     rows = [int(i) for i in rows]
     thr, per = pick_threshold(ws, out_of_fold_scores(ws, rows), rows)
-    screen = fit(ws, rows)
-    return Screen(
-        screen.w_static, screen.w_ngram, screen.bias, thr, screen.ngram_range, screen.table,
-        FLOOR,
-    ), per
+    return replace(fit(ws, rows), threshold=thr), per
 
 
 # --------------------------------------------------------------------------- policy effect

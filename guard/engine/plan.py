@@ -39,12 +39,12 @@ def plan(rules: Sequence[Rule], segments: Sequence[Segment], stage: Stage,
     job_of_rule: dict[str, int] = {}
     for rule in rules:
         key = id(rule.detector)
+        lowest = rule.lowest_threshold()
         if key not in by_detector:
             by_detector[key] = len(jobs)
-            jobs.append(DetectorJob(rule.detector, [], default_timeout_s,
-                                    min_score=rule.lowest_threshold()))
+            jobs.append(DetectorJob(rule.detector, [], default_timeout_s, min_score=lowest))
         job = jobs[by_detector[key]]
-        job.min_score = min(job.min_score, rule.lowest_threshold())
+        job.min_score = min(job.min_score, lowest)
         job.rule_timeouts_s[rule.id] = rule_timeout_s(rule, default_timeout_s)
         job.timeout_s = max(job.rule_timeouts_s.values())
         roles = rule.roles(stage)

@@ -357,14 +357,19 @@ def _shared_window_scores(
 
     use_screen = screen_enabled()
     cleared: dict[int, npt.NDArray[np.bool_]] = {}  # by id(screen)
+    wanted: list[npt.NDArray[np.bool_]] = []  # per classifier: windows of texts it was asked
     keep: list[npt.NDArray[np.bool_]] = []  # per classifier: windows it scores
     for clf, req in zip(group, requests, strict=True):
-        wanted = np.array([r is not None for r in req], bool)[owner]
-        floor = np.array([-1.0 if r is None else r for r in req], np.float32)[owner]
+        asked = np.array([r is not None for r in req], bool)[owner]
+        wanted.append(asked)
         screen = clf.screen if use_screen else None
-        eligible = wanted & (floor >= screen.floor) if screen is not None else None
-        if screen is None or eligible is None or not eligible.any():
-            keep.append(wanted)
+        if screen is None:
+            keep.append(asked)
+            continue
+        floor = np.array([-1.0 if r is None else r for r in req], np.float32)[owner]
+        eligible = asked & screen.applies(floor)
+        if not eligible.any():
+            keep.append(asked)
             continue
         if id(screen) not in cleared:
             # Same hashing as the head: through its row cache (a stream re-checks its windows).
@@ -377,13 +382,10 @@ def _shared_window_scores(
                 ),
             )
             cleared[id(screen)] = screen.cleared(texts, windows, x)
-        keep.append(wanted & ~(eligible & cleared[id(screen)]))
+        keep.append(asked & ~(eligible & cleared[id(screen)]))
     sent_mask = np.logical_or.reduce(keep)
     if cleared:
-        wanted_any = np.zeros(len(windows), bool)
-        for req in requests:
-            wanted_any |= np.array([r is not None for r in req], bool)[owner]
-        count(cleared=int((wanted_any & ~sent_mask).sum()))
+        count(cleared=int((np.logical_or.reduce(wanted) & ~sent_mask).sum()))
     sent = np.flatnonzero(sent_mask)
     emb = np.zeros((len(windows), first.encoder.dim), np.float32)
     if len(sent):

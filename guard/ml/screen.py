@@ -14,10 +14,11 @@ encoder and every head, and scores 0 on every label. That is only harmless where
 on a low score, so a screen has a ``floor``: it clears windows only for a check whose rules act
 on no score below it (the engine passes each detector call the lowest threshold its rules apply
 at that stage; ``default``'s output rules start at 0.5, its input rules flag ``harmful`` from
-0.35, so prompts are never screened). The threshold is fixed on validation data by
-``python -m training.screen`` so that at most 0.5 % of validation texts the full model scores
-at or above the floor (per language) would lose that score; ``bench/cascade.py`` measures what
-it saves and what it loses, leave-one-source-out. ``GUARD_ML_SCREEN=off`` switches it off.
+0.35, so prompts are never screened). The threshold is fixed by ``python -m training.screen``
+on out-of-fold scores of the train and validation splits, so that at most 0.5 % of the texts
+the full model scores at or above the floor (per language) would lose that score;
+``bench/cascade.py`` measures what it saves and what it loses, leave-one-source-out.
+``GUARD_ML_SCREEN=off`` switches it off.
 """
 
 from __future__ import annotations
@@ -139,9 +140,10 @@ class Screen:
         out: FloatArray = s.astype(np.float32)
         return out
 
-    def applies(self, min_score: float) -> bool:
-        """Whether a check that acts on no score below ``min_score`` may use this screen."""
-        return min_score >= self.floor
+    def applies(self, min_scores: FloatArray) -> BoolArray:
+        """Per entry: whether a caller that acts on no score below it may use this screen."""
+        out: BoolArray = min_scores >= self.floor
+        return out
 
     def cleared(self, texts: Sequence[str], windows: Sequence[Window], x: Any = None) -> BoolArray:
         """True for windows confidently benign (below the threshold): the encoder skips them."""
