@@ -233,6 +233,10 @@ def measure_policy(label: str, policy: str, args: argparse.Namespace, stub_port:
     url = f"http://127.0.0.1:{port}/v1/chat/completions"
     try:
         wait_http(f"http://127.0.0.1:{port}/readyz")
+        if args.idle_s > 0:
+            before = cpu_seconds(proc.pid)
+            time.sleep(args.idle_s)
+            section.extra["idle_ms_per_s"] = (cpu_seconds(proc.pid) - before) * 1e3 / args.idle_s
         for c in levels:
             for stream in (False, True):
                 samples, cpu = asyncio.run(run_level(url, stream, c, n_for(c, args.requests),
@@ -276,6 +280,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--saturation-s", type=float, default=20.0)
     parser.add_argument("--turns", type=int, default=10)
     parser.add_argument("--conversations", type=int, default=5)
+    parser.add_argument("--idle-s", type=float, default=10.0,
+                        help="seconds the started sidecar is left idle to measure its CPU")
     parser.add_argument("--policy", default="default")
     parser.add_argument("--no-bare", action="store_true", help="skip the bare-proxy run")
     parser.add_argument("--no-stream-upstream", dest="stream_upstream", action="store_false",
@@ -394,6 +400,12 @@ def render(sections: list[Section], args: argparse.Namespace,
             lines.append(f"- Conversation turn {args.turns} vs turn 1 (non-stream, median of "
                          f"{args.conversations} conversations): {t['turnN_cpu_ms']:.1f} vs "
                          f"{t['turn1_cpu_ms']:.1f} ms CPU = **{t['ratio']:.2f}x**.")
+        if "idle_ms_per_s" in extra:
+            tick = 1e3 / CLK_TCK / args.idle_s  # the counters' resolution, ms per second
+            idle = extra["idle_ms_per_s"]
+            shown = f"{idle:.1f}" if idle >= tick else f"under {tick:.1f} (none counted)"
+            lines.append(f"- Idle sidecar ({args.idle_s:.0f} s after start, before any request): "
+                         f"{shown} ms of CPU per second.")
         lines += [f"- Sidecar RSS: {extra.get('rss_mb', 0):.0f} MB.", ""]
     return "\n".join(lines)
 

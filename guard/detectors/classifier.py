@@ -10,31 +10,58 @@ One Finding per label per text, carrying the calibrated score (0.5 = the label's
 threshold) and the char span of the window (or pattern match) behind it; thresholds are the
 policy engine's job. Long inputs are scored by sentence-aligned windows (max over windows), so
 one hostile sentence inside a long benign text is found and its span points at it.
-Explanations name the source of the score, never the text. The classifier is loaded once per
-process (cached by manifest) and both detectors share the encoder and its micro-batches.
+A window holding several short sentences dilutes a hostile one among them (mean pooling): with
+``sentence_rescore_from``, a best window scoring at least that much on a reported label is also
+scored one sentence at a time and the higher score kept (``bench/dilution.py`` measures what
+it catches and what it costs). Explanations name the source of the score, never the text. The
+classifier is loaded once per process (cached by manifest) and both detectors share the encoder
+and its micro-batches.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import Field
 
 from guard.detectors.base import Detector, DetectorSettings
-from guard.ml.classifier import TextClassifier, load_classifier
+from guard.ml.classifier import Prediction, TextClassifier, load_classifier
 from guard.ml.service import apredict
+from guard.ml.windows import sentence_spans
 from guard.types import Finding
 
 
 class ClassifierSettings(DetectorSettings):
     """``manifest``: path to a classifier manifest (default: the embedded one).
     ``categories``: report only these labels (default: all). ``min_score``: drop findings
-    below this score (default 0: report every label, the policy thresholds)."""
+    below this score (default 0: report every label, the policy thresholds).
+    ``sentence_rescore_from``: rescore the sentences of a best window scoring at least this
+    (default: off; see the module docstring)."""
 
     manifest: str | None = None
     categories: tuple[str, ...] | None = None
     min_score: float = Field(0.0, ge=0.0, le=1.0)
+    sentence_rescore_from: float | None = Field(None, gt=0.0, le=1.0)
+
+
+@dataclass(slots=True)
+class _Best:
+    """One label's score for one text and where it came from."""
+
+    score: float
+    start: int
+    end: int
+    via: str
+
+    @property
+    def what(self) -> str:
+        if self.via.startswith("pattern:"):
+            return "matched a known attack pattern"
+        if self.via == "model:sentence":
+            return "classifier score of one sentence"
+        return "classifier score, max over token windows"
 
 
 class ClassifierDetector:
@@ -60,32 +87,51 @@ class ClassifierDetector:
             return []
         floor = max(min_score, self.settings.min_score)
         preds = await apredict(self.classifier, list(texts), floor)
-        out: list[list[Finding]] = []
-        for pred in preds:
-            findings = []
-            for cat in self.categories:
-                score = pred.scores[cat]
-                if score < self.settings.min_score:
+        best = [self._best(pred) for pred in preds]
+        if self.settings.sentence_rescore_from is not None:
+            await self._rescore_sentences(texts, best, floor, self.settings.sentence_rescore_from)
+        return [
+            [
+                Finding(detector=self.name, category=cat, score=b.score, start=b.start,
+                        end=b.end, explanation=f"{self.name}/{cat}: {b.what} ({b.via})")
+                for cat, b in by_label.items()
+                if b.score >= self.settings.min_score
+            ]
+            for by_label in best
+        ]
+
+    def _best(self, pred: Prediction) -> dict[str, _Best]:
+        return {cat: _Best(pred.scores[cat], *pred.spans[cat], pred.via[cat])
+                for cat in self.categories}
+
+    async def _rescore_sentences(self, texts: Sequence[str], best: list[dict[str, _Best]],
+                                 floor: float, rescore_from: float) -> None:
+        """Score alone each sentence of every best window (of several sentences) that reached
+        ``rescore_from`` on some label; keep a sentence's score where it is higher."""
+        owners: list[tuple[int, int]] = []  # (text index, sentence start)
+        pieces: list[str] = []
+        for i, by_label in enumerate(best):
+            spans = {(b.start, b.end) for b in by_label.values()
+                     if b.via == "model" and b.score >= rescore_from}
+            seen: set[tuple[int, int]] = set()
+            for start, end in sorted(spans):
+                sentences = sentence_spans(texts[i], start, end)
+                if len(sentences) < 2:
                     continue
-                start, end = pred.spans[cat]
-                via = pred.via[cat]
-                what = (
-                    "matched a known attack pattern"
-                    if via.startswith("pattern:")
-                    else ("classifier score, max over token windows")
-                )
-                findings.append(
-                    Finding(
-                        detector=self.name,
-                        category=cat,
-                        score=score,
-                        start=start,
-                        end=end,
-                        explanation=f"{self.name}/{cat}: {what} ({via})",
-                    )
-                )
-            out.append(findings)
-        return out
+                for a, b in sentences:
+                    if (a, b) not in seen:
+                        seen.add((a, b))
+                        owners.append((i, a))
+                        pieces.append(texts[i][a:b])
+        if not pieces:
+            return
+        for (i, offset), pred in zip(owners, await apredict(self.classifier, pieces, floor),
+                                     strict=True):
+            for cat, current in best[i].items():
+                score = pred.scores[cat]
+                if score > current.score and pred.via[cat] == "model":
+                    a, b = pred.spans[cat]
+                    best[i][cat] = _Best(score, offset + a, offset + b, "model:sentence")
 
 
 TASKS = ("content_safety", "prompt_attack")

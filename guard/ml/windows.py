@@ -150,6 +150,22 @@ def sentence_windows(
         s = points[bisect_right(points, s + half) - 1]
 
 
+def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """Character spans of the sentences of ``text[start:end]`` (same breaks as the windows),
+    without surrounding whitespace; empty sentences are dropped."""
+    stop = len(text) if end is None else end
+    segment = text[start:stop]
+    cuts = [0, *(m.end() for m in _SENTENCE_BREAK.finditer(segment)), len(segment)]
+    out: list[tuple[int, int]] = []
+    for a, b in zip(cuts, cuts[1:], strict=False):
+        piece = segment[a:b]
+        lead = len(piece) - len(piece.lstrip())
+        trail = len(piece.rstrip())
+        if trail > lead:
+            out.append((start + a + lead, start + a + trail))
+    return out
+
+
 def pad_batch(
     seqs: Sequence[Sequence[int]], pad_id: int = 0
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:

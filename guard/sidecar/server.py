@@ -5,14 +5,19 @@ its own loop (so open streams are cut at the grace deadline with no final event)
 SIGTERM it re-raises the signal as soon as it returns, which kills the process before any
 ``finally`` after it runs (the last seconds of OTel spans were never exported). Here the
 :class:`~guard.sidecar.drain.Drain` is told when shutdown starts, and the telemetry providers
-are flushed inside the server's own shutdown, before uvicorn re-raises the signal.
+are flushed inside the server's own shutdown, before uvicorn re-raises the signal. And uvicorn
+wakes ten times a second to look for a shutdown (about 2 ms of CPU per second on an idle
+sidecar here); this server wakes once a second, and at once when a shutdown signal arrives.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import socket
 from collections.abc import Callable
+from types import FrameType
 
 import uvicorn
 from fastapi import FastAPI
@@ -20,6 +25,11 @@ from fastapi import FastAPI
 from guard.sidecar.drain import Drain
 
 log = logging.getLogger("guard.sidecar")
+
+IDLE_TICK_S = 1.0
+"""Seconds between the server's idle wake-ups (uvicorn's own: 0.1); it still refreshes its
+``Date`` header once a second."""
+_TICKS_PER_WAKE = 10  # uvicorn counts 0.1 s ticks (``on_tick``: the header every 10th)
 
 
 class GuardServer(uvicorn.Server):
@@ -30,6 +40,24 @@ class GuardServer(uvicorn.Server):
         super().__init__(config)
         self.drain = drain
         self.on_stopped = on_stopped
+        self._wake: asyncio.Event | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    async def main_loop(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._wake = asyncio.Event()
+        counter = 0
+        should_exit = await self.on_tick(counter)
+        while not should_exit:
+            counter = (counter + _TICKS_PER_WAKE) % 864_000
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), IDLE_TICK_S)
+            should_exit = await self.on_tick(counter)
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        super().handle_exit(sig, frame)
+        if self._loop is not None and self._wake is not None:
+            self._loop.call_soon_threadsafe(self._wake.set)
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
         if self.drain is not None:
