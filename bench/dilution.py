@@ -209,6 +209,22 @@ def parse_sections(text: str) -> dict[tuple[str, str, int], str]:
     return out
 
 
+def merged(earlier: str | None, report: str) -> str:
+    """``report``, plus the rows of an earlier run of the same section for variants this run
+    did not measure (its header says when each run was made)."""
+    if earlier is None:
+        return report
+    names = {row.split(" | ")[0] for row in report.splitlines() if row.startswith("| `")}
+    kept = [row for row in earlier.splitlines()
+            if row.startswith("| `") and row.split(" | ")[0] not in names]
+    if not kept:
+        return report
+    stamp = earlier.splitlines()[2].split(";")[0]
+    head, _, tail = report.rstrip("\n").partition("\n|---")
+    return (head + "\n|---" + tail + "\n" + "\n".join(kept) + "\n\n"
+            f"Rows after the first {len(report.splitlines()) - 6}: an earlier run, {stamp}.\n")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--split", default="test", choices=("val", "test"))
@@ -225,7 +241,8 @@ def main(argv: list[str] | None = None) -> int:
                              args.compose_tokens))
     out = OUT_DIR / "RESULTS-dilution.md"
     sections = parse_sections(out.read_text()) if out.exists() else {}
-    sections[(args.policy, args.split, args.compose_tokens)] = report
+    key = (args.policy, args.split, args.compose_tokens)
+    sections[key] = merged(sections.get(key), report)
     order = sorted(sections, key=lambda k: (k[0], -k[2], k[1] != "val"))  # val, then test
     out.write_text(HEADER + "\n" + "\n".join(sections[k] for k in order))
     print(report)

@@ -38,12 +38,12 @@ class ClassifierSettings(DetectorSettings):
     ``categories``: report only these labels (default: all). ``min_score``: drop findings
     below this score (default 0: report every label, the policy thresholds).
     ``sentence_rescore_from``: rescore the sentences of a best window scoring at least this
-    (default: off; see the module docstring)."""
+    (default: off; 0: every best window of several sentences; see the module docstring)."""
 
     manifest: str | None = None
     categories: tuple[str, ...] | None = None
     min_score: float = Field(0.0, ge=0.0, le=1.0)
-    sentence_rescore_from: float | None = Field(None, gt=0.0, le=1.0)
+    sentence_rescore_from: float | None = Field(None, ge=0.0, le=1.0)
 
 
 @dataclass(slots=True)

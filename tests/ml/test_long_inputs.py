@@ -169,4 +169,19 @@ def test_sentence_rescoring_changes_nothing_on_the_questions_alone() -> None:
 
 def test_sentence_rescoring_is_validated() -> None:
     with pytest.raises(ValueError, match="sentence_rescore_from"):
-        _scores({"sentence_rescore_from": 0}, "hello")
+        _scores({"sentence_rescore_from": -0.1}, "hello")
+
+
+def test_sentence_rescoring_finds_the_sentence_in_a_text_scored_whole() -> None:
+    # Among fewer questions the text fits one encoder window: scored whole, the request all
+    # but vanishes (every label below 0.01, strict's trigger); 0 rescores it regardless.
+    from training.screen import SERVICE_QUESTIONS
+
+    cut = SERVICE_QUESTIONS.find("Who was the winner")
+    end = SERVICE_QUESTIONS.find("Is it time for new tires")
+    text = SERVICE_QUESTIONS[:cut] + GROOMING + " " + SERVICE_QUESTIONS[cut:end].strip()
+    whole = _scores({}, text)
+    assert max(s for s, _, _ in whole.values()) < 0.15, whole
+    assert _scores({"sentence_rescore_from": 0.01}, text) == whole
+    score, a, b = _scores({"sentence_rescore_from": 0.0}, text)["sexual/minors"]
+    assert score >= 0.8 and text[a:b] == GROOMING, (score, text[a:b])
