@@ -167,7 +167,8 @@ async def run(split: str, policy: str, settings: Sequence[float | None], seed: i
     rng.shuffle(hostile)
     hostile = hostile[:limit]
     lines = [f"## `{policy}`, `{split}` split, {size}-token texts", "",
-             f"`python -m bench.dilution --policy {policy} --split {split}`, "
+             f"`python -m bench.dilution --policy {policy} --split {split}"
+             + ("" if size == DEFAULT_SIZE else f" --compose-tokens {size}") + "`, "
              f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; seed {seed}. Hostile: "
              f"{len(hostile)} single sentences `{policy}` blocks alone (without rescoring), each "
              f"hidden among ~{size} tokens of short benign sentences. Shares blocked (user "
