@@ -215,7 +215,8 @@ def merged(earlier: str | None, report: str) -> str:
     did not measure (its header says when each run was made)."""
     if earlier is None:
         return report
-    names = {row.split(" | ")[0] for row in report.splitlines() if row.startswith("| `")}
+    rows = [row for row in report.splitlines() if row.startswith("| `")]
+    names = {row.split(" | ")[0] for row in rows}
     kept = [row for row in earlier.splitlines()
             if row.startswith("| `") and row.split(" | ")[0] not in names]
     if not kept:
@@ -223,7 +224,7 @@ def merged(earlier: str | None, report: str) -> str:
     stamp = earlier.splitlines()[2].split(";")[0]
     head, _, tail = report.rstrip("\n").partition("\n|---")
     return (head + "\n|---" + tail + "\n" + "\n".join(kept) + "\n\n"
-            f"Rows after the first {len(report.splitlines()) - 6}: an earlier run, {stamp}.\n")
+            f"Rows after the first {len(rows)}: an earlier run, {stamp}.\n")
 
 
 def main(argv: list[str] | None = None) -> int:
