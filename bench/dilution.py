@@ -57,23 +57,39 @@ LANGS = ("en", "fr")
 _INNER_BREAK = re.compile(r"[.!?;:\u2026\n]")
 
 
+Variant = tuple[float | None, float | None]
+"""(sentence_rescore_from, window_count_correction) on the input block rules; None: the
+policy's own (rescoring off unless the policy sets it; the manifest's correction)."""
+
+
 @dataclass
 class Case:
     text: str
     lang: str
-    kind: str  # hostile / composed / long
+    kind: str  # hostile / composed / long / long-hostile
     sentence: str = ""  # a hostile case's sentence alone
 
 
-def variant_policy(tmp: Path, policy: str, rescore_from: float | None) -> Path:
+def variant_policy(tmp: Path, policy: str, variant: Variant) -> Path:
     """A shipped policy (detector timeouts raised: this bench measures what is found, not how
-    fast) with its input classifier block rules set to ``rescore_from`` (None: off)."""
-    path = tmp / f"{policy}-{rescore_from}.yaml"
-    setting = "{}" if rescore_from is None else f"{{sentence_rescore_from: {rescore_from}}}"
+    fast) with its input classifier block rules set to ``variant``."""
+    rescore_from, correction = variant
+    path = tmp / f"{policy}-{rescore_from}-{correction}.yaml"
+    pairs = ([] if rescore_from is None else [f"sentence_rescore_from: {rescore_from}"]) + (
+        [] if correction is None else [f"window_count_correction: {correction}"])
+    setting = "{" + ", ".join(pairs) + "}"
     rules = "".join(f"  - id: {rule}\n    settings: {setting}\n" for rule in RULES)
     path.write_text(f"name: variant\nversion: 1\nextends: {shipped_dir() / (policy + '.yaml')}\n"
                     f"settings: {{detector_timeout_ms: 120000}}\nrules:\n{rules}")
     return path
+
+
+def variant_name(policy: str, variant: Variant) -> str:
+    rescore_from, correction = variant
+    name = f"`{policy}`"
+    if rescore_from is not None:
+        name += f", sentence_rescore_from {rescore_from}"
+    return name + ("" if correction is None else f", window_count_correction {correction}")
 
 
 def single_sentence(text: str) -> bool:
@@ -103,6 +119,8 @@ def build_cases(rows: Sequence[Example], count: Callable[[str], int], rng: rando
             fillers[ex.lang].append(ended(ex.text))
         elif benign and n > 124:
             longs.append(Case(ex.text, ex.lang, "long"))
+        elif positive and n > 124:
+            longs.append(Case(ex.text, ex.lang, "long-hostile"))
 
     def padding(lang: str) -> list[str]:
         parts: list[str] = []
@@ -147,15 +165,17 @@ def share(flags: Sequence[bool]) -> str:
     return f"{sum(flags) / len(flags):.3f} ({sum(flags)}/{len(flags)})" if flags else "-"
 
 
-async def run(split: str, policy: str, settings: Sequence[float | None], seed: int,
+async def run(split: str, policy: str, settings: Sequence[Variant], seed: int,
               limit: int, size: int) -> str:
     rng = random.Random(seed)
     rows = [ex for ex in load_all(capped=False) if ex.split == split]
     tmp = Path(tempfile.mkdtemp(prefix="guard-dilution-"))
-    base = Guard.from_file(variant_policy(tmp, policy, None))
-    from guard.ml.classifier import load_classifier
+    base = Guard.from_file(variant_policy(tmp, policy, (None, None)))
+    from guard.ml.classifier import EmbeddingHeadClassifier, load_classifier
 
-    tokenizer = load_classifier(None, task="content_safety").encoder.tokenizer
+    clf = load_classifier(None, task="content_safety")
+    assert isinstance(clf, EmbeddingHeadClassifier)
+    tokenizer = clf.encoder.tokenizer
 
     def count(text: str) -> int:
         return len(tokenizer(text, add_special_tokens=False)["input_ids"])
@@ -175,17 +195,18 @@ async def run(split: str, policy: str, settings: Sequence[float | None], seed: i
              "message); rescoring set on "
              + ", ".join(f"`{r}`" for r in RULES) + ".", "",
              "| policy | lang | hostile hidden: blocked | benign composed: blocked | "
-             "benign long prompts: blocked | CPU / check |", "|---|---|---:|---:|---:|---:|"]
+             "benign long prompts: blocked | hostile long prompts: blocked | CPU / check |",
+             "|---|---|---:|---:|---:|---:|---:|"]
     for setting in settings:
         guard = Guard.from_file(variant_policy(tmp, policy, setting))
         cases = hostile + benign
         flags, cpu = await blocked(guard, [c.text for c in cases])
-        name = f"`{policy}`" + ("" if setting is None else f", sentence_rescore_from {setting}")
+        name = variant_name(policy, setting)
         for lang in LANGS:
             pick = [f for c, f in zip(cases, flags, strict=True) if c.lang == lang]
             kinds = [c.kind for c in cases if c.lang == lang]
             cell = [share([f for f, k in zip(pick, kinds, strict=True) if k == kind])
-                    for kind in ("hostile", "composed", "long")]
+                    for kind in ("hostile", "composed", "long", "long-hostile")]
             lines.append(f"| {name} | {lang} | {' | '.join(cell)} | {cpu * 1000:.1f} ms |")
         print(lines[-2], lines[-1], sep="\n", flush=True)
     shutil.rmtree(tmp, ignore_errors=True)
@@ -200,14 +221,22 @@ split, each rewritten by its own run). The setting was chosen on `val`; `test` r
 
 
 def parse_sections(text: str) -> dict[tuple[str, str, int], str]:
-    """The sections of an earlier results file, by (policy, split)."""
-    out: dict[tuple[str, str], str] = {}
+    """The sections of an earlier results file, by (policy, split, composed tokens)."""
+    out: dict[tuple[str, str, int], str] = {}
     for block in text.split("\n## ")[1:]:
         head = block.split("\n", 1)[0]  # `policy`, `split` split
         parts = [p.strip(" `") for p in head.split(",")]
         size = int(parts[2].split("-")[0]) if len(parts) > 2 else DEFAULT_SIZE
         out[(parts[0], parts[1].split()[0].strip("`"), size)] = "## " + block.rstrip() + "\n"
     return out
+
+
+def widened(row: str) -> str:
+    """A row of a run before the long hostile prompts column, with that cell empty."""
+    cells = row.strip().strip("|").split(" | ")
+    if len(cells) == 6:
+        cells.insert(5, "-")
+    return "| " + " | ".join(c.strip() for c in cells) + " |"
 
 
 def merged(earlier: str | None, report: str) -> str:
@@ -217,7 +246,7 @@ def merged(earlier: str | None, report: str) -> str:
         return report
     rows = [row for row in report.splitlines() if row.startswith("| `")]
     names = {row.split(" | ")[0] for row in rows}
-    kept = [row for row in earlier.splitlines()
+    kept = [widened(row) for row in earlier.splitlines()
             if row.startswith("| `") and row.split(" | ")[0] not in names]
     if not kept:
         return report
@@ -232,13 +261,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--split", default="test", choices=("val", "test"))
     parser.add_argument("--policy", default="default", choices=("default", "strict", "fr"))
     parser.add_argument("--settings", default="none,0.15,0.2,0.3",
-                        help="comma-separated sentence_rescore_from values; none = default")
+                        help="comma-separated sentence_rescore_from values; none = off")
+    parser.add_argument("--corrections", default="none",
+                        help="comma-separated window_count_correction values; none = the "
+                             "manifest's (each is run with each --settings value)")
     parser.add_argument("--compose-tokens", type=int, default=DEFAULT_SIZE,
                         help="length of the composed texts (tokens)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--limit", type=int, default=400, help="most hostile sentences")
     args = parser.parse_args(argv)
-    settings = [None if s == "none" else float(s) for s in args.settings.split(",")]
+    settings = [(None if s == "none" else float(s), None if c == "none" else float(c))
+                for c in args.corrections.split(",") for s in args.settings.split(",")]
     report = asyncio.run(run(args.split, args.policy, settings, args.seed, args.limit,
                              args.compose_tokens))
     out = OUT_DIR / "RESULTS-dilution.md"

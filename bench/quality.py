@@ -370,7 +370,7 @@ def previous_runs(
     for task in tasks:
         head = Head.load(heads / f"{task}.npz")
         v1 = "prompt_attack_v1" if task == "prompt_attack" else None
-        local = indist_scores(old, task, head, v1)
+        local = indist_scores(old, task, head, v1, correction=0.0)  # it had the plain max
         out["in-dist (test split)"][task] = {need[k]: v for k, v in local.items()}
         if not loso:
             continue
@@ -382,12 +382,13 @@ def previous_runs(
         from bench.quality_eval import system_scores
         from training.train import subset
 
-        sc = system_scores(head, subset(old, rows), task, v1)
+        sc = system_scores(head, subset(old, rows), task, v1, correction=0.0)
         scores = {need[k]: sc[j] for j, k in enumerate(rows)}
         old_fams = [f for f in _task_families(ex, task, fams) if f in first] if folds else []
         first_rows = [k for k, i in enumerate(need) if ex[i].family in first]
         fold = (
-            loso_scores(subset(old, first_rows), task, cfg, families=old_fams)[0]
+            loso_scores(subset(old, first_rows), task, cfg, families=old_fams,
+                        correction=0.0)[0]
             if old_fams
             else {}
         )
@@ -560,6 +561,12 @@ def main() -> None:
     )
     ap.add_argument("--backend", default="auto", choices=["auto", "onnx-int8"])
     ap.add_argument(
+        "--window-count-correction",
+        type=float,
+        default=None,
+        help="in-dist: the window-count correction (default: the shipped manifests'; 0: max)",
+    )
+    ap.add_argument(
         "--windows",
         default=None,
         metavar="TOKENS[p]",
@@ -634,7 +641,8 @@ def main() -> None:
         runs[indist] = {}
         for task in tasks:
             head = Head.load(args.art_dir / f"{task}.npz")
-            runs[indist][task] = indist_scores(feat_eval, task, head)
+            runs[indist][task] = indist_scores(
+                feat_eval, task, head, correction=args.window_count_correction)
     if not args.holdout_group and not args.no_loso:
         runs[loso] = {}
         for task in tasks:

@@ -1,8 +1,9 @@
 """Scoring for the quality bench: in-distribution (committed heads on the test split) and
 leave-one-source-out (LOSO: for each source family, train on all the others, score it).
 
-Scores are the full system's: calibrated head score (max over windows) combined by max() with
-the precise patterns, exactly as at run time.
+Scores are the full system's: calibrated head score (max over windows, corrected for the
+window count as the shipped manifest says: guard/ml/aggregate.py) combined by max() with the
+precise patterns, exactly as at run time.
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
+from guard.ml.aggregate import long_text_score
 from guard.ml.heads import Head
+from guard.ml.manifest import default_manifest_path, load_manifest
 from guard.ml.patterns import PATTERN_SETS, match
 from training.data import Example, holdout_split, loso_families
 from training.train import (
@@ -42,10 +45,36 @@ def with_patterns(
         scores[j] = max(scores[j], ps)
 
 
-def system_scores(
-    head: Head, feat: Featurized, task: str, patterns: str | None = None
+def shipped_correction(task: str) -> float:
+    """The ``window_count_correction`` of the task's embedded manifest."""
+    return load_manifest(default_manifest_path(task)).window_count_correction
+
+
+def corrected_scores(
+    scores: np.ndarray, windows: np.ndarray, owner: np.ndarray, beta: float
 ) -> np.ndarray:
-    scores, _ = head_scores(head, feat)
+    """Per-example max over windows (``scores``) corrected for each example's window count
+    and runner-up window, as the classifier detectors do at run time."""
+    out = scores.copy()
+    if beta <= 0:
+        return out
+    counts = np.bincount(owner, minlength=len(scores))
+    for i in np.flatnonzero(counts > 1):
+        top = np.sort(windows[owner == i], axis=0)
+        for j in range(scores.shape[1]):
+            out[i, j] = long_text_score(float(top[-1, j]), float(top[-2, j]), int(counts[i]),
+                                        beta)
+    return out
+
+
+def system_scores(
+    head: Head, feat: Featurized, task: str, patterns: str | None = None,
+    correction: float | None = None,
+) -> np.ndarray:
+    """``correction``: the window-count correction (None: the shipped manifest's)."""
+    scores, windows = head_scores(head, feat)
+    beta = shipped_correction(task) if correction is None else correction
+    scores = corrected_scores(scores, windows, np.asarray(feat.owner), beta)
     if PATTERN_SETS[patterns or TASK_PATTERNS[task]]:
         for i, ex in enumerate(feat.examples):
             with_patterns(scores[i], ex.text, task, head.labels, patterns)
@@ -67,6 +96,7 @@ def loso_scores(
     families: Sequence[str] | None = None,
     log: bool = True,
     feat_eval: Featurized | None = None,
+    correction: float | None = None,
 ) -> tuple[dict[int, np.ndarray], list[str]]:
     """Scores of every example of every held-out family, each from the fold that excluded it.
 
@@ -77,7 +107,7 @@ def loso_scores(
     out: dict[int, np.ndarray] = {}
     for fam in fams:
         t0 = time.time()
-        scored = group_scores(feat, task, cfg, (fam,), feat_eval)
+        scored = group_scores(feat, task, cfg, (fam,), feat_eval, correction)
         out.update(scored)
         if log:
             print(
@@ -93,6 +123,7 @@ def group_scores(
     cfg: Config,
     families: Sequence[str],
     feat_eval: Featurized | None = None,
+    correction: float | None = None,
 ) -> dict[int, np.ndarray]:
     """System scores of every row of ``families`` from heads trained without any of them: one
     LOSO fold, or the frozen-encoder side of the fine-tuning comparison (the same fold as
@@ -103,15 +134,16 @@ def group_scores(
     f_va = subset(feat, val_rows)
     model = fit(subset(feat, train_rows), labels, task_config(cfg, task))
     head = to_head(model, labels, pick_shift(raw_logits(model, f_va), f_va.examples, labels), cfg)
-    sc = system_scores(head, subset(feat_eval or feat, test_rows), task)
+    sc = system_scores(head, subset(feat_eval or feat, test_rows), task, correction=correction)
     return {i: sc[k] for k, i in enumerate(test_rows)}
 
 
 def indist_scores(
-    feat: Featurized, task: str, head: Head, patterns: str | None = None
+    feat: Featurized, task: str, head: Head, patterns: str | None = None,
+    correction: float | None = None,
 ) -> dict[int, np.ndarray]:
     rows = [i for i, e in enumerate(feat.examples) if e.split == "test" and _has_task(e, task)]
-    sc = system_scores(head, subset(feat, rows), task, patterns)
+    sc = system_scores(head, subset(feat, rows), task, patterns, correction)
     return {i: sc[k] for k, i in enumerate(rows)}
 
 

@@ -27,6 +27,7 @@ from typing import Any
 from pydantic import Field
 
 from guard.detectors.base import Detector, DetectorSettings
+from guard.ml.aggregate import long_text_score
 from guard.ml.classifier import Prediction, TextClassifier, load_classifier
 from guard.ml.service import apredict
 from guard.ml.windows import sentence_spans
@@ -38,12 +39,16 @@ class ClassifierSettings(DetectorSettings):
     ``categories``: report only these labels (default: all). ``min_score``: drop findings
     below this score (default 0: report every label, the policy thresholds).
     ``sentence_rescore_from``: rescore the sentences of a best window scoring at least this
-    (default: off; 0: every best window of several sentences; see the module docstring)."""
+    (default: off; 0: every best window of several sentences; see the module docstring).
+    ``window_count_correction``: lower a long text's max over N windows by this times ln N in
+    logit space, its runner-up window by half that (default: the manifest's; 0: the plain
+    max; guard/ml/aggregate.py)."""
 
     manifest: str | None = None
     categories: tuple[str, ...] | None = None
     min_score: float = Field(0.0, ge=0.0, le=1.0)
     sentence_rescore_from: float | None = Field(None, ge=0.0, le=1.0)
+    window_count_correction: float | None = Field(None, ge=0.0, le=2.0)
 
 
 @dataclass(slots=True)
@@ -76,6 +81,9 @@ class ClassifierDetector:
                 raise ValueError(f"{name}: unknown categories {sorted(unknown)}; known: {labels}")
             labels = tuple(c for c in labels if c in settings.categories)
         self.categories: tuple[str, ...] = labels
+        beta = settings.window_count_correction
+        self.window_count_correction: float = (
+            self.classifier.manifest.window_count_correction if beta is None else beta)
 
     async def detect(self, texts: Sequence[str]) -> list[list[Finding]]:
         return await self.detect_from(texts, 0.0)
@@ -90,6 +98,11 @@ class ClassifierDetector:
         best = [self._best(pred) for pred in preds]
         if self.settings.sentence_rescore_from is not None:
             await self._rescore_sentences(texts, best, floor, self.settings.sentence_rescore_from)
+        for pred, by_label in zip(preds, best, strict=True):
+            for cat, b in by_label.items():
+                if b.via.startswith("model"):
+                    b.score = long_text_score(b.score, pred.runner_up.get(cat, 0.0),
+                                              pred.windows, self.window_count_correction)
         return [
             [
                 Finding(detector=self.name, category=cat, score=b.score, start=b.start,

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -43,12 +43,16 @@ FloatArray = npt.NDArray[np.float32]
 
 @dataclass(frozen=True, slots=True)
 class Prediction:
-    """Scores of one text. ``span`` is the char span behind the primary label's score."""
+    """Scores of one text. ``span`` is the char span behind the primary label's score;
+    ``windows``: how many token windows the model's max ran over; ``runner_up``: per label,
+    the model's second-highest window score (0 for one window; guard/ml/aggregate.py)."""
 
     scores: dict[str, float]
     spans: dict[str, tuple[int, int]]
     primary: str
     via: dict[str, str]  # per label: "model" or "pattern:<name>"
+    windows: int = 1
+    runner_up: dict[str, float] = field(default_factory=dict)
 
     @property
     def span(self) -> tuple[int, int]:
@@ -97,6 +101,9 @@ class TextClassifier:
             idx = np.where(owner == i)[0]
             best = idx[np.argmax(scores[idx], axis=0)]
             sc = {lab: float(scores[best[j], j]) for j, lab in enumerate(self.labels)}
+            second = (np.sort(scores[idx], axis=0)[-2] if len(idx) > 1
+                      else np.zeros(len(self.labels), np.float32))
+            runner_up = {lab: float(second[j]) for j, lab in enumerate(self.labels)}
             sp = {
                 lab: (windows[best[j]].start, windows[best[j]].end)
                 for j, lab in enumerate(self.labels)
@@ -105,7 +112,8 @@ class TextClassifier:
             for lab, (ps, a, b, name) in match_named(self._patterns, text).items():
                 if lab in sc and ps > sc[lab]:
                     sc[lab], sp[lab], via[lab] = ps, (a, b), f"pattern:{name}"
-            out.append(Prediction(sc, sp, self.primary, via))
+            out.append(Prediction(sc, sp, self.primary, via, windows=len(idx),
+                                  runner_up=runner_up))
         return out
 
 

@@ -94,6 +94,9 @@ class Manifest(_Strict):
     # Cascade: a window screen (guard/ml/screen.py) that clears confidently benign windows
     # before the encoder, relative to the manifest; absent = every window is encoded.
     screen: str | None = None
+    # Long texts: each label's max over N windows is lowered by this times ln N in logit space
+    # (guard/ml/aggregate.py); 0 = the plain max.
+    window_count_correction: float = Field(0.0, ge=0.0, le=2.0)
     description: str = ""
     base_dir: Path = Field(default=CLASSIFIERS_DIR, exclude=True)
 

@@ -90,17 +90,27 @@ async def _long(clf: TextClassifier, text: str, min_score: float) -> Prediction:
     starts = list(range(0, max(1, len(text) - PIECE_OVERLAP), PIECE_CHARS - PIECE_OVERLAP))
     preds = await asyncio.gather(*(batcher().submit([(clf, text[s:s + PIECE_CHARS], min_score)])
                                    for s in starts))
-    return merge_pieces([(s, p[0]) for s, p in zip(starts, preds, strict=True)])
+    chars = sum(len(text[s:s + PIECE_CHARS]) for s in starts)
+    return merge_pieces([(s, p[0]) for s, p in zip(starts, preds, strict=True)],
+                        len(text) / chars)
 
 
-def merge_pieces(pieces: Sequence[tuple[int, Prediction]]) -> Prediction:
-    """Per label, the highest-scoring piece's score, with its span in text coordinates."""
+def merge_pieces(pieces: Sequence[tuple[int, Prediction]], unique_share: float = 1.0) -> Prediction:
+    """Per label, the highest-scoring piece's score, with its span in text coordinates; the
+    window count is the pieces' total scaled by ``unique_share`` (the text's characters over the
+    pieces' characters: overlaps hold windows counted twice)."""
     first = pieces[0][1]
-    scores, spans, via = {}, {}, {}
+    scores, spans, via, runner_up = {}, {}, {}, {}
     for label in first.scores:
         offset, best = max(pieces, key=lambda p: p[1].scores[label])
         scores[label] = best.scores[label]
         start, end = best.spans[label]
         spans[label] = (start + offset, end + offset)
         via[label] = best.via[label]
-    return Prediction(scores=scores, spans=spans, primary=first.primary, via=via)
+        # A window in two pieces' overlap scores the same in both: it counts once.
+        model = {p.scores[label] for _, p in pieces if p.via[label] == "model"}
+        model |= {p.runner_up.get(label, 0.0) for _, p in pieces}
+        runner_up[label] = sorted(model, reverse=True)[1] if len(model) > 1 else 0.0
+    return Prediction(scores=scores, spans=spans, primary=first.primary, via=via,
+                      windows=max(1, round(sum(p.windows for _, p in pieces) * unique_share)),
+                      runner_up=runner_up)

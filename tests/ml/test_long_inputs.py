@@ -143,9 +143,10 @@ def _hidden_among_questions(before: str | None = None) -> tuple[str, int]:
 
 
 def _scores(settings: dict[str, Any], text: str) -> dict[str, tuple[float, int, int]]:
+    """Findings of ``content_safety`` (the plain max over windows unless ``settings`` says)."""
     from guard.detectors.classifier import build
 
-    detector = build("content_safety", settings)
+    detector = build("content_safety", {"window_count_correction": 0, **settings})
     findings = asyncio.run(detector.detect([text]))[0]
     return {f.category: (f.score, f.start, f.end) for f in findings}
 
