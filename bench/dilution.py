@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import random
 import re
 import shutil
@@ -41,6 +42,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from guard import Guard
+from guard.policy.loader import load_spec
 from guard.policy.shipped import shipped_dir
 from training.data import Example, load_all
 
@@ -58,8 +60,8 @@ _INNER_BREAK = re.compile(r"[.!?;:\u2026\n]")
 
 
 Variant = tuple[float | None, float | None]
-"""(sentence_rescore_from, window_count_correction) on the input block rules; None: the
-policy's own (rescoring off unless the policy sets it; the manifest's correction)."""
+"""(sentence_rescore_from, window_count_correction) on the input block rules; None: rescoring
+off, the policy's own correction (the manifest's unless the rule sets one)."""
 
 
 @dataclass
@@ -72,14 +74,23 @@ class Case:
 
 def variant_policy(tmp: Path, policy: str, variant: Variant) -> Path:
     """A shipped policy (detector timeouts raised: this bench measures what is found, not how
-    fast) with its input classifier block rules set to ``variant``."""
+    fast) with its input classifier block rules set to ``variant`` (their other settings
+    kept)."""
     rescore_from, correction = variant
+    shipped = shipped_dir() / (policy + ".yaml")
+    spec, _ = load_spec(shipped)
+    own = {rule.id: dict(rule.settings) for rule in spec.rules}
     path = tmp / f"{policy}-{rescore_from}-{correction}.yaml"
-    pairs = ([] if rescore_from is None else [f"sentence_rescore_from: {rescore_from}"]) + (
-        [] if correction is None else [f"window_count_correction: {correction}"])
-    setting = "{" + ", ".join(pairs) + "}"
-    rules = "".join(f"  - id: {rule}\n    settings: {setting}\n" for rule in RULES)
-    path.write_text(f"name: variant\nversion: 1\nextends: {shipped_dir() / (policy + '.yaml')}\n"
+    rules = ""
+    for rule in RULES:
+        settings = own[rule]
+        settings.pop("sentence_rescore_from", None)
+        if rescore_from is not None:
+            settings["sentence_rescore_from"] = rescore_from
+        if correction is not None:
+            settings["window_count_correction"] = correction
+        rules += f"  - id: {rule}\n    settings: {json.dumps(settings)}\n"
+    path.write_text(f"name: variant\nversion: 1\nextends: {shipped}\n"
                     f"settings: {{detector_timeout_ms: 120000}}\nrules:\n{rules}")
     return path
 

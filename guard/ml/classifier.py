@@ -78,6 +78,12 @@ class TextClassifier:
     def encoder_key(self) -> tuple[Any, ...] | None:
         return None
 
+    def effective_floor(self, min_score: float) -> float:
+        """The floor that changes what :meth:`predict` returns: ``min_score`` where a screen
+        applies from it, else 0 (callers at floors no screen uses get the same scores, so
+        their requests are one request to the micro-batcher)."""
+        return 0.0
+
     def predict(self, texts: Sequence[str], min_score: float = 0.0) -> list[Prediction]:
         """Scores of ``texts``; ``min_score``: the caller acts on no score below it (a cascade
         may then report 0 for what its screen clears)."""
@@ -132,6 +138,10 @@ class EmbeddingHeadClassifier(TextClassifier):
         self._vec = head.vectorizer()
         self._rows = (ngrams.RowCache(self._vec, encoder.cache_size)
                       if self._vec is not None else None)
+
+    def effective_floor(self, min_score: float) -> float:
+        screen = self.screen if screen_enabled() else None
+        return min_score if screen is not None and min_score >= screen.floor else 0.0
 
     @property
     def encoder_key(self) -> tuple[Any, ...]:

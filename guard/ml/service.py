@@ -78,6 +78,7 @@ the overlap (several token windows) keeps any window-sized span whole in one pie
 async def apredict(clf: TextClassifier, texts: Sequence[str],
                    min_score: float = 0.0) -> list[Prediction]:
     """Non-blocking, micro-batched ``clf.predict(texts, min_score)``."""
+    min_score = clf.effective_floor(min_score)
     if all(len(t) <= PIECE_CHARS for t in texts):
         return await batcher().submit([(clf, t, min_score) for t in texts])
     return list(await asyncio.gather(*(_long(clf, t, min_score) for t in texts)))
