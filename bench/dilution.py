@@ -1,9 +1,11 @@
-"""Dilution bench: a short hostile sentence hidden among short benign ones, and the sentence
-rescoring that finds it (``sentence_rescore_from``), with what that costs on benign text.
+"""Dilution bench: a short hostile sentence hidden among short benign ones, the sentence
+rescoring that finds it (``sentence_rescore_from``), and the window-count correction for long
+texts (``window_count_correction``), with what each costs on benign text.
 
     HF_HUB_OFFLINE=1 python -m bench.dilution --split val     # choose the setting (~10 min)
     HF_HUB_OFFLINE=1 python -m bench.dilution --split test    # report it (~10 min)
     HF_HUB_OFFLINE=1 python -m bench.dilution --policy strict --settings none,0.15
+    HF_HUB_OFFLINE=1 python -m bench.dilution --settings none --corrections none,0,0.5
 
 Packed sentence windows (34 tokens) hold several short sentences; mean pooling over them
 dilutes a short hostile one. For each policy variant, on one split of ``../shared/data``
@@ -18,10 +20,13 @@ dilutes a short hostile one. For each policy variant, on one split of ``../share
 * **benign, composed**: the same construction without the hostile sentence: the share blocked;
 * **benign, long**: real prompts of benign sources longer than one encoder window: the share
   blocked (false blocks on long ordinary prompts);
+* **hostile, long**: real rows with a positive label longer than one window (jailbreak
+  templates, injection carriers, long harmful requests): the share blocked;
 * **CPU**: process time per check over all of the above.
 
-Variants: the policy (``--policy``) with ``settings: {sentence_rescore_from: X}`` on its
-input classifier block rules. Writes ``bench/RESULTS-dilution-<split>.md``.
+Variants: the policy (``--policy``) with ``sentence_rescore_from`` (``--settings``) and
+``window_count_correction`` (``--corrections``, on both detectors) set on its input classifier
+block rules. Writes ``bench/RESULTS-dilution.md`` (one section per policy, split and size).
 """
 
 from __future__ import annotations
@@ -81,6 +86,8 @@ def variant_policy(tmp: Path, policy: str, variant: Variant) -> Path:
     spec, _ = load_spec(shipped)
     own = {rule.id: dict(rule.settings) for rule in spec.rules}
     path = tmp / f"{policy}-{rescore_from}-{correction}.yaml"
+    if not (tmp / "wordlists").exists():  # the shipped policies name their word lists relatively
+        (tmp / "wordlists").symlink_to(shipped_dir() / "wordlists")
     rules = ""
     for rule in RULES:
         settings = own[rule]
@@ -177,7 +184,8 @@ def share(flags: Sequence[bool]) -> str:
 
 
 async def run(split: str, policy: str, settings: Sequence[Variant], seed: int,
-              limit: int, size: int) -> str:
+              limit: int, size: int, flags: str = "") -> str:
+    """One section of the results file; ``flags``: the variant options, for its header."""
     rng = random.Random(seed)
     rows = [ex for ex in load_all(capped=False) if ex.split == split]
     tmp = Path(tempfile.mkdtemp(prefix="guard-dilution-"))
@@ -199,11 +207,11 @@ async def run(split: str, policy: str, settings: Sequence[Variant], seed: int,
     hostile = hostile[:limit]
     lines = [f"## `{policy}`, `{split}` split, {size}-token texts", "",
              f"`python -m bench.dilution --policy {policy} --split {split}"
-             + ("" if size == DEFAULT_SIZE else f" --compose-tokens {size}") + "`, "
+             + ("" if size == DEFAULT_SIZE else f" --compose-tokens {size}") + flags + "`, "
              f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; seed {seed}. Hostile: "
              f"{len(hostile)} single sentences `{policy}` blocks alone (without rescoring), each "
              f"hidden among ~{size} tokens of short benign sentences. Shares blocked (user "
-             "message); rescoring set on "
+             "message); variants set on "
              + ", ".join(f"`{r}`" for r in RULES) + ".", "",
              "| policy | lang | hostile hidden: blocked | benign composed: blocked | "
              "benign long prompts: blocked | hostile long prompts: blocked | CPU / check |",
@@ -211,10 +219,10 @@ async def run(split: str, policy: str, settings: Sequence[Variant], seed: int,
     for setting in settings:
         guard = Guard.from_file(variant_policy(tmp, policy, setting))
         cases = hostile + benign
-        flags, cpu = await blocked(guard, [c.text for c in cases])
+        outcome, cpu = await blocked(guard, [c.text for c in cases])
         name = variant_name(policy, setting)
         for lang in LANGS:
-            pick = [f for c, f in zip(cases, flags, strict=True) if c.lang == lang]
+            pick = [f for c, f in zip(cases, outcome, strict=True) if c.lang == lang]
             kinds = [c.kind for c in cases if c.lang == lang]
             cell = [share([f for f, k in zip(pick, kinds, strict=True) if k == kind])
                     for kind in ("hostile", "composed", "long", "long-hostile")]
@@ -226,8 +234,11 @@ async def run(split: str, policy: str, settings: Sequence[Variant], seed: int,
 
 HEADER = """# Dilution: short hostile sentences hidden among short benign ones
 
-What `sentence_rescore_from` catches and costs (`bench/dilution.py`; one section per policy and
-split, each rewritten by its own run). The setting was chosen on `val`; `test` reports it.
+What `sentence_rescore_from` and `window_count_correction` catch and cost (`bench/dilution.py`;
+one section per policy, split and size, each rewritten by its own run, keeping the rows of
+variants it did not rerun). Settings were chosen on `val`; `test` reports them. Rows from runs
+before 2026-12-01 12:00 UTC predate `window_count_correction`: `default` then scored long texts
+by the plain max (today's `window_count_correction 0`), and they have no long hostile column.
 """
 
 
@@ -283,8 +294,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     settings = [(None if s == "none" else float(s), None if c == "none" else float(c))
                 for c in args.corrections.split(",") for s in args.settings.split(",")]
+    flags = "".join(f" --{name} {value}" for name, value, default in (
+        ("settings", args.settings, parser.get_default("settings")),
+        ("corrections", args.corrections, parser.get_default("corrections"))) if value != default)
     report = asyncio.run(run(args.split, args.policy, settings, args.seed, args.limit,
-                             args.compose_tokens))
+                             args.compose_tokens, flags))
     out = OUT_DIR / "RESULTS-dilution.md"
     sections = parse_sections(out.read_text()) if out.exists() else {}
     key = (args.policy, args.split, args.compose_tokens)
