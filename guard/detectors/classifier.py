@@ -9,7 +9,10 @@ retrieved documents, tool results or system-role context: run it on those roles 
 One Finding per label per text, carrying the calibrated score (0.5 = the label's default
 threshold) and the char span of the window (or pattern match) behind it; thresholds are the
 policy engine's job. Long inputs are scored by sentence-aligned windows (max over windows), so
-one hostile sentence inside a long benign text is found and its span points at it.
+one hostile sentence inside a long benign text is found and its span points at it; with
+``window_count_correction`` (the manifest's by default: ``content_safety`` 0.5, ``prompt_attack``
+0) that max is lowered for the number of windows it ran over, so a long ordinary text is not
+blocked for one stray window (guard/ml/aggregate.py).
 A window holding several short sentences dilutes a hostile one among them (mean pooling): with
 ``sentence_rescore_from``, a best window scoring at least that much on a reported label is also
 scored one sentence at a time and the higher score kept (``bench/dilution.py`` measures what

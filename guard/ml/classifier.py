@@ -1,7 +1,8 @@
 """Text classifiers: one interface over embedded heads and any HF sequence classifier.
 
 ``predict`` is synchronous and batched; every text is cut into token windows and each label's
-score is the max over windows (long texts are never silently truncated). A
+score is the max over windows (long texts are never silently truncated); the window count and
+runner-up score travel with it for the detectors' length correction (guard/ml/aggregate.py). A
 :class:`Prediction` carries, per label, the calibrated score and the character span of the
 window (or pattern match) that produced it.
 
