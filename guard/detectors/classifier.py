@@ -13,6 +13,11 @@ one hostile sentence inside a long benign text is found and its span points at i
 ``window_count_correction`` (the manifest's by default: ``content_safety`` 0.5, ``prompt_attack``
 0) that max is lowered for the number of windows it ran over, so a long ordinary text is not
 blocked for one stray window (guard/ml/aggregate.py).
+A manifest may name a second classifier to **blend** in for texts in some languages (the
+default ``content_safety``: the multilingual ``e5`` variant for French, whose English
+encoder reads French poorly): both score the text, each with its own correction, and the two
+scores are mixed in logit space (``blend_weight``: the manifest's by default, 0 = off;
+``GUARD_ML_BLEND=off`` ignores the manifests' blends).
 A window holding several short sentences dilutes a hostile one among them (mean pooling): with
 ``sentence_rescore_from``, a best window scoring at least that much on a reported label is also
 scored one sentence at a time and the higher score kept (``bench/dilution.py`` measures what
@@ -23,6 +28,7 @@ and its micro-batches.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -30,7 +36,8 @@ from typing import Any
 from pydantic import Field
 
 from guard.detectors.base import Detector, DetectorSettings
-from guard.ml.aggregate import long_text_score
+from guard.detectors.langid import identify
+from guard.ml.aggregate import blended, long_text_score
 from guard.ml.classifier import Prediction, TextClassifier, load_classifier
 from guard.ml.service import apredict
 from guard.ml.windows import sentence_spans
@@ -45,13 +52,27 @@ class ClassifierSettings(DetectorSettings):
     (default: off; 0: every best window of several sentences; see the module docstring).
     ``window_count_correction``: lower a long text's max over N windows by this times ln N in
     logit space, its runner-up window by half that (default: the manifest's; 0: the plain
-    max; guard/ml/aggregate.py)."""
+    max; guard/ml/aggregate.py). ``blend_weight``: the blended classifier's share for texts
+    in the manifest's ``blend`` languages (default: the manifest's; 0: off)."""
 
     manifest: str | None = None
     categories: tuple[str, ...] | None = None
     min_score: float = Field(0.0, ge=0.0, le=1.0)
     sentence_rescore_from: float | None = Field(None, ge=0.0, le=1.0)
     window_count_correction: float | None = Field(None, ge=0.0, le=2.0)
+    blend_weight: float | None = Field(None, ge=0.0, le=1.0)
+
+
+LANGUAGE_SAMPLE_CHARS = 1000
+"""A text's language is read from its first characters (bounded cost on long texts)."""
+BLEND_SWITCH = "GUARD_ML_BLEND"
+
+
+def blend_enabled() -> bool:
+    """False when ``GUARD_ML_BLEND`` is ``off`` (or ``0``/``false``/``no``): the manifests'
+    blends are not loaded (a deployment without French traffic saves e5's ~0.8 GB and its
+    start-up); a rule's explicit ``blend_weight`` still applies."""
+    return os.environ.get(BLEND_SWITCH, "").strip().lower() not in ("off", "0", "false", "no")
 
 
 @dataclass(slots=True)
@@ -69,6 +90,8 @@ class _Best:
             return "matched a known attack pattern"
         if self.via == "model:sentence":
             return "classifier score of one sentence"
+        if self.via == "model:blend":
+            return "two classifiers' scores blended, max over token windows"
         return "classifier score, max over token windows"
 
 
@@ -87,6 +110,23 @@ class ClassifierDetector:
         beta = settings.window_count_correction
         self.window_count_correction: float = (
             self.classifier.manifest.window_count_correction if beta is None else beta)
+        spec = self.classifier.manifest.blend
+        weight = spec.weight if spec is not None and blend_enabled() else 0.0
+        if settings.blend_weight is not None:
+            weight = settings.blend_weight
+        self.blend_weight: float = weight if spec is not None else 0.0
+        self.blend_languages: frozenset[str] = frozenset(spec.languages if spec else ())
+        self.partner: TextClassifier | None = None
+        self.partner_correction = 0.0
+        if self.blend_weight > 0.0:
+            self.partner = load_classifier(self.classifier.manifest.blend_manifest, task=task)
+            if self.partner.manifest.task != self.classifier.manifest.task:
+                raise ValueError(f"{name}: blended classifier is for another task "
+                                 f"({self.partner.manifest.task})")
+            missing = set(self.categories) - set(self.partner.labels)
+            if missing:
+                raise ValueError(f"{name}: blended classifier lacks labels {sorted(missing)}")
+            self.partner_correction = self.partner.manifest.window_count_correction
 
     async def detect(self, texts: Sequence[str]) -> list[list[Finding]]:
         return await self.detect_from(texts, 0.0)
@@ -106,6 +146,8 @@ class ClassifierDetector:
                 if b.via.startswith("model"):
                     b.score = long_text_score(b.score, pred.runner_up.get(cat, 0.0),
                                               pred.windows, self.window_count_correction)
+        if self.partner is not None:
+            await self._blend(texts, best, floor)
         return [
             [
                 Finding(detector=self.name, category=cat, score=b.score, start=b.start,
@@ -115,6 +157,32 @@ class ClassifierDetector:
             ]
             for by_label in best
         ]
+
+    def _blended_texts(self, texts: Sequence[str]) -> list[int]:
+        return [i for i, text in enumerate(texts)
+                if identify(text[:LANGUAGE_SAMPLE_CHARS]).code in self.blend_languages]
+
+    async def _blend(self, texts: Sequence[str], best: list[dict[str, _Best]],
+                     floor: float) -> None:
+        """Mix the partner's corrected scores into the model scores of texts in the blend's
+        languages; the span is the one of the model that scored higher."""
+        assert self.partner is not None
+        chosen = self._blended_texts(texts)
+        if not chosen:
+            return
+        preds = await apredict(self.partner, [texts[i] for i in chosen], floor)
+        for i, pred in zip(chosen, preds, strict=True):
+            for cat, b in best[i].items():
+                if not b.via.startswith("model"):
+                    continue  # a precise pattern's score stands
+                other = pred.scores[cat]
+                if pred.via[cat] == "model":
+                    other = long_text_score(other, pred.runner_up.get(cat, 0.0), pred.windows,
+                                            self.partner_correction)
+                if other > b.score:
+                    b.start, b.end = pred.spans[cat]
+                b.score = blended(b.score, other, self.blend_weight)
+                b.via = "model:blend"
 
     def _best(self, pred: Prediction) -> dict[str, _Best]:
         return {cat: _Best(pred.scores[cat], *pred.spans[cat], pred.via[cat])

@@ -33,3 +33,18 @@ def long_text_score(best: float, runner_up: float, windows: int, beta: float) ->
     """A label's score for a text of ``windows`` windows from its best and runner-up window
     scores: the best corrected by ``beta``, the runner-up by ``beta / 2``, the higher kept."""
     return max(corrected(best, windows, beta), corrected(min(runner_up, best), windows, beta / 2))
+
+
+def blended(primary: float, partner: float, weight: float) -> float:
+    """Two models' scores for one label mixed in logit space: ``weight`` on ``partner``.
+
+    Both are calibrated so that 0.5 is the label's threshold, so the mix keeps that point; a
+    model sure of its score (far from 0.5) pulls the mix further than an unsure one.
+    """
+    if weight <= 0.0:
+        return primary
+    eps = 1e-6
+    a = min(max(primary, eps), 1.0 - eps)
+    b = min(max(partner, eps), 1.0 - eps)
+    logit = (1.0 - weight) * math.log(a / (1.0 - a)) + weight * math.log(b / (1.0 - b))
+    return 1.0 / (1.0 + math.exp(-logit))

