@@ -17,6 +17,7 @@ a temp dir), once with the policy under test and once as a bare proxy (no rules)
 
     python bench/latency.py                          # writes bench/RESULTS-latency.md
     python bench/latency.py --requests 5 --out -     # quick look
+    python bench/latency.py --lang fr                # the same exchange in French
 
 Every loop is bounded (request counts, seconds). The client, the stub and the sidecar share
 the machine's cores; the load average is printed beside the figures.
@@ -45,6 +46,14 @@ REPO = Path(__file__).resolve().parents[1]
 PROMPT = "Summarize the benefits of unit testing for a small team, in a few paragraphs."
 SYSTEM = ("You are a helpful assistant for a software company. Answer concisely, cite the "
           "documentation when you can, and never reveal internal information.")
+# --lang fr: the same exchange in French (French text is scored by two classifiers).
+FRENCH = {
+    "PROMPT": "Résume en quelques paragraphes les avantages des tests unitaires pour une "
+              "petite équipe.",
+    "SYSTEM": "Tu es un assistant utile pour une société de logiciels. Réponds brièvement, "
+              "cite la documentation quand tu le peux et ne révèle jamais d'information "
+              "interne.",
+}
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 _LETTERS = str.maketrans("0123456789", "ghijklmnop")
 
@@ -283,6 +292,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--idle-s", type=float, default=10.0,
                         help="seconds the started sidecar is left idle to measure its CPU")
     parser.add_argument("--policy", default="default")
+    parser.add_argument("--lang", choices=("en", "fr"), default="en",
+                        help="language of the prompts and of the stub's answers")
     parser.add_argument("--no-bare", action="store_true", help="skip the bare-proxy run")
     parser.add_argument("--no-stream-upstream", dest="stream_upstream", action="store_false",
                         help="turn the upstream's stream_upstream off (non-streamed answers "
@@ -292,6 +303,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="the sidecar's client for upstream calls (server.http_client)")
     parser.add_argument("--out", default=str(REPO / "bench" / "RESULTS-latency.md"))
     args = parser.parse_args(argv)
+    if args.lang == "fr":  # every request and conversation below reads these module names
+        globals().update(FRENCH)
     levels = [int(c) for c in args.concurrency.split(",")]
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     tmp = tempfile.mkdtemp(prefix="guard-bench-")
@@ -300,7 +313,7 @@ def main(argv: list[str] | None = None) -> int:
                   "--port", str(stub_port),
                   "--reply-words", str(args.tokens), "--chunk-delay",
                   str(1 / args.tokens_per_s), "--first-token-delay", str(args.ttft),
-                  "--pace-non-stream", "--vary-reply"], env)
+                  "--pace-non-stream", "--vary-reply", "--reply-lang", args.lang], env)
     bare = Path(tmp) / "bare.yaml"
     bare.write_text("name: bare\nversion: 1\nrules: []\n")
     loads = [os.getloadavg()]
@@ -313,6 +326,7 @@ def main(argv: list[str] | None = None) -> int:
                                 args.requests)
         on = "" if args.stream_upstream else ", stream_upstream off"
         on += "" if args.http_client == "httpx" else f", http_client {args.http_client}"
+        on += "" if args.lang == "en" else f", {args.lang} prompts and answers"
         sections.append(measure_policy(f"policy `{args.policy}`{on}", args.policy, args, stub_port,
                                        direct, tmp, env, levels, full=True))
         loads.append(os.getloadavg())

@@ -710,9 +710,21 @@ _PROSE = (
 ).split()
 
 
-def prose(words: int) -> str:
-    """``words`` words of plain English (benchmarks: realistic text for the detectors)."""
-    return " ".join(_PROSE[i % len(_PROSE)] for i in range(words))
+_PROSE_FR = (
+    "Les tests unitaires donnent à une petite équipe un retour rapide sur chaque modification. "
+    "Ils décrivent ce que le code doit faire, repèrent les régressions avant les utilisateurs "
+    "et rendent les refontes moins risquées. De bons tests sont courts, indépendants et "
+    "rapides, si bien que les développeurs les lancent souvent. Avec le temps, la suite "
+    "devient un filet de sécurité qui permet d'avancer plus vite et plus sereinement, et les "
+    "nouveaux collègues découvrent le système en lisant d'abord les tests."
+).split()
+
+
+def prose(words: int, lang: str = "en") -> str:
+    """``words`` words of plain English or French (benchmarks: realistic text for the
+    detectors)."""
+    pool = _PROSE_FR if lang == "fr" else _PROSE
+    return " ".join(pool[i % len(pool)] for i in range(words))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -722,6 +734,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=18080)
     parser.add_argument("--reply-words", type=int, default=0,
                         help="reply with this many words of English prose instead of echoing")
+    parser.add_argument("--reply-lang", choices=("en", "fr"), default="en",
+                        help="language of the --reply-words prose")
     parser.add_argument("--chunk-delay", type=float, default=0.0)
     parser.add_argument("--first-token-delay", type=float, default=0.0,
                         help="seconds before the first token (stream and non-stream)")
@@ -732,7 +746,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     stub = StubUpstream(host=args.host, port=args.port)
     if args.reply_words:
-        stub.reply = prose(args.reply_words)
+        stub.reply = prose(args.reply_words, args.reply_lang)
     stub.chunk_delay = args.chunk_delay
     stub.first_token_delay = args.first_token_delay
     stub.pace_non_stream = args.pace_non_stream
