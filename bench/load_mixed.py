@@ -13,7 +13,7 @@ a temp SQLite file). Two phases of the same normal traffic (short chat prompts a
 
 It reports, per phase, normal-request latency (p50/p95/max), how many normal requests were
 blocked or failed, what each hostile request got (status, seconds), the guard process's peak
-RSS (sampled from /proc every 100 ms) against the deployment limit (2 GiB), and whether every
+RSS (sampled from /proc every 100 ms) against the deployment limit (3 GiB), and whether every
 request that reached the guard's routes has an audit record (matched by ``x-request-id``).
 Bounded: a fixed duration and request count, everything on loopback.
 
@@ -47,7 +47,7 @@ sys.path.insert(0, str(REPO))
 
 from tests.support.stub_upstream import prose  # noqa: E402
 
-LIMIT_BYTES = 2 * 1024**3  # deploy/k8s: memory limit 2Gi
+LIMIT_BYTES = 3 * 1024**3  # deploy/k8s: memory limit 3Gi (2Gi before the French e5 blend)
 PROMPTS = ["What is a good name for a cat?", "Summarize the plot of Hamlet in two lines.",
            "How do I boil an egg?", "Translate 'good morning' to French.",
            "Give me three tips for a job interview."]
@@ -188,7 +188,8 @@ def report(phases: list[Phase], audit: dict[str, bool], args: argparse.Namespace
     normal = [r for ph in phases for r in ph.normal if r.status in (200, 400)]
     lines += ["", f"Audit: {sum(audit.get(r.request_id, False) for r in normal)} of "
               f"{len(normal)} answered normal requests have an audit record; peak RSS "
-              f"{max(p.peak_rss for p in phases) / 2**20:.0f} MiB against the 2 GiB "
+              f"{max(p.peak_rss for p in phases) / 2**20:.0f} MiB against the "
+              f"{LIMIT_BYTES / 2**30:.0f} GiB "
               f"deployment limit."]
     return "\n".join(lines) + "\n"
 
