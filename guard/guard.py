@@ -254,7 +254,8 @@ class Guard:
                         context: CheckContext, rules: Sequence[Rule]) -> Decision:
         started = time.perf_counter()
         settings = self.policy.settings
-        segments, over_messages = limit_messages(extract(msgs), len(msgs), settings)
+        segments, over_messages = limit_messages(
+            extract(msgs, decode_chars=settings.max_scan_chars), len(msgs), settings)
         jobs, job_of_rule = plan(rules, segments, stage, settings.detector_timeout_ms / 1000,
                                  per_kchar_s=settings.detector_timeout_ms_per_1k_chars / 1000,
                                  max_chars=settings.max_scan_chars)

@@ -416,11 +416,21 @@ def _compose(outer: Piece, inner: Piece) -> Piece:
     return Piece(f"{inner.kind} in {outer.kind}", inner.text, starts, ends)
 
 
-def derive(segments: Sequence[Segment]) -> list[Segment]:
-    """Derived segments for ``segments`` (decoded text, spans mapped to the source)."""
+def derive(segments: Sequence[Segment], source_chars: int | None = None) -> list[Segment]:
+    """Derived segments for ``segments`` (decoded text, spans mapped to the source).
+
+    ``source_chars``: decode only each segment's first characters (the policy's
+    ``max_scan_chars``: no detector scans more of one segment, a longer one is blocked or
+    scanned as a prefix), so a 3.9 MB prompt is not searched for encodings on the event loop
+    before the limit refuses it (1 s each on 2 cores, ``bench/load_mixed.py``).
+    """
     out: list[Segment] = []
     budget = MAX_DERIVED_CHARS
     for segment in segments:
+        if source_chars is not None and len(segment.text) > source_chars:
+            segment = Segment(segment.ref, segment.text[:source_chars], segment.source,
+                              segment.starts[:source_chars], segment.ends[:source_chars],
+                              segment.kind)
         source = segment.source or segment.ref
         for k, piece in enumerate(_pieces(segment)):
             if len(piece.text) > budget:  # decode a prefix, then stop: the cap is per check

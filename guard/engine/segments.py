@@ -194,8 +194,10 @@ def _binary_fields(message: Message) -> Iterator[tuple[Path, str]]:
             yield from _bounded(_binary_texts(part, ("content", j)))
 
 
-def extract(messages: Sequence[Message], *, decode: bool = True) -> list[Segment]:
-    """Every text the model would read, then the text decoded from them (if ``decode``)."""
+def extract(messages: Sequence[Message], *, decode: bool = True,
+            decode_chars: int | None = None) -> list[Segment]:
+    """Every text the model would read, then the text decoded from them (if ``decode``; from
+    each text's first ``decode_chars`` characters when set)."""
     from guard.engine.decode import data_url_text, derive
 
     segments: list[Segment] = []
@@ -216,7 +218,8 @@ def extract(messages: Sequence[Message], *, decode: bool = True) -> list[Segment
                                  ends=(len(raw),) * len(decoded), kind="data URL"))
     if not decode:
         return segments
-    return segments + files + derive([s for s in segments if s.ref.role != PAYLOAD] + files)
+    return segments + files + derive([s for s in segments if s.ref.role != PAYLOAD] + files,
+                                     decode_chars)
 
 
 # --- part paths ------------------------------------------------------------------------------

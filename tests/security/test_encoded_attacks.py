@@ -93,3 +93,19 @@ def test_a_run_longer_than_the_cap_is_decoded_up_to_the_cap() -> None:
     derived = [s for s in extract([Message("user", big)]) if s.source is not None]
     assert derived and derived[0].text.startswith(ATTACK)
     assert len(derived[0].text) == decode.MAX_DERIVED_CHARS
+
+
+def test_decoding_stops_where_scanning_stops() -> None:
+    """Text past ``max_scan_chars`` is never scanned (the request is blocked or checked as a
+    prefix), so it is not searched for encodings either: a 3.9 MB prompt cost a second of
+    event-loop time in decoders before the limit refused it."""
+    hidden = base64.b64encode(ATTACK.encode()).decode()
+    text = "word " * 400 + hidden
+    message = [Message(role="user", content=text)]
+    full = [s for s in extract(message) if s.source is not None]
+    capped = [s for s in extract(message, decode_chars=len(text) - len(hidden))
+              if s.source is not None]
+    assert any(ATTACK in s.text for s in full)
+    assert not any(ATTACK in s.text for s in capped)
+    within = [s for s in extract(message, decode_chars=len(text)) if s.source is not None]
+    assert [s.text for s in within] == [s.text for s in full]

@@ -64,3 +64,9 @@ def test_ordinary_nesting_passes(sidecar_factory: SidecarFactory) -> None:
 def test_depth_scan_ignores_brackets_inside_strings() -> None:
     assert json_depth(b'{"a": "[[[[{{{{", "b": [1, {"c": "\\"]]]"}]}', 100) == 3
     assert json_depth(b"[" * 5000, MAX_JSON_DEPTH) == MAX_JSON_DEPTH + 1
+
+
+def test_depth_scan_of_a_huge_string_and_an_unterminated_one() -> None:
+    body = b'{"messages": [{"content": "' + b"a \\\" [ { " * 400_000 + b'"}]}'
+    assert json_depth(body, MAX_JSON_DEPTH) == 3  # escaped quotes and brackets skipped
+    assert json_depth(b'{"a": [1, "' + b"x" * 1_000_000, MAX_JSON_DEPTH) == 2
