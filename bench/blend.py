@@ -33,9 +33,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.quality import _harm_lang, _src
+from bench.quality import _harm_lang, _score, _src
+from bench.quality_eval import scores_from_file
 from bench.quality_metrics import auc
-from guard.ml.aggregate import blended, long_text_score
+from guard.ml.aggregate import blended
 from guard.ml.classifier import load_classifier
 from training.data import ALL_LABELS, BENIGN_SOURCES, CS_LABELS, Example, load_all
 from training.finetune import load_scores, save_scores, text_key
@@ -53,23 +54,12 @@ def score(examples: Sequence[Example], manifest: str | None, batch: int = 32) ->
     for s in range(0, len(examples), batch):
         texts = [e.text for e in examples[s : s + batch]]
         for k, pred in enumerate(clf.predict(texts)):
-            out[s + k, cols] = [
-                long_text_score(pred.scores[lab], pred.runner_up.get(lab, 0.0), pred.windows, beta)
-                if pred.via[lab] == "model" else pred.scores[lab]
-                for lab in clf.labels
-            ]
+            out[s + k, cols] = [pred.corrected(lab, beta) for lab in clf.labels]
     return out
 
 
 def _rows(path: Path, examples: Sequence[Example]) -> dict[int, np.ndarray]:
-    table = load_scores(path)
-    cols = [ALL_LABELS.index(lab) for lab in CS_LABELS]
-    out = {}
-    for i, e in enumerate(examples):
-        row = table.get(text_key(e))
-        if row is not None and not np.isnan(row[cols]).any():
-            out[i] = row[cols].astype(np.float64)
-    return out
+    return scores_from_file(path, examples)[TASK]
 
 
 def mix(a: np.ndarray, b: np.ndarray, weight: float) -> np.ndarray:
@@ -80,9 +70,7 @@ Pred = Callable[[Example], bool]
 
 
 def _label(vec: np.ndarray, label: str) -> float:
-    if label == "tox":
-        return float(max(vec[CS_LABELS.index("hate")], vec[CS_LABELS.index("harassment")]))
-    return float(vec[CS_LABELS.index(label)])
+    return _score(vec, TASK, label)
 
 
 def sweep(examples: list[Example], a: dict[int, np.ndarray], b: dict[int, np.ndarray],

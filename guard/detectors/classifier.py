@@ -28,7 +28,6 @@ and its micro-batches.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -40,6 +39,7 @@ from guard.detectors.langid import identify
 from guard.ml.aggregate import blended, long_text_score
 from guard.ml.classifier import Prediction, TextClassifier, load_classifier
 from guard.ml.service import apredict
+from guard.ml.switches import switched_on
 from guard.ml.windows import sentence_spans
 from guard.types import Finding
 
@@ -72,7 +72,7 @@ def blend_enabled() -> bool:
     """False when ``GUARD_ML_BLEND`` is ``off`` (or ``0``/``false``/``no``): the manifests'
     blends are not loaded (a deployment without French traffic saves e5's ~0.8 GB and its
     start-up); a rule's explicit ``blend_weight`` still applies."""
-    return os.environ.get(BLEND_SWITCH, "").strip().lower() not in ("off", "0", "false", "no")
+    return switched_on(BLEND_SWITCH)
 
 
 @dataclass(slots=True)
@@ -175,10 +175,7 @@ class ClassifierDetector:
             for cat, b in best[i].items():
                 if not b.via.startswith("model"):
                     continue  # a precise pattern's score stands
-                other = pred.scores[cat]
-                if pred.via[cat] == "model":
-                    other = long_text_score(other, pred.runner_up.get(cat, 0.0), pred.windows,
-                                            self.partner_correction)
+                other = pred.corrected(cat, self.partner_correction)
                 if other > b.score:
                     b.start, b.end = pred.spans[cat]
                 b.score = blended(b.score, other, self.blend_weight)

@@ -26,6 +26,7 @@ import numpy as np
 import numpy.typing as npt
 
 from guard.ml import ngrams
+from guard.ml.aggregate import long_text_score
 from guard.ml.counters import count
 from guard.ml.encoder import Encoder, configure_threads, offline
 from guard.ml.heads import Head
@@ -61,6 +62,14 @@ class Prediction:
 
     def __getitem__(self, label: str) -> float:
         return self.scores[label]
+
+    def corrected(self, label: str, beta: float) -> float:
+        """``label``'s score with the window-count correction ``beta``
+        (guard/ml/aggregate.py); a pattern's score as it is."""
+        if self.via[label] != "model":
+            return self.scores[label]
+        return long_text_score(self.scores[label], self.runner_up.get(label, 0.0), self.windows,
+                               beta)
 
 
 class TextClassifier:

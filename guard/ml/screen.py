@@ -23,7 +23,6 @@ the full model scores at or above the floor (per language) would lose that score
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +32,7 @@ import numpy as np
 import numpy.typing as npt
 
 from guard.ml import ngrams
+from guard.ml.switches import switched_on
 from guard.ml.windows import Window
 
 FloatArray = npt.NDArray[np.float32]
@@ -44,7 +44,7 @@ _STATIC_KEY = "embeddings.word_embeddings.weight"
 
 def screen_enabled() -> bool:
     """False when ``GUARD_ML_SCREEN`` is ``off`` (or ``0``/``false``/``no``)."""
-    return os.environ.get(ENV_SWITCH, "").strip().lower() not in ("off", "0", "false", "no")
+    return switched_on(ENV_SWITCH)
 
 
 def static_embeddings(encoder_dir: str | Path) -> FloatArray:

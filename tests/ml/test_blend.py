@@ -14,7 +14,7 @@ import yaml
 from guard.detectors.classifier import build
 from guard.guard import Guard
 from guard.ml import TextClassifier, load_classifier
-from guard.ml.aggregate import blended, long_text_score
+from guard.ml.aggregate import blended
 from guard.ml.manifest import load_manifest
 from guard.policy.shipped import resolve_policy
 from guard.types import Stage
@@ -43,9 +43,7 @@ def _scores(settings: dict[str, Any], text: str) -> dict[str, tuple[float, str]]
 
 
 def _corrected(clf: TextClassifier, text: str, label: str) -> float:
-    pred = clf.predict([text])[0]
-    return long_text_score(pred.scores[label], pred.runner_up.get(label, 0.0), pred.windows,
-                           clf.manifest.window_count_correction)
+    return clf.predict([text])[0].corrected(label, clf.manifest.window_count_correction)
 
 
 def test_french_text_gets_the_blend_of_both_classifiers(safety_clf: TextClassifier) -> None:
