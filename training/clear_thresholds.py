@@ -59,7 +59,13 @@ def main() -> None:
     )
     args = ap.parse_args()
     fprs = args.fpr or [0.01, 0.02, 0.05]
-    va = [e for e in task_examples(load_all(), "content_safety") if e.split == "val"]
+    # The everyday how-to rows (training/everyday.py) are left out: far from hate, they would
+    # only dilute the negatives and lower every threshold at a fixed FPR.
+    va = [
+        e
+        for e in task_examples(load_all(), "content_safety")
+        if e.split == "val" and not e.source.startswith("generated-howto-")
+    ]
     if args.scores is not None:
         scores = _file_scores(args.scores, va, CS_LABELS)
     else:

@@ -572,6 +572,8 @@ FAMILY_TRAIN_CAP = {
     "stormfront": 600,
     "toxigen-demonstrations": 600,
     **{f"generated-{k}-{lang}": 1200 for k in ("hate", "nonhate") for lang in ("en", "fr")},
+    # everyday how-to requests (training/everyday.py): every task kept
+    **{f"generated-howto-{lang}": 600 for lang in ("en", "fr")},
 }
 TEST_CAP = 120  # test rows per family
 # Texts are cut to their first MAX_CHARS characters (one 128-token window, so the embedding of
@@ -624,10 +626,11 @@ def load_all(
                     seen.add(key)
                     out.append(ex)
     if with_generated:
-        from training import hate_contrast
+        from training import everyday, hate_contrast
 
         seen = {_dedup_key(e.text) for e in out}
         out.extend(e for e in hate_contrast.generate() if _dedup_key(e.text) not in seen)
+        out.extend(e for e in everyday.generate() if _dedup_key(e.text) not in seen)
     for ex in out:
         if not ex.split:
             ex.split = _split_of(ex.group)

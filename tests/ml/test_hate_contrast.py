@@ -20,9 +20,11 @@ def test_rows_are_deterministic_and_labelled_for_hate_only() -> None:
         (e.text, e.group, e.labels) for e in again
     ]
     for e in rows:
-        # harmful and the other categories stay masked: the contrasts must not move them
-        assert set(e.labels) <= {"hate", "harassment"}, e.labels
         positive = e.tags["kind"] in ("hate", "harassment")
+        # hate rows leave harmful masked (labelled 1 it moved its threshold); the non-hate
+        # rows say harmful 0 too: a kind word about a group is not a harmful request
+        assert set(e.labels) <= {"hate", "harassment"} if positive else (
+            e.labels == {"hate": 0, "harassment": 0, "harmful": 0}), e.labels
         assert any(e.labels.values()) is positive, (e.text, e.labels)
         assert e.source.startswith("generated-hate-" if positive else "generated-nonhate-")
 
