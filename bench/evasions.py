@@ -22,7 +22,6 @@ Results and how to read them: ``bench/RESULTS-evasions.md``.
 
 from __future__ import annotations
 
-import argparse
 import base64
 import codecs
 import json
@@ -35,10 +34,10 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from bench._report import policy_report_main  # noqa: E402
 from bench.evasion_translations import TRANSLATIONS  # noqa: E402
 from guard import Guard  # noqa: E402
 from guard.engine.segments import tool_definitions  # noqa: E402
-from guard.policy.shipped import shipped_dir  # noqa: E402
 from guard.types import Action  # noqa: E402
 
 DATA = REPO.parent / "shared" / "data"
@@ -301,16 +300,7 @@ def run(policy: Path) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--policy", default="default",
-                        help="a shipped policy by name, or a policy file")
-    parser.add_argument("--out", type=Path, help="also write the table to this file")
-    args = parser.parse_args(argv)
-    path = Path(args.policy)
-    table = run(path.resolve() if path.exists() else shipped_dir() / f"{args.policy}.yaml")
-    print(table)
-    if args.out:
-        args.out.write_text(table + "\n", encoding="utf-8")
+    policy_report_main(run, __doc__.split("\n")[0], argv)
 
 
 if __name__ == "__main__":

@@ -19,7 +19,6 @@ Results: ``bench/RESULTS-everyday.md``.
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from collections.abc import Sequence
@@ -28,8 +27,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from bench._report import policy_report_main  # noqa: E402
 from guard import Guard  # noqa: E402
-from guard.policy.shipped import shipped_dir  # noqa: E402
 from guard.types import Action  # noqa: E402
 from training import everyday  # noqa: E402
 from training.data import _split_of  # noqa: E402
@@ -90,16 +89,7 @@ def run(policy: Path) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--policy", default="default",
-                        help="a shipped policy by name, or a policy file")
-    parser.add_argument("--out", type=Path, help="also write the table to this file")
-    args = parser.parse_args(argv)
-    path = Path(args.policy)
-    text = run(path.resolve() if path.exists() else shipped_dir() / f"{args.policy}.yaml")
-    print(text)
-    if args.out:
-        args.out.write_text(text + "\n", encoding="utf-8")
+    policy_report_main(run, __doc__.split("\n")[0], argv)
 
 
 if __name__ == "__main__":
