@@ -53,7 +53,7 @@ PROBES = {
 }
 
 
-def test_rows() -> dict[str, list[str]]:
+def held_out_rows() -> dict[str, list[str]]:
     rows: dict[str, list[str]] = {"en": [], "fr": []}
     for e in everyday.generate():
         if _split_of(e.group) == "test":
@@ -70,7 +70,7 @@ def run(policy: Path) -> str:
     started = time.perf_counter()
     table = ["| inputs | language | n | blocked | blocked or flagged |", "|---|---|---:|---:|---:|"]
     blocked_texts: list[str] = []
-    for name, sets in (("everyday how-to, test split (unseen tasks)", test_rows()),
+    for name, sets in (("everyday how-to, test split (unseen tasks)", held_out_rows()),
                        ("egg / pancake probes (never in training)", PROBES)):
         for lang, texts in sets.items():
             acts = outcomes(guard, texts)

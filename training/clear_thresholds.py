@@ -21,6 +21,7 @@ import numpy as np
 from guard.ml.heads import Head
 from training.data import CS_LABELS, Example, load_all
 from training.embed_cache import EmbeddingCache
+from training.everyday import is_everyday
 from training.train import ART_DIR, Config, featurize, head_scores, task_examples
 
 LABELS = ("hate", "harassment", "self-harm", "sexual/minors")
@@ -59,12 +60,10 @@ def main() -> None:
     )
     args = ap.parse_args()
     fprs = args.fpr or [0.01, 0.02, 0.05]
-    # The everyday how-to rows (training/everyday.py) are left out: far from hate, they would
-    # only dilute the negatives and lower every threshold at a fixed FPR.
     va = [
         e
         for e in task_examples(load_all(), "content_safety")
-        if e.split == "val" and not e.source.startswith("generated-howto-")
+        if e.split == "val" and not is_everyday(e)
     ]
     if args.scores is not None:
         scores = _file_scores(args.scores, va, CS_LABELS)

@@ -24,6 +24,7 @@ from training.data import Example, benign_labels
 
 SEED = 5151
 FRAMES_PER_TASK = 3
+SOURCE_PREFIX = "generated-howto-"  # + language
 
 FRAMES = {
     "en": [
@@ -175,5 +176,11 @@ def generate(seed: int = SEED) -> Iterator[Example]:
         for i, task in enumerate(tasks):
             for frame in rng.sample(FRAMES[lang], FRAMES_PER_TASK):
                 text = frame.format(t=task)
-                yield Example(text, f"generated-howto-{lang}", lang, f"gen:howto:{lang}:{i}",
-                              benign_labels(), family=f"generated-howto-{lang}")
+                yield Example(text, f"{SOURCE_PREFIX}{lang}", lang, f"gen:howto:{lang}:{i}",
+                              benign_labels(), family=f"{SOURCE_PREFIX}{lang}")
+
+
+def is_everyday(example: Example) -> bool:
+    """A row of this module. Trained on, but left out of every threshold's calibration: easy
+    negatives make room at a fixed false-positive rate and lower the threshold."""
+    return example.source.startswith(SOURCE_PREFIX)

@@ -27,6 +27,7 @@ import torch
 from guard.ml import ngrams
 from guard.ml.heads import Head
 from guard.ml.manifest import ARTIFACTS_DIR
+from training import everyday
 from training.data import BENIGN_SOURCES, CS_LABELS, PA_LABELS, Example, load_all
 from training.embed_cache import EmbeddingCache, sentence_spec
 
@@ -63,7 +64,11 @@ TASK_CONFIG: dict[str, dict[str, Any]] = {"content_safety": {"members": 5}}
 # The everyday how-to rows (training/everyday.py) 2x: on validation (5-seed ensemble) how-to
 # tasks at the harmful-request flag (0.35) 9.9 % -> 4.9 % of 81 EN rows against 1x, harmful
 # recall 0.745 -> 0.733 (3x: 0 %, 0.723, FR 0.483 -> 0.442).
-SOURCE_WEIGHT_PREFIX = {"generated-hate-": 3.0, "generated-nonhate-": 3.0, "generated-howto-": 2.0}
+SOURCE_WEIGHT_PREFIX = {
+    "generated-hate-": 3.0,
+    "generated-nonhate-": 3.0,
+    everyday.SOURCE_PREFIX: 2.0,
+}
 
 
 @dataclass
@@ -341,8 +346,7 @@ def pick_shift(
     """Per-label logit of the default threshold, chosen on validation rows."""
     y, m = label_matrix(examples, labels)
     benign = np.array([e.source in BENIGN_SOURCES for e in examples])
-    # easy negatives: counted, they would make room at a fixed FPR and lower the threshold
-    everyday = np.array([e.source.startswith("generated-howto-") for e in examples])
+    easy = np.array([everyday.is_everyday(e) for e in examples])
     shift = np.zeros(len(labels), np.float32)
     for j, lab in enumerate(labels):
         known = m[:, j] > 0
@@ -355,7 +359,7 @@ def pick_shift(
             shift[j] = float(np.quantile(negs, 1 - val)) if len(negs) else 0.0
             continue
         if rule == "neg_fpr":
-            negs = logits[known & (y[:, j] == 0) & ~everyday, j]
+            negs = logits[known & (y[:, j] == 0) & ~easy, j]
             shift[j] = float(np.quantile(negs, 1 - val)) if len(negs) else 0.0
             continue
         if t.sum() == 0 or len(z) == 0:
