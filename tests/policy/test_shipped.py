@@ -1,17 +1,17 @@
-"""Shipped policies live in the package and resolve by name, from any working directory."""
+"""Shipped policies live in the package and resolve by name, from any working directory.
+
+``guard check --policy default`` run outside the repository: tests/cli/test_cli.py (the README
+example).
+"""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from guard.policy.compiled import load_policy
 from guard.policy.shipped import resolve_policy, shipped_names, shipped_path
-
-REPO = Path(__file__).resolve().parents[2]
 
 
 def test_shipped_names_exclude_case_files() -> None:
@@ -36,12 +36,3 @@ def test_an_existing_path_wins_and_unknown_names_stay_paths(tmp_path: Path) -> N
 def test_load_policy_by_name_follows_extends_inside_the_package() -> None:
     policy = load_policy("strict")
     assert policy.name == "strict" and policy.path == shipped_path("strict")
-
-
-def test_guard_check_resolves_a_shipped_name_outside_the_repo(tmp_path: Path) -> None:
-    proc = subprocess.run(
-        [sys.executable, "-m", "guard.cli.main", "check", "--policy", "default", "--stage",
-         "input", "-"], input="mail me at jane@example.com", cwd=tmp_path, text=True,
-        capture_output=True, timeout=300, env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin"})
-    assert proc.returncode == 0, proc.stderr
-    assert '"action": "rewrite"' in proc.stdout and "jane@example.com" not in proc.stdout

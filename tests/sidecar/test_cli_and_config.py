@@ -94,7 +94,6 @@ def test_serve_proxies_blocks_and_audits(stub: StubUpstream, tmp_path: Path,
     assert {rec["stage"] for rec in lines} >= {"input"}
 
 
-@pytest.mark.slow
 def test_serve_on_embedded_defaults_uses_labelled_echo(
     tmp_path: Path, stopper: list[subprocess.Popen[bytes]]
 ) -> None:
