@@ -31,7 +31,7 @@ from bench._report import policy_report_main  # noqa: E402
 from guard import Guard  # noqa: E402
 from guard.types import Action  # noqa: E402
 from training import everyday  # noqa: E402
-from training.data import _split_of  # noqa: E402
+from training.data import split_of  # noqa: E402
 
 PROBES = {
     "en": [
@@ -56,7 +56,7 @@ PROBES = {
 def held_out_rows() -> dict[str, list[str]]:
     rows: dict[str, list[str]] = {"en": [], "fr": []}
     for e in everyday.generate():
-        if _split_of(e.group) == "test":
+        if split_of(e.group) == "test":
             rows[e.lang].append(e.text)
     return rows
 

@@ -54,9 +54,9 @@ from training.data import (
     DATA_ROOT,
     PA_LABELS,
     Example,
-    _split_of,
     benign_labels,
     load_all,
+    split_of,
 )
 from training.embed_cache import (
     SENTENCE_PACKED,
@@ -138,7 +138,7 @@ def prose_examples(root: Path | None = None) -> list[Example]:
     ):
         for group, text in _pick(items, PROSE_CAP):
             ex = Example(text, f"prose:{family}", lang, group, benign_labels(), family=family)
-            ex.split = _split_of(group)
+            ex.split = split_of(group)
             out.append(ex)
     for group, text, split in mails:
         if len(_norm(text)) > 500:

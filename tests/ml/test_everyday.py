@@ -7,7 +7,7 @@ import re
 from collections import defaultdict
 
 from training import everyday
-from training.data import BENIGN_SOURCES, _split_of
+from training.data import BENIGN_SOURCES, split_of
 
 
 def test_rows_are_deterministic_benign_and_in_both_languages() -> None:
@@ -25,7 +25,7 @@ def test_rows_are_deterministic_benign_and_in_both_languages() -> None:
 def test_a_task_lands_in_one_split_and_each_split_has_tasks() -> None:
     by_group: dict[str, set[str]] = defaultdict(set)
     for e in everyday.generate():
-        by_group[e.group].add(_split_of(e.group))
+        by_group[e.group].add(split_of(e.group))
     assert all(len(s) == 1 for s in by_group.values())
     splits = {next(iter(s)) for s in by_group.values()}
     assert splits == {"train", "val", "test"}  # validation holds tasks the head never saw

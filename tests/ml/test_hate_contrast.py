@@ -10,7 +10,7 @@ import pytest
 from bench.quality_metrics import auprc
 from training import hate_contrast
 from training.clear_thresholds import clear_threshold
-from training.data import _split_of
+from training.data import split_of
 
 
 def test_rows_are_deterministic_and_labelled_for_hate_only() -> None:
@@ -40,7 +40,7 @@ def test_both_languages_have_every_frame() -> None:
 def test_a_template_lands_in_one_split() -> None:
     by_group: dict[str, set[str]] = defaultdict(set)
     for e in hate_contrast.generate():
-        by_group[e.group].add(_split_of(e.group))
+        by_group[e.group].add(split_of(e.group))
     assert all(len(s) == 1 for s in by_group.values())
     assert len(by_group) > 100  # split by template, not by composed row
 
