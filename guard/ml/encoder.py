@@ -146,9 +146,12 @@ class Encoder:
                     lambda: self._model, self.ref, revision, self.threads, digest, self.int8
                 )
             except Exception as exc:
-                if backend != "auto":
-                    raise
-                log.info("onnx backend unavailable (%s); using torch", exc)
+                if backend == "onnx" or forced == backend:
+                    raise  # asked for by name (code or GUARD_ML_BACKEND): no silent substitute
+                # ``auto`` and a manifest's int8 preference run on without ONNX Runtime; int8
+                # scores differ from fp32 by a few hundredths, so that one is a warning.
+                level = logging.WARNING if self.int8 else logging.INFO
+                log.log(level, "%s backend unavailable (%s); using torch fp32", backend, exc)
         if self._ort is None:
             self.int8 = False
             self._model.eval()  # inference only: dropout on would make every score random
@@ -339,12 +342,14 @@ def _quantized(path: Path) -> Path:
     Weights are quantised per output channel (per-tensor scales lost too much: cosine 0.94
     to the fp32 embedding in shared/docs/offline-runtime.md); activations are quantised at
     run time. 1.3x (6 layers) to 1.5x (3 layers) faster on 2 cores; the quality cost is in
-    bench/RESULTS-classifiers.md.
+    bench/RESULTS-classifiers.md. ``quantize_dynamic`` writes the same file every time, so every
+    process of every host scores with the same weights.
     """
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     out = path.with_name(f"{path.stem}-int8.onnx")
     if not out.exists():
+        log.warning("building the int8 copy of %s into %s (once; ~5 s)", path.name, out.parent)
         tmp = out.with_suffix(f".{os.getpid()}.tmp")
         quantize_dynamic(str(path), str(tmp), weight_type=QuantType.QInt8, per_channel=True)
         os.replace(tmp, out)
