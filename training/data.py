@@ -14,6 +14,7 @@ import gzip
 import hashlib
 import html
 import io
+import itertools
 import json
 import random
 import re
@@ -569,13 +570,16 @@ TRAIN_CAP = 300  # train + val rows per family
 # (MLMA FR) were scarce and the on-topic non-hate sentences are the hard negatives the hate head
 # lacked. Evaluation families (hatemoji-build, rtp-lx) keep the common cap, so their rows are
 # the same as the previous model's.
+# Source of the everyday how-to rows, + language (training/everyday.py generates them; here
+# because that module imports this one).
+HOWTO_SOURCE_PREFIX = "generated-howto-"
 FAMILY_TRAIN_CAP = {
     "mlma-hate-speech": 900,
     "stormfront": 600,
     "toxigen-demonstrations": 600,
     **{f"generated-{k}-{lang}": 1200 for k in ("hate", "nonhate") for lang in ("en", "fr")},
     # everyday how-to requests (training/everyday.py): every task kept
-    **{f"generated-howto-{lang}": 600 for lang in ("en", "fr")},
+    **{f"{HOWTO_SOURCE_PREFIX}{lang}": 600 for lang in ("en", "fr")},
 }
 TEST_CAP = 120  # test rows per family
 # Texts are cut to their first MAX_CHARS characters (one 128-token window, so the embedding of
@@ -631,8 +635,11 @@ def load_all(
         from training import everyday, hate_contrast
 
         seen = {_dedup_key(e.text) for e in out}
-        out.extend(e for e in hate_contrast.generate() if _dedup_key(e.text) not in seen)
-        out.extend(e for e in everyday.generate() if _dedup_key(e.text) not in seen)
+        for ex in itertools.chain(hate_contrast.generate(), everyday.generate()):
+            key = _dedup_key(ex.text)
+            if key not in seen:  # also against the generated rows before it
+                seen.add(key)
+                out.append(ex)
     for ex in out:
         if not ex.split:
             ex.split = split_of(ex.group)

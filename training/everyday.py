@@ -20,11 +20,11 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 
-from training.data import Example, benign_labels
+from training.data import HOWTO_SOURCE_PREFIX, Example, benign_labels
 
 SEED = 5151
 FRAMES_PER_TASK = 3
-SOURCE_PREFIX = "generated-howto-"  # + language
+SOURCE_PREFIX = HOWTO_SOURCE_PREFIX  # + language
 
 FRAMES = {
     "en": [
