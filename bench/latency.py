@@ -225,7 +225,7 @@ def measure_policy(label: str, policy: str, args: argparse.Namespace, stub_port:
                    direct: dict[tuple[int, bool], list[Sample]], tmp: str,
                    env: dict[str, str], levels: list[int], full: bool) -> Section:
     port = free_port()
-    if not args.stream_upstream or args.http_client != "httpx":
+    if not args.stream_upstream or args.http_client != "aiohttp":
         config = Path(tmp) / f"sidecar-{port}.yaml"
         stub = {"base_url": f"http://127.0.0.1:{stub_port}/v1", "models": ["*"],
                 "stream_upstream": args.stream_upstream}
@@ -299,7 +299,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="turn the upstream's stream_upstream off (non-streamed answers "
                         "asked for as JSON and checked once complete; default: read from a "
                         "streamed upstream and checked as they arrive)")
-    parser.add_argument("--http-client", choices=("httpx", "aiohttp"), default="httpx",
+    parser.add_argument("--http-client", choices=("httpx", "aiohttp"), default="aiohttp",
                         help="the sidecar's client for upstream calls (server.http_client)")
     parser.add_argument("--out", default=str(REPO / "bench" / "RESULTS-latency.md"))
     args = parser.parse_args(argv)
@@ -325,7 +325,7 @@ def main(argv: list[str] | None = None) -> int:
         direct = measure_direct(f"http://127.0.0.1:{stub_port}/v1/chat/completions", levels,
                                 args.requests)
         on = "" if args.stream_upstream else ", stream_upstream off"
-        on += "" if args.http_client == "httpx" else f", http_client {args.http_client}"
+        on += "" if args.http_client == "aiohttp" else f", http_client {args.http_client}"
         on += "" if args.lang == "en" else f", {args.lang} prompts and answers"
         sections.append(measure_policy(f"policy `{args.policy}`{on}", args.policy, args, stub_port,
                                        direct, tmp, env, levels, full=True))

@@ -292,8 +292,9 @@ class ServerConfig(_Model):
         default=False, description="Load the /v1/moderations classifier at startup (after "
         "readiness) instead of on its first call.")
     http_client: Literal["httpx", "aiohttp"] = Field(
-        default="httpx", description="HTTP client for upstream calls: 'aiohttp' parses "
-        "responses in C (about half the CPU per streamed chunk; needs the aiohttp extra).")
+        default="aiohttp", description="HTTP client for upstream calls: 'aiohttp' (default) "
+        "parses responses in C (5-14 % less sidecar CPU per exchange than 'httpx', whose own "
+        "transport parses in Python); both trust the same CAs (certifi, or SSL_CERT_FILE).")
     stream_lookbehind_chars: int = Field(
         default=128, ge=0, le=65536,
         description="Context re-checked before the release point, so a span split across "

@@ -183,8 +183,9 @@ class Upstreams:
             try:
                 from guard.sidecar.upstreams.aiohttp_transport import AiohttpTransport
             except ImportError as exc:
-                raise ConfigError("server.http_client: aiohttp needs the aiohttp package "
-                                  "(pip install 'guard[aiohttp]')") from exc
+                raise ConfigError("server.http_client: aiohttp (the default) needs the aiohttp "
+                                  "package: install it, or set server.http_client: httpx"
+                                  ) from exc
             transport = AiohttpTransport(max_connections=max_connections)
         # With the aiohttp transport, proxies from the environment are aiohttp's to apply
         # (httpx would route proxied URLs around the transport).

@@ -129,8 +129,9 @@ def sidecar_factory(stub: StubUpstream, registry: DetectorRegistry) -> Iterator[
         # The moderation classifier loads lazily in these tests (its warmup costs CPU and
         # holds shutdown while it runs); test_moderations_openai_shape loads it on demand.
         overrides.setdefault("warm_moderation", False)
-        # tests/sidecar/test_aiohttp_client.py runs tests again over the aiohttp transport.
-        overrides.setdefault("http_client", os.environ.get(HTTP_CLIENT_ENV, "httpx"))
+        # tests/sidecar/test_httpx_client.py runs tests again over httpx's own transport.
+        if HTTP_CLIENT_ENV in os.environ:
+            overrides.setdefault("http_client", os.environ[HTTP_CLIENT_ENV])
         cfg = cfg.model_copy(update={"server": cfg.server.model_copy(update=overrides)})
         recorder = MemoryRecorder()
         app = create_app(cfg, recorder=recorder, registry=registry)

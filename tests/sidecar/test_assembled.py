@@ -17,7 +17,8 @@ BODY = {"model": "stub-model", "messages": [{"role": "user", "content": "hi"}]}
 
 
 def _post(base_url: str, **extra: object) -> httpx.Response:
-    return httpx.post(f"{base_url}/chat/completions", json={**BODY, **extra}, timeout=10)
+    return httpx.post(f"{base_url}/chat/completions", json={**BODY, **extra},
+                      timeout=60)  # the first call in a process loads the classifiers (~25 s)
 
 
 def test_answer_has_the_non_stream_shape(sidecar_factory: SidecarFactory,

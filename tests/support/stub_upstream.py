@@ -151,8 +151,11 @@ def _last_user_text(body: Any) -> str:
 class StubUpstream:
     """An OpenAI-compatible upstream on 127.0.0.1, scripted through attributes (see module doc)."""
 
-    def __init__(self, *, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(self, *, host: str = "127.0.0.1", port: int = 0,
+                 tls: tuple[str, str] | None = None) -> None:
+        """``tls``: (certificate chain file, key file) to serve HTTPS instead of HTTP."""
         self._script = _Script()
+        self._tls = tls
         self.requests: list[RecordedRequest] = []
         self.disconnects: list[RecordedRequest] = []
         self._host = host
@@ -190,7 +193,7 @@ class StubUpstream:
     @property
     def url(self) -> str:
         """Root URL, without ``/v1``."""
-        return f"http://{self._host}:{self.port}"
+        return f"{'http' if self._tls is None else 'https'}://{self._host}:{self.port}"
 
     @property
     def base_url(self) -> str:
@@ -206,6 +209,8 @@ class StubUpstream:
         config = uvicorn.Config(
             self._app, log_level="critical", access_log=False, lifespan="off", interface="asgi3",
             timeout_graceful_shutdown=1, timeout_keep_alive=30,
+            ssl_certfile=None if self._tls is None else self._tls[0],
+            ssl_keyfile=None if self._tls is None else self._tls[1],
         )
         server = uvicorn.Server(config)
         self._server = server

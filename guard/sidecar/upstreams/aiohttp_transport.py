@@ -5,7 +5,8 @@ Reading a streamed answer through ``httpx`` costs 0.1-0.2 ms of CPU per SSE chun
 whole exchange. ``aiohttp`` parses in C and hands over whatever has arrived (16-18 ms for the
 same stream, ``bench/RESULTS-latency.md``). The upstream code (failover, timeouts, cancellation)
 stays written against ``httpx``: this transport raises the exceptions ``httpx``'s own would.
-Opt-in with ``server.http_client: aiohttp`` (needs the ``aiohttp`` extra).
+The default (``server.http_client: aiohttp``); ``server.http_client: httpx`` keeps ``httpx``'s
+own transport.
 """
 
 from __future__ import annotations
@@ -74,7 +75,10 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
     def _client(self) -> aiohttp.ClientSession:
         if self._session is None:
             self._session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=self._max_connections),
+                # The CA bundle httpx's own transport trusts (certifi, or SSL_CERT_FILE /
+                # SSL_CERT_DIR), not the system's: switching clients changes no trust.
+                connector=aiohttp.TCPConnector(limit=self._max_connections,
+                                               ssl=httpx.create_ssl_context()),
                 auto_decompress=False,  # httpx decodes, as with its own transport
                 timeout=aiohttp.ClientTimeout(total=None),
                 trust_env=True,  # HTTP(S)_PROXY and NO_PROXY, as httpx's client honours them

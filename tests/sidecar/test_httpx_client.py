@@ -1,10 +1,12 @@
-"""The upstream calls over the aiohttp transport (``server.http_client: aiohttp``).
+"""The upstream calls over ``httpx``'s own transport (``server.http_client: httpx``).
 
-The upstream code is written against ``httpx``; the transport must make ``aiohttp`` look like
-``httpx``'s own, failures included. So the tests that pin those behaviours with the default
-client run here again, the sidecar built with the aiohttp transport: answers assembled from a
-stream, an upstream that refuses to stream, timeouts (504), refused, dropped and malformed
-answers (502), faults mid-stream, and a blocked prompt whose upstream request is closed.
+The sidecar's default client is an ``httpx.AsyncClient`` over the aiohttp transport
+(``guard/sidecar/upstreams/aiohttp_transport.py``), which must make ``aiohttp`` look like
+``httpx``'s own transport, failures included; the rest of the sidecar suite runs over it. So
+the tests that pin those behaviours run here again over ``httpx``'s own transport: answers
+assembled from a stream, an upstream that refuses to stream, timeouts (504), refused, dropped
+and malformed answers (502), faults mid-stream, and a blocked prompt whose upstream request is
+closed.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from guard.sidecar.config import ServerConfig
 from guard.sidecar.upstreams.aiohttp_transport import AiohttpTransport
 from tests.sidecar import test_assembled as assembled
 from tests.sidecar import test_errors as errors
@@ -22,23 +25,32 @@ from tests.support.stub_upstream import StubUpstream
 
 
 @pytest.fixture(autouse=True)
-def _aiohttp_client(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(HTTP_CLIENT_ENV, "aiohttp")
+def _httpx_client(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(HTTP_CLIENT_ENV, "httpx")
 
 
-def test_the_sidecar_calls_upstreams_through_aiohttp(sidecar_factory: SidecarFactory,
-                                                     stub: StubUpstream) -> None:
+def test_aiohttp_is_the_default_client(sidecar_factory: SidecarFactory,
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    assert ServerConfig().http_client == "aiohttp"
+    monkeypatch.delenv(HTTP_CLIENT_ENV)
+    client = sidecar_factory().app.state.sidecar.upstreams.client
+    assert isinstance(client._transport, AiohttpTransport)
+
+
+def test_the_sidecar_calls_upstreams_through_httpx_when_told(sidecar_factory: SidecarFactory,
+                                                             stub: StubUpstream) -> None:
     sidecar = sidecar_factory()
     client = sidecar.app.state.sidecar.upstreams.client
-    assert isinstance(client._transport, AiohttpTransport)
-    stub.reply = "Over aiohttp, word by word."
+    assert isinstance(client._transport, httpx.AsyncHTTPTransport)
+    assert not isinstance(client._transport, AiohttpTransport)
+    stub.reply = "Over httpx, word by word."
     for stream in (False, True):
         resp = httpx.post(f"{sidecar.base_url}/chat/completions", timeout=10, json={
             "model": "stub-model", "stream": stream,
             "messages": [{"role": "user", "content": "hello"}]})
         assert resp.status_code == 200
-        assert ("Over aiohttp, word by word." in resp.text) if not stream else (
-            "aiohttp" in resp.text and resp.text.rstrip().endswith("data: [DONE]"))
+        assert ("Over httpx, word by word." in resp.text) if not stream else (
+            "httpx" in resp.text and resp.text.rstrip().endswith("data: [DONE]"))
 
 
 test_answer_has_the_non_stream_shape = assembled.test_answer_has_the_non_stream_shape
