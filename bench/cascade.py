@@ -192,7 +192,7 @@ def cpu(reps: int) -> list[str]:
     out = [
         "### CPU per text (ms, median of process_time, windows as at run time)",
         "",
-        "| text | windows | screen | encoder (fp32 ONNX, all windows) |",
+        f"| text | windows | screen | encoder ({enc.backend}, all windows) |",
         "|---|---|---|---|",
     ]
     words = prose(2000).split()
@@ -247,6 +247,9 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     ap.add_argument("--no-loso", action="store_true")
     ap.add_argument("--reps", type=int, default=50)
+    ap.add_argument("--backend", choices=("auto", "onnx", "onnx-int8"), default="auto",
+                    help="encoder weights of the full model's scores (training caches; auto: "
+                    "fp32, which the screen was trained on)")
     ap.add_argument("--out", type=Path, default=OUT)
     args = ap.parse_args(argv)
 
@@ -254,14 +257,15 @@ def main(argv: list[str] | None = None) -> None:
         print(msg, file=sys.stderr, flush=True)
 
     t0 = time.time()
-    ws = S.load_windows()
+    ws = S.load_windows(args.backend)
     from guard.ml.encoder import default_encoder_path
 
     shipped = Screen.load(S.OUT, default_encoder_path())
     lines = [
         "# Cascade bench (`python -m bench.cascade`)",
         "",
-        "Full-model scores are the shipped heads' on every row (training-cache embeddings); the "
+        "Full-model scores are the shipped heads' on every row (training-cache embeddings, "
+        f"encoder weights: {'fp32' if args.backend in ('auto', 'onnx') else 'int8'}); the "
         "screen is what is held out. Flags: the default policy's output rules' lowest firing "
         "threshold per label "
         "("

@@ -416,9 +416,13 @@ def flagged(
 
 
 # --------------------------------------------------------------------------- CLI
-def load_windows() -> WindowSet:
+def load_windows(backend: str = "auto") -> WindowSet:
+    """Every training row's windows, with encoder embeddings from the ``backend``'s caches
+    (``onnx-int8``: the int8 weights the shipped manifests run; the screen is trained on the
+    fp32 ones)."""
     examples = load_all() + prose_examples()
-    caches = [EmbeddingCache(), EmbeddingCache(name="minilm-screen-prose")]
+    caches = [EmbeddingCache(backend=backend),
+              EmbeddingCache(name="minilm-screen-prose", backend=backend)]
     return window_set(examples, caches)
 
 
