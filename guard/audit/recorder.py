@@ -10,7 +10,10 @@ latency to a request. What happens when the queue is full is a policy:
 
 One writer task drains the queue in batches and hands each batch to the store on a dedicated
 single thread (SQLite and psycopg are blocking). A failed batch is retried with backoff and
-never discarded. :meth:`AuditRecorder.aclose` (call it from the app's shutdown, which uvicorn
+never discarded. Should the writer task itself ever stop on an error (a bug, not a store
+failure), the recorder fails closed at once: ``record()`` raises :class:`AuditUnavailable` naming
+the error and :meth:`aclose` returns instead of waiting for a flush that cannot happen.
+:meth:`AuditRecorder.aclose` (call it from the app's shutdown, which uvicorn
 runs on SIGTERM) stops intake and flushes everything queued, so every request that got a
 response has its record written.
 """
@@ -40,7 +43,7 @@ OnFull = Literal["block", "drop"]
 
 
 class AuditUnavailable(GuardError):
-    """The audit log cannot accept a record (closed, or full past ``block_timeout``)."""
+    """The audit log cannot accept a record (closed, writer stopped, or full too long)."""
 
 
 @dataclass(slots=True)
@@ -103,6 +106,8 @@ class AuditRecorder:
         self._writer: asyncio.Task[None] | None = None
         self._executor: ThreadPoolExecutor | None = None
         self._closing = False
+        self._writer_error: BaseException | None = None
+        self._in_flight: list[_Item] = []
         self._stats = RecorderStats()
         meter = (meter_provider or metrics.NoOpMeterProvider()).get_meter("guard.audit")
         self._m_written = meter.create_counter("guard.audit.written", unit="{record}")
@@ -123,7 +128,9 @@ class AuditRecorder:
         await self._in_thread(self.store.open)
         self._queue = asyncio.Queue(maxsize=self.queue_size)
         self._closing = False
+        self._writer_error = None
         self._writer = asyncio.create_task(self._write_loop(), name="guard-audit-writer")
+        self._writer.add_done_callback(self._writer_stopped)
 
     async def aclose(self, flush_timeout: float | None = None) -> None:
         """Stop accepting records, write everything queued, close the store.
@@ -135,15 +142,20 @@ class AuditRecorder:
         if self._writer is None or self._queue is None:
             return
         self._closing = True
-        try:
-            await asyncio.wait_for(self._queue.join(), flush_timeout)
-        except TimeoutError:
-            log.error("audit flush timed out: %d records not written", self._queue.qsize())
-        self._writer.cancel()
-        try:
-            await self._writer
-        except asyncio.CancelledError:
-            pass
+        flushed = asyncio.ensure_future(self._queue.join())
+        await asyncio.wait({flushed, self._writer}, timeout=flush_timeout,
+                           return_when=asyncio.FIRST_COMPLETED)
+        if not flushed.done():
+            flushed.cancel()
+            reason = (f"writer stopped ({self._writer_error!r})" if self._writer.done()
+                      else "flush timed out")
+            log.error("audit %s: %d records not written", reason, self._queue.qsize())
+        if not self._writer.done():
+            self._writer.cancel()
+            try:
+                await self._writer
+            except asyncio.CancelledError:
+                pass
         self._writer = None
         await self._in_thread(self.store.close)
         assert self._executor is not None
@@ -189,6 +201,8 @@ class AuditRecorder:
 
     async def submit(self, event: AuditEvent, *, wait: bool = False) -> None:
         """Queue an already-built event (see :meth:`record`)."""
+        if self._writer_error is not None:
+            raise AuditUnavailable(f"audit writer stopped ({self._writer_error!r}); failing closed")
         if self._queue is None or self._closing:
             raise AuditUnavailable("audit recorder is not running")
         item = _Item(event, asyncio.get_running_loop().create_future() if wait else None)
@@ -207,11 +221,28 @@ class AuditRecorder:
                     f"audit queue full for {self.block_timeout}s (store {self.store.display_url!r} "
                     "too slow or down); failing closed"
                 ) from exc
+        if self._writer_error is not None:  # it stopped while this request waited for room
+            raise AuditUnavailable(f"audit writer stopped ({self._writer_error!r}); failing closed")
         self._stats.enqueued += 1
         if item.done is not None:
             await item.done
 
     # --- writer -------------------------------------------------------------------------------
+
+    def _writer_stopped(self, task: asyncio.Task[None]) -> None:
+        if task.cancelled() or task.exception() is None:
+            return
+        error = self._writer_error = task.exception()
+        unwritten = list(self._in_flight)
+        queue = self._queue
+        while queue is not None and not queue.empty():  # nothing will ever write these
+            unwritten.append(queue.get_nowait())
+            queue.task_done()
+        log.critical("audit writer stopped: %r; %d queued records not written, every further "
+                     "record is refused", error, len(unwritten), exc_info=error)
+        for item in unwritten:  # release callers waiting for their commit
+            if item.done is not None and not item.done.done():
+                item.done.set_exception(AuditUnavailable(f"audit writer stopped ({error!r})"))
 
     async def _write_loop(self) -> None:
         assert self._queue is not None
@@ -220,7 +251,9 @@ class AuditRecorder:
             batch = [await queue.get()]
             while len(batch) < self.batch_size and not queue.empty():
                 batch.append(queue.get_nowait())
+            self._in_flight = batch
             await self._write_batch(batch)
+            self._in_flight = []
             for _ in batch:
                 queue.task_done()
 

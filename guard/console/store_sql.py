@@ -70,7 +70,9 @@ class PostgresDb:
     def __init__(self, url: str) -> None:
         import psycopg
 
-        self._conn = psycopg.connect(url, autocommit=True)
+        from guard.audit.sinks.postgres import with_connection_defaults
+
+        self._conn = psycopg.connect(with_connection_defaults(url), autocommit=True)
         self._lock = threading.Lock()
 
     def rows(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:

@@ -7,6 +7,10 @@ transaction: the head is read, the batch linked and inserted, the head moved, an
 the lock released, so concurrent writers can never fork the chain. Schema creation runs under
 a transaction-level advisory lock so replicas starting together do not race. Verification
 reads one ``REPEATABLE READ`` snapshot. Everything else is :class:`SqlStore`.
+
+A dead server or a silently dropped connection must end in an error the writer retries, never
+in a wait without end: unless the URL sets them, connections get a connect timeout, TCP
+keepalives and a TCP user timeout (:data:`CONNECTION_DEFAULTS`).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import psycopg
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from guard.audit.sinks.sql import INDEXES, SEQ_INDEXES, Dialect, SqlStore
 
@@ -23,6 +28,23 @@ _SCHEMA_LOCK = 0x6775617264  # "guard"
 DIALECT = Dialect(events="guard_audit_events", head="guard_audit_head", param="%s",
                   seq_type="BIGINT", ts_type="TIMESTAMPTZ", lock_head=" FOR UPDATE",
                   on_conflict_ignore=" ON CONFLICT DO NOTHING")
+
+CONNECTION_DEFAULTS = {
+    "connect_timeout": "10",
+    "keepalives": "1",
+    "keepalives_idle": "30",
+    "keepalives_interval": "10",
+    "keepalives_count": "3",
+    "tcp_user_timeout": "60000",  # ms: unacknowledged writes to a vanished peer fail after this
+}
+
+
+def with_connection_defaults(url: str) -> str:
+    """``url`` as a libpq conninfo with :data:`CONNECTION_DEFAULTS` for what it leaves unset."""
+    params = conninfo_to_dict(url)
+    for key, value in CONNECTION_DEFAULTS.items():
+        params.setdefault(key, value)
+    return make_conninfo("", **params)
 
 
 class PostgresStore(SqlStore):
@@ -37,7 +59,7 @@ class PostgresStore(SqlStore):
     def open(self) -> None:
         if self._conn is not None and not self._conn.closed:
             return
-        conn = psycopg.connect(self.url, autocommit=True)
+        conn = psycopg.connect(with_connection_defaults(self.url), autocommit=True)
         with conn.transaction():
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK,))
             # DDL, even "IF NOT EXISTS", takes table locks that deadlock with a replica already
