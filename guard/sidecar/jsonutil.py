@@ -16,6 +16,15 @@ from typing import Any
 from fastapi.responses import JSONResponse
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATE_SOURCE = re.compile(rb"\\u[dD][89a-fA-F]|\xed[\xa0-\xbf]")
+"""What a JSON document must contain for ``json.loads`` to give a lone surrogate: a ``\\uD800``
+to ``\\uDFFF`` escape, or (bytes are decoded with ``surrogatepass``) a surrogate's UTF-8-style
+encoding."""
+
+
+def may_hold_surrogate(raw: bytes) -> bool:
+    """Whether ``json.loads(raw)`` may hold a lone surrogate (false: :func:`scrub` is a no-op)."""
+    return _SURROGATE_SOURCE.search(raw) is not None
 
 
 def dumps(obj: Any) -> bytes:

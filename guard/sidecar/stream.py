@@ -25,7 +25,6 @@ from fastapi.responses import StreamingResponse
 from guard.engine.stream import Chunk, StreamLimits
 from guard.guard import Guard
 from guard.sidecar.errors import UpstreamFailure, blocked_error, envelope
-from guard.sidecar.jsonutil import scrub
 from guard.sidecar.responses import DONE, SSE_HEADERS, decision_headers, guard_info, sse
 from guard.sidecar.state import SidecarState
 from guard.sidecar.upstream import Target, UpstreamStream
@@ -298,7 +297,7 @@ class GuardedStream:
                     yield item
                     return
                 elif isinstance(item, dict):
-                    batch.extend(self.core.ingest(self._in(scrub(item))))
+                    batch.extend(self.core.ingest(self._in(item)))
             if done:
                 break
             if items and not self._due():

@@ -53,3 +53,32 @@ def test_scores_are_probabilities() -> None:
 def test_invalid_settings(settings: dict[str, object]) -> None:
     with pytest.raises(ValueError):
         language.build(settings)
+
+
+def test_language_answers_are_cached_by_digest_and_bounded(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Repeated checks of a growing answer identify its sample once; the cache keeps digests,
+    never text, and stays within its size."""
+    from guard.detectors import langid
+
+    monkeypatch.setattr(langid, "CACHE_SIZE", 3)
+    monkeypatch.setattr(langid, "_answers", type(langid._answers)())
+    english = "Please summarise the meeting notes for the whole team by Friday."
+    french = "Pouvez-vous résumer les notes de la réunion pour toute l'équipe d'ici vendredi ?"
+    assert langid.identify(english) == langid._classify(english)
+    assert langid.identify(english).code == "en"
+    assert langid.most_likely(french, ("en", "fr")) == "fr"
+    assert langid.identify(french).code == "fr"
+    assert all(english not in repr(key) and french not in repr(key) for key in langid._answers)
+    calls: list[str] = []
+
+    def counted(text: str) -> langid.Guess:
+        calls.append(text)
+        return langid.Guess("xx", 1.0)
+
+    monkeypatch.setattr(langid, "_classify", counted)
+    langid.identify(english)  # still cached: not computed again
+    assert calls == []
+    for n in range(4):
+        langid.identify(f"{english} {n}")
+    assert len(langid._answers) == 3 and len(calls) == 4

@@ -209,6 +209,44 @@ def test_lone_surrogates_never_cause_a_5xx(sidecar: Sidecar, stub: StubUpstream,
         assert stub.requests[-1].json["messages"][0]["content"] in ("a\ud800b", "\udfff")
 
 
+@pytest.mark.parametrize("stream", [True, False])
+def test_lone_surrogates_from_the_upstream_reach_detectors_scrubbed(
+        sidecar: Sidecar, stub: StubUpstream, stream: bool) -> None:
+    """Upstream chunks are scrubbed only where their bytes could hold a lone surrogate: one
+    that does still reaches the client as U+FFFD, whether it streams or not."""
+    stub.chunks = ["plain ", "a\ud800b", " caf\u00e9 end"]  # sent as \\ud800 and \\u00e9
+    body = {"model": "stub-model", "messages": USER, "stream": stream}
+    resp = httpx.post(f"{sidecar.base_url}/chat/completions", json=body, timeout=120)
+    assert resp.status_code == 200
+    if stream:
+        text = "".join(
+            json.loads(line[6:])["choices"][0]["delta"].get("content") or ""
+            for line in resp.text.splitlines()
+            if line.startswith("data: {") and json.loads(line[6:])["choices"])
+    else:
+        text = resp.json()["choices"][0]["message"]["content"]
+    assert text == "plain a\ufffdb caf\u00e9 end"
+
+
+def test_only_json_that_can_decode_to_a_lone_surrogate_is_scrubbed() -> None:
+    from guard.sidecar.jsonutil import may_hold_surrogate, scrub
+
+    risky = [b'"\\ud800"', b'"x\\uDFFFy"', b'"\\uDbFf"', b'"\xed\xa0\x80"']
+    safe = [b'"plain"', b'"caf\xc3\xa9 \\u00e9 \\ue000 \\u0d80"', b'"\xf0\x9f\x98\x80"',
+            b'"\\uD7FF"']
+    for raw in risky:
+        assert may_hold_surrogate(raw)
+        assert scrub(json.loads(raw)) != json.loads(raw)
+    for raw in safe:
+        assert not may_hold_surrogate(raw)
+        assert scrub(json.loads(raw)) == json.loads(raw)
+    # Every BMP escape outside the surrogate block decodes to a string scrub leaves alone.
+    for code in range(0, 0x10000, 7):
+        raw = f'"\\u{code:04x}"'.encode()
+        assert may_hold_surrogate(raw) or scrub(json.loads(raw)) == json.loads(raw)
+        assert may_hold_surrogate(raw) == (0xD800 <= code <= 0xDFFF)
+
+
 def test_upstream_failure_is_audited_even_without_rules(sidecar_factory: SidecarFactory,
                                                         stub: StubUpstream) -> None:
     sidecar = sidecar_factory("empty.yaml")

@@ -22,7 +22,6 @@ from guard.engine.stream import StreamLimits
 from guard.formats.events import Chunk, Emit, Settle, Step
 from guard.guard import Guard
 from guard.sidecar.errors import UpstreamFailure
-from guard.sidecar.jsonutil import scrub
 from guard.sidecar.responses import SSE_HEADERS, decision_headers
 from guard.sidecar.state import SidecarState
 from guard.sidecar.stream import GuardStreamingResponse, OpenedStream
@@ -85,7 +84,7 @@ def relay_events(state: SidecarState, guard: Guard, context: CheckContext, targe
             async for batch in events:
                 out: list[dict[str, Any]] = []
                 for item in batch:
-                    event = _client_model(scrub(item.data), client_model)
+                    event = _client_model(item.data, client_model)
                     if not guarded:
                         out.append(event)
                         continue
