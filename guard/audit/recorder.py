@@ -147,9 +147,8 @@ class AuditRecorder:
                            return_when=asyncio.FIRST_COMPLETED)
         if not flushed.done():
             flushed.cancel()
-            reason = (f"writer stopped ({self._writer_error!r})" if self._writer.done()
-                      else "flush timed out")
-            log.error("audit %s: %d records not written", reason, self._queue.qsize())
+            if self._writer_error is None:  # a stopped writer logged its own loss
+                log.error("audit flush timed out: %d records not written", self._queue.qsize())
         if not self._writer.done():
             self._writer.cancel()
             try:
