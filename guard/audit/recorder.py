@@ -201,7 +201,7 @@ class AuditRecorder:
     async def submit(self, event: AuditEvent, *, wait: bool = False) -> None:
         """Queue an already-built event (see :meth:`record`)."""
         if self._writer_error is not None:
-            raise AuditUnavailable(f"audit writer stopped ({self._writer_error!r}); failing closed")
+            raise self._writer_gone()
         if self._queue is None or self._closing:
             raise AuditUnavailable("audit recorder is not running")
         item = _Item(event, asyncio.get_running_loop().create_future() if wait else None)
@@ -221,7 +221,7 @@ class AuditRecorder:
                     "too slow or down); failing closed"
                 ) from exc
         if self._writer_error is not None:  # it stopped while this request waited for room
-            raise AuditUnavailable(f"audit writer stopped ({self._writer_error!r}); failing closed")
+            raise self._writer_gone()
         self._stats.enqueued += 1
         if item.done is not None:
             await item.done
@@ -241,7 +241,10 @@ class AuditRecorder:
                      "record is refused", error, len(unwritten), exc_info=error)
         for item in unwritten:  # release callers waiting for their commit
             if item.done is not None and not item.done.done():
-                item.done.set_exception(AuditUnavailable(f"audit writer stopped ({error!r})"))
+                item.done.set_exception(self._writer_gone())
+
+    def _writer_gone(self) -> AuditUnavailable:
+        return AuditUnavailable(f"audit writer stopped ({self._writer_error!r}); failing closed")
 
     async def _write_loop(self) -> None:
         assert self._queue is not None
