@@ -10,6 +10,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -45,6 +46,17 @@ def start(cmd: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
     """Start a server quietly in its own session, so ``stop`` can signal its whole group."""
     return subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, start_new_session=True)
+
+
+def stub_command(port: int, *, ttft: float, tokens_per_s: float, tokens: int,
+                 lang: str = "en") -> list[str]:
+    """The paced stub upstream (``tests/support/stub_upstream``), answering like a hosted model:
+    first token after ``ttft`` s, then ``tokens_per_s`` words of ``tokens``, the same pacing
+    for non-streamed answers; niced so the sidecar under test gets the cores first."""
+    return ["nice", "-n", "5", sys.executable, "-m", "tests.support.stub_upstream",
+            "--port", str(port), "--reply-words", str(tokens),
+            "--chunk-delay", str(1 / tokens_per_s), "--first-token-delay", str(ttft),
+            "--pace-non-stream", "--vary-reply", "--reply-lang", lang]
 
 
 def stop(proc: subprocess.Popen[bytes], timeout: float = 30) -> None:

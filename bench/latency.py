@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from _serve import free_port, pct, rss_mb, start, stop, wait_http
+from _serve import free_port, pct, rss_mb, start, stop, stub_command, wait_http
 
 REPO = Path(__file__).resolve().parents[1]
 PROMPT = "Summarize the benefits of unit testing for a small team, in a few paragraphs."
@@ -309,11 +309,8 @@ def main(argv: list[str] | None = None) -> int:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     tmp = tempfile.mkdtemp(prefix="guard-bench-")
     stub_port = free_port()
-    stub = start(["nice", "-n", "5", sys.executable, "-m", "tests.support.stub_upstream",
-                  "--port", str(stub_port),
-                  "--reply-words", str(args.tokens), "--chunk-delay",
-                  str(1 / args.tokens_per_s), "--first-token-delay", str(args.ttft),
-                  "--pace-non-stream", "--vary-reply", "--reply-lang", args.lang], env)
+    stub = start(stub_command(stub_port, ttft=args.ttft, tokens_per_s=args.tokens_per_s,
+                              tokens=args.tokens, lang=args.lang), env)
     bare = Path(tmp) / "bare.yaml"
     bare.write_text("name: bare\nversion: 1\nrules: []\n")
     loads = [os.getloadavg()]

@@ -122,7 +122,8 @@ class Guard:
         msgs = to_messages(messages, default_role=default_role)
         if not self._warm:
             await self.warmup()
-        with self.telemetry.stage_span(stage, model=context.model) as span:
+        with self.telemetry.stage_span(stage, model=context.model,
+                                       phase=phase if stage is Stage.INPUT else None) as span:
             rules = self.policy.rules_for(stage, context)
             if phase is not None and stage is Stage.INPUT:
                 rules = [r for r in rules if self._runs_during(r) == (phase == "during")]

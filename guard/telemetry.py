@@ -69,6 +69,12 @@ GUARD_DETECTOR_NAME = "guard.detector.name"
 GUARD_DETECTOR_FINDINGS = "guard.detector.findings"
 GUARD_DETECTOR_MAX_SCORE = "guard.detector.max_score"
 GUARD_STREAM_CHARS_RELEASED = "guard.stream.chars_released"
+GUARD_CHECK_PHASE = "guard.check.phase"
+
+# --- request span events: when the upstream call moved (the sidecar's timeline) -----------
+UPSTREAM_CALL = "guard.upstream.call"
+UPSTREAM_FIRST_CHUNK = "guard.upstream.first_chunk"
+UPSTREAM_END = "guard.upstream.end"
 
 
 
@@ -185,13 +191,17 @@ class Telemetry:
                 _current_request.reset(token)
 
     @contextmanager
-    def stage_span(self, stage: Stage | str, *, model: str | None = None) -> Iterator[Span]:
+    def stage_span(self, stage: Stage | str, *, model: str | None = None,
+                   phase: str | None = None) -> Iterator[Span]:
         """Child span for one stage (``guard.check input`` / ``guard.check output``).
 
-        Also records ``guard.check.duration`` (seconds) with the stage as attribute.
+        ``phase`` (input only) says which rules ran: ``before`` the upstream call (rules that
+        rewrite, or ``input_mode: sequential``) or ``during`` it. Also records
+        ``guard.check.duration`` (seconds) with the stage as attribute.
         """
         stage_name = str(stage)
-        attributes = _clean({GUARD_STAGE: stage_name, GEN_AI_REQUEST_MODEL: model})
+        attributes = _clean({GUARD_STAGE: stage_name, GEN_AI_REQUEST_MODEL: model,
+                             GUARD_CHECK_PHASE: phase})
         started = time.perf_counter()
         with self.tracer.start_as_current_span(
             f"guard.check {stage_name}", kind=SpanKind.INTERNAL, attributes=attributes
@@ -310,6 +320,14 @@ class Telemetry:
         span = span or trace.get_current_span()
         if span.is_recording():
             _failsafe(span.set_attribute, GUARD_STREAM_CHARS_RELEASED, chars)
+
+    def mark(self, event: str, **attributes: str | int | float | bool) -> None:
+        """Put a timestamped event on the current request span (no-op outside one, or when
+        nothing records): the sidecar marks the upstream call's steps
+        (:data:`UPSTREAM_CALL` ...), so a trace shows where a request's time went."""
+        state = _current_request.get()
+        if state is not None and state.span.is_recording():
+            _failsafe(state.span.add_event, event, attributes)
 
     def record_error(self, span: Span, exc: BaseException) -> None:
         """Mark ``span`` failed with ``exc`` (e.g. an upstream error) without raising.

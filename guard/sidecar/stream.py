@@ -28,6 +28,7 @@ from guard.sidecar.errors import UpstreamFailure, blocked_error, envelope
 from guard.sidecar.responses import DONE, SSE_HEADERS, decision_headers, guard_info, sse
 from guard.sidecar.state import SidecarState
 from guard.sidecar.upstream import Target, UpstreamStream
+from guard.telemetry import UPSTREAM_CALL, UPSTREAM_FIRST_CHUNK
 from guard.types import CheckContext, Decision, Message, Stage
 
 _END = object()
@@ -76,12 +77,14 @@ async def open_upstream_stream(
     the connection."""
     stack = AsyncExitStack()
     started = time.perf_counter()
+    state.telemetry.mark(UPSTREAM_CALL)
     try:
         events = await stack.enter_async_context(state.upstreams.stream(
-            target, body, headers, operation=operation))
+            target, body, headers, operation=operation, mark=state.telemetry.mark))
     except BaseException:
         await stack.aclose()
         raise
+    state.telemetry.mark(UPSTREAM_FIRST_CHUNK)
     state.metrics.upstream_seconds.labels(target.name).observe(time.perf_counter() - started)
     return stack, events
 

@@ -50,6 +50,7 @@ from guard.sidecar.upstreams.styles import (
     lists_models,
     models_url,
 )
+from guard.telemetry import UPSTREAM_END
 from guard.types import RequestFacts
 
 # Client headers that describe the client-sidecar hop or carry the client's own credentials;
@@ -365,10 +366,12 @@ class Upstreams:
     @asynccontextmanager
     async def stream(self, target: Target, body: Mapping[str, Any],
                      headers: Mapping[str, str], *, operation: str = "chat/completions",
+                     mark: Callable[[str], None] | None = None,
                      ) -> AsyncIterator[UpstreamStream]:
         """Open a streamed completion (with failover until the first chunk has arrived);
         yields an async iterator of batches of SSE events, with ``headers`` to relay and
-        ``facts`` for the audit.
+        ``facts`` for the audit. ``mark`` is told when the last event has been read
+        (:data:`~guard.telemetry.UPSTREAM_END`).
 
         Errors before the first chunk raise UpstreamFailure (the route can still answer with
         a status code); errors later raise UpstreamFailure from the iterator.
@@ -379,7 +382,8 @@ class Upstreams:
 
         opened, member, facts = await self._failover(target, body, headers, once)
         try:
-            yield UpstreamStream(opened, member, self._count_for(target, member), facts)
+            yield UpstreamStream(opened, member, self._count_for(target, member), facts,
+                                 mark=mark)
         finally:
             await opened.response.aclose()
 
@@ -507,9 +511,10 @@ class UpstreamStream:
     breaker, then propagates (it cannot be retried: chunks may have reached the client)."""
 
     def __init__(self, opened: _Opened, member: Member, count: Callable[[str], None],
-                 facts: RequestFacts) -> None:
+                 facts: RequestFacts, *, mark: Callable[[str], None] | None = None) -> None:
         self.headers = opened.headers
         self.facts = facts
+        self._mark = mark
         self.member = member
         self._opened = opened
         self._count = count
@@ -531,6 +536,8 @@ class UpstreamStream:
             self.member.breaker.failure()
             self._count("failed_mid_stream")
             raise
+        if self._mark is not None:
+            self._mark(UPSTREAM_END)
 
 
 @dataclass(frozen=True, slots=True)

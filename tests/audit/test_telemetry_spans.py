@@ -147,3 +147,20 @@ def test_every_attribute_constant_is_documented() -> None:
     doc = DOCS.read_text()
     missing = sorted(n for n in names if f"`{n}`" not in doc)
     assert not missing, f"undocumented span attributes: {missing}"
+    events = {v for k, v in vars(t).items() if k.startswith("UPSTREAM_")}
+    assert events and not sorted(e for e in events if f"`{e}`" not in doc)
+
+
+def test_mark_puts_an_event_on_the_request_span_only(
+        spans: tuple[TracerProvider, InMemorySpanExporter]) -> None:
+    provider, exporter = spans
+    telemetry = Telemetry(tracer_provider=provider)
+    telemetry.mark("guard.upstream.call")  # outside a request: nothing to mark, no error
+    with telemetry.request_span(), telemetry.stage_span("input", phase="during"):
+        telemetry.mark("guard.upstream.call", attempt=1)
+    by_name = {s.name: s for s in exporter.get_finished_spans()}
+    request, stage = by_name["guard.request"], by_name["guard.check input"]
+    assert [(e.name, dict(e.attributes or {})) for e in request.events] == [
+        ("guard.upstream.call", {"attempt": 1})]
+    assert not stage.events
+    assert stage.attributes is not None and stage.attributes["guard.check.phase"] == "during"

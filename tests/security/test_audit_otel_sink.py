@@ -26,8 +26,8 @@ import pytest
 from guard.audit import open_recorder
 from guard.audit.sinks.otel_logs import OtelSinkError
 from tests.audit.audit_helpers import make_decision
-from tests.audit.otlp_receiver import otlp_receiver
 from tests.audit.test_audit_sidecar import REPO, sidecar
+from tests.support.otlp_receiver import otlp_receiver
 
 N = 25
 

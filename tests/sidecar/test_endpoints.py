@@ -176,3 +176,52 @@ def test_request_span_continues_traceparent(stub: StubUpstream, registry: Detect
                            for s in outputs)
     assert request.end_time >= max(s.end_time for s in outputs)  # type: ignore[operator]
     assert request.attributes["guard.stream.chars_released"] == len(stub.reply)  # type: ignore[index]
+
+
+def test_request_span_marks_when_the_upstream_call_moved(stub: StubUpstream,
+                                                         registry: DetectorRegistry) -> None:
+    """The events an SRE (and bench/timeline.py) reads a request's timeline from: the call
+    starts after the rewriting input rules (the block-only ones run beside it); its
+    first chunk and its end come in order; the output checks follow the end."""
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    from guard.sidecar.app import create_app
+    from guard.sidecar.config import SidecarConfig, UpstreamConfig
+    from guard.telemetry import Telemetry
+    from tests.sidecar.conftest import POLICIES, QUIET, MemoryRecorder, ServerThread
+
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    config = SidecarConfig(policy=str(POLICIES / "strict.yaml"),
+                           upstreams={"stub": UpstreamConfig(base_url=stub.base_url)},
+                           server=QUIET)
+    app = create_app(config, recorder=MemoryRecorder(), registry=registry,
+                     telemetry=Telemetry(tracer_provider=provider))
+    server = ServerThread(app).start()
+    stub.reply = "an answer long enough to be read in more than one chunk from the upstream"
+    try:
+        for stream in (False, True):
+            exporter.clear()
+            resp = httpx.post(f"{server.url}/v1/chat/completions", json={
+                "model": "stub-model", "stream": stream,
+                "messages": [{"role": "user", "content": "how do unit tests help?"}]})
+            assert resp.status_code == 200
+            spans = exporter.get_finished_spans()
+            request = next(s for s in spans if s.name == "guard.request")
+            at = {e.name: e.timestamp for e in request.events}
+            assert list(at) == ["guard.upstream.call", "guard.upstream.first_chunk",
+                                "guard.upstream.end"], (stream, list(at))
+            assert at["guard.upstream.call"] <= at["guard.upstream.first_chunk"] <= at[
+                "guard.upstream.end"]
+            inputs = {s.attributes["guard.check.phase"]: s  # type: ignore[index]
+                      for s in spans if s.name == "guard.check input"}
+            assert set(inputs) == {"before", "during"}
+            assert inputs["before"].end_time <= at["guard.upstream.call"]  # type: ignore[operator]
+            last_output = max(s.end_time for s in spans  # type: ignore[type-var]
+                              if s.name == "guard.check output")
+            assert last_output >= at["guard.upstream.end"]
+    finally:
+        server.stop()

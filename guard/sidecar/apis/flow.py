@@ -25,6 +25,7 @@ from guard.sidecar.otel import inject_trace_headers, trace_parent
 from guard.sidecar.state import Caller, SidecarState
 from guard.sidecar.stream import OpenedStream, upstream_failed
 from guard.sidecar.upstream import Target, UpstreamReply
+from guard.telemetry import UPSTREAM_CALL, UPSTREAM_END
 from guard.types import Action, CheckContext, Decision, Message, RequestFacts, Stage
 
 Blocked = Callable[[Decision], Response]
@@ -147,7 +148,9 @@ async def upstream_reply(state: SidecarState, target: Target, body: Mapping[str,
                 headers: Mapping[str, str], operation: str) -> UpstreamReply:
     """One non-stream upstream call (with failover), timed; failures propagate."""
     started = time.perf_counter()
+    state.telemetry.mark(UPSTREAM_CALL)
     answer = await state.upstreams.chat(target, body, headers, operation=operation)
+    state.telemetry.mark(UPSTREAM_END)
     state.metrics.upstream_seconds.labels(target.name).observe(time.perf_counter() - started)
     return answer
 
