@@ -48,6 +48,7 @@ from tests.support.otlp_receiver import ReceivedSpan, Receiver, otlp_receiver  #
 
 CALL, FIRST_CHUNK, END = "guard.upstream.call", "guard.upstream.first_chunk", "guard.upstream.end"
 FIRST_TOKEN, LAST_BYTE = "client's first token", "client's last byte"
+BEFORE_CALL, FINAL_OUTPUT = "input check before the call", "final output check"
 
 
 @dataclass
@@ -66,7 +67,8 @@ class Timeline:
 
     marks: dict[str, float | None]
     output_checks: int
-    final_detectors: dict[str, float] = field(default_factory=dict)
+    detectors: dict[str, dict[str, float]] = field(default_factory=dict)
+    """Per check ("before the call", "final output"): ms per detector, summed over its calls."""
 
 
 async def send(client: httpx.AsyncClient, url: str, stream: bool) -> Sent:
@@ -105,16 +107,14 @@ def timeline(sent: Sent, spans: Sequence[ReceivedSpan]) -> Timeline:
     request = next(s for s in spans if s.name == "guard.request")
     events = dict(request.events)
     inputs = [s for s in spans if s.name == "guard.check input"]
-    before = [s.end_ns for s in inputs if s.attributes.get("guard.check.phase") != "during"]
+    before_checks = [s for s in inputs if s.attributes.get("guard.check.phase") != "during"]
+    before = [s.end_ns for s in before_checks]
     during = [s.end_ns for s in inputs if s.attributes.get("guard.check.phase") == "during"]
     outputs = sorted((s for s in spans if s.name == "guard.check output"),
                      key=lambda s: s.start_ns)
     first, last = (outputs[0], outputs[-1]) if outputs else (None, None)
-    final: dict[str, float] = defaultdict(float)
-    if last is not None:
-        for s in spans:
-            if s.parent_id == last.span_id and s.name.startswith("guard.detect "):
-                final[s.name.removeprefix("guard.detect ")] += (s.end_ns - s.start_ns) / 1e6
+    detectors = {BEFORE_CALL: _detectors(spans, before_checks),
+                 FINAL_OUTPUT: _detectors(spans, [last] if last else [])}
     return Timeline({
         "input rules before the call decided": ms(max(before, default=None)),
         "upstream call started": ms(events.get(CALL)),
@@ -128,7 +128,17 @@ def timeline(sent: Sent, spans: Sequence[ReceivedSpan]) -> Timeline:
         "final output check ended": ms(last.end_ns if last else None),
         "request span ended": ms(request.end_ns),
         LAST_BYTE: ms(sent.done),
-    }, len(outputs), dict(final))
+    }, len(outputs), detectors)
+
+
+def _detectors(spans: Sequence[ReceivedSpan], checks: Sequence[ReceivedSpan]
+               ) -> dict[str, float]:
+    ids = {c.span_id for c in checks}
+    out: dict[str, float] = defaultdict(float)
+    for s in spans:
+        if s.parent_id in ids and s.name.startswith("guard.detect "):
+            out[s.name.removeprefix("guard.detect ")] += (s.end_ns - s.start_ns) / 1e6
+    return dict(out)
 
 
 def collect(receiver: Receiver, sent: Sequence[Sent], timeout: float = 30.0
@@ -230,18 +240,22 @@ def render(args: argparse.Namespace, direct: dict[str, float], runs: dict[bool, 
     ]
     out += ["", "| streamed first token | ms |", "|---|---:|"]
     out += [f"| {label} | {fmt(value)} |" for label, value in first_rows]
-    out += ["", "## Inside the final output check", "",
-            "Median ms per detector, summed over its calls; the detectors of one check run "
-            "concurrently, so their times overlap and exceed the whole check's.", "",
-            "| detector | non-streamed | streamed |", "|---|---:|---:|"]
-    names = sorted({n for t in plain + streamed for n in t.final_detectors})
-    for name in names:
-        out.append(f"| `{name}` | {fmt(median([t.final_detectors.get(name) for t in plain]))} | "
-                   f"{fmt(median([t.final_detectors.get(name) for t in streamed]))} |")
-    out.append(f"| the whole final check | "
-               f"{fmt(gap(plain, 'final output check started', 'final output check ended'))} | "
-               f"{fmt(gap(streamed, 'final output check started', 'final output check ended'))}"
-               " |")
+    for check, (begin, finish) in ((BEFORE_CALL, ("input rules before the call decided",
+                                                    "upstream call started")),
+                                   (FINAL_OUTPUT, ("final output check started",
+                                                   "final output check ended"))):
+        out += ["", f"## Inside the {check}", "",
+                "Median ms per detector, summed over its calls; the detectors of one check run "
+                "concurrently, so their times overlap and can exceed the whole check's.", "",
+                "| detector | non-streamed | streamed |", "|---|---:|---:|"]
+        names = sorted({n for t in plain + streamed for n in t.detectors[check]})
+        for name in names:
+            out.append(f"| `{name}` | "
+                       f"{fmt(median([t.detectors[check].get(name) for t in plain]))} | "
+                       f"{fmt(median([t.detectors[check].get(name) for t in streamed]))} |")
+        if check == FINAL_OUTPUT:
+            out.append(f"| the whole check | {fmt(gap(plain, begin, finish))} | "
+                       f"{fmt(gap(streamed, begin, finish))} |")
     out += ["", f"load average at the end: {os.getloadavg()[0]:.2f}; "
             f"{os.cpu_count()} CPUs", ""]
     return "\n".join(out)

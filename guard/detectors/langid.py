@@ -16,16 +16,17 @@ from __future__ import annotations
 import functools
 import hashlib
 import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
+
+from guard.lru import LRU
 
 _LOCK = threading.Lock()
 UNDETERMINED = "und"
 CACHE_SIZE = 4096
 _T = TypeVar("_T")
-_answers: OrderedDict[tuple[str, bytes], Any] = OrderedDict()
+_answers: LRU[tuple[str, bytes], Any] = LRU(CACHE_SIZE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,13 +82,9 @@ def _classify(text: str) -> Guess:
 
 def _cached(kind: str, text: str, compute: Callable[[str], _T]) -> _T:
     key = (kind, hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest())
-    with _LOCK:
-        if key in _answers:
-            _answers.move_to_end(key)
-            return _answers[key]  # type: ignore[no-any-return]
+    found = _answers.get(key)
+    if found is not None:
+        return found  # type: ignore[no-any-return]
     answer = compute(text)
-    with _LOCK:
-        _answers[key] = answer
-        while len(_answers) > CACHE_SIZE:
-            _answers.popitem(last=False)
+    _answers.put(key, answer)
     return answer

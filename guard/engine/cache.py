@@ -16,13 +16,13 @@ from __future__ import annotations
 import hashlib
 import itertools
 import threading
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from guard.detectors.base import Detector
 from guard.engine.runner import DetectorJob, DetectorResult, SpanFactory, run_detectors
 from guard.engine.segments import Segment
+from guard.lru import LRU
 from guard.settings import settings
 from guard.types import Finding
 
@@ -40,10 +40,15 @@ class VerdictCache:
 
     def __init__(self, max_entries: int = 8192) -> None:
         self.max_entries = max(0, max_entries)
-        self._entries: OrderedDict[bytes, tuple[Finding, ...]] = OrderedDict()
-        self._lock = threading.Lock()
-        self.hits = 0
-        self.misses = 0
+        self._entries: LRU[bytes, tuple[Finding, ...]] = LRU(self.max_entries)
+
+    @property
+    def hits(self) -> int:
+        return self._entries.hits
+
+    @property
+    def misses(self) -> int:
+        return self._entries.misses
 
     @staticmethod
     def key(policy_hash: str, detector: Detector, role: str, text: str) -> bytes:
@@ -55,31 +60,20 @@ class VerdictCache:
         return h.digest()
 
     def get(self, key: bytes) -> tuple[Finding, ...] | None:
-        with self._lock:
-            found = self._entries.get(key)
-            if found is None:
-                self.misses += 1
-                return None
-            self._entries.move_to_end(key)
-            self.hits += 1
-            return found
+        return self._entries.get(key)
 
     def put(self, key: bytes, findings: Sequence[Finding]) -> None:
-        if not self.max_entries:
-            return
-        with self._lock:
-            self._entries[key] = tuple(findings)
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
+        self._entries.put(key, tuple(findings))
+
+    def keys(self) -> list[bytes]:
+        """The digests held (no text is ever kept)."""
+        return list(self._entries)
 
     def stats(self) -> CacheStats:
-        with self._lock:
-            return CacheStats(len(self._entries), self.max_entries, self.hits, self.misses)
+        return CacheStats(len(self._entries), self.max_entries, self.hits, self.misses)
 
     def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
+        self._entries.clear()
 
 
 _TOKENS = itertools.count(1)

@@ -15,7 +15,6 @@ import json
 import logging
 import os
 import threading
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Literal
@@ -24,6 +23,7 @@ import numpy as np
 import numpy.typing as npt
 
 from guard.budget import checkpoint
+from guard.lru import LRU
 from guard.ml.adapter import Adapter, apply_adapter
 from guard.ml.counters import count
 from guard.ml.windows import Window, pad_batch, split_windows
@@ -133,8 +133,8 @@ class Encoder:
         self._lock = threading.Lock()
         # Embeddings of recent windows by their token ids: a streamed answer re-checks its
         # look-behind at every release, and those windows come back token for token.
-        self._cache: OrderedDict[tuple[int, ...], FloatArray] = OrderedDict()
         self.cache_size = int(os.environ.get("GUARD_ML_WINDOW_CACHE", "2048"))
+        self._cache: LRU[tuple[int, ...], FloatArray] = LRU(self.cache_size)
         forced = os.environ.get("GUARD_ML_BACKEND", "").lower()
         if forced in ("torch", "onnx", "onnx-int8"):  # operator override of the manifest
             backend = forced  # type: ignore[assignment]
@@ -197,11 +197,10 @@ class Encoder:
         with self._lock:
             todo = []
             for i in order:
-                hit = self._cache.get(windows[i].ids) if self.cache_size else None
+                hit = self._cache.get(windows[i].ids)
                 if hit is None:
                     todo.append(i)
                 else:
-                    self._cache.move_to_end(windows[i].ids)
                     out[i] = hit
             for b in range(0, len(todo), step):
                 checkpoint("encoder")  # a timed-out or abandoned batch stops here
@@ -211,9 +210,7 @@ class Encoder:
             count(cached=len(windows) - len(todo), encoded=len(todo))
             if self.cache_size:
                 for i in todo:
-                    self._cache[windows[i].ids] = out[i].copy()
-                while len(self._cache) > self.cache_size:
-                    self._cache.popitem(last=False)
+                    self._cache.put(windows[i].ids, out[i].copy())
         return out
 
     def _forward(self, ids: npt.NDArray[np.int64], mask: npt.NDArray[np.int64]) -> FloatArray:

@@ -8,10 +8,10 @@ head learns one weight per hashed n-gram and label.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
+
+from guard.lru import LRU
 
 N_FEATURES_DEFAULT = 2**18
 
@@ -49,8 +49,7 @@ class RowCache:
     def __init__(self, vec: Any, size: int) -> None:
         self._vec = vec
         self.size = max(0, size)
-        self._rows: OrderedDict[str, tuple[Any, Any]] = OrderedDict()
-        self._lock = threading.Lock()
+        self._rows: LRU[str, tuple[Any, Any]] = LRU(self.size)
 
     def transform(self, texts: Sequence[str]) -> Any:
         """CSR matrix (len(texts), n_features), like :func:`transform`."""
@@ -59,24 +58,21 @@ class RowCache:
 
         if not self.size:
             return transform(self._vec, texts)
-        with self._lock:
-            missing = [t for t in dict.fromkeys(texts) if t not in self._rows]
-            fresh: dict[str, tuple[Any, Any]] = {}
-            if missing:
-                m = transform(self._vec, missing)
-                for j, text in enumerate(missing):
-                    lo, hi = m.indptr[j], m.indptr[j + 1]
-                    fresh[text] = (m.indices[lo:hi].copy(), m.data[lo:hi].copy())
-            rows = []
-            for text in texts:
-                row = fresh.get(text)
-                if row is None:
-                    row = self._rows[text]
-                    self._rows.move_to_end(text)
-                rows.append(row)
-            self._rows.update(fresh)
-            while len(self._rows) > self.size:
-                self._rows.popitem(last=False)
+        held: dict[str, tuple[Any, Any]] = {}
+        missing: list[str] = []
+        for text in dict.fromkeys(texts):
+            row = self._rows.get(text)
+            if row is None:
+                missing.append(text)
+            else:
+                held[text] = row
+        if missing:
+            m = transform(self._vec, missing)
+            for j, text in enumerate(missing):
+                lo, hi = m.indptr[j], m.indptr[j + 1]
+                held[text] = row = (m.indices[lo:hi].copy(), m.data[lo:hi].copy())
+                self._rows.put(text, row)
+        rows = [held[t] for t in texts]
         indptr = np.zeros(len(rows) + 1, np.int32)
         np.cumsum([len(r[0]) for r in rows], out=indptr[1:])
         indices = np.concatenate([r[0] for r in rows]) if rows else np.zeros(0, np.int32)

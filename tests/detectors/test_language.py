@@ -5,6 +5,7 @@ import asyncio
 import pytest
 
 from guard.detectors import language
+from guard.lru import LRU
 
 
 def _detect(text: str, **settings: object) -> list[tuple[str, str]]:
@@ -61,8 +62,7 @@ def test_language_answers_are_cached_by_digest_and_bounded(
     never text, and stays within its size."""
     from guard.detectors import langid
 
-    monkeypatch.setattr(langid, "CACHE_SIZE", 3)
-    monkeypatch.setattr(langid, "_answers", type(langid._answers)())
+    monkeypatch.setattr(langid, "_answers", LRU(3))
     english = "Please summarise the meeting notes for the whole team by Friday."
     french = "Pouvez-vous résumer les notes de la réunion pour toute l'équipe d'ici vendredi ?"
     assert langid.identify(english) == langid._classify(english)

@@ -85,10 +85,10 @@ def test_holds_hashes_and_findings_only(tmp_path: Path) -> None:
     segments = extract((Message("user", text),))
     assert len(segments) > 1
     assert cache.stats().entries == 2 * len(segments)
-    stored = repr(list(cache._entries.items()))
+    stored = repr([(key, cache.get(key)) for key in cache.keys()])
     for needle in (SECRET, SECRET[8:20], "jane", "example.com", "my key"):
         assert needle not in stored
-    assert all(len(key) == 32 for key in cache._entries)  # SHA-256 digests
+    assert all(len(key) == 32 for key in cache.keys())  # SHA-256 digests
 
 
 def test_bounded_lru(tmp_path: Path) -> None:

@@ -16,7 +16,6 @@ import asyncio
 import hashlib
 import json
 import os
-from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 
 from pydantic import Field, field_validator
@@ -24,6 +23,7 @@ from pydantic import Field, field_validator
 from guard.detectors.base import DetectorSettings
 from guard.detectors.remote.http import HttpCaller, RetryPolicy
 from guard.errors import DetectorError
+from guard.lru import LRU
 from guard.types import Finding
 
 ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
@@ -50,31 +50,6 @@ class RemoteSettings(DetectorSettings):
         return os.environ.get(self.api_key_env) if self.api_key_env else None
 
 
-class ResultCache:
-    """A bounded LRU of findings by content hash."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._items: OrderedDict[str, list[Finding]] = OrderedDict()
-
-    def get(self, key: str) -> list[Finding] | None:
-        found = self._items.get(key)
-        if found is not None:
-            self._items.move_to_end(key)
-        return found
-
-    def put(self, key: str, value: list[Finding]) -> None:
-        if self.size <= 0:
-            return
-        self._items[key] = value
-        self._items.move_to_end(key)
-        while len(self._items) > self.size:
-            self._items.popitem(last=False)
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-
 class RemoteDetector:
     """Base: subclasses implement :meth:`_fetch` for the texts the cache does not hold."""
 
@@ -89,7 +64,7 @@ class RemoteDetector:
             settings.max_concurrency,
             dict(headers),
         )
-        self.cache = ResultCache(settings.cache_size)
+        self.cache: LRU[str, list[Finding]] = LRU(settings.cache_size)
         config = settings.model_dump(mode="json", exclude={"cache_size", "max_concurrency"})
         self._salt = json.dumps([self.name, config], sort_keys=True).encode()
 
