@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
@@ -10,6 +11,9 @@ import pytest
 from guard.detectors.registry import DetectorRegistry
 from tests.sidecar.conftest import Sidecar
 from tests.support.stub_upstream import StubUpstream
+
+if TYPE_CHECKING:
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 
 def wait_ready(sidecar: Sidecar, timeout: float = 30) -> httpx.Response:
@@ -130,7 +134,9 @@ def test_moderations_openai_shape(sidecar: Sidecar) -> None:
     assert harmful.category_scores.illicit > benign.category_scores.illicit  # type: ignore[operator]
 
 
-def test_request_span_continues_traceparent(stub: StubUpstream, registry: DetectorRegistry) -> None:
+def _traced_sidecar(stub: StubUpstream, registry: DetectorRegistry
+                    ) -> tuple[Any, InMemorySpanExporter]:
+    """A sidecar (strict policy) whose spans go to an in-memory exporter of the OTel SDK."""
     from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.sdk.trace.export import SimpleSpanProcessor
     from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
@@ -148,7 +154,11 @@ def test_request_span_continues_traceparent(stub: StubUpstream, registry: Detect
                            server=QUIET)
     app = create_app(config, recorder=MemoryRecorder(), registry=registry,
                      telemetry=Telemetry(tracer_provider=provider))
-    server = ServerThread(app).start()
+    return ServerThread(app).start(), exporter
+
+
+def test_request_span_continues_traceparent(stub: StubUpstream, registry: DetectorRegistry) -> None:
+    server, exporter = _traced_sidecar(stub, registry)
     trace_id = "4bf92f3577b34da6a3ce929d0e0e4736"
     try:
         resp = httpx.post(f"{server.url}/v1/chat/completions", headers={
@@ -183,24 +193,7 @@ def test_request_span_marks_when_the_upstream_call_moved(stub: StubUpstream,
     """The events an SRE (and bench/timeline.py) reads a request's timeline from: the call
     starts after the rewriting input rules (the block-only ones run beside it); its
     first chunk and its end come in order; the output checks follow the end."""
-    from opentelemetry.sdk.trace import TracerProvider
-    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
-    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-
-    from guard.sidecar.app import create_app
-    from guard.sidecar.config import SidecarConfig, UpstreamConfig
-    from guard.telemetry import Telemetry
-    from tests.sidecar.conftest import POLICIES, QUIET, MemoryRecorder, ServerThread
-
-    exporter = InMemorySpanExporter()
-    provider = TracerProvider()
-    provider.add_span_processor(SimpleSpanProcessor(exporter))
-    config = SidecarConfig(policy=str(POLICIES / "strict.yaml"),
-                           upstreams={"stub": UpstreamConfig(base_url=stub.base_url)},
-                           server=QUIET)
-    app = create_app(config, recorder=MemoryRecorder(), registry=registry,
-                     telemetry=Telemetry(tracer_provider=provider))
-    server = ServerThread(app).start()
+    server, exporter = _traced_sidecar(stub, registry)
     stub.reply = "an answer long enough to be read in more than one chunk from the upstream"
     try:
         for stream in (False, True):
