@@ -109,6 +109,7 @@ def timeline(sent: Sent, spans: Sequence[ReceivedSpan]) -> Timeline:
     inputs = [s for s in spans if s.name == "guard.check input"]
     before_checks = [s for s in inputs if s.attributes.get("guard.check.phase") != "during"]
     before = [s.end_ns for s in before_checks]
+    requested = min((s.start_ns for s in inputs), default=None)
     during = [s.end_ns for s in inputs if s.attributes.get("guard.check.phase") == "during"]
     outputs = sorted((s for s in spans if s.name == "guard.check output"),
                      key=lambda s: s.start_ns)
@@ -116,6 +117,8 @@ def timeline(sent: Sent, spans: Sequence[ReceivedSpan]) -> Timeline:
     detectors = {BEFORE_CALL: _detectors(spans, before_checks),
                  FINAL_OUTPUT: _detectors(spans, [last] if last else [])}
     return Timeline({
+        "request span started (sidecar has the request)": ms(request.start_ns),
+        "first input check started": ms(requested),
         "input rules before the call decided": ms(max(before, default=None)),
         "upstream call started": ms(events.get(CALL)),
         "input rules during the call decided": ms(max(during, default=None)),
@@ -210,8 +213,10 @@ def render(args: argparse.Namespace, direct: dict[str, float], runs: dict[bool, 
     out.append(f"| stub alone: last byte / first token | {direct['total']:.1f} | "
                f"{direct['ttft']:.1f} |")
     rows: list[tuple[str, Callable[[list[Timeline]], float | None]]] = [
-        ("before the call: input rules that rewrite",
-         lambda t: mark(t, "upstream call started")),
+        ("to the first input check (HTTP, validation, routing)",
+         lambda t: mark(t, "first input check started")),
+        ("then to the upstream call: input rules that rewrite",
+         lambda t: gap(t, "first input check started", "upstream call started")),
         ("the upstream's end, later than the stub alone (shared cores)",
          lambda t: _late(gap(t, "upstream call started", "upstream end"), direct["total"])),
         ("after the upstream's end: to the final check's end",
@@ -229,7 +234,10 @@ def render(args: argparse.Namespace, direct: dict[str, float], runs: dict[bool, 
     first_rows: list[tuple[str, float | None]] = [
         ("**first-token overhead** (minus the stub alone)",
          _late(mark(streamed, FIRST_TOKEN), direct["ttft"])),
-        ("before the call: input rules that rewrite", mark(streamed, "upstream call started")),
+        ("to the first input check (HTTP, validation, routing)",
+         mark(streamed, "first input check started")),
+        ("then to the upstream call: input rules that rewrite",
+         gap(streamed, "first input check started", "upstream call started")),
         ("waiting for the hold-back margin (from the stub's own first token to the first "
          "check)", _late(gap(streamed, "upstream call started", "first output check started"),
                          direct["ttft"])),
