@@ -50,6 +50,13 @@ class LRU(Generic[K, V]):
             while len(self._entries) > self.size:
                 self._entries.popitem(last=False)
 
+    def resize(self, size: int) -> None:
+        """A new bound; the oldest entries beyond it go now (0 empties the cache)."""
+        with self._lock:
+            self.size = max(0, size)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()

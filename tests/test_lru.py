@@ -42,3 +42,20 @@ def test_stays_bounded_under_threads() -> None:
         t.join()
     assert len(lru) == 50 == len(set(lru))
     assert lru.hits + lru.misses == 4 * 2000
+
+
+def test_resize_drops_the_oldest_and_zero_empties() -> None:
+    """A cache shrunk at run time (benches set ``Encoder.cache_size = 0`` to time real
+    encoding) must not serve what it held before."""
+    lru: LRU[str, int] = LRU(3)
+    for k, v in (("a", 1), ("b", 2), ("c", 3)):
+        lru.put(k, v)
+    lru.resize(2)
+    assert list(lru) == ["b", "c"]
+    lru.resize(0)
+    assert len(lru) == 0 and lru.get("c") is None
+    lru.put("d", 4)
+    assert len(lru) == 0
+    lru.resize(2)
+    lru.put("d", 4)
+    assert lru.get("d") == 4

@@ -39,8 +39,11 @@ class VerdictCache:
     """LRU of detector findings by content hash (see the module docstring)."""
 
     def __init__(self, max_entries: int = 8192) -> None:
-        self.max_entries = max(0, max_entries)
-        self._entries: LRU[bytes, tuple[Finding, ...]] = LRU(self.max_entries)
+        self._entries: LRU[bytes, tuple[Finding, ...]] = LRU(max_entries)
+
+    @property
+    def max_entries(self) -> int:
+        return self._entries.size
 
     @property
     def hits(self) -> int:

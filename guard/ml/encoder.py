@@ -133,8 +133,8 @@ class Encoder:
         self._lock = threading.Lock()
         # Embeddings of recent windows by their token ids: a streamed answer re-checks its
         # look-behind at every release, and those windows come back token for token.
-        self.cache_size = int(os.environ.get("GUARD_ML_WINDOW_CACHE", "2048"))
-        self._cache: LRU[tuple[int, ...], FloatArray] = LRU(self.cache_size)
+        self._cache: LRU[tuple[int, ...], FloatArray] = LRU(
+            int(os.environ.get("GUARD_ML_WINDOW_CACHE", "2048")))
         forced = os.environ.get("GUARD_ML_BACKEND", "").lower()
         if forced in ("torch", "onnx", "onnx-int8"):  # operator override of the manifest
             backend = forced  # type: ignore[assignment]
@@ -158,6 +158,16 @@ class Encoder:
         else:
             self._torch = None  # exported (or cached): ONNX Runtime holds the weights
         self.backend: str = ("onnx-int8" if self.int8 else "onnx") if self._ort else "torch"
+
+    @property
+    def cache_size(self) -> int:
+        """Windows the embedding cache holds at most; 0 (benches timing the encoder) empties
+        it, so every window is really encoded."""
+        return self._cache.size
+
+    @cache_size.setter
+    def cache_size(self, size: int) -> None:
+        self._cache.resize(size)
 
     @property
     def _model(self) -> Any:
@@ -208,9 +218,8 @@ class Encoder:
                 ids, mask = pad_batch([[cls_id, *windows[i].ids, sep_id] for i in idx])
                 out[idx] = self._forward(ids, mask)
             count(cached=len(windows) - len(todo), encoded=len(todo))
-            if self.cache_size:
-                for i in todo:
-                    self._cache.put(windows[i].ids, out[i].copy())
+            for i in todo:
+                self._cache.put(windows[i].ids, out[i].copy())
         return out
 
     def _forward(self, ids: npt.NDArray[np.int64], mask: npt.NDArray[np.int64]) -> FloatArray:

@@ -48,15 +48,14 @@ class RowCache:
 
     def __init__(self, vec: Any, size: int) -> None:
         self._vec = vec
-        self.size = max(0, size)
-        self._rows: LRU[str, tuple[Any, Any]] = LRU(self.size)
+        self._rows: LRU[str, tuple[Any, Any]] = LRU(size)
 
     def transform(self, texts: Sequence[str]) -> Any:
         """CSR matrix (len(texts), n_features), like :func:`transform`."""
         import numpy as np
         import scipy.sparse as sp
 
-        if not self.size:
+        if not self._rows.size:
             return transform(self._vec, texts)
         held: dict[str, tuple[Any, Any]] = {}
         missing: list[str] = []

@@ -104,3 +104,28 @@ def test_batch_equals_single(attack_clf: TextClassifier) -> None:
     for t, b in zip(texts, batch, strict=True):
         single = attack_clf.predict([t])[0]
         assert abs(single.scores["attack"] - b.scores["attack"]) < 1e-4
+
+
+def test_a_window_cache_set_to_zero_serves_nothing_it_held(safety_clf: TextClassifier) -> None:
+    """Benches time real encoding with ``encoder.cache_size = 0``: windows cached before
+    must be encoded again, not served; restoring the size caches again."""
+    from guard.ml.counters import window_counts
+
+    encoder = safety_clf.encoder
+    windows = encoder.windows(["A window to embed, cache, and embed again."], 128, 96)
+    saved = encoder.cache_size
+    try:
+        encoder.embed(windows)
+        before = window_counts()
+        encoder.embed(windows)
+        assert window_counts().cached - before.cached == len(windows)
+        encoder.cache_size = 0
+        before = window_counts()
+        encoder.embed(windows)
+        assert window_counts().encoded - before.encoded == len(windows)
+    finally:
+        encoder.cache_size = saved
+    encoder.embed(windows)
+    before = window_counts()
+    encoder.embed(windows)
+    assert window_counts().cached - before.cached == len(windows)
