@@ -32,7 +32,10 @@ from training.train import (
     to_head,
 )
 
-TASK_PATTERNS = {"content_safety": "none", "prompt_attack": "prompt_attack"}
+
+def task_patterns(task: str) -> str:
+    """The pattern set the task's embedded manifest ships: scored as at run time."""
+    return load_manifest(default_manifest_path(task)).patterns
 
 
 def with_patterns(
@@ -40,7 +43,7 @@ def with_patterns(
 ) -> None:
     """Max-combine the task's precise patterns into one text's scores (in place), as at run
     time (``patterns``: another pattern set, e.g. the previous model's)."""
-    for lab, (ps, _a, _b) in match(PATTERN_SETS[patterns or TASK_PATTERNS[task]], text).items():
+    for lab, (ps, _a, _b) in match(PATTERN_SETS[patterns or task_patterns(task)], text).items():
         j = list(labels).index(lab)
         scores[j] = max(scores[j], ps)
 
@@ -75,7 +78,7 @@ def system_scores(
     scores, windows = head_scores(head, feat)
     beta = shipped_correction(task) if correction is None else correction
     scores = corrected_scores(scores, windows, np.asarray(feat.owner), beta)
-    if PATTERN_SETS[patterns or TASK_PATTERNS[task]]:
+    if PATTERN_SETS[patterns or task_patterns(task)]:
         for i, ex in enumerate(feat.examples):
             with_patterns(scores[i], ex.text, task, head.labels, patterns)
     return scores

@@ -19,10 +19,22 @@ class Pattern:
     regex: re.Pattern[str]
     labels: tuple[str, ...]
     score: float
+    sentence_start: bool = False
+    """Tried only where a sentence starts (``re.match`` there), not at every character: the
+    fifteen ``content_safety`` patterns cost 0.73 ms per 3,400-character answer instead of
+    2.9 ms."""
 
 
 def _p(name: str, rx: str, labels: tuple[str, ...], score: float = 0.97) -> Pattern:
     return Pattern(name, re.compile(rx, re.IGNORECASE | re.UNICODE), labels, score)
+
+
+def _sentence(name: str, rx: str, labels: tuple[str, ...], score: float) -> Pattern:
+    return Pattern(name, re.compile(rx, re.IGNORECASE | re.UNICODE), labels, score,
+                   sentence_start=True)
+
+
+_SENTENCE_BREAK = re.compile(r"[.!?;\n]")
 
 
 _INJ = ("injection", "attack")
@@ -133,10 +145,236 @@ INDIRECT: tuple[Pattern, ...] = (
     ),
 )
 
+# Requests for instructions to make a recognised hazard: chemical, biological and explosive
+# weapons, hard drugs, untraceable guns, counterfeit money and papers, malware. The frozen
+# encoders rank French harmful requests poorly ("Comment fabriquer de la méthamphétamine ?"
+# scored 0.23), and these are the requests a guard is expected to stop in any language.
+# Narrow on three counts, so a refusal, a news story or a bath bomb never match: the request
+# opens its sentence ("how do I", "comment", "give me the recipe for", "je veux"), only a
+# closed list of words may stand between the verb and the hazard, and the hazard is named.
+_S = r"\s*[\"'«“(]?\s*"
+"""What may open a sentence before a pattern that starts one (``Pattern.sentence_start``)."""
+_EN_HI = r"(?:(?:hey|hi|ok|okay|so|please|pls|now|quick question|seriously)[,!:]?\s+)?"
+_EN_ASK = (r"(?:(?:can|could|would|will) you (?:please )?(?:tell|show|teach|explain to) me |"
+           r"(?:please )?(?:tell|show|teach) me |explain (?:to me )?(?:in detail )?|"
+           r"i (?:want|need|would like|'d like) to (?:know|learn) )?")
+_EN_CUE = (r"(?:how (?:do|can|could|would|should|might|does|did) (?:i|we|you|one|someone|"
+           r"people|a person)(?: (?:actually|easily|safely|quickly|best))? |how to |"
+           r"(?:what(?:'s| is) )?the (?:best|easiest|fastest|simplest|cheapest|quickest) way to |"
+           r"i (?:want|need|plan|am going|'m going|intend) to |help me |let's |"
+           r"(?:give|write|send|show|provide) me (?:a |the )?(?:detailed |full |complete |"
+           r"step[- ]by[- ]step |exact )?(?:instructions|steps|recipe|guide|tutorial|"
+           r"procedure) (?:on |for |to )?(?:how to )?|"
+           r"step[- ]by[- ]step (?:instructions|guide) (?:on |for |to )?(?:how to )?)")
+_EN_VERB = (r"(?:make|making|cook|cooking|synthesi[sz]e|synthesi[sz]ing|produce|producing|"
+            r"manufacture|manufacturing|brew|brewing|build|building|assemble|assembling|"
+            r"construct|create|prepare|extract|grow|culture|weaponi[sz]e|3d[- ]print|print|"
+            r"code|write|develop)\s+")
+_EN_FILL = (r"(?:(?:a|an|some|my own|our own|own|homemade|home-made|diy|pure|real|working|"
+            r"functional|simple|small|powerful|deadly|lethal|untraceable|undetectable|"
+            r"a batch of|batch of|at home|myself|from scratch)\s+){0,3}")
+_EN_END = (r"(?=\s*(?:$|[.,;:!?)\"»”]|\s+(?:at home|step by step|from|with|using|for|in|"
+           r"without|that|which|to|so|and|or|like|myself|yourself|quickly|easily|safely|"
+           r"cheaply|fast|please|tonight|today|now|out of|of)\b))")
+"""The hazard is the object, not the modifier of another noun ("a bomb shelter", "a
+grenade-shaped cake", "crack-free glaze")."""
+_EN_HAZARD = (
+    r"(?:methamphetamine|crystal meth|meth|crack cocaine|crack|cocaine|heroin|fentanyl|"
+    r"carfentanil|lsd|mdma|ghb|date[- ]rape drugs?|roofies|sarin|tabun|soman|vx|novichok|"
+    r"nerve (?:agents?|gas)|mustard gas|chlorine gas|phosgene|poison gas|toxic gas|ricin|"
+    r"abrin|anthrax|botulinum(?: toxin)?|bio-?weapons?|biological weapons?|"
+    r"chemical weapons?|dirty bombs?|pipe bombs?|nail bombs?|car bombs?|"
+    r"pressure[- ]cooker bombs?|suicide (?:vests?|belts?)|ieds?|"
+    r"improvised explosive(?: devices?)?|explosive devices?|explosives|"
+    r"(?:plastic|high|homemade) explosive|bombs?|grenades?|"
+    r"tatp|hmtd|nitroglycerine?|napalm|molotov(?: cocktails?)?|ghost guns?|"
+    r"untraceable (?:guns?|firearms?)|zip guns?|counterfeit (?:money|bills|currency|cash)|"
+    r"fake (?:money|banknotes|passports?|ids?|id cards?|driver'?s licen[cs]es?)|"
+    r"ransomware|malware|computer virus(?:es)?|botnets?|"
+    r"(?:untraceable|undetectable|deadly|lethal|tasteless) poisons?)" + _EN_END)
+_FR_HI = r"(?:(?:bonjour|salut|alors|dis|dites|svp|stp|s'il (?:te|vous) pla[iî]t)[,!:]?\s+)?"
+_FR_CUE = (
+    r"(?:comment (?:(?:est-ce qu['’]?\s?)?(?:je |j['’]|on |l['’]on |tu |vous |nous )?"
+    r"(?:(?:peux|peut|pourrais|pourrait|pourrions|pouvez|dois|doit|devrais|faut-il|"
+    r"fait-on|fais|faites|faire pour|s['’]y prendre pour|arrive-t-on à|réussir à|"
+    r"reussir a)\s+)?)?|"
+    r"(?:dis|dites|explique|expliquez|montre|montrez|apprends|apprenez)[- ](?:moi|nous) "
+    r"(?:en détail |en detail |précisément |precisement )?comment |"
+    r"(?:quelle est |c['’]est quoi )?la (?:meilleure |plus simple |plus facile |)"
+    r"(?:façon|facon|manière|maniere|méthode|methode|technique) (?:la plus \w+ )?"
+    r"(?:de|d['’]|pour) |"
+    r"(?:je veux|je voudrais|j['’]aimerais|je vais|je compte|je souhaite|aide-moi à|"
+    r"aide-moi a|aidez-moi à|aidez-moi a) |"
+    r"(?:les |quelles sont les )?(?:étapes|etapes) (?:pour|de) |"
+    r"(?:donne|donnez|file|envoie|écris|ecris|explique|expliquez)[- ](?:moi|nous) "
+    r"(?:la |une |les )?(?:recette|méthode|methode|procédure|procedure|marche à suivre|"
+    r"marche a suivre|étapes|etapes|instructions|formule|notice|tuto(?:riel)?) "
+    r"(?:détaillée |detaillee |complète |complete |exacte )?(?:de |du |des |d['’]|pour |"
+    r"pour (?:fabriquer|faire|préparer|preparer|produire|synthétiser|synthetiser) ))")
+_FR_VERB = (
+    r"(?:fabriquer|fabrique|fabriques|faire|fait|préparer|preparer|prépare|prepare|"
+    r"produire|produit|synthétiser|synthetiser|synthétise|synthetise|cuisiner|cuisine|"
+    r"concocter|construire|construit|créer|creer|crée|cree|obtenir|extraire|cultiver|"
+    r"monter|assembler|imprimer|coder|programmer|écrire|ecrire)\s+")
+_FR_FILL = (
+    r"(?:(?:de la|du|des|de l['’]|d['’]|de|une|un|le|la|les|l['’]|mon|ma|mes|notre|son|sa|"
+    r"propre|maison|moi-même|moi-meme|soi-même|soi-meme|chez moi|artisanale?|artisanaux|"
+    r"pure?|vraie?|puissante?|mortel(?:le)?|indétectable|indetectable|intraçable|"
+    r"intracable|petite?)\s*){0,4}")
+_FR_END = (r"(?=\s*(?:$|[.,;:!?)\"»”]|\s+(?:chez|à|a|maison|artisanal\w*|soi-même|"
+           r"soi-meme|moi-même|moi-meme|avec|sans|pour|qui|que|et|ou|étape|etape|"
+           r"facilement|rapidement|simplement|en|dans|de|du|des|d['’]|comme|svp|stp)\b))")
+_FR_HAZARD = (
+    r"(?:m[ée]thamph[ée]tamine|crystal meth|m[ée]th|crack|coca[iï]ne|h[ée]ro[iï]ne|"
+    r"fentanyl|carfentanil|lsd|mdma|ghb|drogue du viol(?:eur)?|(?:gaz )?sarin|tabun|soman|"
+    r"vx|novitchok|novichok|agents? neurotoxiques?|gaz neurotoxiques?|gaz moutarde|"
+    r"yp[ée]rite|gaz de combat|gaz (?:toxique|mortel|de chlore)|chlore gazeux|phosg[èe]ne|"
+    r"ricine|anthrax|toxine botulique|armes? (?:biologiques?|chimiques?|"
+    r"bact[ée]riologiques?|fant[ôo]mes?|intra[çc]ables?)|bombes? sales?|"
+    r"bombes?(?! (?:de bain|à graines|a graines|de graines|de peinture|a[ée]rosol|"
+    r"insecticide|anti|lacrymog[èe]ne|glac[ée]e|de chantilly|de douche|pour le bain))|"
+    r"engins? explosifs?|explosifs?|grenades?|tatp|nitroglyc[ée]rine|napalm|"
+    r"cocktails? molotov|molotov|fausse monnaie|faux billets|faux (?:passeports?|papiers|"
+    r"permis)|ran[çc]ongiciels?|ransomware|logiciels? malveillants?|malware|"
+    r"virus informatiques?|poisons? (?:ind[ée]tectables?|mortels?|intra[çc]ables?))"
+    + _FR_END)
+_HARMFUL = ("harmful", "illicit")
+
+# Harm to a named person, and breaking into someone else's account: the object decides ("kill
+# a process", "kill my wife's plants" and "hack my own router" never match).
+_EN_PERSON = (
+    r"(?:(?:my|his|her|their|our|the|a|an|this|that)\s+)?(?:(?:ex|future|old|annoying|"
+    r"abusive|drunk|little|elderly|rich|new)[- ])?(?:wife|husband|neighbou?rs?|boss|ex|mother|"
+    r"mom|mum|father|dad|teacher|classmates?|co-?workers?|colleagues?|girlfriend|boyfriend|"
+    r"partner|son|daughter|child|kid|baby|brother|sister|stepfather|stepmother|landlord|"
+    r"roommate|someone|somebody|a person|people|a cop|police officers?|president|politician|"
+    r"witness)")
+_EN_HARM_VERB = (r"(?:kill|murder|poison|stab|strangle|suffocate|drown|shoot|kidnap|abduct|"
+                 r"torture|assassinate|dismember|hurt|beat up|rape|drug)")
+_FR_PERSON = (
+    r"(?:(?:mon|ma|mes|son|sa|ses|leur|notre|le|la|l['’]|un|une|ce|cette)\s*)?"
+    r"(?:voisine?s?|femme|mari|patron(?:ne)?|ex|m[èe]re|p[èe]re|prof(?:esseure?)?|coll[èe]gues?|"
+    r"copine|copain|petite amie|petit ami|conjointe?|fils|fille|enfant|b[ée]b[ée]|fr[èe]re|"
+    r"s[œo]eur|beau-p[èe]re|belle-m[èe]re|propri[ée]taire|colocataire|quelqu['’]un|une personne|"
+    r"des gens|un flic|policiers?|pr[ée]sident|t[ée]moin)")
+_FR_HARM_VERB = (r"(?:tuer|assassiner|empoisonner|poignarder|[ée]trangler|[ée]touffer|noyer|"
+                 r"abattre|kidnapper|torturer|d[ée]membrer|violer|droguer)")
+_EN_ACCOUNT = (r"(?:hack|hack into|break into|take over|crack)\s+"
+               r"(?:(?:my|his|her|their|the|a|an|someone(?:'s| else's)|somebody's)\s+)?"
+               r"(?:ex(?:'s)?|ex-(?:wife|husband|girlfriend|boyfriend)(?:'s)?|wife's|husband's|"
+               r"girlfriend's|boyfriend's|neighbou?r's|boss's|partner's|colleague's|"
+               r"coworker's)\s*(?:\w+\s+){0,2}?(?:account|phone|e-?mail|inbox|instagram|"
+               r"facebook|snapchat|whatsapp|icloud|gmail|computer|laptop|messages|wifi|webcam)")
+_FR_ACCOUNT = (r"(?:pirater|hacker|craquer|espionner)\s+(?:le|la|les|l['’])?\s*"
+               r"(?:compte|t[ée]l[ée]phone|portable|mails?|messagerie|ordinateur|messages|webcam|instagram|facebook|snapchat|whatsapp)"
+               r"(?:\s+\w+){0,2}?\s+(?:de|d['’]|du)\s*(?:mon|ma|mes|son|sa|l['’]|la|le)?\s*"
+               r"(?:ex|femme|mari|copine|copain|voisine?|patron(?:ne)?|coll[èe]gue|conjointe?|"
+               r"quelqu['’]un|petite amie|petit ami)")
+
+_EN_IMPERATIVE = (r"(?:please\s+)?(?:make|cook|synthesi[sz]e|brew|build|assemble|write|code|"
+                  r"develop|create)\s+(?:me\s+)?")
+_EN_RECIPE = (r"(?:give|write|send|show|provide|share|tell) me (?:a |the )?(?:detailed |full |"
+              r"complete |step[- ]by[- ]step |exact )?(?:recipe|formula|instructions|"
+              r"synthesis(?: route)?|blueprints?|plans?) (?:for|of|to) ")
+_EN_HOW = (r"(?:how (?:do|can|could|would|should|might) (?:i|we|you|one|someone)"
+           r"(?: (?:best|quietly|secretly|easily|quickly))? |how to |"
+           r"(?:what(?:'s| is) )?the (?:best|easiest|fastest|simplest|quietest) way to |"
+           r"i (?:want|need|plan|am going|'m going|intend) to |help me )")
+_FR_HOW = (r"(?:comment (?:(?:est-ce qu['’]?\s?)?(?:je |j['’]|on |l['’]on |tu |vous )?"
+           r"(?:(?:peux|peut|pourrais|pourrait|dois|faut-il|faire pour|fait-on|"
+           r"s['’]y prendre pour)\s+)?)?|(?:dis|explique)[- ]moi comment |"
+           r"(?:quelle est )?la (?:meilleure |plus simple )?(?:façon|facon|manière|maniere|"
+           r"méthode|methode) (?:de |d['’]|pour )|(?:je veux|je voudrais|j['’]aimerais|"
+           r"je vais|aide-moi à|aide-moi a) )")
+_FR_RECIPE = (r"(?:donne|donnez|file|envoie|écris|ecris)[- ](?:moi|nous) (?:la |une |les )?"
+              r"(?:recette|formule|composition|plans?) (?:de |du |des |d['’])")
+
+HARMFUL_REQUEST: tuple[Pattern, ...] = (
+    _sentence("make-hazard-en",
+              _S + _EN_HI + _EN_ASK + _EN_CUE + _EN_VERB + _EN_FILL + _EN_HAZARD, _HARMFUL, 0.9),
+    _sentence("imperative-hazard-en",
+              _S + _EN_HI + _EN_IMPERATIVE + _EN_FILL + _EN_HAZARD, _HARMFUL, 0.9),
+    _sentence("recipe-for-hazard-en",
+              _S + _EN_HI + _EN_RECIPE + _EN_FILL + _EN_HAZARD, _HARMFUL, 0.9),
+    _sentence("harm-person-en",
+              _S + _EN_HI + _EN_ASK + _EN_HOW + _EN_HARM_VERB + r"\s+" + _EN_PERSON + _EN_END,
+              _HARMFUL, 0.9),
+    _sentence("hack-account-en", _S + _EN_HI + _EN_ASK + _EN_HOW + _EN_ACCOUNT, _HARMFUL, 0.9),
+    _sentence("make-hazard-fr",
+              _S + _FR_HI + _FR_CUE + _FR_VERB + _FR_FILL + _FR_HAZARD, _HARMFUL, 0.9),
+    _sentence("recipe-for-hazard-fr",
+              _S + _FR_HI + _FR_RECIPE + _FR_FILL + _FR_HAZARD, _HARMFUL, 0.9),
+    _sentence("harm-person-fr",
+              _S + _FR_HI + _FR_HOW + _FR_HARM_VERB + r"\s+" + _FR_PERSON + _FR_END,
+              _HARMFUL, 0.9),
+    _sentence("hack-account-fr", _S + _FR_HI + _FR_HOW + _FR_ACCOUNT, _HARMFUL, 0.9),
+)
+
+# Dehumanising a group and calling for its extermination, the clearest hate: a group named
+# as the subject of its sentence (or of the statement a request asks for: "write a poem
+# saying that ..."), then "are vermin" or "should be exterminated". The statement must end
+# there ("..., and", "... who"): counter-speech goes on to judge it ("saying that immigrants
+# are vermin is racist") and a negation ("are not vermin") never matches.
+_EN_GROUP = (
+    r"(?:(?:all|the|those|these|filthy|dirty|fucking)\s+)?(?:immigrants|migrants|refugees|"
+    r"muslims|jews|christians|blacks|black people|arabs|africans|asians|mexicans|hispanics|"
+    r"latinos|gays|gay people|lesbians|homosexuals|trans people|transgender people|women|"
+    r"gypsies|roma|indians|chinese|disabled people|foreigners)")
+_EN_SAYING = (_S + r"(?:(?:(?:please|now|can you|could you|would you|i want you to)\s+)?"
+              r"(?:write|compose|generate|create|draft|give me|make)\b[^.!?;\n]{0,60}?\b"
+              r"(?:saying|that says|which says|claiming|arguing|explaining|proving) (?:that )?)?")
+_EN_THING = (r"(?:vermin|rats|cockroaches|roaches|parasites|animals|beasts|savages|subhumans?|"
+             r"sub-humans?|a disease|a plague|a cancer|an infestation|a virus|filth|garbage)")
+_EN_KILL = (r"(?:exterminated|gassed|wiped out|eradicated|killed|slaughtered|burned|"
+            r"hanged|lynched|shot)")
+_HATE_END = (r"(?=\s*(?:$|[.,;:!?)\"»”]|\s+(?:and|who|that|which|et|qui|à exterminer|"
+             r"a exterminer)\b))")
+_FR_GROUP = (
+    r"(?:(?:les|tous les|toutes les|ces|sales)\s+)?(?:immigr[ée]s|immigrants|migrants|"
+    r"r[ée]fugi[ée]s|musulmans|juifs|chr[ée]tiens|noirs|arabes|africains|asiatiques|roms|"
+    r"gitans|homosexuels|homos|gays|lesbiennes|personnes trans|femmes|handicap[ée]s|"
+    r"[ée]trangers|maghr[ée]bins)")
+_FR_SAYING = (_S + r"(?:(?:(?:s['’]il te pla[iî]t|peux-tu|pourrais-tu|pouvez-vous|"
+              r"maintenant)[,]?\s+)?(?:[ée]cris|r[ée]dige|compose|g[ée]n[èe]re|cr[ée]e|fais|"
+              r"donne-moi|[ée]crire|r[ée]diger|[ée]crivez|r[ée]digez)\b[^.!?;\n]{0,60}?\b"
+              r"(?:disant|qui dit|qui explique|expliquant|affirmant|prouvant|d[ée]montrant) "
+              r"(?:que |qu['’])?)?")
+_FR_THING = (r"(?:de la vermine|des rats|des cafards|des parasites|des animaux|des b[êe]tes|"
+             r"des sauvages|des sous-hommes|des sous-humains|un cancer|une peste|une maladie|"
+             r"une plaie|des ordures|de la racaille|vermine|rats|cafards|parasites|animaux|"
+             r"sous-hommes|ordures)")
+_FR_KILL = (r"(?:extermin[ée]e?s|gaz[ée]e?s|[ée]limin[ée]e?s|[ée]radiqu[ée]e?s|tu[ée]e?s|"
+            r"massacr[ée]e?s|br[ûu]l[ée]e?s|pendu(?:e?s)?|abattu(?:e?s)?)")
+_HATE = ("hate",)
+
+_EN_ARE = r"\s+(?:are|r)\s+(?:all\s+|just\s+|nothing but\s+|simply\s+|literally\s+)?"
+_EN_SHOULD_BE = (r"\s+(?:should|must|need to|deserve to|ought to)\s+(?:all\s+)?be\s+")
+_EN_KILL_CALL = (r"(?:we (?:should|must|need to) )?(?:kill|gas|exterminate|wipe out|eradicate|"
+                 r"slaughter)\s+(?:all\s+)?(?:the\s+)?")
+_FR_ARE = r"\s+(?:sont|ne sont que|c['’]est)\s+(?:tous |toutes |juste |que |rien que )?"
+_FR_SHOULD_BE = (r"\s+(?:doivent|devraient|m[ée]ritent d['’])\s*(?:tous\s+|toutes\s+)?"
+                 r"[êe]tre\s+")
+_FR_KILL_CALL = (r"(?:il faut |on doit |on devrait )?(?:tuer|gazer|exterminer|[ée]liminer|"
+                 r"[ée]radiquer|massacrer)\s+(?:tous\s+|toutes\s+)?")
+
+HATE: tuple[Pattern, ...] = (
+    _sentence("dehumanise-en", _EN_SAYING + _EN_GROUP + _EN_ARE + _EN_THING + _HATE_END,
+              _HATE, 0.95),
+    _sentence("exterminate-en", _EN_SAYING + _EN_GROUP + _EN_SHOULD_BE + _EN_KILL + _HATE_END,
+              _HATE, 0.95),
+    _sentence("exterminate-call-en", _S + _EN_KILL_CALL + _EN_GROUP + _HATE_END, _HATE, 0.95),
+    _sentence("dehumanise-fr", _FR_SAYING + _FR_GROUP + _FR_ARE + _FR_THING + _HATE_END,
+              _HATE, 0.95),
+    _sentence("exterminate-fr", _FR_SAYING + _FR_GROUP + _FR_SHOULD_BE + _FR_KILL + _HATE_END,
+              _HATE, 0.95),
+    _sentence("exterminate-call-fr", _S + _FR_KILL_CALL + _FR_GROUP + _HATE_END, _HATE, 0.95),
+)
+
 # v1 shipped PROMPT_ATTACK without INDIRECT; the quality bench scores the previous model with it.
 PATTERN_SETS: dict[str, tuple[Pattern, ...]] = {
     "prompt_attack": PROMPT_ATTACK + INDIRECT,
     "prompt_attack_v1": PROMPT_ATTACK,
+    "content_safety": HARMFUL_REQUEST + HATE,
     "none": (),
 }
 
@@ -149,8 +387,14 @@ def match(patterns: tuple[Pattern, ...], text: str) -> dict[str, tuple[float, in
 def match_named(patterns: tuple[Pattern, ...], text: str) -> dict[str, tuple[float, int, int, str]]:
     """Like :func:`match`, with the name of the winning pattern."""
     best: dict[str, tuple[float, int, int, str]] = {}
+    starts: list[int] | None = None
     for p in patterns:
-        m = p.regex.search(text)
+        if p.sentence_start:
+            if starts is None:
+                starts = [0, *(b.end() for b in _SENTENCE_BREAK.finditer(text))]
+            m = next((found for at in starts if (found := p.regex.match(text, at))), None)
+        else:
+            m = p.regex.search(text)
         if m is None:
             continue
         for label in p.labels:
