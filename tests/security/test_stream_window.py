@@ -109,3 +109,19 @@ def test_unbounded_output_pattern_must_declare_its_maximum(
     declared = Guard.from_file(write_policy(head + rule.format(
         stage="output", extra="      max_match_chars: 40\n")))
     assert declared.stream_window >= 40
+
+
+def test_an_obfuscated_address_split_across_chunks_is_masked_whole(stub: StubUpstream) -> None:
+    """``jane.doe [at] example [dot] com`` has no partial match of its own to hold (any last
+    word could open one): the shipped policy's 64-character window holds it until it is whole."""
+    guard = Guard.from_file("default")
+    address = "jane.doe [at] example [dot] com"
+    stub.chunks = _chars(LEAD + "Write to " + address + " for the details.")
+    client = guard.wrap(openai.OpenAI(base_url=stub.base_url, api_key="k", max_retries=0))
+    received = ""
+    for chunk in client.chat.completions.create(model="stub-model", messages=USER,
+                                                stream=True):
+        if chunk.choices:
+            received += chunk.choices[0].delta.content or ""
+    assert received == LEAD + "Write to <EMAIL_ADDRESS> for the details."
+    guard.close()
