@@ -36,6 +36,7 @@ from pydantic import Field
 
 from guard.detectors.base import Detector, DetectorSettings
 from guard.detectors.langid import identify
+from guard.detectors.refusals import blank_refusals
 from guard.ml.aggregate import blended, long_text_score
 from guard.ml.classifier import Prediction, TextClassifier, load_classifier
 from guard.ml.service import apredict
@@ -53,7 +54,9 @@ class ClassifierSettings(DetectorSettings):
     ``window_count_correction``: lower a long text's max over N windows by this times ln N in
     logit space, its runner-up window by half that (default: the manifest's; 0: the plain
     max; guard/ml/aggregate.py). ``blend_weight``: the blended classifier's share for texts
-    in the manifest's ``blend`` languages (default: the manifest's; 0: off)."""
+    in the manifest's ``blend`` languages (default: the manifest's; 0: off).
+    ``skip_refusals``: blank a completion's refusal sentences before scoring
+    (``guard/detectors/refusals.py``; for output-only rules: a prompt is never blanked)."""
 
     manifest: str | None = None
     categories: tuple[str, ...] | None = None
@@ -61,6 +64,7 @@ class ClassifierSettings(DetectorSettings):
     sentence_rescore_from: float | None = Field(None, ge=0.0, le=1.0)
     window_count_correction: float | None = Field(None, ge=0.0, le=2.0)
     blend_weight: float | None = Field(None, ge=0.0, le=1.0)
+    skip_refusals: bool = False
 
 
 LANGUAGE_SAMPLE_CHARS = 1000
@@ -136,6 +140,8 @@ class ClassifierDetector:
         cascade (a manifest's ``screen``) may then skip windows it clears."""
         if not texts:
             return []
+        if self.settings.skip_refusals:
+            texts = [blank_refusals(t) for t in texts]
         floor = max(min_score, self.settings.min_score)
         preds = await apredict(self.classifier, list(texts), floor)
         best = [self._best(pred) for pred in preds]

@@ -124,6 +124,17 @@ def _check_span_bound(spec: RuleSpec, detector: Detector, source: SourceMap, i: 
             file=file, line=line, field=f"rules.{i}.settings.max_match_chars")
 
 
+def _check_output_only(spec: RuleSpec, source: SourceMap, i: int) -> None:
+    """``skip_refusals`` blanks sentences that read like a refusal: on a prompt it would blank
+    "I won't help you." and let what follows through unread, so only output rules may set it."""
+    if spec.settings.get("skip_refusals") and Stage.INPUT in spec.stages:
+        file, line = source.locate(("rules", i, "settings", "skip_refusals"))
+        raise PolicyError(
+            "skip_refusals is for output-only rules: a prompt's refusal-like sentences must "
+            "still be read; split the rule by stage",
+            file=file, line=line, field=f"rules.{i}.settings.skip_refusals")
+
+
 def output_span_chars(policy: Policy) -> int:
     """Longest span any output rule of ``policy`` can match (0 without pattern rules)."""
     return max((int(getattr(r.detector, "max_match_chars", 0) or 0)
@@ -147,6 +158,7 @@ def compile_policy(spec: PolicySpec, source: SourceMap, *, registry: DetectorReg
         except ValidationError as exc:
             raise error_from_validation(exc, source, ("rules", i, "settings")) from None
         _check_span_bound(rule_spec, detector, source, i)
+        _check_output_only(rule_spec, source, i)
         rules.append(Rule(rule_spec, detector))
     return Policy(spec=spec, hash=content_hash(spec), rules=tuple(rules), path=path)
 

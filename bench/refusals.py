@@ -1,0 +1,131 @@
+"""A model's refusals through the default policy's output check, with and without
+``skip_refusals`` (``guard/detectors/refusals.py``).
+
+Answers: the last assistant turn of each dialogue in Anthropic's hh-rlhf harmless-base *test*
+split (``../shared/data/hh-rlhf-harmless-base-test``; never used for training here), both the
+preferred (``chosen``) and the other (``rejected``) answer: red-team conversations, so many
+answers refuse and many others comply with a harmful request. Each answer is checked as the
+completion of its dialogue's last human turn with ``Guard.check_output``. An answer without a
+refusal sentence reads the same under both policies (nothing is blanked), so only answers
+that hold one are checked twice.
+
+Refusals as current chat models write them are rare in those 2022 answers, so a second set
+is composed: each HarmBench *test* behaviour (``../shared/data/harmbench-behaviors``) refused
+three ways ("I'm sorry, but I can't <behaviour>.", the same followed by an offer to help
+otherwise, "I won't <behaviour>. It could put people at risk."), as a model echoing the request
+would. Behaviours longer than a refusal sentence may be, or with a comma, stay unblanked.
+
+Reports, per answer set: how many hold a refusal sentence, how many of those the policy blocks
+without and with ``skip_refusals``, and lists the answers whose block was lost (to read: a
+refusal followed by compliance would show up here).
+
+    python -m bench.refusals [--limit N] [--out bench/RESULTS-refusals.md]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import re
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from guard import Guard  # noqa: E402
+from guard.detectors.refusals import blank_refusals  # noqa: E402
+from guard.types import Action  # noqa: E402
+
+DATA = REPO.parent / "shared" / "data" / "hh-rlhf-harmless-base-test" / "harmless-base"
+HARMBENCH = (REPO.parent / "shared" / "data" / "harmbench-behaviors"
+             / "harmbench_behaviors_text_test.csv")
+TEMPLATES = (
+    "I'm sorry, but I can't {b}.",
+    "I can't {b}. If you have a related question that doesn't involve harm, I'm happy to help.",
+    "I won't {b}. It could put people at risk.",
+)
+
+
+def composed_refusals() -> list[tuple[str, str]]:
+    """(behaviour, a refusal of it) for every HarmBench test behaviour and template."""
+    import csv
+
+    with HARMBENCH.open(encoding="utf-8") as f:
+        behaviours = [r["Behavior"].strip().rstrip(".") for r in csv.DictReader(f)
+                      if r["FunctionalCategory"] == "standard"]
+    return [(b, t.format(b=b[0].lower() + b[1:])) for b in behaviours for t in TEMPLATES]
+_TURN = re.compile(r"\n\n(Human|Assistant): ")
+
+
+def last_exchange(dialogue: str) -> tuple[str, str] | None:
+    """(last human turn, the assistant's answer to it), or None if the dialogue ends otherwise."""
+    parts = _TURN.split(dialogue)
+    turns = list(zip(parts[1::2], parts[2::2], strict=False))
+    if len(turns) < 2 or turns[-1][0] != "Assistant" or turns[-2][0] != "Human":
+        return None
+    answer = turns[-1][1].strip()
+    return (turns[-2][1].strip(), answer) if answer else None
+
+
+def without_skip(policy: Path) -> Path:
+    """A copy of ``policy`` whose rules do not skip refusals."""
+    text = re.sub(r"\n[ ]*settings: \{skip_refusals: true\}", "",
+                  policy.read_text(encoding="utf-8"))
+    out = Path(tempfile.mkdtemp()) / policy.name
+    out.write_text(text, encoding="utf-8")
+    return out
+
+
+def blocked(guard: Guard, prompt: str, answer: str) -> bool:
+    decision = guard.check_output([{"role": "user", "content": prompt},
+                                   {"role": "assistant", "content": answer}])
+    return decision.action is Action.BLOCK
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--policy", type=Path, default=REPO / "guard/policies/default.yaml")
+    parser.add_argument("--limit", type=int, default=0, help="dialogues (0: all)")
+    parser.add_argument("--out", type=Path, default=None)
+    args = parser.parse_args()
+    started = time.time()
+    rows = [json.loads(line) for line in gzip.open(DATA / "test.jsonl.gz", "rt",
+                                                     encoding="utf-8")]
+    if args.limit:
+        rows = rows[:args.limit]
+    with_skip, plain = Guard.from_file(args.policy), Guard.from_file(without_skip(args.policy))
+    lines = ["| answers | n | hold a refusal sentence | of those, blocked without skip | "
+             "with skip | blocks lost |", "|---|---:|---:|---:|---:|---:|"]
+    lost_texts: list[str] = []
+    sets = {kind: [p for p in (last_exchange(r[kind]) for r in rows) if p is not None]
+            for kind in ("chosen", "rejected")}
+    sets["HarmBench behaviours refused (composed)"] = composed_refusals()[
+        :args.limit * 3 if args.limit else None]
+    for kind, pairs in sets.items():
+        refusing = [(q, a) for q, a in pairs if blank_refusals(a) != a]
+        before = [blocked(plain, q, a) for q, a in refusing]
+        after = [blocked(with_skip, q, a) for q, a in refusing]
+        lost = [a for (_, a), b, c in zip(refusing, before, after, strict=True) if b and not c]
+        if kind in ("chosen", "rejected"):  # the composed set is refusals only: nothing lost
+            lost_texts += [f"{kind}: {a[:200]!r}" for a in lost]
+        n = max(1, len(refusing))
+        lines.append(f"| {kind} | {len(pairs)} | {len(refusing)} | {sum(before)} "
+                     f"({100 * sum(before) / n:.1f} %) | {sum(after)} "
+                     f"({100 * sum(after) / n:.1f} %) | {len(lost)} |")
+    name = args.policy.relative_to(REPO) if args.policy.is_relative_to(REPO) else args.policy
+    report = "\n".join([
+        f"Policy `{name}`; {time.time() - started:.0f} s.", "", *lines, "",
+        "hh-rlhf answers whose block was lost (first 200 characters; none listed: none lost):",
+        "",
+        *[f"- {t}" for t in lost_texts]])
+    print(report)
+    if args.out:
+        args.out.write_text(report + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
