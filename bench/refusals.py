@@ -119,7 +119,7 @@ def main() -> None:
     name = args.policy.relative_to(REPO) if args.policy.is_relative_to(REPO) else args.policy
     report = "\n".join([
         f"Policy `{name}`; {time.time() - started:.0f} s.", "", *lines, "",
-        "hh-rlhf answers whose block was lost (first 200 characters; none listed: none lost):",
+        "hh-rlhf answers whose block was lost (first 200 characters):",
         "",
         *[f"- {t}" for t in lost_texts]])
     print(report)

@@ -56,7 +56,8 @@ class ClassifierSettings(DetectorSettings):
     max; guard/ml/aggregate.py). ``blend_weight``: the blended classifier's share for texts
     in the manifest's ``blend`` languages (default: the manifest's; 0: off).
     ``skip_refusals``: blank a completion's refusal sentences before scoring
-    (``guard/detectors/refusals.py``; for output-only rules: a prompt is never blanked)."""
+    (``guard/detectors/refusals.py``; completions only: at the input stage the rule runs
+    the detector built without it, ``policy.compiled.OUTPUT_ONLY_SETTINGS``)."""
 
     manifest: str | None = None
     categories: tuple[str, ...] | None = None

@@ -4,8 +4,9 @@ A model that refuses names what it refuses: "I can't provide instructions for ma
 explosives." The content classifier, trained on requests and harmful text, scores that
 sentence as if it were the request, so the default policy blocked the model's own refusal
 and the client got an error instead of it (5 of 6 typical refusals, EN and FR). With
-``skip_refusals`` (output-only rules: a user's prompt is never blanked), such sentences are
-replaced by spaces of the same length (spans stay valid) and the rest is scored as usual.
+``skip_refusals`` (completions only: a prompt is read whole, ``Rule.detector_at``), such
+sentences are replaced by spaces of the same length (spans stay valid) and the rest is
+scored as usual.
 
 Narrow on purpose, since a jailbroken model may open with a refusal and go on: a refusal
 sentence starts the completion or a sentence, is short (at most 90 characters after its

@@ -2,9 +2,10 @@
 
 Rules that share a detector (same name and settings, hence the same instance) share its job,
 over the union of the segments their roles select, so a policy with three PII rules at
-different thresholds runs Presidio once. A job carries the lowest threshold its rules apply
-(detectors that can skip work below it, such as a classifier cascade, are told so). A shared
-job runs as long as its most patient rule
+different thresholds runs Presidio once; a rule with output-only settings (``skip_refusals``)
+runs its input-stage twin at the input stage (``Rule.detector_at``). A job carries
+the lowest threshold its rules apply (detectors that can skip work below it, such as a
+classifier cascade, are told so). A shared job runs as long as its most patient rule
 allows; a rule with a shorter ``timeout_ms`` still times out at its own budget (the engine
 compares the job's latency with each rule's budget).
 """
@@ -38,11 +39,12 @@ def plan(rules: Sequence[Rule], segments: Sequence[Segment], stage: Stage,
     by_detector: dict[int, int] = {}
     job_of_rule: dict[str, int] = {}
     for rule in rules:
-        key = id(rule.detector)
+        detector = rule.detector_at(stage)
+        key = id(detector)
         lowest = rule.lowest_threshold()
         if key not in by_detector:
             by_detector[key] = len(jobs)
-            jobs.append(DetectorJob(rule.detector, [], default_timeout_s, min_score=lowest))
+            jobs.append(DetectorJob(detector, [], default_timeout_s, min_score=lowest))
         job = jobs[by_detector[key]]
         job.min_score = min(job.min_score, lowest)
         job.rule_timeouts_s[rule.id] = rule_timeout_s(rule, default_timeout_s)

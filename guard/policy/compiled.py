@@ -28,10 +28,23 @@ DEFAULT_ROLES: dict[Stage, tuple[str, ...]] = {
 }
 
 
+OUTPUT_ONLY_SETTINGS = frozenset({"skip_refusals"})
+"""Detector settings that apply to completions only. A rule that also checks prompts runs, at
+the input stage, the detector built without them: the registry's instance for its other
+settings, shared with the rules that have those (one job, one cached verdict per text)."""
+
+
 @dataclass(frozen=True)
 class Rule:
     spec: RuleSpec
     detector: Detector
+    input_detector: Detector | None = None
+    """The detector at the input stage when it differs (:data:`OUTPUT_ONLY_SETTINGS`)."""
+
+    def detector_at(self, stage: Stage) -> Detector:
+        if stage is Stage.INPUT and self.input_detector is not None:
+            return self.input_detector
+        return self.detector
 
     @property
     def id(self) -> str:
@@ -100,7 +113,9 @@ class Policy:
     def detectors(self) -> list[Detector]:
         unique: dict[int, Detector] = {}
         for rule in self.rules:
-            unique.setdefault(id(rule.detector), rule.detector)
+            for detector in (rule.detector, rule.input_detector):
+                if detector is not None:
+                    unique.setdefault(id(detector), detector)
         return list(unique.values())
 
 
@@ -124,15 +139,13 @@ def _check_span_bound(spec: RuleSpec, detector: Detector, source: SourceMap, i: 
             file=file, line=line, field=f"rules.{i}.settings.max_match_chars")
 
 
-def _check_output_only(spec: RuleSpec, source: SourceMap, i: int) -> None:
-    """``skip_refusals`` blanks sentences that read like a refusal: on a prompt it would blank
-    "I won't help you." and let what follows through unread, so only output rules may set it."""
-    if spec.settings.get("skip_refusals") and Stage.INPUT in spec.stages:
-        file, line = source.locate(("rules", i, "settings", "skip_refusals"))
-        raise PolicyError(
-            "skip_refusals is for output-only rules: a prompt's refusal-like sentences must "
-            "still be read; split the rule by stage",
-            file=file, line=line, field=f"rules.{i}.settings.skip_refusals")
+def _input_detector(spec: RuleSpec, registry: DetectorRegistry,
+                    base_dir: Path) -> Detector | None:
+    """The detector ``spec`` runs on prompts, when output-only settings make it differ."""
+    if Stage.INPUT not in spec.stages or not OUTPUT_ONLY_SETTINGS & set(spec.settings):
+        return None
+    plain = {k: v for k, v in spec.settings.items() if k not in OUTPUT_ONLY_SETTINGS}
+    return registry.build(spec.detector, _resolve_files(plain, base_dir))
 
 
 def output_span_chars(policy: Policy) -> int:
@@ -158,8 +171,7 @@ def compile_policy(spec: PolicySpec, source: SourceMap, *, registry: DetectorReg
         except ValidationError as exc:
             raise error_from_validation(exc, source, ("rules", i, "settings")) from None
         _check_span_bound(rule_spec, detector, source, i)
-        _check_output_only(rule_spec, source, i)
-        rules.append(Rule(rule_spec, detector))
+        rules.append(Rule(rule_spec, detector, _input_detector(rule_spec, registry, base_dir)))
     return Policy(spec=spec, hash=content_hash(spec), rules=tuple(rules), path=path)
 
 
