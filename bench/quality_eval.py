@@ -8,6 +8,7 @@ precise patterns, exactly as at run time.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -33,6 +34,7 @@ from training.train import (
 )
 
 
+@functools.cache
 def task_patterns(task: str) -> str:
     """The pattern set the task's embedded manifest ships: scored as at run time."""
     return load_manifest(default_manifest_path(task)).patterns

@@ -25,6 +25,7 @@ refusal followed by compliance would show up here).
 from __future__ import annotations
 
 import argparse
+import csv
 import gzip
 import json
 import re
@@ -52,12 +53,12 @@ TEMPLATES = (
 
 def composed_refusals() -> list[tuple[str, str]]:
     """(behaviour, a refusal of it) for every HarmBench test behaviour and template."""
-    import csv
-
     with HARMBENCH.open(encoding="utf-8") as f:
         behaviours = [r["Behavior"].strip().rstrip(".") for r in csv.DictReader(f)
                       if r["FunctionalCategory"] == "standard"]
     return [(b, t.format(b=b[0].lower() + b[1:])) for b in behaviours for t in TEMPLATES]
+
+
 _TURN = re.compile(r"\n\n(Human|Assistant): ")
 
 

@@ -15,6 +15,8 @@ part before the ``[at]`` arrives.
 
 from __future__ import annotations
 
+import re
+
 from presidio_analyzer import Pattern, PatternRecognizer
 
 _LOCAL = r"(?<![\w.%+-])[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}"
@@ -36,5 +38,5 @@ class ObfuscatedEmailRecognizer(PatternRecognizer):
             patterns=[Pattern("email_obfuscated_at", OBFUSCATED_AT, 0.8),
                       Pattern("email_defanged_dot", DEFANGED_DOT, 0.8)],
             supported_language=language,
-            global_regex_flags=0x2 | 0x8 | 0x10,  # re.IGNORECASE | re.MULTILINE | re.DOTALL
+            global_regex_flags=re.IGNORECASE | re.MULTILINE | re.DOTALL,
         )

@@ -25,13 +25,14 @@ class Pattern:
     2.9 ms."""
 
 
-def _p(name: str, rx: str, labels: tuple[str, ...], score: float = 0.97) -> Pattern:
-    return Pattern(name, re.compile(rx, re.IGNORECASE | re.UNICODE), labels, score)
+def _p(name: str, rx: str, labels: tuple[str, ...], score: float = 0.97, *,
+       sentence_start: bool = False) -> Pattern:
+    return Pattern(name, re.compile(rx, re.IGNORECASE | re.UNICODE), labels, score,
+                   sentence_start)
 
 
 def _sentence(name: str, rx: str, labels: tuple[str, ...], score: float) -> Pattern:
-    return Pattern(name, re.compile(rx, re.IGNORECASE | re.UNICODE), labels, score,
-                   sentence_start=True)
+    return _p(name, rx, labels, score, sentence_start=True)
 
 
 _SENTENCE_BREAK = re.compile(r"[.!?;\n]")
