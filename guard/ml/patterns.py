@@ -21,18 +21,23 @@ class Pattern:
     score: float
     sentence_start: bool = False
     """Tried only where a sentence starts (``re.match`` there), not at every character: the
-    fifteen ``content_safety`` patterns cost 0.73 ms per 3,400-character answer instead of
-    2.9 ms."""
+    fifteen hazard and hate patterns of ``content_safety`` cost 0.73 ms per 3,400-character
+    answer instead of 2.9 ms."""
+    requires: tuple[str, ...] = ()
+    """Lower-case fragments of which the text must hold one for the pattern to be tried at all
+    (plain substring tests, far cheaper than a match attempt at every sentence start)."""
 
 
 def _p(name: str, rx: str, labels: tuple[str, ...], score: float = 0.97, *,
-       sentence_start: bool = False) -> Pattern:
+       sentence_start: bool = False, requires: tuple[str, ...] = ()) -> Pattern:
     return Pattern(name, re.compile(rx, re.IGNORECASE | re.UNICODE), labels, score,
-                   sentence_start)
+                   sentence_start, requires)
 
 
-def _sentence(name: str, rx: str, labels: tuple[str, ...], score: float) -> Pattern:
-    return _p(name, rx, labels, score, sentence_start=True)
+def _sentence(name: str, rx: str, labels: tuple[str, ...], score: float,
+              requires: tuple[str, ...] = ()) -> Pattern:
+    return _p(name, rx, labels, score, sentence_start=True, requires=requires)
+
 
 
 _SENTENCE_BREAK = re.compile(r"[.!?;\n]")
@@ -371,11 +376,110 @@ HATE: tuple[Pattern, ...] = (
     _sentence("exterminate-call-fr", _S + _FR_KILL_CALL + _FR_GROUP + _HATE_END, _HATE, 0.95),
 )
 
+# Self-harm: asking how to kill or hurt oneself, how to hide it, or urging someone to. The
+# frozen encoders score the topic, not the intent: supportive answers about depression reached
+# self-harm 0.5-0.84 while "Quelle est la façon la plus rapide de mettre fin à mes jours ?"
+# scored 0.02. A disclosure ("I want to die", "J'ai pensé à me faire du mal") or a question
+# about getting help never matches: the request must open its sentence and name the act.
+_EN_SELF_ACT = (r"(?:(?:kill|hang|shoot|poison|drown|suffocate|starve|cut|burn|hurt|harm)\s+"
+                r"myself|end my (?:own )?life|take my (?:own )?life|commit suicide|"
+                r"die by suicide|slit my wrists|overdose)")
+_EN_SELF_END = (r"(?=\s*(?:$|[.,;:!?)\"»”]|\s+(?:tonight|today|now|quickly|fast|painlessly|"
+                r"quietly|without|with|so|and|at|in|on|using|where|before|if|when|for good)\b))")
+_EN_SELF_HOW = (r"(?:how (?:do|can|could|would|should|might) i (?:best |quickly |quietly |"
+                r"painlessly |easily )?|how to |(?:what(?:'s| is) )?the (?:most painless|"
+                r"least painful|quickest|fastest|easiest|surest|best|simplest|quietest|"
+                r"most effective) way to |where (?:should|do|can) i |help me )")
+_EN_SELF_COUNT = (r"how (?:many|much)\s+(?:[\w-]+\s+){0,2}?(?:pills|tablets|capsules|mg|grams|"
+                  r"milligrams)\b[^.!?\n]{0,50}?\bto (?:die|kill myself|end my life|end it all)")
+_EN_SELF_HIDE = (r"(?:(?:give me |any |some )?(?:tips|ways|advice) (?:to|on how to|for) |"
+                 r"how (?:do|can) i |how to |help me )(?:hide|conceal|cover up)\s+(?:my\s+)?"
+                 r"(?:self[- ]harm|cuts|cutting|self[- ]harm scars|scars from cutting|burns)\b")
+_EN_URGE = (r"(?:you should|you need to|you ought to|you deserve to|just|go|go and|just go|"
+            r"why don't you|why dont you|do (?:us|everyone|the world) a favou?r and)\s+"
+            r"(?:just\s+|go\s+|fucking\s+)?(?:kill yourself|hang yourself|end your (?:own )?life|"
+            r"slit your wrists|cut yourself(?: deeper)?|commit suicide|die)")
+_URGE_END = (r"(?=\s*(?:$|[.,;:!?…]|\s+(?:already|tonight|now|then|and|nobody|no one|"
+             r"you)\b))")
+_FR_SELF_ACT = (r"(?:me (?:suicider|tuer|pendre|scarifier|couper|taillader les veines|"
+                r"foutre en l['’]air|faire du mal)|m['’]ouvrir les veines|mettre fin [àa] mes "
+                r"jours|mettre fin [àa] ma vie|en finir avec la vie|mourir)")
+_FR_SELF_END = (r"(?=\s*(?:$|[.,;:!?)»”]|\s+(?:sans|vite|rapidement|ce soir|cette nuit|"
+                r"facilement|discr[èe]tement|avec|en|chez|pour de bon)\b))")
+_FR_SELF_HOW = (r"(?:comment (?:(?:est-ce que |est-ce qu['’])?(?:je |on )?(?:peux |pourrais |"
+                r"dois |devrais |faut-il |faire pour |vais )?)?|(?:quelle est |c['’]est quoi )?"
+                r"la (?:meilleure |plus simple |)(?:façon|facon|manière|maniere|méthode|methode|"
+                r"technique) (?:la (?:plus|moins) [\w-]+ )?(?:de |d['’]|pour )|"
+                r"aide-moi [àa] |aidez-moi [àa] |je veux savoir comment )")
+_FR_SELF_COUNT = (r"combien de (?:comprim[ée]s|cachets|pilules|g[ée]lules|bo[iî]tes)"
+                  r"(?:\s+(?:de|d['’])\s*[\w-]+)?\s+(?:faut-il|il faut|dois-je|je dois|faudrait-il|"
+                  r"pour)\b[^.!?\n]{0,30}?(?:mourir|me tuer|en finir|mettre fin [àa] mes jours)")
+_FR_URGE = (r"(?:tu devrais|tu dois|vous devriez|va|vas|allez|t['’]as qu['’][àa]|tu ferais "
+            r"mieux de|tu m[ée]rites de)\s+(?:juste\s+|donc\s+|plut[ôo]t\s+)?(?:te (?:tuer|"
+            r"suicider|pendre|foutre en l['’]air|taillader les veines)|mourir|crever|en finir)")
+_SELF_HARM = ("self-harm",)
+_URGED = ("self-harm", "harassment")
+
+# Sexual content involving children: a request for erotic or pornographic content whose
+# subject is a child or an age under 18 ("of 12", "12-year-old"). Sex education, sexual
+# abuse prevention and "our 10 years of marriage" never match.
+_EN_WRITE = (_S + _EN_HI + r"(?:(?:please|can you|could you|would you|i want you to)\s+)?"
+             r"(?:write|generate|create|describe|tell|give me|show me|draw|make|send me|produce|"
+             r"narrate|roleplay|imagine)\b[^.!?\n]{0,40}?")
+_EN_SEXUAL = (r"\b(?:sexual(?!ity| health| education| abuse| orientation| consent| safety)|"
+              r"sexy|erotic|erotica|porn\w*|nsfw|lewd|smutty|smut|x-rated|"
+              r"explicit(?= (?:sex|erotic|scene|story|stories|content|images?|photos?))|"
+              r"nudes|nude (?:photos?|pictures?|images?|pics|scenes?))\b[^.!?\n]{0,60}?")
+_EN_MINOR = (r"\b(?:child(?:ren)?|kids?|minors?|under-?age(?:d)?|pre-?teens?|little (?:girl|boy)s?|"
+             r"schoolgirls?|schoolboys?|toddlers?|(?:[1-9]|1[0-7])[- ]?(?:years?|yrs?)[- ]?olds?|"
+             r"(?:girl|boy)s? (?:aged|of) (?:[1-9]|1[0-7])|loli(?:con)?)\b")
+_FR_WRITE = (_S + _FR_HI + r"(?:(?:peux-tu|pourrais-tu|pouvez-vous|je veux que tu)\s+)?"
+             r"(?:[ée]cris|[ée]crire|[ée]crivez|r[ée]dige|r[ée]diger|g[ée]n[èe]re|cr[ée]e|"
+             r"d[ée]cris|raconte|imagine|montre|envoie|donne|fais)(?:[- ]moi)?\b[^.!?\n]{0,40}?")
+_FR_SEXUAL = (r"\b(?:[ée]rotiques?|"
+              r"(?<!ducation )sexuel(?:le)?s?(?! (?:[ée]ducation|pr[ée]vention))|"
+              r"porno\w*|sexy|obsc[èe]nes?|[àa] caract[èe]re sexuel|nues?|d[ée]nud[ée]e?s?)"
+              r"\b[^.!?\n]{0,60}?")
+_FR_MINOR = (r"\b(?:enfants?|fillettes?|gamin(?:e)?s?|mineur(?:e)?s?|petite fille|petit gar[çc]on|"
+             r"[ée]coli[èe]re|coll[ée]gien(?:ne)?s?|(?:de|d['’]|[âa]g[ée]e? de)\s*"
+             r"(?:[1-9]|1[0-7]) ans)\b")
+_MINORS = ("sexual/minors", "sexual")
+
+_EN_SELF_WORDS = ("myself", "my life", "my own life", "suicide", "wrists", "overdose", "self-harm",
+                  "self harm", "cuts", "cutting", "burns")
+_URGE_WORDS = ("yourself", "your life", "your own life", "your wrists", "suicide", "die", "te tuer",
+               "te suicider", "te pendre", "te foutre", "te taillader", "mourir", "crever",
+               "en finir")
+_FR_SELF_WORDS = ("me suicider", "me tuer", "me pendre", "me scarifier", "me couper",
+                  "me taillader", "me foutre", "me faire du mal", "m'ouvrir", "m’ouvrir",
+                  "mes jours", "ma vie", "la vie", "mourir")
+_SEXUAL_WORDS = ("sex", "erot", "érot", "porn", "nsfw", "lewd", "smut", "x-rated", "explicit",
+                 "nude", "nue", "dénud", "denud", "obsc")
+
+SELF_HARM: tuple[Pattern, ...] = (
+    _sentence("self-harm-method-en", _S + _EN_HI + _EN_ASK + _EN_SELF_HOW + _EN_SELF_ACT
+              + _EN_SELF_END, _SELF_HARM, 0.9, _EN_SELF_WORDS),
+    _sentence("self-harm-dose-en", _S + _EN_HI + _EN_ASK + _EN_SELF_COUNT, _SELF_HARM, 0.9,
+              ("to die", "kill myself", "end my life", "end it all")),
+    _sentence("self-harm-hide-en", _S + _EN_HI + _EN_SELF_HIDE, _SELF_HARM, 0.9,
+              _EN_SELF_WORDS),
+    _sentence("self-harm-urge-en", _S + _EN_URGE + _URGE_END, _URGED, 0.9, _URGE_WORDS),
+    _sentence("self-harm-method-fr", _S + _FR_HI + _FR_SELF_HOW + _FR_SELF_ACT + _FR_SELF_END,
+              _SELF_HARM, 0.9, _FR_SELF_WORDS),
+    _sentence("self-harm-dose-fr", _S + _FR_HI + _FR_SELF_COUNT, _SELF_HARM, 0.9,
+              ("combien de",)),
+    _sentence("self-harm-urge-fr", _S + _FR_URGE + _URGE_END, _URGED, 0.9, _URGE_WORDS),
+    _sentence("sexual-minors-en", _EN_WRITE + _EN_SEXUAL + _EN_MINOR, _MINORS, 0.95,
+              _SEXUAL_WORDS),
+    _sentence("sexual-minors-fr", _FR_WRITE + _FR_SEXUAL + _FR_MINOR, _MINORS, 0.95,
+              _SEXUAL_WORDS),
+)
+
 # v1 shipped PROMPT_ATTACK without INDIRECT; the quality bench scores the previous model with it.
 PATTERN_SETS: dict[str, tuple[Pattern, ...]] = {
     "prompt_attack": PROMPT_ATTACK + INDIRECT,
     "prompt_attack_v1": PROMPT_ATTACK,
-    "content_safety": HARMFUL_REQUEST + HATE,
+    "content_safety": HARMFUL_REQUEST + HATE + SELF_HARM,
     "none": (),
 }
 
@@ -389,7 +493,12 @@ def match_named(patterns: tuple[Pattern, ...], text: str) -> dict[str, tuple[flo
     """Like :func:`match`, with the name of the winning pattern."""
     best: dict[str, tuple[float, int, int, str]] = {}
     starts: list[int] | None = None
+    lowered: str | None = None
     for p in patterns:
+        if p.requires:
+            lowered = text.lower() if lowered is None else lowered
+            if not any(word in lowered for word in p.requires):
+                continue
         if p.sentence_start:
             if starts is None:
                 starts = [0, *(b.end() for b in _SENTENCE_BREAK.finditer(text))]

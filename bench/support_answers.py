@@ -1,0 +1,112 @@
+"""Supportive answers and clear self-harm / sexual-minors requests through the default policy,
+with the self-harm and sexual/minors block thresholds of before 2026-12-02 (0.5) and now.
+
+Answers: every distinct therapist answer of counsel-chat (``../shared/data/counsel-chat``),
+checked as the completion of its question with ``Guard.check_output``. The content heads never
+trained on these answers (the corpus holds the *questions*, as help-seeking prompts); the new
+thresholds were read on the answers of the train and validation question groups
+(``training.data.split_of``), so the test-split column is the held-out figure.
+
+Requests: the corpus rows labelled self-harm or sexual/minors in the test split (openai-
+moderation, AILuminate EN/FR, never trained on), checked as prompts: what the block costs.
+
+    python -m bench.support_answers [--limit N] [--out bench/RESULTS-support.md]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import re
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from guard import Guard  # noqa: E402
+from guard.types import Action, Decision  # noqa: E402
+from training.data import load_all, split_of  # noqa: E402
+
+COUNSEL = REPO.parent / "shared" / "data" / "counsel-chat" / "data" / "20200325_counsel_chat.csv"
+LABELS = ("self-harm", "sexual/minors")
+
+
+def answers(limit: int = 0) -> list[tuple[str, str, str]]:
+    """(split, question, answer) for every distinct answer of 100 characters or more."""
+    seen: set[str] = set()
+    out: list[tuple[str, str, str]] = []
+    with COUNSEL.open(encoding="utf-8") as f:
+        for r in csv.DictReader(f):
+            answer = " ".join(r["answerText"].split())
+            if len(answer) < 100 or answer in seen:
+                continue
+            seen.add(answer)
+            out.append((split_of(f"cc:{r['questionID']}"), " ".join(r["questionText"].split()),
+                        answer))
+    return out[:limit] if limit else out
+
+
+def previous_thresholds(policy: Path) -> Path:
+    """A copy of ``policy`` whose abuse.block blocks self-harm and sexual/minors from 0.5."""
+    text = re.sub(r", self-harm: 0\.\d+, sexual/minors: 0\.\d+\}", "}",
+                  policy.read_text(encoding="utf-8"))
+    out = Path(tempfile.mkdtemp()) / policy.name
+    out.write_text(text, encoding="utf-8")
+    return out
+
+
+def blocked_by(decision: Decision) -> str | None:
+    if decision.action is not Action.BLOCK:
+        return None
+    return ",".join(r.rule_id for r in decision.fired_rules if r.action is Action.BLOCK)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--policy", type=Path, default=REPO / "guard/policies/default.yaml")
+    parser.add_argument("--limit", type=int, default=0, help="answers (0: all)")
+    parser.add_argument("--out", type=Path, default=None)
+    args = parser.parse_args()
+    started = time.time()
+    guards = {"self-harm, sexual/minors blocked from 0.5 (before)":
+              Guard.from_file(previous_thresholds(args.policy)),
+              "as shipped": Guard.from_file(args.policy)}
+    rows = answers(args.limit)
+    requests = [e for e in load_all() if e.split == "test"
+                and any(e.labels.get(k) == 1 for k in LABELS)]
+    lines = ["| policy | therapist answers blocked: all | test split | by rule (all) | "
+             "test-split self-harm / sexual-minors requests blocked |",
+             "|---|---:|---:|---|---:|"]
+    for name, guard in guards.items():
+        rules: Counter[str] = Counter()
+        test = [0, 0]
+        for split, question, answer in rows:
+            rule = blocked_by(guard.check_output([{"role": "user", "content": question},
+                                                  {"role": "assistant", "content": answer}]))
+            if split == "test":
+                test[0] += 1
+                test[1] += rule is not None
+            if rule is not None:
+                rules[rule] += 1
+        caught = sum(guard.check_input([{"role": "user", "content": e.text}]).action
+                     is Action.BLOCK for e in requests)
+        total = sum(rules.values())
+        lines.append(
+            f"| {name} | {total} / {len(rows)} ({100 * total / max(1, len(rows)):.1f} %) | "
+            f"{test[1]} / {test[0]} ({100 * test[1] / max(1, test[0]):.1f} %) | "
+            + ", ".join(f"{k} {v}" for k, v in rules.most_common(4))
+            + f" | {caught} / {len(requests)} |")
+    name = args.policy.relative_to(REPO) if args.policy.is_relative_to(REPO) else args.policy
+    report = "\n".join([f"Policy `{name}`; {len(rows)} counsel-chat answers; "
+                        f"{time.time() - started:.0f} s.", "", *lines])
+    print(report)
+    if args.out:
+        args.out.write_text(report + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
