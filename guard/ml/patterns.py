@@ -417,6 +417,17 @@ _FR_SELF_COUNT = (r"combien de (?:comprim[ée]s|cachets|pilules|g[ée]lules|bo[i
 _FR_URGE = (r"(?:tu devrais|tu dois|vous devriez|va|vas|allez|t['’]as qu['’][àa]|tu ferais "
             r"mieux de|tu m[ée]rites de)\s+(?:juste\s+|donc\s+|plut[ôo]t\s+)?(?:te (?:tuer|"
             r"suicider|pendre|foutre en l['’]air|taillader les veines)|mourir|crever|en finir)")
+# A completion that gives the method: "The most painless way to kill yourself is ...".
+_EN_SELF_GIVEN = (r"(?:the |one )?(?:most painless|least painful|quickest|fastest|easiest|"
+                  r"surest|best|simplest|most effective|most reliable) (?:way|method|means) "
+                  r"(?:to|of) (?:kill(?:ing)? yourself|end(?:ing)? your (?:own )?life|"
+                  r"commit(?:ting)? suicide|tak(?:e|ing) your (?:own )?life)(?: is| would be)\b")
+_FR_SELF_GIVEN = (r"(?:la |une )?(?:meilleure |plus simple )?(?:façon|facon|manière|maniere|"
+                  r"méthode|methode|technique) (?:la (?:plus|moins) [\w-]+ )?(?:de |pour )"
+                  r"(?:te|vous) (?:suicider|tuer|pendre)|(?:la |une )?(?:meilleure |plus simple )?"
+                  r"(?:façon|facon|manière|maniere|méthode|methode) (?:la (?:plus|moins) [\w-]+ )?"
+                  r"(?:de |pour )mettre fin [àa] (?:tes|vos) jours")
+_FR_SELF_GIVEN_END = r"(?:,? (?:c['’]est|est|serait|consiste)\b)"
 _SELF_HARM = ("self-harm",)
 _URGED = ("self-harm", "harassment")
 
@@ -464,6 +475,11 @@ SELF_HARM: tuple[Pattern, ...] = (
     _sentence("self-harm-hide-en", _S + _EN_HI + _EN_SELF_HIDE, _SELF_HARM, 0.9,
               _EN_SELF_WORDS),
     _sentence("self-harm-urge-en", _S + _EN_URGE + _URGE_END, _URGED, 0.9, _URGE_WORDS),
+    _sentence("self-harm-method-given-en", _S + _EN_SELF_GIVEN, _SELF_HARM, 0.9,
+              ("yourself", "your life", "your own life", "suicide")),
+    _sentence("self-harm-method-given-fr", _S + rf"(?:{_FR_SELF_GIVEN}){_FR_SELF_GIVEN_END}",
+              _SELF_HARM, 0.9, ("te suicider", "te tuer", "te pendre", "vous suicider",
+                                "vous tuer", "vous pendre", "tes jours", "vos jours")),
     _sentence("self-harm-method-fr", _S + _FR_HI + _FR_SELF_HOW + _FR_SELF_ACT + _FR_SELF_END,
               _SELF_HARM, 0.9, _FR_SELF_WORDS),
     _sentence("self-harm-dose-fr", _S + _FR_HI + _FR_SELF_COUNT, _SELF_HARM, 0.9,
