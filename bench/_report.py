@@ -22,3 +22,15 @@ def policy_report_main(run: Callable[[Path], str], description: str,
     print(text)
     if args.out:
         args.out.write_text(text + "\n", encoding="utf-8")
+
+
+def policy_variant(policy: Path, pattern: str, replacement: str) -> Path:
+    """A temporary copy of ``policy`` with ``pattern`` replaced (``re.sub``): the same policy
+    with one setting as it was, for a bench's before/after columns."""
+    import re
+    import tempfile
+
+    text = re.sub(pattern, replacement, policy.read_text(encoding="utf-8"))
+    out = Path(tempfile.mkdtemp()) / policy.name
+    out.write_text(text, encoding="utf-8")
+    return out

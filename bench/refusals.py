@@ -30,13 +30,13 @@ import gzip
 import json
 import re
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from bench._report import policy_variant  # noqa: E402
 from guard import Guard  # noqa: E402
 from guard.detectors.refusals import blank_refusals  # noqa: E402
 from guard.types import Action  # noqa: E402
@@ -74,11 +74,7 @@ def last_exchange(dialogue: str) -> tuple[str, str] | None:
 
 def without_skip(policy: Path) -> Path:
     """A copy of ``policy`` whose rules do not skip refusals."""
-    text = re.sub(r"\n[ ]*settings: \{skip_refusals: true\}", "",
-                  policy.read_text(encoding="utf-8"))
-    out = Path(tempfile.mkdtemp()) / policy.name
-    out.write_text(text, encoding="utf-8")
-    return out
+    return policy_variant(policy, r"\n[ ]*settings: \{skip_refusals: true\}", "")
 
 
 def blocked(guard: Guard, prompt: str, answer: str) -> bool:

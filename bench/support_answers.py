@@ -17,9 +17,7 @@ from __future__ import annotations
 
 import argparse
 import csv
-import re
 import sys
-import tempfile
 import time
 from collections import Counter
 from pathlib import Path
@@ -27,6 +25,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from bench._report import policy_variant  # noqa: E402
 from guard import Guard  # noqa: E402
 from guard.types import Action, Decision  # noqa: E402
 from training.data import load_all, split_of  # noqa: E402
@@ -52,11 +51,7 @@ def answers(limit: int = 0) -> list[tuple[str, str, str]]:
 
 def previous_thresholds(policy: Path) -> Path:
     """A copy of ``policy`` whose abuse.block blocks self-harm and sexual/minors from 0.5."""
-    text = re.sub(r", self-harm: 0\.\d+, sexual/minors: 0\.\d+\}", "}",
-                  policy.read_text(encoding="utf-8"))
-    out = Path(tempfile.mkdtemp()) / policy.name
-    out.write_text(text, encoding="utf-8")
-    return out
+    return policy_variant(policy, r", self-harm: 0\.\d+, sexual/minors: 0\.\d+\}", "}")
 
 
 def blocked_by(decision: Decision) -> str | None:
