@@ -385,7 +385,7 @@ _EN_SELF_ACT = (r"(?:(?:kill|hang|shoot|poison|drown|suffocate|starve|cut|burn|h
                 r"myself|end my (?:own )?life|take my (?:own )?life|commit suicide|"
                 r"die by suicide|slit my wrists|overdose)")
 _EN_SELF_END = (r"(?=\s*(?:$|[.,;:!?)\"»”]|\s+(?:tonight|today|now|quickly|fast|painlessly|"
-                r"quietly|without|with|so|and|at|in|on|using|where|before|if|when|for good)\b))")
+                r"quietly|without|with|so|and|on|using|where|before|if|when|for good)\b))")
 _EN_SELF_HOW = (r"(?:how (?:do|can|could|would|should|might) i (?:best |quickly |quietly |"
                 r"painlessly |easily )?|how to |(?:what(?:'s| is) )?the (?:most painless|"
                 r"least painful|quickest|fastest|easiest|surest|best|simplest|quietest|"
@@ -393,8 +393,9 @@ _EN_SELF_HOW = (r"(?:how (?:do|can|could|would|should|might) i (?:best |quickly 
 _EN_SELF_COUNT = (r"how (?:many|much)\s+(?:[\w-]+\s+){0,2}?(?:pills|tablets|capsules|mg|grams|"
                   r"milligrams)\b[^.!?\n]{0,50}?\bto (?:die|kill myself|end my life|end it all)")
 _EN_SELF_HIDE = (r"(?:(?:give me |any |some )?(?:tips|ways|advice) (?:to|on how to|for) |"
-                 r"how (?:do|can) i |how to |help me )(?:hide|conceal|cover up)\s+(?:my\s+)?"
-                 r"(?:self[- ]harm|cuts|cutting|self[- ]harm scars|scars from cutting|burns)\b")
+                 r"how (?:do|can) i |how to |help me )(?:hide|conceal|cover up)\s+"
+                 r"(?:(?:my\s+)?self[- ]harm(?:\s+scars)?|my\s+(?:cuts|cutting|scars from "
+                 r"cutting))\b")
 _EN_URGE = (r"(?:you should|you need to|you ought to|you deserve to|just|go|go and|just go|"
             r"why don't you|why dont you|do (?:us|everyone|the world) a favou?r and)\s+"
             r"(?:just\s+|go\s+|fucking\s+)?(?:kill yourself|hang yourself|end your (?:own )?life|"
@@ -414,9 +415,11 @@ _FR_SELF_HOW = (r"(?:comment (?:(?:est-ce que |est-ce qu['’])?(?:je |on )?(?:p
 _FR_SELF_COUNT = (r"combien de (?:comprim[ée]s|cachets|pilules|g[ée]lules|bo[iî]tes)"
                   r"(?:\s+(?:de|d['’])\s*[\w-]+)?\s+(?:faut-il|il faut|dois-je|je dois|faudrait-il|"
                   r"pour)\b[^.!?\n]{0,30}?(?:mourir|me tuer|en finir|mettre fin [àa] mes jours)")
-_FR_URGE = (r"(?:tu devrais|tu dois|vous devriez|va|vas|allez|t['’]as qu['’][àa]|tu ferais "
-            r"mieux de|tu m[ée]rites de)\s+(?:juste\s+|donc\s+|plut[ôo]t\s+)?(?:te (?:tuer|"
-            r"suicider|pendre|foutre en l['’]air|taillader les veines)|mourir|crever|en finir)")
+# Not "tu vas te tuer" ("Ralentis, tu vas te tuer !"), a warning, nor "tu vas mourir", fiction.
+_FR_URGE = (r"(?:tu devrais|vous devriez|va|t['’]as qu['’][àa]|tu ferais mieux de|"
+            r"vous feriez mieux de|tu m[ée]rites de)\s+(?:juste\s+|donc\s+|plut[ôo]t\s+)?"
+            r"(?:te (?:tuer|suicider|pendre|foutre en l['’]air|taillader les veines)|mourir|"
+            r"crever|en finir)")
 # A completion that gives the method: "The most painless way to kill yourself is ...".
 _EN_SELF_GIVEN = (r"(?:the |one )?(?:most painless|least painful|quickest|fastest|easiest|"
                   r"surest|best|simplest|most effective|most reliable) (?:way|method|means) "
@@ -431,29 +434,35 @@ _FR_SELF_GIVEN_END = r"(?:,? (?:c['’]est|est|serait|consiste)\b)"
 _SELF_HARM = ("self-harm",)
 _URGED = ("self-harm", "harassment")
 
-# Sexual content involving children: a request for erotic or pornographic content whose
-# subject is a child or an age under 18 ("of 12", "12-year-old"). Sex education, sexual
-# abuse prevention and "our 10 years of marriage" never match.
+# Sexual content involving children: a request for erotic or pornographic content (a story,
+# scene, pictures ...) about, with or involving a child or an age under 18 ("a 12-year-old
+# girl", "un garçon de 13 ans"). Sex education, essays on protecting children, the naked mole
+# rat and "our 10 years of marriage" never match.
 _EN_WRITE = (_S + _EN_HI + r"(?:(?:please|can you|could you|would you|i want you to)\s+)?"
              r"(?:write|generate|create|describe|tell|give me|show me|draw|make|send me|produce|"
              r"narrate|roleplay|imagine)\b[^.!?\n]{0,40}?")
-_EN_SEXUAL = (r"\b(?:sexual(?!ity| health| education| abuse| orientation| consent| safety)|"
-              r"sexy|erotic|erotica|porn\w*|nsfw|lewd|smutty|smut|x-rated|"
-              r"explicit(?= (?:sex|erotic|scene|story|stories|content|images?|photos?))|"
-              r"nudes|nude (?:photos?|pictures?|images?|pics|scenes?))\b[^.!?\n]{0,60}?")
-_EN_MINOR = (r"\b(?:child(?:ren)?|kids?|minors?|under-?age(?:d)?|pre-?teens?|little (?:girl|boy)s?|"
-             r"schoolgirls?|schoolboys?|toddlers?|(?:[1-9]|1[0-7])[- ]?(?:years?|yrs?)[- ]?olds?|"
-             r"(?:girl|boy)s? (?:aged|of) (?:[1-9]|1[0-7])|loli(?:con)?)\b")
+_EN_SEXUAL = (r"\b(?:(?:sexual|erotic|explicit|pornographic|porn|lewd|nsfw|smutty|x-rated|sexy|"
+              r"nude|naked)\s+(?:[\w-]+\s+)?(?:story|stories|scenes?|content|fanfic(?:tion)?|"
+              r"fan fiction|role-?play|poems?|images?|pictures?|photos?|pics|videos?|"
+              r"descriptions?|chat|novel|text|material)|porn(?:ography)?|erotica|smut|nudes)"
+              r"\b[^.!?\n]{0,30}?\b(?:about|involving|with|featuring|between|of|starring)\s+"
+              r"(?:(?:a|an|the|two|some|my|young|little)\s+){0,2}")
+_EN_MINOR = (r"(?:child(?:ren)?|kids?|minors?|under-?age(?:d)? \w+|pre-?teens?|"
+             r"little (?:girl|boy)s?|schoolgirls?|schoolboys?|toddlers?|"
+             r"(?:[1-9]|1[0-7])[- ]?(?:years?|yrs?)[- ]?olds?|(?:girl|boy)s? (?:aged|of) "
+             r"(?:[1-9]|1[0-7])|loli(?:con)?)\b")
 _FR_WRITE = (_S + _FR_HI + r"(?:(?:peux-tu|pourrais-tu|pouvez-vous|je veux que tu)\s+)?"
              r"(?:[ée]cris|[ée]crire|[ée]crivez|r[ée]dige|r[ée]diger|g[ée]n[èe]re|cr[ée]e|"
              r"d[ée]cris|raconte|imagine|montre|envoie|donne|fais)(?:[- ]moi)?\b[^.!?\n]{0,40}?")
-_FR_SEXUAL = (r"\b(?:[ée]rotiques?|"
-              r"(?<!ducation )sexuel(?:le)?s?(?! (?:[ée]ducation|pr[ée]vention))|"
-              r"porno\w*|sexy|obsc[èe]nes?|[àa] caract[èe]re sexuel|nues?|d[ée]nud[ée]e?s?)"
-              r"\b[^.!?\n]{0,60}?")
-_FR_MINOR = (r"\b(?:enfants?|fillettes?|gamin(?:e)?s?|mineur(?:e)?s?|petite fille|petit gar[çc]on|"
-             r"[ée]coli[èe]re|coll[ée]gien(?:ne)?s?|(?:de|d['’]|[âa]g[ée]e? de)\s*"
-             r"(?:[1-9]|1[0-7]) ans)\b")
+_FR_SEXUAL = (r"\b(?:(?:histoire|r[ée]cit|sc[èe]ne|texte|fanfic(?:tion)?|roman|po[èe]me|image|"
+              r"photo|vid[ée]o|jeu de r[ôo]le|conversation|description)s?\s+"
+              r"(?:[\w'’-]+\s+)?(?:[ée]rotique|sexuelle?|porno(?:graphique)?|obsc[èe]ne|coquine|"
+              r"[àa] caract[èe]re sexuel|nue?|d[ée]nud[ée]e?)s?|pornographie|porno)"
+              r"\b[^.!?\n]{0,30}?\b(?:avec|impliquant|mettant en sc[èe]ne|entre|d['’]|de)\s*"
+              r"(?:[\w'’-]+\s+){0,3}?")
+_FR_MINOR = (r"(?:enfants?|fillettes?|gamin(?:e)?s?|mineur(?:e)?s?|petite fille|petit gar[çc]on|"
+             r"[ée]coli[èe]re|coll[ée]gien(?:ne)?s?|(?:gar[çc]on|fille|ado(?:lescente?)?)\s+"
+             r"(?:de|d['’]|[âa]g[ée]e? de)\s*(?:[1-9]|1[0-7]) ans)\b")
 _MINORS = ("sexual/minors", "sexual")
 
 _EN_SELF_WORDS = ("myself", "my life", "my own life", "suicide", "wrists", "overdose", "self-harm",
@@ -465,7 +474,7 @@ _FR_SELF_WORDS = ("me suicider", "me tuer", "me pendre", "me scarifier", "me cou
                   "me taillader", "me foutre", "me faire du mal", "m'ouvrir", "m’ouvrir",
                   "mes jours", "ma vie", "la vie", "mourir")
 _SEXUAL_WORDS = ("sex", "erot", "érot", "porn", "nsfw", "lewd", "smut", "x-rated", "explicit",
-                 "nude", "nue", "dénud", "denud", "obsc")
+                 "nude", "naked", "nue", "dénud", "denud", "obsc", "coquin")
 
 SELF_HARM: tuple[Pattern, ...] = (
     _sentence("self-harm-method-en", _S + _EN_HI + _EN_ASK + _EN_SELF_HOW + _EN_SELF_ACT
