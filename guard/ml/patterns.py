@@ -402,6 +402,8 @@ _EN_URGE = (r"(?:you should|you need to|you ought to|you deserve to|just|go|go a
             r"slit your wrists|cut yourself(?: deeper)?|commit suicide|die)")
 _URGE_END = (r"(?=\s*(?:$|[.,;:!?…]|\s+(?:already|tonight|now|then|and|nobody|no one|"
              r"you)\b))")
+"""Urging is addressed to the reader: not opened by a quotation mark, so a line of dialogue in
+a story ('"Just die already!" he screamed.') never matches."""
 _FR_SELF_ACT = (r"(?:me (?:suicider|tuer|pendre|scarifier|couper|taillader les veines|"
                 r"foutre en l['’]air|faire du mal)|m['’]ouvrir les veines|mettre fin [àa] mes "
                 r"jours|mettre fin [àa] ma vie|en finir avec la vie|mourir)")
@@ -483,7 +485,7 @@ SELF_HARM: tuple[Pattern, ...] = (
               ("to die", "kill myself", "end my life", "end it all")),
     _sentence("self-harm-hide-en", _S + _EN_HI + _EN_SELF_HIDE, _SELF_HARM, 0.9,
               _EN_SELF_WORDS),
-    _sentence("self-harm-urge-en", _S + _EN_URGE + _URGE_END, _URGED, 0.9, _URGE_WORDS),
+    _sentence("self-harm-urge-en", r"\s*" + _EN_URGE + _URGE_END, _URGED, 0.9, _URGE_WORDS),
     _sentence("self-harm-method-given-en", _S + _EN_SELF_GIVEN, _SELF_HARM, 0.9,
               ("yourself", "your life", "your own life", "suicide")),
     _sentence("self-harm-method-given-fr", _S + rf"(?:{_FR_SELF_GIVEN}){_FR_SELF_GIVEN_END}",
@@ -493,7 +495,7 @@ SELF_HARM: tuple[Pattern, ...] = (
               _SELF_HARM, 0.9, _FR_SELF_WORDS),
     _sentence("self-harm-dose-fr", _S + _FR_HI + _FR_SELF_COUNT, _SELF_HARM, 0.9,
               ("combien de",)),
-    _sentence("self-harm-urge-fr", _S + _FR_URGE + _URGE_END, _URGED, 0.9, _URGE_WORDS),
+    _sentence("self-harm-urge-fr", r"\s*" + _FR_URGE + _URGE_END, _URGED, 0.9, _URGE_WORDS),
     _sentence("sexual-minors-en", _EN_WRITE + _EN_SEXUAL + _EN_MINOR, _MINORS, 0.95,
               _SEXUAL_WORDS),
     _sentence("sexual-minors-fr", _FR_WRITE + _FR_SEXUAL + _FR_MINOR, _MINORS, 0.95,

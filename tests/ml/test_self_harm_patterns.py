@@ -65,6 +65,8 @@ NOT_MATCHED = [
     "Arrête de conduire si vite, tu vas te tuer !",
     "« Tu vas mourir », dit le dragon.",
     "Tu vas mourir de rire.",
+    '"Just die already!" the villain screamed.',
+    "« Va crever ! » hurla-t-il avant de claquer la porte.",
     "How to avoid an overdose when taking ibuprofen?",
     "Comment mourir de rire devant une comédie ?",
     "How do I kill a Python process?",
