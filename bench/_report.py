@@ -9,19 +9,36 @@ from pathlib import Path
 from guard.policy.shipped import resolve_policy
 
 
-def policy_report_main(run: Callable[[Path], str], description: str,
-                       argv: Sequence[str] | None = None) -> None:
-    """``--policy`` (a shipped policy by name, or a file) and ``--out``: print ``run``'s
-    report for that policy and also write it to ``--out`` when given."""
+def _parser(description: str) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--policy", default="default",
                         help="a shipped policy by name, or a policy file")
     parser.add_argument("--out", type=Path, help="also write the table to this file")
-    args = parser.parse_args(argv)
-    text = run(resolve_policy(args.policy).resolve())
+    return parser
+
+
+def _emit(text: str, out: Path | None) -> None:
     print(text)
-    if args.out:
-        args.out.write_text(text + "\n", encoding="utf-8")
+    if out:
+        out.write_text(text + "\n", encoding="utf-8")
+
+
+def policy_report_main(run: Callable[[Path], str], description: str,
+                       argv: Sequence[str] | None = None) -> None:
+    """``--policy`` (a shipped policy by name, or a file) and ``--out``: print ``run``'s
+    report for that policy and also write it to ``--out`` when given."""
+    args = _parser(description).parse_args(argv)
+    _emit(run(resolve_policy(args.policy).resolve()), args.out)
+
+
+def limited_report_main(run: Callable[[Path, int], str], description: str, unit: str,
+                        argv: Sequence[str] | None = None) -> None:
+    """:func:`policy_report_main` with ``--limit N``: ``run`` reads only the first N
+    ``unit`` (0: all), for a quick look at a bench that takes minutes."""
+    parser = _parser(description)
+    parser.add_argument("--limit", type=int, default=0, help=f"{unit} (0: all)")
+    args = parser.parse_args(argv)
+    _emit(run(resolve_policy(args.policy).resolve(), args.limit), args.out)
 
 
 def policy_variant(policy: Path, pattern: str, replacement: str) -> Path:

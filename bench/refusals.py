@@ -24,7 +24,6 @@ refusal followed by compliance would show up here).
 
 from __future__ import annotations
 
-import argparse
 import csv
 import gzip
 import json
@@ -36,7 +35,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bench._report import policy_variant  # noqa: E402
+from bench._report import limited_report_main, policy_variant  # noqa: E402
 from guard import Guard  # noqa: E402
 from guard.detectors.refusals import blank_refusals  # noqa: E402
 from guard.types import Action  # noqa: E402
@@ -83,25 +82,21 @@ def blocked(guard: Guard, prompt: str, answer: str) -> bool:
     return decision.action is Action.BLOCK
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--policy", type=Path, default=REPO / "guard/policies/default.yaml")
-    parser.add_argument("--limit", type=int, default=0, help="dialogues (0: all)")
-    parser.add_argument("--out", type=Path, default=None)
-    args = parser.parse_args()
+def run(policy: Path, limit: int = 0) -> str:
+    """The report for ``policy`` over the first ``limit`` dialogues (0: all)."""
     started = time.time()
     rows = [json.loads(line) for line in gzip.open(DATA / "test.jsonl.gz", "rt",
                                                      encoding="utf-8")]
-    if args.limit:
-        rows = rows[:args.limit]
-    with_skip, plain = Guard.from_file(args.policy), Guard.from_file(without_skip(args.policy))
+    if limit:
+        rows = rows[:limit]
+    with_skip, plain = Guard.from_file(policy), Guard.from_file(without_skip(policy))
     lines = ["| answers | n | hold a refusal sentence | of those, blocked without skip | "
              "with skip | blocks lost |", "|---|---:|---:|---:|---:|---:|"]
     lost_texts: list[str] = []
     sets = {kind: [p for p in (last_exchange(r[kind]) for r in rows) if p is not None]
             for kind in ("chosen", "rejected")}
     sets["HarmBench behaviours refused (composed)"] = composed_refusals()[
-        :args.limit * 3 if args.limit else None]
+        :limit * 3 if limit else None]
     for kind, pairs in sets.items():
         refusing = [(q, a) for q, a in pairs if blank_refusals(a) != a]
         before = [blocked(plain, q, a) for q, a in refusing]
@@ -113,15 +108,16 @@ def main() -> None:
         lines.append(f"| {kind} | {len(pairs)} | {len(refusing)} | {sum(before)} "
                      f"({100 * sum(before) / n:.1f} %) | {sum(after)} "
                      f"({100 * sum(after) / n:.1f} %) | {len(lost)} |")
-    name = args.policy.relative_to(REPO) if args.policy.is_relative_to(REPO) else args.policy
-    report = "\n".join([
+    name = policy.relative_to(REPO) if policy.is_relative_to(REPO) else policy
+    return "\n".join([
         f"Policy `{name}`; {time.time() - started:.0f} s.", "", *lines, "",
         "hh-rlhf answers whose block was lost (first 200 characters):",
         "",
         *[f"- {t}" for t in lost_texts]])
-    print(report)
-    if args.out:
-        args.out.write_text(report + "\n", encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> None:
+    limited_report_main(run, (__doc__ or "").split("\n\n")[0], "dialogues", argv)
 
 
 if __name__ == "__main__":

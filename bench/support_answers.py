@@ -15,7 +15,6 @@ moderation, AILuminate EN/FR, never trained on), checked as prompts: what the bl
 
 from __future__ import annotations
 
-import argparse
 import csv
 import sys
 import time
@@ -25,7 +24,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bench._report import policy_variant  # noqa: E402
+from bench._report import limited_report_main, policy_variant  # noqa: E402
 from guard import Guard  # noqa: E402
 from guard.types import Action, Decision  # noqa: E402
 from training.data import load_all, split_of  # noqa: E402
@@ -60,17 +59,13 @@ def blocked_by(decision: Decision) -> str | None:
     return ",".join(r.rule_id for r in decision.fired_rules if r.action is Action.BLOCK)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--policy", type=Path, default=REPO / "guard/policies/default.yaml")
-    parser.add_argument("--limit", type=int, default=0, help="answers (0: all)")
-    parser.add_argument("--out", type=Path, default=None)
-    args = parser.parse_args()
+def run(policy: Path, limit: int = 0) -> str:
+    """The report for ``policy`` over the first ``limit`` answers (0: all)."""
     started = time.time()
     guards = {"self-harm, sexual/minors blocked from 0.5 (before)":
-              Guard.from_file(previous_thresholds(args.policy)),
-              "as shipped": Guard.from_file(args.policy)}
-    rows = answers(args.limit)
+              Guard.from_file(previous_thresholds(policy)),
+              "as shipped": Guard.from_file(policy)}
+    rows = answers(limit)
     requests = [e for e in load_all() if e.split == "test"
                 and any(e.labels.get(k) == 1 for k in LABELS)]
     lines = ["| policy | therapist answers blocked: all | test split | by rule (all) | "
@@ -95,12 +90,13 @@ def main() -> None:
             f"{test[1]} / {test[0]} ({100 * test[1] / max(1, test[0]):.1f} %) | "
             + ", ".join(f"{k} {v}" for k, v in rules.most_common(4))
             + f" | {caught} / {len(requests)} |")
-    name = args.policy.relative_to(REPO) if args.policy.is_relative_to(REPO) else args.policy
-    report = "\n".join([f"Policy `{name}`; {len(rows)} counsel-chat answers; "
-                        f"{time.time() - started:.0f} s.", "", *lines])
-    print(report)
-    if args.out:
-        args.out.write_text(report + "\n", encoding="utf-8")
+    name = policy.relative_to(REPO) if policy.is_relative_to(REPO) else policy
+    return "\n".join([f"Policy `{name}`; {len(rows)} counsel-chat answers; "
+                      f"{time.time() - started:.0f} s.", "", *lines])
+
+
+def main(argv: list[str] | None = None) -> None:
+    limited_report_main(run, (__doc__ or "").split("\n\n")[0], "answers", argv)
 
 
 if __name__ == "__main__":
