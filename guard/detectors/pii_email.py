@@ -19,8 +19,10 @@ import re
 
 from presidio_analyzer import Pattern, PatternRecognizer
 
+from guard.detectors.pii import BRACKETED_AT
+
 _LOCAL = r"(?<![\w.%+-])[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}"
-_AT = r"\s*(?:[\[({<]\s*(?:at|arobase)\s*[\])}>])\s*"
+_AT = rf"\s*(?:{BRACKETED_AT})\s*"
 _DOT = r"\s*(?:[\[({<]\s*(?:dot|point|\.)\s*[\])}>]|\.|\s(?:dot|point)\s)\s*"
 _DEFANGED_DOT = r"\s*[\[({<]\s*(?:dot|point|\.)\s*[\])}>]\s*"
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
