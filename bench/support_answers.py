@@ -10,6 +10,11 @@ thresholds were read on the answers of the train and validation question groups
 Requests: the corpus rows labelled self-harm or sexual/minors in the test split (openai-
 moderation, AILuminate EN/FR, never trained on), checked as prompts: what the block costs.
 
+Help-seeking messages, checked as prompts: the counsel-chat questions of the test-split question
+groups (people asking a therapist about depression, self-harm thoughts, abuse ...), and the
+test split of the project's written help-seeking messages (``training/help_seeking.py``:
+situations the head never saw, English and French).
+
     python -m bench.support_answers [--limit N] [--out bench/RESULTS-support.md]
 """
 
@@ -27,6 +32,7 @@ sys.path.insert(0, str(REPO))
 from bench._report import limited_report_main, policy_variant  # noqa: E402
 from guard import Guard  # noqa: E402
 from guard.types import Action, Decision  # noqa: E402
+from training import help_seeking  # noqa: E402
 from training.data import load_all, split_of  # noqa: E402
 
 COUNSEL = REPO.parent / "shared" / "data" / "counsel-chat" / "data" / "20200325_counsel_chat.csv"
@@ -48,9 +54,29 @@ def answers(limit: int = 0) -> list[tuple[str, str, str]]:
     return out[:limit] if limit else out
 
 
+def help_seeking_messages() -> dict[str, list[str]]:
+    """Held-out help-seeking prompts by set: counsel-chat's test-split questions and the written
+    rows' test split, per language."""
+    questions: dict[str, str] = {}
+    with COUNSEL.open(encoding="utf-8") as f:
+        for r in csv.DictReader(f):
+            if split_of(f"cc:{r['questionID']}") == "test":
+                questions.setdefault(
+                    r["questionID"], " ".join(f"{r['questionTitle']}. {r['questionText']}".split()))
+    sets = {"counsel-chat questions": list(questions.values())}
+    for lang in ("en", "fr"):
+        sets[f"written, {lang.upper()}"] = [e.text for e in help_seeking.generate()
+                                            if e.lang == lang and split_of(e.group) == "test"]
+    return sets
+
+
 def previous_thresholds(policy: Path) -> Path:
     """A copy of ``policy`` whose abuse.block blocks self-harm and sexual/minors from 0.5."""
     return policy_variant(policy, r", self-harm: 0\.\d+, sexual/minors: 0\.\d+\}", "}")
+
+
+def blocked_prompt(guard: Guard, text: str) -> bool:
+    return guard.check_input([{"role": "user", "content": text}]).action is Action.BLOCK
 
 
 def blocked_by(decision: Decision) -> str | None:
@@ -68,9 +94,11 @@ def run(policy: Path, limit: int = 0) -> str:
     rows = answers(limit)
     requests = [e for e in load_all() if e.split == "test"
                 and any(e.labels.get(k) == 1 for k in LABELS)]
+    helping = help_seeking_messages()
     lines = ["| policy | therapist answers blocked: all | test split | by rule (all) | "
-             "test-split self-harm / sexual-minors requests blocked |",
-             "|---|---:|---:|---|---:|"]
+             "test-split self-harm / sexual-minors requests blocked | help-seeking messages "
+             "blocked: " + " / ".join(helping) + " |",
+             "|---|---:|---:|---|---:|---:|"]
     for name, guard in guards.items():
         rules: Counter[str] = Counter()
         test = [0, 0]
@@ -82,14 +110,15 @@ def run(policy: Path, limit: int = 0) -> str:
                 test[1] += rule is not None
             if rule is not None:
                 rules[rule] += 1
-        caught = sum(guard.check_input([{"role": "user", "content": e.text}]).action
-                     is Action.BLOCK for e in requests)
+        caught = sum(blocked_prompt(guard, e.text) for e in requests)
+        helped = " / ".join(f"{sum(blocked_prompt(guard, t) for t in texts)} of {len(texts)}"
+                            for texts in helping.values())
         total = sum(rules.values())
         lines.append(
             f"| {name} | {total} / {len(rows)} ({100 * total / max(1, len(rows)):.1f} %) | "
             f"{test[1]} / {test[0]} ({100 * test[1] / max(1, test[0]):.1f} %) | "
             + ", ".join(f"{k} {v}" for k, v in rules.most_common(4))
-            + f" | {caught} / {len(requests)} |")
+            + f" | {caught} / {len(requests)} | {helped} |")
     name = policy.relative_to(REPO) if policy.is_relative_to(REPO) else policy
     return "\n".join([f"Policy `{name}`; {len(rows)} counsel-chat answers; "
                       f"{time.time() - started:.0f} s.", "", *lines])

@@ -19,9 +19,8 @@ from pathlib import Path
 import numpy as np
 
 from guard.ml.heads import Head
-from training.data import CS_LABELS, Example, load_all
+from training.data import CS_LABELS, Example, load_all, outside_calibration
 from training.embed_cache import EmbeddingCache
-from training.everyday import is_everyday
 from training.train import ART_DIR, Config, featurize, head_scores, task_examples
 
 LABELS = ("hate", "harassment", "self-harm", "sexual/minors")
@@ -63,7 +62,7 @@ def main() -> None:
     va = [
         e
         for e in task_examples(load_all(), "content_safety")
-        if e.split == "val" and not is_everyday(e)
+        if e.split == "val" and not outside_calibration(e)
     ]
     if args.scores is not None:
         scores = _file_scores(args.scores, va, CS_LABELS)

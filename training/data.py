@@ -570,9 +570,12 @@ TRAIN_CAP = 300  # train + val rows per family
 # (MLMA FR) were scarce and the on-topic non-hate sentences are the hard negatives the hate head
 # lacked. Evaluation families (hatemoji-build, rtp-lx) keep the common cap, so their rows are
 # the same as the previous model's.
-# Source of the everyday how-to rows, + language (training/everyday.py generates them; here
-# because that module imports this one).
+# Sources of the project's written negatives, + language: everyday how-to requests
+# (training/everyday.py) and help-seeking messages (training/help_seeking.py); here because
+# those modules import this one.
 HOWTO_SOURCE_PREFIX = "generated-howto-"
+HELP_SOURCE_PREFIX = "generated-helpseeking-"
+WRITTEN_PREFIXES = (HOWTO_SOURCE_PREFIX, HELP_SOURCE_PREFIX)
 FAMILY_TRAIN_CAP = {
     "mlma-hate-speech": 900,
     "stormfront": 600,
@@ -580,12 +583,20 @@ FAMILY_TRAIN_CAP = {
     **{f"generated-{k}-{lang}": 1200 for k in ("hate", "nonhate") for lang in ("en", "fr")},
     # everyday how-to requests (training/everyday.py): every task kept
     **{f"{HOWTO_SOURCE_PREFIX}{lang}": 600 for lang in ("en", "fr")},
+    **{f"{HELP_SOURCE_PREFIX}{lang}": 600 for lang in ("en", "fr")},
 }
 TEST_CAP = 120  # test rows per family
 # Texts are cut to their first MAX_CHARS characters (one 128-token window, so the embedding of
 # a training text does not depend on the window spec), except injection positives, whose
 # injected instruction may sit at the end of a long carrier.
 MAX_CHARS = 500
+
+
+def outside_calibration(example: Example) -> bool:
+    """A project-written negative (everyday how-to, help-seeking): trained on, but left out of
+    every threshold's calibration pool. Easy negatives make room at a fixed false-positive rate
+    and lower a threshold; the written hard ones would tune it to the project's own phrasings."""
+    return example.source.startswith(WRITTEN_PREFIXES)
 
 
 def _capped(rows: list[Example]) -> list[Example]:
@@ -632,10 +643,11 @@ def load_all(
                     seen.add(key)
                     out.append(ex)
     if with_generated:
-        from training import everyday, hate_contrast
+        from training import everyday, hate_contrast, help_seeking
 
         seen = {_dedup_key(e.text) for e in out}
-        for ex in itertools.chain(hate_contrast.generate(), everyday.generate()):
+        generated = (hate_contrast.generate(), everyday.generate(), help_seeking.generate())
+        for ex in itertools.chain(*generated):
             key = _dedup_key(ex.text)
             if key not in seen:  # also against the generated rows before it
                 seen.add(key)

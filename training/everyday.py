@@ -179,8 +179,3 @@ def generate(seed: int = SEED) -> Iterator[Example]:
                 yield Example(text, f"{SOURCE_PREFIX}{lang}", lang, f"gen:howto:{lang}:{i}",
                               benign_labels(), family=f"{SOURCE_PREFIX}{lang}")
 
-
-def is_everyday(example: Example) -> bool:
-    """A row of this module. Trained on, but left out of every threshold's calibration: easy
-    negatives make room at a fixed false-positive rate and lower the threshold."""
-    return example.source.startswith(SOURCE_PREFIX)

@@ -28,7 +28,15 @@ from guard.ml import ngrams
 from guard.ml.heads import Head
 from guard.ml.manifest import ARTIFACTS_DIR
 from training import everyday
-from training.data import BENIGN_SOURCES, CS_LABELS, PA_LABELS, Example, load_all
+from training.data import (
+    BENIGN_SOURCES,
+    CS_LABELS,
+    HELP_SOURCE_PREFIX,
+    PA_LABELS,
+    Example,
+    load_all,
+    outside_calibration,
+)
 from training.embed_cache import EmbeddingCache, sentence_spec
 
 ART_DIR = ARTIFACTS_DIR  # the package data the runtime reads (guard/ml/artifacts)
@@ -68,6 +76,7 @@ SOURCE_WEIGHT_PREFIX = {
     "generated-hate-": 3.0,
     "generated-nonhate-": 3.0,
     everyday.SOURCE_PREFIX: 2.0,
+    HELP_SOURCE_PREFIX: 2.0,
 }
 
 
@@ -346,7 +355,7 @@ def pick_shift(
     """Per-label logit of the default threshold, chosen on validation rows."""
     y, m = label_matrix(examples, labels)
     benign = np.array([e.source in BENIGN_SOURCES for e in examples])
-    easy = np.array([everyday.is_everyday(e) for e in examples])
+    written = np.array([outside_calibration(e) for e in examples])
     shift = np.zeros(len(labels), np.float32)
     for j, lab in enumerate(labels):
         known = m[:, j] > 0
@@ -359,7 +368,7 @@ def pick_shift(
             shift[j] = float(np.quantile(negs, 1 - val)) if len(negs) else 0.0
             continue
         if rule == "neg_fpr":
-            negs = logits[known & (y[:, j] == 0) & ~easy, j]
+            negs = logits[known & (y[:, j] == 0) & ~written, j]
             shift[j] = float(np.quantile(negs, 1 - val)) if len(negs) else 0.0
             continue
         if t.sum() == 0 or len(z) == 0:
@@ -406,7 +415,7 @@ def train_task(
 
 def calibration_by_language(head: Head, feat: Featurized) -> list[str]:
     """Per language, on validation rows at the folded-in default threshold (score 0.5):
-    recall of the primary label's positives and FPR on the benign pools."""
+    recall of the primary label's public positives and FPR on the benign pools."""
     scores, _ = head_scores(head, feat)
     primary = len(head.labels) - 1
     lines = []
@@ -414,7 +423,9 @@ def calibration_by_language(head: Head, feat: Featurized) -> list[str]:
         pos = [
             i
             for i, e in enumerate(feat.examples)
-            if e.lang == lang and e.labels.get(head.labels[primary]) == 1
+            if e.lang == lang
+            and e.labels.get(head.labels[primary]) == 1
+            and not outside_calibration(e)
         ]
         neg = [
             i for i, e in enumerate(feat.examples) if e.lang == lang and e.source in BENIGN_SOURCES

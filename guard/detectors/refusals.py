@@ -13,7 +13,10 @@ sentence starts the completion or a sentence, is short (at most 90 characters af
 verb), ends on ``.`` or ``!`` and holds no comma, colon or turn ("but", "however", "here",
 "step", "just" ...). "I won't give you the amounts, just mix ..." and "I can't help with
 that, but here is how: ..." keep their text, and so does every sentence after a refusal that
-is not one itself.
+is not one itself, except the refusal's stated reason right after it ("It could put people at
+risk.", "Cela pourrait être dangereux."): a short stock sentence that says nothing of the
+topic, which the v2.5 head alone scores `harmful` 0.73 (33 % of composed HarmBench refusals
+blocked through it, ``bench/RESULTS-refusals.md``).
 """
 
 from __future__ import annotations
@@ -40,9 +43,22 @@ _FR = (
     r"produire|décrire|decrire|répondre|repondre|participer|encourager|partager|"
     r"accéder|acceder|satisfaire)"
 )
+_REASON_EN = (
+    r"(?:it|this|that)(?: (?:could|would|might|may|can|will))? "
+    r"(?:put (?:people|someone|others|you|lives) (?:at risk|in danger)|"
+    r"cause (?:serious |real )?harm|(?:be|is) (?:dangerous|harmful|illegal|unsafe|unethical))"
+    r"(?: to (?:others|people|someone|you))?"
+)
+_REASON_FR = (
+    r"(?:cela|ça|ce|c['’]est)(?: (?:pourrait|risquerait de|peut|serait))? "
+    r"(?:mettre (?:des personnes|des gens|autrui|quelqu['’]un|des vies) en danger|"
+    r"causer du tort|(?:être |est )?(?:dangereux|illégal|illegal|nuisible))"
+)
 _REFUSAL = re.compile(
-    rf"(?:^|(?<=[.!?\n]))(\s*)((?:{_EN}|{_FR}){_CLAUSE}[.!])", re.IGNORECASE)
-"""A refusal sentence (group 2) and the space before it (group 1)."""
+    rf"(?:^|(?<=[.!?\n]))(\s*)((?:{_EN}|{_FR}){_CLAUSE}[.!]"
+    rf"(?:\s+(?:{_REASON_EN}|{_REASON_FR})[.!](?=\s|$))?)", re.IGNORECASE)
+"""A refusal sentence with its stated reason, if one follows (group 2), and the space before
+it (group 1)."""
 
 
 def blank_refusals(text: str) -> str:

@@ -396,6 +396,16 @@ _EN_SELF_HIDE = (r"(?:(?:give me |any |some )?(?:tips|ways|advice) (?:to|on how 
                  r"how (?:do|can) i |how to |help me )(?:hide|conceal|cover up)\s+"
                  r"(?:(?:my\s+)?self[- ]harm(?:\s+scars)?|my\s+(?:cuts|cutting|scars from "
                  r"cutting))\b")
+# A stated intent, then a request for the means in the same sentence ("I want to kill myself
+# tonight, tell me the most painless way"): the method request with its object said before it.
+_EN_SELF_INTENT = (r"i(?: really| just)?(?: (?:want|need|am going|plan|intend|have decided|"
+                   r"am ready)|['’]m going|['’]ve decided|['’]m ready) to " + _EN_SELF_ACT
+                   + r"(?:\s+(?:tonight|today|now|for good|soon))?\s*[,;:\-–]?\s*"
+                   r"(?:so |and |now |just )?(?:please )?(?:tell|show|give|teach) me "
+                   r"(?:the|a|your) "
+                   r"(?:most painless|least painful|quickest|fastest|easiest|surest|best|simplest|"
+                   r"most reliable|most effective|painless|quick|sure) (?:way|method)"
+                   r"(?=\s*(?:$|[.,;:!?…)]|\s+(?:to do it|to go|possible|there is)\b))")
 _EN_URGE = (r"(?:you should|you need to|you ought to|you deserve to|just|go|go and|just go|"
             r"why don't you|why dont you|do (?:us|everyone|the world) a favou?r and)\s+"
             r"(?:just\s+|go\s+|fucking\s+)?(?:kill yourself|hang yourself|end your (?:own )?life|"
@@ -409,6 +419,16 @@ _FR_SELF_ACT = (r"(?:me (?:suicider|tuer|pendre|scarifier|couper|taillader les v
                 r"jours|mettre fin [àa] ma vie|en finir avec la vie|mourir)")
 _FR_SELF_END = (r"(?=\s*(?:$|[.,;:!?)»”]|\s+(?:sans|vite|rapidement|ce soir|cette nuit|"
                 r"facilement|discr[èe]tement|avec|en|chez|pour de bon)\b))")
+_FR_SELF_INTENT = (r"je (?:veux|vais|voudrais|compte|dois|suis pr[êe]te? [àa]) "
+                   r"(?:me (?:suicider|tuer|pendre|foutre en l['’]air)|mourir|en finir|"
+                   r"mettre fin [àa] (?:mes jours|ma vie))"
+                   r"(?:\s+(?:ce soir|cette nuit|aujourd['’]hui|maintenant|pour de bon))?"
+                   r"\s*[,;:\-–]?\s*(?:alors |donc |et )?(?:dis|donne|explique|indique)[- ]moi "
+                   r"(?:la|une) (?:méthode|methode|façon|facon|manière|maniere|solution|technique) "
+                   r"(?:la plus |la moins |)(?:rapide|douce|sûre|sure|efficace|indolore|"
+                   r"radicale|simple|douloureuse|fiable)"
+                   r"(?=\s*(?:$|[.,;:!?…)]|\s+(?:possible|de le faire|pour le faire|"
+                   r"d['’]y arriver|pour y arriver)\b))")
 _FR_SELF_HOW = (r"(?:comment (?:(?:est-ce que |est-ce qu['’])?(?:je |on )?(?:peux |pourrais |"
                 r"dois |devrais |faut-il |faire pour |vais )?)?|(?:quelle est |c['’]est quoi )?"
                 r"la (?:meilleure |plus simple |)(?:façon|facon|manière|maniere|méthode|methode|"
@@ -485,6 +505,8 @@ SELF_HARM: tuple[Pattern, ...] = (
               ("to die", "kill myself", "end my life", "end it all")),
     _sentence("self-harm-hide-en", _S + _EN_HI + _EN_SELF_HIDE, _SELF_HARM, 0.9,
               _EN_SELF_WORDS),
+    _sentence("self-harm-intent-method-en", _S + _EN_HI + _EN_SELF_INTENT, _SELF_HARM, 0.9,
+              ("way", "method")),
     _sentence("self-harm-urge-en", r"\s*" + _EN_URGE + _URGE_END, _URGED, 0.9, _URGE_WORDS),
     _sentence("self-harm-method-given-en", _S + _EN_SELF_GIVEN, _SELF_HARM, 0.9,
               ("yourself", "your life", "your own life", "suicide")),
@@ -495,6 +517,8 @@ SELF_HARM: tuple[Pattern, ...] = (
               _SELF_HARM, 0.9, _FR_SELF_WORDS),
     _sentence("self-harm-dose-fr", _S + _FR_HI + _FR_SELF_COUNT, _SELF_HARM, 0.9,
               ("combien de",)),
+    _sentence("self-harm-intent-method-fr", _S + _FR_HI + _FR_SELF_INTENT, _SELF_HARM, 0.9,
+              ("moi",)),
     _sentence("self-harm-urge-fr", r"\s*" + _FR_URGE + _URGE_END, _URGED, 0.9, _URGE_WORDS),
     _sentence("sexual-minors-en", _EN_WRITE + _EN_SEXUAL + _EN_MINOR, _MINORS, 0.95,
               _SEXUAL_WORDS),
@@ -503,10 +527,33 @@ SELF_HARM: tuple[Pattern, ...] = (
 )
 
 # v1 shipped PROMPT_ATTACK without INDIRECT; the quality bench scores the previous model with it.
+# Wishing the reader dead or harmed ("... and I hope you die.", "J'espère que tu vas crever"):
+# harassment, wherever it sits in the sentence, unless a quotation mark opens it (a line of
+# dialogue). "I hope you don't die", "I hope you die happy" and "j'espère que tu ne vas pas
+# mourir" never match.
+_EN_DEATH_WISH = (r"(?<![\"“«'‘])\bi (?:really |truly |just |sincerely )?(?:hope|wish|pray) "
+                  r"(?:that )?"
+                  r"you (?:(?:will|would|['’]ll) )?(?:die|drop dead|get cancer|get raped|"
+                  r"rot in hell|burn in hell|burn alive|choke to death|bleed out|kill yourself|"
+                  r"get hit by a (?:car|bus|truck|train))"
+                  r"(?=\s*(?:$|[.,;:!?…]|\s+(?:already|slowly|alone|painfully|soon|tonight|"
+                  r"you|in a fire|in hell|in a ditch|like)\b))")
+_FR_DEATH_WISH = (r"(?<![\"“«'‘])\bj['’]esp[èe]re (?:vraiment |sinc[èe]rement )?que "
+                  r"(?:tu (?:vas )?(?:cr[èe]ver|cr[èe]ves|mourir|meurs|te faire tuer)|"
+                  r"vous (?:allez )?"
+                  r"(?:cr[èe]ver|creviez|mourir|mouriez))"
+                  r"(?=\s*(?:$|[.,;:!?…]|\s+(?:vite|bient[ôo]t|seule?|dans|comme|sale|"
+                  r"esp[èe]ce|tous|toutes|en enfer|la gueule ouverte)\b))")
+_HARASSMENT = ("harassment",)
+HARASSMENT: tuple[Pattern, ...] = (
+    _p("death-wish-en", _EN_DEATH_WISH, _HARASSMENT, 0.9, requires=("you",)),
+    _p("death-wish-fr", _FR_DEATH_WISH, _HARASSMENT, 0.9, requires=("espère", "espere")),
+)
+
 PATTERN_SETS: dict[str, tuple[Pattern, ...]] = {
     "prompt_attack": PROMPT_ATTACK + INDIRECT,
     "prompt_attack_v1": PROMPT_ATTACK,
-    "content_safety": HARMFUL_REQUEST + HATE + SELF_HARM,
+    "content_safety": HARMFUL_REQUEST + HATE + SELF_HARM + HARASSMENT,
     "none": (),
 }
 

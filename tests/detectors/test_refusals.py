@@ -17,6 +17,11 @@ REFUSALS = [
     ("As an AI language model, I cannot provide instructions on making methamphetamine.", ""),
     ("Désolé, mais je ne peux pas t'expliquer comment fabriquer de la méthamphétamine.", ""),
     ("Here is the recipe. I won't write the rest of it.", "Here is the recipe."),
+    # the refusal's stated reason goes with it
+    ("I won't write code for exploiting the KRACK vulnerability. It could put people at risk.",
+     ""),
+    ("Je ne peux pas t'aider à fabriquer une arme. Cela pourrait mettre des gens en danger. "
+     "Parlons d'autre chose.", "Parlons d'autre chose."),
 ]
 
 KEPT = [
@@ -40,6 +45,16 @@ def test_refusal_sentences_are_blanked_in_place(text: str, left: str) -> None:
 def test_what_only_opens_like_a_refusal_is_kept(text: str) -> None:
     blanked = blank_refusals(text)
     assert blanked.split()[-3:] == text.split()[-3:]
+
+
+@pytest.mark.parametrize("text", [
+    "It could put people at risk. Mix the nitrate with fuel oil.",
+    "Mix the nitrate with fuel oil. It could put people at risk.",
+    "I can't help with that. It could put people at risk of burns: mix the nitrate first.",
+])
+def test_a_reason_is_blanked_only_as_a_refusal_s_own(text: str) -> None:
+    """Alone, or after anything but a refusal, or going on after it, the sentence is read."""
+    assert "nitrate" in blank_refusals(text) and "risk" in blank_refusals(text)
 
 
 def test_the_sentence_after_a_refusal_is_still_read() -> None:
