@@ -17,7 +17,9 @@ would. Behaviours longer than a refusal sentence may be, or with a comma, stay u
 
 Reports, per answer set: how many hold a refusal sentence, how many of those the policy blocks
 without and with ``skip_refusals``, and lists the answers whose block was lost (to read: a
-refusal followed by compliance would show up here).
+refusal followed by compliance would show up here); and, for the hh-rlhf sets, how many of
+all answers the policy blocks (red-team answers without a per-answer label: a share that moves
+with the output thresholds, not a false-positive rate).
 
     python -m bench.refusals [--limit N] [--out bench/RESULTS-refusals.md]
 """
@@ -91,7 +93,8 @@ def run(policy: Path, limit: int = 0) -> str:
         rows = rows[:limit]
     with_skip, plain = Guard.from_file(policy), Guard.from_file(without_skip(policy))
     lines = ["| answers | n | hold a refusal sentence | of those, blocked without skip | "
-             "with skip | blocks lost |", "|---|---:|---:|---:|---:|---:|"]
+             "with skip | blocks lost | all answers blocked |",
+             "|---|---:|---:|---:|---:|---:|---:|"]
     lost_texts: list[str] = []
     sets = {kind: [p for p in (last_exchange(r[kind]) for r in rows) if p is not None]
             for kind in ("chosen", "rejected")}
@@ -105,9 +108,13 @@ def run(policy: Path, limit: int = 0) -> str:
         if kind in ("chosen", "rejected"):  # the composed set is refusals only: nothing lost
             lost_texts += [f"{kind}: {a[:200]!r}" for a in lost]
         n = max(1, len(refusing))
+        every = "–"
+        if kind in ("chosen", "rejected"):  # no per-answer label: a share, not an FPR
+            hits = sum(blocked(with_skip, q, a) for q, a in pairs)
+            every = f"{hits} ({100 * hits / max(1, len(pairs)):.1f} %)"
         lines.append(f"| {kind} | {len(pairs)} | {len(refusing)} | {sum(before)} "
                      f"({100 * sum(before) / n:.1f} %) | {sum(after)} "
-                     f"({100 * sum(after) / n:.1f} %) | {len(lost)} |")
+                     f"({100 * sum(after) / n:.1f} %) | {len(lost)} | {every} |")
     name = policy.relative_to(REPO) if policy.is_relative_to(REPO) else policy
     return "\n".join([
         f"Policy `{name}`; {time.time() - started:.0f} s.", "", *lines, "",
