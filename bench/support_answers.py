@@ -24,6 +24,7 @@ import csv
 import sys
 import time
 from collections import Counter
+from functools import cache
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -39,18 +40,24 @@ COUNSEL = REPO.parent / "shared" / "data" / "counsel-chat" / "data" / "20200325_
 LABELS = ("self-harm", "sexual/minors")
 
 
+@cache
+def _counsel_rows() -> list[dict[str, str]]:
+    """counsel-chat's rows (one per answer), read once for the answers and the questions."""
+    with COUNSEL.open(encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
 def answers(limit: int = 0) -> list[tuple[str, str, str]]:
     """(split, question, answer) for every distinct answer of 100 characters or more."""
     seen: set[str] = set()
     out: list[tuple[str, str, str]] = []
-    with COUNSEL.open(encoding="utf-8") as f:
-        for r in csv.DictReader(f):
-            answer = " ".join(r["answerText"].split())
-            if len(answer) < 100 or answer in seen:
-                continue
-            seen.add(answer)
-            out.append((split_of(f"cc:{r['questionID']}"), " ".join(r["questionText"].split()),
-                        answer))
+    for r in _counsel_rows():
+        answer = " ".join(r["answerText"].split())
+        if len(answer) < 100 or answer in seen:
+            continue
+        seen.add(answer)
+        out.append((split_of(f"cc:{r['questionID']}"), " ".join(r["questionText"].split()),
+                    answer))
     return out[:limit] if limit else out
 
 
@@ -58,11 +65,10 @@ def help_seeking_messages() -> dict[str, list[str]]:
     """Held-out help-seeking prompts by set: counsel-chat's test-split questions and the written
     rows' test split, per language."""
     questions: dict[str, str] = {}
-    with COUNSEL.open(encoding="utf-8") as f:
-        for r in csv.DictReader(f):
-            if split_of(f"cc:{r['questionID']}") == "test":
-                questions.setdefault(
-                    r["questionID"], " ".join(f"{r['questionTitle']}. {r['questionText']}".split()))
+    for r in _counsel_rows():
+        if split_of(f"cc:{r['questionID']}") == "test":
+            questions.setdefault(
+                r["questionID"], " ".join(f"{r['questionTitle']}. {r['questionText']}".split()))
     sets = {"counsel-chat questions": list(questions.values())}
     for lang in ("en", "fr"):
         sets[f"written, {lang.upper()}"] = [e.text for e in help_seeking.generate()

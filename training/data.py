@@ -581,9 +581,8 @@ FAMILY_TRAIN_CAP = {
     "stormfront": 600,
     "toxigen-demonstrations": 600,
     **{f"generated-{k}-{lang}": 1200 for k in ("hate", "nonhate") for lang in ("en", "fr")},
-    # everyday how-to requests (training/everyday.py): every task kept
-    **{f"{HOWTO_SOURCE_PREFIX}{lang}": 600 for lang in ("en", "fr")},
-    **{f"{HELP_SOURCE_PREFIX}{lang}": 600 for lang in ("en", "fr")},
+    # the project's written negatives (how-to requests, help-seeking): every row kept
+    **{f"{prefix}{lang}": 600 for prefix in WRITTEN_PREFIXES for lang in ("en", "fr")},
 }
 TEST_CAP = 120  # test rows per family
 # Texts are cut to their first MAX_CHARS characters (one 128-token window, so the embedding of

@@ -223,8 +223,8 @@ def _cap(text: str) -> str:
 
 
 def _row(text: str, lang: str, group: str) -> Example:
-    source = f"{HELP_SOURCE_PREFIX}{lang}"
-    return Example(text, source, lang, f"gen:help:{lang}:{group}", benign_labels(), family=source)
+    return Example(text, f"{HELP_SOURCE_PREFIX}{lang}", lang, f"gen:help:{lang}:{group}",
+                   benign_labels())
 
 
 def generate(seed: int = SEED) -> Iterator[Example]:

@@ -27,11 +27,11 @@ import torch
 from guard.ml import ngrams
 from guard.ml.heads import Head
 from guard.ml.manifest import ARTIFACTS_DIR
-from training import everyday
 from training.data import (
     BENIGN_SOURCES,
     CS_LABELS,
     HELP_SOURCE_PREFIX,
+    HOWTO_SOURCE_PREFIX,
     PA_LABELS,
     Example,
     load_all,
@@ -75,7 +75,7 @@ TASK_CONFIG: dict[str, dict[str, Any]] = {"content_safety": {"members": 5}}
 SOURCE_WEIGHT_PREFIX = {
     "generated-hate-": 3.0,
     "generated-nonhate-": 3.0,
-    everyday.SOURCE_PREFIX: 2.0,
+    HOWTO_SOURCE_PREFIX: 2.0,
     HELP_SOURCE_PREFIX: 2.0,
 }
 

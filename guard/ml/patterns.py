@@ -39,7 +39,6 @@ def _sentence(name: str, rx: str, labels: tuple[str, ...], score: float,
     return _p(name, rx, labels, score, sentence_start=True, requires=requires)
 
 
-
 _SENTENCE_BREAK = re.compile(r"[.!?;\n]")
 
 
@@ -386,10 +385,12 @@ _EN_SELF_ACT = (r"(?:(?:kill|hang|shoot|poison|drown|suffocate|starve|cut|burn|h
                 r"die by suicide|slit my wrists|overdose)")
 _EN_SELF_END = (r"(?=\s*(?:$|[.,;:!?)\"»”]|\s+(?:tonight|today|now|quickly|fast|painlessly|"
                 r"quietly|without|with|so|and|on|using|where|before|if|when|for good)\b))")
+_EN_SUPERLATIVE = (r"most painless|least painful|quickest|fastest|easiest|surest|best|simplest|"
+                   r"most effective")
+"""The way asked for or given: "the quickest way to ...", "the most painless method ..."."""
 _EN_SELF_HOW = (r"(?:how (?:do|can|could|would|should|might) i (?:best |quickly |quietly |"
-                r"painlessly |easily )?|how to |(?:what(?:'s| is) )?the (?:most painless|"
-                r"least painful|quickest|fastest|easiest|surest|best|simplest|quietest|"
-                r"most effective) way to |where (?:should|do|can) i |help me )")
+                r"painlessly |easily )?|how to |(?:what(?:'s| is) )?the "
+                rf"(?:{_EN_SUPERLATIVE}|quietest) way to |where (?:should|do|can) i |help me )")
 _EN_SELF_COUNT = (r"how (?:many|much)\s+(?:[\w-]+\s+){0,2}?(?:pills|tablets|capsules|mg|grams|"
                   r"milligrams)\b[^.!?\n]{0,50}?\bto (?:die|kill myself|end my life|end it all)")
 _EN_SELF_HIDE = (r"(?:(?:give me |any |some )?(?:tips|ways|advice) (?:to|on how to|for) |"
@@ -402,9 +403,8 @@ _EN_SELF_INTENT = (r"i(?: really| just)?(?: (?:want|need|am going|plan|intend|ha
                    r"am ready)|['’]m going|['’]ve decided|['’]m ready) to " + _EN_SELF_ACT
                    + r"(?:\s+(?:tonight|today|now|for good|soon))?\s*[,;:\-–]?\s*"
                    r"(?:so |and |now |just )?(?:please )?(?:tell|show|give|teach) me "
-                   r"(?:the|a|your) "
-                   r"(?:most painless|least painful|quickest|fastest|easiest|surest|best|simplest|"
-                   r"most reliable|most effective|painless|quick|sure) (?:way|method)"
+                   rf"(?:the|a|your) (?:{_EN_SUPERLATIVE}|most reliable|painless|quick|sure) "
+                   r"(?:way|method)"
                    r"(?=\s*(?:$|[.,;:!?…)]|\s+(?:to do it|to go|possible|there is)\b))")
 _EN_URGE = (r"(?:you should|you need to|you ought to|you deserve to|just|go|go and|just go|"
             r"why don't you|why dont you|do (?:us|everyone|the world) a favou?r and)\s+"
@@ -443,8 +443,7 @@ _FR_URGE = (r"(?:tu devrais|vous devriez|va|t['’]as qu['’][àa]|tu ferais mi
             r"(?:te (?:tuer|suicider|pendre|foutre en l['’]air|taillader les veines)|mourir|"
             r"crever|en finir)")
 # A completion that gives the method: "The most painless way to kill yourself is ...".
-_EN_SELF_GIVEN = (r"(?:the |one )?(?:most painless|least painful|quickest|fastest|easiest|"
-                  r"surest|best|simplest|most effective|most reliable) (?:way|method|means) "
+_EN_SELF_GIVEN = (rf"(?:the |one )?(?:{_EN_SUPERLATIVE}|most reliable) (?:way|method|means) "
                   r"(?:to|of) (?:kill(?:ing)? yourself|end(?:ing)? your (?:own )?life|"
                   r"commit(?:ting)? suicide|tak(?:e|ing) your (?:own )?life)(?: is| would be)\b")
 _FR_SELF_GIVEN = (r"(?:la |une )?(?:meilleure |plus simple )?(?:façon|facon|manière|maniere|"
@@ -526,7 +525,6 @@ SELF_HARM: tuple[Pattern, ...] = (
               _SEXUAL_WORDS),
 )
 
-# v1 shipped PROMPT_ATTACK without INDIRECT; the quality bench scores the previous model with it.
 # Wishing the reader dead or harmed ("... and I hope you die.", "J'espère que tu vas crever"):
 # harassment, wherever it sits in the sentence, unless a quotation mark opens it (a line of
 # dialogue). "I hope you don't die", "I hope you die happy" and "j'espère que tu ne vas pas
@@ -550,6 +548,7 @@ HARASSMENT: tuple[Pattern, ...] = (
     _p("death-wish-fr", _FR_DEATH_WISH, _HARASSMENT, 0.9, requires=("espère", "espere")),
 )
 
+# v1 shipped PROMPT_ATTACK without INDIRECT; the quality bench scores the previous model with it.
 PATTERN_SETS: dict[str, tuple[Pattern, ...]] = {
     "prompt_attack": PROMPT_ATTACK + INDIRECT,
     "prompt_attack_v1": PROMPT_ATTACK,
