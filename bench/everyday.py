@@ -1,4 +1,5 @@
-"""Everyday requests through a policy: how often ordinary how-to questions are blocked.
+"""Everyday requests through a policy: how often ordinary how-to questions and chat tasks are
+blocked.
 
 Inputs, English and French:
 
@@ -6,7 +7,9 @@ Inputs, English and French:
   the shipped head never saw (the split is by task, and ``training.train`` reads only the
   train and validation splits);
 - ``PROBES``: the questions that showed the fault (eggs, pancakes, crêpes: kept out of the
-  training rows on purpose, ``tests/ml/test_everyday.py``), each asked in several ways.
+  training rows on purpose, ``tests/ml/test_everyday.py``), each asked in several ways;
+- the *test* split of the project's chat tasks (``training/chat_tasks.py``: counterfactuals,
+  persuasion, role-play, dialogues, rewrites, creative writing; split by subject).
 
 Each text is checked as one user message with ``Guard.check_input`` (the run-time path: the
 windows, the window-count correction, the French blend). Reports the share blocked and the
@@ -21,7 +24,7 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -30,8 +33,8 @@ sys.path.insert(0, str(REPO))
 from bench._report import policy_report_main  # noqa: E402
 from guard import Guard  # noqa: E402
 from guard.types import Action  # noqa: E402
-from training import everyday  # noqa: E402
-from training.data import split_of  # noqa: E402
+from training import chat_tasks, everyday  # noqa: E402
+from training.data import Example, split_of  # noqa: E402
 
 PROBES = {
     "en": [
@@ -53,12 +56,13 @@ PROBES = {
 }
 
 
-def held_out_rows() -> dict[str, list[str]]:
-    rows: dict[str, list[str]] = {"en": [], "fr": []}
-    for e in everyday.generate():
+def held_out_rows(rows: Iterable[Example]) -> dict[str, list[str]]:
+    """The test split of written rows, by language: subjects the shipped head never saw."""
+    out: dict[str, list[str]] = {"en": [], "fr": []}
+    for e in rows:
         if split_of(e.group) == "test":
-            rows[e.lang].append(e.text)
-    return rows
+            out[e.lang].append(e.text)
+    return out
 
 
 def outcomes(guard: Guard, texts: Sequence[str]) -> list[Action]:
@@ -70,8 +74,11 @@ def run(policy: Path) -> str:
     started = time.perf_counter()
     table = ["| inputs | language | n | blocked | blocked or flagged |", "|---|---|---:|---:|---:|"]
     blocked_texts: list[str] = []
-    for name, sets in (("everyday how-to, test split (unseen tasks)", held_out_rows()),
-                       ("egg / pancake probes (never in training)", PROBES)):
+    for name, sets in (
+        ("everyday how-to, test split (unseen tasks)", held_out_rows(everyday.generate())),
+        ("egg / pancake probes (never in training)", PROBES),
+        ("chat tasks, test split (unseen subjects)", held_out_rows(chat_tasks.generate())),
+    ):
         for lang, texts in sets.items():
             acts = outcomes(guard, texts)
             n = len(acts)

@@ -571,17 +571,18 @@ TRAIN_CAP = 300  # train + val rows per family
 # lacked. Evaluation families (hatemoji-build, rtp-lx) keep the common cap, so their rows are
 # the same as the previous model's.
 # Sources of the project's written negatives, + language: everyday how-to requests
-# (training/everyday.py) and help-seeking messages (training/help_seeking.py); here because
-# those modules import this one.
+# (training/everyday.py), help-seeking messages (training/help_seeking.py) and chat tasks
+# (training/chat_tasks.py); here because those modules import this one.
 HOWTO_SOURCE_PREFIX = "generated-howto-"
 HELP_SOURCE_PREFIX = "generated-helpseeking-"
-WRITTEN_PREFIXES = (HOWTO_SOURCE_PREFIX, HELP_SOURCE_PREFIX)
+CHAT_SOURCE_PREFIX = "generated-chattask-"
+WRITTEN_PREFIXES = (HOWTO_SOURCE_PREFIX, HELP_SOURCE_PREFIX, CHAT_SOURCE_PREFIX)
 FAMILY_TRAIN_CAP = {
     "mlma-hate-speech": 900,
     "stormfront": 600,
     "toxigen-demonstrations": 600,
     **{f"generated-{k}-{lang}": 1200 for k in ("hate", "nonhate") for lang in ("en", "fr")},
-    # the project's written negatives (how-to requests, help-seeking): every row kept
+    # the project's written negatives (how-to requests, help-seeking, chat tasks): every row kept
     **{f"{prefix}{lang}": 600 for prefix in WRITTEN_PREFIXES for lang in ("en", "fr")},
 }
 TEST_CAP = 120  # test rows per family
@@ -592,7 +593,7 @@ MAX_CHARS = 500
 
 
 def outside_calibration(example: Example) -> bool:
-    """A project-written negative (everyday how-to, help-seeking): trained on, but left out of
+    """A project-written negative (how-to, help-seeking, chat task): trained on, but left out of
     every threshold's calibration pool. Easy negatives make room at a fixed false-positive rate
     and lower a threshold; the written hard ones would tune it to the project's own phrasings."""
     return example.source.startswith(WRITTEN_PREFIXES)
@@ -642,10 +643,11 @@ def load_all(
                     seen.add(key)
                     out.append(ex)
     if with_generated:
-        from training import everyday, hate_contrast, help_seeking
+        from training import chat_tasks, everyday, hate_contrast, help_seeking
 
         seen = {_dedup_key(e.text) for e in out}
-        generated = (hate_contrast.generate(), everyday.generate(), help_seeking.generate())
+        generated = (hate_contrast.generate(), everyday.generate(), help_seeking.generate(),
+                     chat_tasks.generate())
         for ex in itertools.chain(*generated):
             key = _dedup_key(ex.text)
             if key not in seen:  # also against the generated rows before it

@@ -29,6 +29,7 @@ from guard.ml.heads import Head
 from guard.ml.manifest import ARTIFACTS_DIR
 from training.data import (
     BENIGN_SOURCES,
+    CHAT_SOURCE_PREFIX,
     CS_LABELS,
     HELP_SOURCE_PREFIX,
     HOWTO_SOURCE_PREFIX,
@@ -77,6 +78,7 @@ SOURCE_WEIGHT_PREFIX = {
     "generated-nonhate-": 3.0,
     HOWTO_SOURCE_PREFIX: 2.0,
     HELP_SOURCE_PREFIX: 2.0,
+    CHAT_SOURCE_PREFIX: 1.0,
 }
 
 

@@ -42,9 +42,9 @@ def test_a_help_seeking_message_is_not_blocked(guard: Guard, text: str) -> None:
 
 
 @pytest.mark.xfail(strict=True, reason=(
-    "known false block of the v2.5 content head: it scores the topic (self-harm >= 0.62 on "
-    "'self-harms' / 'hurt myself'; French harmful >= 0.5 through the e5 blend, which was not "
-    "retrained on the help-seeking rows) (bench/RESULTS-support.md)"))
+    "known false block of the v2.5 and v2.6 content heads: they score the topic (self-harm "
+    ">= 0.63 on 'self-harms' / 'hurt myself'; French harmful >= 0.5 through the e5 blend, "
+    "which was not retrained on the help-seeking rows) (bench/RESULTS-support.md)"))
 @pytest.mark.parametrize("text", STILL_BLOCKED)
 def test_a_help_seeking_message_the_head_still_blocks(guard: Guard, text: str) -> None:
     decision = guard.check_input([{"role": "user", "content": text}])
