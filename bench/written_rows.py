@@ -26,28 +26,25 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.quality_eval import loso_scores
-from training.data import CHAT_SOURCE_PREFIX, CS_LABELS, Example, load_all
+from training.data import CHAT_SOURCE_PREFIX, CS_LABELS, load_all
 from training.embed_cache import EmbeddingCache, sentence_spec
-from training.train import Config, featurize
+from training.train import Config, Featurized, featurize, subset
 
 # Benign pools the chat tasks were not written from (MT-Bench was: bench.quality's headline).
 FAMILIES = ("benign-arena-hard", "cyberseceval-frr", "nq-open", "counsel-chat",
             "benign-intent", "medquad")
 
 
-def held_out_rates(examples: list[Example], families: Sequence[str]) -> dict[str, list[float]]:
+def held_out_rates(feat: Featurized, feat_eval: Featurized,
+                   families: Sequence[str]) -> dict[str, tuple[int, float, float]]:
     """Per held-out family: n, the share >= 0.5 and the share >= 0.35 on `harmful`."""
-    tokens, packed = sentence_spec("34p")
-    cfg = Config()
-    feat = featurize(examples, EmbeddingCache(sentence_tokens=tokens, packed=packed), cfg)
-    feat_eval = featurize(
-        examples, EmbeddingCache(backend="onnx-int8", sentence_tokens=tokens, packed=packed), cfg)
-    scores, _ = loso_scores(feat, "content_safety", cfg, families=families, feat_eval=feat_eval)
+    scores, _ = loso_scores(feat, "content_safety", Config(), families=families,
+                            feat_eval=feat_eval)
     harmful = list(CS_LABELS).index("harmful")
-    out: dict[str, list[float]] = {}
+    out: dict[str, tuple[int, float, float]] = {}
     for fam in families:
-        s = np.array([scores[i][harmful] for i in scores if examples[i].family == fam])
-        out[fam] = [len(s), float(np.mean(s >= 0.5)), float(np.mean(s >= 0.35))]
+        s = np.array([scores[i][harmful] for i in scores if feat.examples[i].family == fam])
+        out[fam] = (len(s), float(np.mean(s >= 0.5)), float(np.mean(s >= 0.35)))
     return out
 
 
@@ -59,10 +56,17 @@ def main(argv: Sequence[str] | None = None) -> None:
     started = time.perf_counter()
     families = tuple(args.families.split(","))
     rows = load_all()
-    without = [e for e in rows if not e.source.startswith(args.prefix)]
+    without = [i for i, e in enumerate(rows) if not e.source.startswith(args.prefix)]
     if len(without) == len(rows):
         raise SystemExit(f"no training row's source starts with {args.prefix!r}")
-    runs = {"with": held_out_rates(rows, families), "without": held_out_rates(without, families)}
+    # Embedded once (training encoder and run-time int8 encoder); the run without the set
+    # reads a subset of the same features.
+    tokens, packed = sentence_spec("34p")
+    feat = featurize(rows, EmbeddingCache(sentence_tokens=tokens, packed=packed), Config())
+    feat_eval = featurize(
+        rows, EmbeddingCache(backend="onnx-int8", sentence_tokens=tokens, packed=packed), Config())
+    runs = {"with": held_out_rates(feat, feat_eval, families),
+            "without": held_out_rates(subset(feat, without), subset(feat_eval, without), families)}
     print(f"`{args.prefix}*` rows: {len(rows) - len(without)}; "
           f"{time.perf_counter() - started:.0f} s.\n")
     print("| held-out family | n | `harmful` >= 0.5 without / with | >= 0.35 without / with |")
@@ -70,7 +74,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     for fam in families:
         n, block0, flag0 = runs["without"][fam]
         _, block1, flag1 = runs["with"][fam]
-        print(f"| {fam} | {n:.0f} | {block0:.1%} ({round(block0 * n)}) / {block1:.1%} "
+        print(f"| {fam} | {n} | {block0:.1%} ({round(block0 * n)}) / {block1:.1%} "
               f"({round(block1 * n)}) | {flag0:.1%} / {flag1:.1%} |")
 
 

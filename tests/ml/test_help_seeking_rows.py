@@ -10,6 +10,13 @@ from tests.ml.test_help_seeking import ALLOWED, STILL_BLOCKED
 from training import help_seeking
 
 
+def test_rows_say_self_harm_0_and_open_a_sentence() -> None:
+    # beyond what every written set must be: asking for help is labelled not self-harm
+    for e in help_seeking.generate():
+        assert e.labels["self-harm"] == 0, e.text
+        assert e.text[0].isupper(), e.text
+
+
 def test_the_probes_and_their_situations_are_not_training_rows() -> None:
     texts = {e.text.casefold() for e in help_seeking.generate()}
     assert not texts & {p.casefold() for p in ALLOWED + STILL_BLOCKED}
