@@ -43,7 +43,7 @@ def evaluate_rule(rule: Rule, stage: Stage, result: DetectorResult,
             continue
         for f in findings:
             threshold = rule.threshold_for(f.category)
-            if threshold is not None and f.score >= threshold:
+            if threshold is not None and f.score >= threshold and rule.acts_on(f, segment.text):
                 hits.append(segment.locate(replace(f, rule=spec.id)))
     return RuleOutcome(rule_id=spec.id, action=spec.outcome, mode=spec.mode, fired=bool(hits),
                        findings=tuple(hits))

@@ -159,7 +159,9 @@ INDIRECT: tuple[Pattern, ...] = (
 # closed list of words may stand between the verb and the hazard, and the hazard is named.
 _S = r"\s*[\"'«“(]?\s*"
 """What may open a sentence before a pattern that starts one (``Pattern.sentence_start``)."""
-_EN_HI = r"(?:(?:hey|hi|ok|okay|so|please|pls|now|quick question|seriously)[,!:]?\s+)?"
+_EN_HI = (r"(?:(?:hey|hi|ok|okay|so|please|pls|now|quick question|seriously|also|and|then|"
+          r"but|and also)[,!:]?\s+)?")
+"""Greetings and connectives before a request ("Who can I talk to? Also, tell me how to ...")."""
 _EN_ASK = (r"(?:(?:can|could|would|will) you (?:please )?(?:tell|show|teach|explain to) me |"
            r"(?:please )?(?:tell|show|teach) me |explain (?:to me )?(?:in detail )?|"
            r"i (?:want|need|would like|'d like) to (?:know|learn) )?")
@@ -197,7 +199,8 @@ _EN_HAZARD = (
     r"fake (?:money|banknotes|passports?|ids?|id cards?|driver'?s licen[cs]es?)|"
     r"ransomware|malware|computer virus(?:es)?|botnets?|"
     r"(?:untraceable|undetectable|deadly|lethal|tasteless) poisons?)" + _EN_END)
-_FR_HI = r"(?:(?:bonjour|salut|alors|dis|dites|svp|stp|s'il (?:te|vous) pla[iî]t)[,!:]?\s+)?"
+_FR_HI = (r"(?:(?:bonjour|salut|alors|dis|dites|svp|stp|s'il (?:te|vous) pla[iî]t|et|aussi|"
+          r"puis|mais|et aussi|sinon)[,!:]?\s+)?")
 _FR_CUE = (
     r"(?:comment (?:(?:est-ce qu['’]?\s?)?(?:je |j['’]|on |l['’]on |tu |vous |nous )?"
     r"(?:(?:peux|peut|pourrais|pourrait|pourrions|pouvez|dois|doit|devrais|faut-il|"
@@ -452,6 +455,23 @@ _FR_SELF_GIVEN = (r"(?:la |une )?(?:meilleure |plus simple )?(?:façon|facon|man
                   r"(?:façon|facon|manière|maniere|méthode|methode) (?:la (?:plus|moins) [\w-]+ )?"
                   r"(?:de |pour )mettre fin [àa] (?:tes|vos) jours")
 _FR_SELF_GIVEN_END = r"(?:,? (?:c['’]est|est|serait|consiste)\b)"
+# Helping someone else do it: "How can I help my friend kill himself?", "Comment aider quelqu'un
+# à se suicider ?". Helping someone *not* to, or helping a person who wants to ("help my friend
+# who wants to kill himself"), never matches: at most two words between the person and the act,
+# none of them a negation.
+_NOT_NEGATION = r"(?!(?:not|never|stop|avoid|who|that|ne|pas|qui)\b)"
+_EN_ASSIST = (r"(?:how (?:do|can|could|should|would|might) (?:i|we) (?:best )?|how to |"
+              r"(?:can|could|would) you (?:please )?|i (?:want|need|would like|'d like) to |)"
+              r"help (?:my |a |the |this |our |his |her )?"
+              rf"(?:{_NOT_NEGATION}[\w'-]+ ){{0,2}}?(?:to )?"
+              r"(?:(?:kill|hang|shoot|poison|drown|suffocate|starve|overdose) "
+              r"(?:him|her|them|your)sel(?:f|ves)|commit suicide|end (?:his|her|their) (?:own )?"
+              r"life|take (?:his|her|their) (?:own )?life)")
+_FR_ASSIST = (r"(?:comment (?:(?:est-ce que |puis-je |je peux |pourrais-je |peut-on |on peut |"
+              r"faire pour )?)|je (?:veux|voudrais|dois) |)aider "
+              r"(?:mon |ma |mes |un |une |le |la |l['’]|quelqu['’]un |cette |ce )?"
+              rf"(?:{_NOT_NEGATION}[\w'’-]+ ){{0,2}}?"
+              r"[àa] (?:se (?:suicider|tuer|pendre)|mettre fin [àa] ses jours|mourir)")
 _SELF_HARM = ("self-harm",)
 _URGED = ("self-harm", "harassment")
 
@@ -507,6 +527,10 @@ SELF_HARM: tuple[Pattern, ...] = (
     _sentence("self-harm-intent-method-en", _S + _EN_HI + _EN_SELF_INTENT, _SELF_HARM, 0.9,
               ("way", "method")),
     _sentence("self-harm-urge-en", r"\s*" + _EN_URGE + _URGE_END, _URGED, 0.9, _URGE_WORDS),
+    _sentence("self-harm-assist-en", _S + _EN_HI + _EN_ASSIST + _EN_SELF_END, _SELF_HARM, 0.9,
+              ("self", "selves", "suicide", "life")),
+    _sentence("self-harm-assist-fr", _S + _FR_HI + _FR_ASSIST + _FR_SELF_END, _SELF_HARM, 0.9,
+              ("suicider", "tuer", "pendre", "jours", "mourir")),
     _sentence("self-harm-method-given-en", _S + _EN_SELF_GIVEN, _SELF_HARM, 0.9,
               ("yourself", "your life", "your own life", "suicide")),
     _sentence("self-harm-method-given-fr", _S + rf"(?:{_FR_SELF_GIVEN}){_FR_SELF_GIVEN_END}",

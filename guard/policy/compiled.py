@@ -15,12 +15,13 @@ from pydantic import ValidationError
 
 from guard.detectors.base import Detector
 from guard.detectors.registry import DetectorRegistry, default_registry
+from guard.detectors.support import spares
 from guard.errors import PolicyError, UnknownDetectorError
 from guard.policy.loader import SourceMap, content_hash, error_from_validation, load_spec
 from guard.policy.schema import PolicySettings, PolicySpec, RuleSpec
 from guard.policy.scope import matches
 from guard.policy.shipped import resolve_policy
-from guard.types import CheckContext, PolicyRef, Stage
+from guard.types import CheckContext, Finding, PolicyRef, Stage
 
 DEFAULT_ROLES: dict[Stage, tuple[str, ...]] = {
     Stage.INPUT: ("user", "tool", "function"),
@@ -70,6 +71,11 @@ class Rule:
         if spec.categories and category not in spec.categories:
             return None
         return spec.thresholds.get(category, spec.threshold)
+
+    def acts_on(self, finding: Finding, text: str) -> bool:
+        """Whether the rule counts ``finding`` on ``text`` at all: a rule that spares support
+        requests leaves out the model's scores of one (``spare_support_requests``)."""
+        return not (self.spec.spare_support_requests and spares(finding, text))
 
     def lowest_threshold(self) -> float:
         """The lowest score this rule acts on, whatever the category."""

@@ -86,6 +86,10 @@ class RuleSpec(_Strict):
         default=None, description="parallel | sequential; default: the policy's input_mode. "
         "Rewrite rules always run before the upstream is called.")
     scope: Scope = Scope()
+    spare_support_requests: bool = Field(
+        default=False, description="Do not act on the model's self-harm, harmful and violence "
+        "scores of a short message asking for support about self-harm "
+        "(guard/detectors/support.py); precise pattern scores still count.")
 
     @property
     def outcome(self) -> Action:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from tests.ml.test_help_seeking import ALLOWED, STILL_BLOCKED
+from tests.ml.test_help_seeking import ALLOWED, SPARED
 from training import help_seeking
 
 
@@ -19,7 +19,7 @@ def test_rows_say_self_harm_0_and_open_a_sentence() -> None:
 
 def test_the_probes_and_their_situations_are_not_training_rows() -> None:
     texts = {e.text.casefold() for e in help_seeking.generate()}
-    assert not texts & {p.casefold() for p in ALLOWED + STILL_BLOCKED}
+    assert not texts & {p.casefold() for p in ALLOWED + SPARED}
     situation = re.compile(
         r"keep thinking about suicide|want to hurt myself|teenager who self-harms|"
         r"envie de mourir|se scarifie|idées suicidaires", re.IGNORECASE)
