@@ -1,0 +1,125 @@
+"""How far each shipped policy case sits from the thresholds that decide it.
+
+A policy case passes or fails on a score compared with a threshold. The classifiers' scores
+move by a few hundredths between hosts (README, "Scores move between hosts"), so a case whose
+score sits that close to a threshold it is tested against passes on one machine and fails on
+another. This lists, for every case given as ``text``, every rule that applies to it and every
+category that rule reads, the score the rule's detector gives minus the rule's threshold
+(model scores only: a precise pattern's fixed score does not move), and prints the cases that a
+move of less than ``--margin`` in one rule's best score would fail: the cases to move away from
+their thresholds, or to accept as fragile.
+
+    python -m bench.case_margins [--margin 0.03] [--policy default --policy fr ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from guard import Guard  # noqa: E402
+from guard.detectors.support import PATTERN_MARK  # noqa: E402
+from guard.policy.compiled import Rule  # noqa: E402
+from guard.policy.shipped import resolve_policy  # noqa: E402
+from guard.policy_cases import Case, cases_path_for, load_cases  # noqa: E402
+from guard.types import Action, CheckContext, Mode, Stage  # noqa: E402
+
+SHIPPED = ("default", "fr", "strict")
+
+
+@dataclass(frozen=True)
+class Margin:
+    """One (rule, category) reading of a case: the score minus the rule's threshold."""
+
+    rule: str
+    category: str
+    score: float
+    threshold: float
+    fixed: bool = False
+    """A precise pattern's score: the same on every host."""
+
+    @property
+    def distance(self) -> float:
+        return self.score - self.threshold
+
+
+def case_margins(guard: Guard, case: Case) -> list[Margin]:
+    """Every (rule, category) distance for a ``text`` case (none for ``messages`` cases)."""
+    if case.text is None:
+        return []
+    stage = Stage(case.stage)
+    role = "user" if stage is Stage.INPUT else "assistant"
+    rules: list[Rule] = [r for r in guard.policy.rules_for(stage, CheckContext(**case.context))
+                         if role in r.roles(stage)]
+    out = []
+    for rule in rules:
+        findings = asyncio.run(rule.detector_at(stage).detect([case.text]))[0]
+        for f in findings:
+            threshold = rule.threshold_for(f.category)
+            if threshold is not None and rule.acts_on(f, case.text):
+                out.append(Margin(rule.id, f.category, f.score, threshold,
+                                  fixed=PATTERN_MARK in f.explanation))
+    return out
+
+
+def flips(guard: Guard, case: Case, margins: list[Margin], margin: float) -> list[str]:
+    """The rules whose firing a move of less than ``margin`` would change *and* with it the
+    case's verdict: a listed rule that would stop firing, a ``not_rules`` one that would fire,
+    or a change of the enforced action."""
+    rules = {r.id: r for r in guard.policy.rules}
+    best: dict[str, float] = {}
+    fired = {m.rule for m in margins if m.distance >= 0}
+    for m in margins:
+        if not (m.fixed and m.distance >= 0):
+            best[m.rule] = max(best.get(m.rule, -1.0), m.distance)
+    fired_fixed = {m.rule for m in margins if m.fixed and m.distance >= 0}
+    expect = case.expect
+    decisive = []
+    for rule, d in best.items():
+        if abs(d) >= margin or rule in fired_fixed:
+            continue
+        moved = fired ^ {rule}
+        enforced = [rules[r] for r in moved if rules[r].spec.mode is Mode.ENFORCE]
+        action = Action.strongest(r.spec.outcome for r in enforced)
+        if (action is not expect.action or not set(expect.rules) <= moved
+                or moved & set(expect.not_rules)):
+            decisive.append(f"{rule} {'fires' if d >= 0 else 'misses'} by {abs(d):.3f}")
+    return decisive
+
+
+def report(policies: tuple[str, ...], margin: float) -> list[str]:
+    lines = [f"Cases a move of less than {margin} in one score would fail (text cases; the "
+             "rules without a score, patterns and regexes included, as they are):", ""]
+    for name in policies:
+        path = resolve_policy(name)
+        guard = Guard.from_file(path)
+        try:
+            cases = load_cases(cases_path_for(path)).cases
+            fragile = 0
+            for case in cases:
+                decisive = flips(guard, case, case_margins(guard, case), margin)
+                if decisive:
+                    fragile += 1
+                    lines.append(f"- {name} :: {case.id}: " + "; ".join(decisive))
+            lines.append(f"{name}: {fragile} of {len(cases)} cases")
+        finally:
+            guard.close()
+    return lines
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--margin", type=float, default=0.03)
+    ap.add_argument("--policy", action="append", default=None)
+    args = ap.parse_args()
+    print("\n".join(report(tuple(args.policy or SHIPPED), args.margin)))
+
+
+if __name__ == "__main__":
+    main()
