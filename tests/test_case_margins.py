@@ -21,20 +21,21 @@ def _case(action: str, rules: tuple[str, ...] = (), not_rules: tuple[str, ...] =
 
 def test_a_block_that_a_small_drop_would_lose_is_decisive(guard: Guard) -> None:
     margins = [Margin("abuse.block", "hate", 0.94, 0.92), Margin("abuse.flag", "hate", 0.94, 0.6)]
-    assert flips(guard, _case("block", ("abuse.block",)), margins, 0.03) == [
-        "abuse.block fires by 0.020"]
-    assert flips(guard, _case("block", ("abuse.block",)), margins, 0.01) == []
+    # 0.94 against 0.92: 0.31 in logits
+    assert flips(guard, _case("block", ("abuse.block",)), margins, 0.4) == [
+        "abuse.block fires by 0.31 logit"]
+    assert flips(guard, _case("block", ("abuse.block",)), margins, 0.2) == []
 
 
 def test_a_flag_rule_that_would_fire_beside_a_block_changes_nothing(guard: Guard) -> None:
     margins = [Margin("abuse.block", "self-harm", 0.9, 0.63, fixed=True),
                Margin("harmful-request.flag", "harmful", 0.34, 0.35)]
-    assert flips(guard, _case("block", ("abuse.block",)), margins, 0.03) == []
-    # ... unless the case says that rule must not fire
+    assert flips(guard, _case("block", ("abuse.block",)), margins, 0.2) == []
+    # ... unless the case says that rule must not fire (0.34 against 0.35: 0.04 in logits)
     assert flips(guard, _case("block", ("abuse.block",), ("harmful-request.flag",)), margins,
-                 0.03) == ["harmful-request.flag misses by 0.010"]
+                 0.2) == ["harmful-request.flag misses by 0.04 logit"]
 
 
 def test_a_pattern_score_never_moves(guard: Guard) -> None:
     margins = [Margin("abuse.block", "self-harm", 0.9, 0.89, fixed=True)]
-    assert flips(guard, _case("block", ("abuse.block",)), margins, 0.03) == []
+    assert flips(guard, _case("block", ("abuse.block",)), margins, 0.2) == []
