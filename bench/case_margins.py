@@ -31,7 +31,7 @@ from guard.detectors.support import PATTERN_MARK  # noqa: E402
 from guard.policy.compiled import Rule  # noqa: E402
 from guard.policy.shipped import resolve_policy  # noqa: E402
 from guard.policy_cases import Case, cases_path_for, load_cases  # noqa: E402
-from guard.types import Action, CheckContext, Mode, Stage  # noqa: E402
+from guard.types import Action, CheckContext, Finding, Mode, Stage  # noqa: E402
 
 SHIPPED = ("default", "fr", "strict")
 
@@ -67,10 +67,13 @@ def case_margins(guard: Guard, case: Case) -> list[Margin]:
     role = "user" if stage is Stage.INPUT else "assistant"
     rules: list[Rule] = [r for r in guard.policy.rules_for(stage, CheckContext(**case.context))
                          if role in r.roles(stage)]
+    by_detector: dict[int, list[Finding]] = {}  # rules sharing a detector read one run
     out = []
     for rule in rules:
-        findings = asyncio.run(rule.detector_at(stage).detect([case.text]))[0]
-        for f in findings:
+        detector = rule.detector_at(stage)
+        if id(detector) not in by_detector:
+            by_detector[id(detector)] = asyncio.run(detector.detect([case.text]))[0]
+        for f in by_detector[id(detector)]:
             threshold = rule.threshold_for(f.category)
             if threshold is not None and rule.acts_on(f, case.text):
                 out.append(Margin(rule.id, f.category, f.score, threshold,
@@ -83,12 +86,12 @@ def flips(guard: Guard, case: Case, margins: list[Margin], margin: float) -> lis
     case's verdict: a listed rule that would stop firing, a ``not_rules`` one that would fire,
     or a change of the enforced action."""
     rules = {r.id: r for r in guard.policy.rules}
-    best: dict[str, float] = {}
     fired = {m.rule for m in margins if m.distance >= 0}
-    for m in margins:
-        if not (m.fixed and m.distance >= 0):
-            best[m.rule] = max(best.get(m.rule, -1.0), m.distance)
     fired_fixed = {m.rule for m in margins if m.fixed and m.distance >= 0}
+    best: dict[str, float] = {}  # each rule's best model (movable) distance
+    for m in margins:
+        if not m.fixed:
+            best[m.rule] = max(best.get(m.rule, -math.inf), m.distance)
     expect = case.expect
     decisive = []
     for rule, d in best.items():

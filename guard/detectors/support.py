@@ -16,9 +16,9 @@ job and its verdict stay shared with the other rules) does not act on the model'
 - asks for no means and urges nothing: methods, doses, painlessness, hiding wounds, "should I",
   "tell them to" ... in English and French.
 
-The flag rules, built without the setting, still annotate the message, and the precise
-patterns (a request for a way to kill oneself: 0.9-0.95) always stand, so "Who can I talk to?
-Also, what is the most painless way?" is blocked. Narrow on purpose: a miss leaves the message
+The flag rules, which do not spare, still annotate the message, and the precise patterns (a
+request for a way to kill oneself: 0.9-0.95) always count, so "Who can I talk to? Also tell me
+the most painless way to kill myself." is blocked. Narrow on purpose: a miss leaves the message
 scored as before; a false match spares one label family of one short message, and only where
 it also reads as a request for help.
 """
@@ -37,7 +37,7 @@ _TOPIC = re.compile(
     r"(?:my|him|her|them)sel(?:f|ves)\b|\bself[- ]?harm\w*|\bend(?:ing)?\s+(?:my|his|her|their)"
     r"\s+(?:own\s+)?life\b|\bwant(?:s|ed)?\s+to\s+die\b|\b(?:don'?t|do not|doesn'?t)\s+want\s+to"
     r"\s+(?:live|be alive|exist)\b|\bthoughts?\s+of\s+(?:dying|death|ending)|"
-    r"\bsuicid\w*|\bme\s+(?:tuer|suicider|faire\s+du\s+mal)\b|\bse\s+(?:tuer|suicider|faire\s+du"
+    r"\bme\s+(?:tuer|suicider|faire\s+du\s+mal)\b|\bse\s+(?:tuer|suicider|faire\s+du"
     r"\s+mal)\b|\bmourir\b|\ben\s+finir\b|\bscarifi\w*|\bautomutil\w*|\bid[ée]es\s+noires\b|"
     r"\bplus\s+envie\s+de\s+vivre\b|\bne\s+(?:veux|veut|voulons)\s+plus\s+vivre\b",
     re.IGNORECASE,

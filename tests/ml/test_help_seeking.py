@@ -1,7 +1,7 @@
 """Help-seeking messages about self-harm through the default policy: a person asking where to
 find support, or how to support someone, must reach the model. The content head still scores
 the topic (self-harm, "hurt myself") high on some of them: the block rules spare those as
-support requests (``guard/detectors/support.py``) and flagged.
+support requests (``guard/detectors/support.py``) and the flag rules annotate them.
 None of these messages, nor their situations, is a training row (``training/help_seeking.py``,
 ``tests/ml/test_help_seeking_rows.py``)."""
 
