@@ -614,7 +614,7 @@ def main() -> None:
             packed=eval_packed,
         )
         feat_eval = featurize(ex, eval_cache, cfg)
-        suffix += f"-eval-{args.eval_backend}" if other_backend else ""
+        suffix += f"-eval{eval_cache.variant or '-' + args.eval_backend}" if other_backend else ""
         suffix += f"-eval-st{args.eval_windows}" if args.eval_windows else ""
     tasks: tuple[str, ...] = ("content_safety", "prompt_attack")
     if args.task != "all":  # a worker: compute and cache one task's LOSO, print nothing else

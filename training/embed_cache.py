@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from guard.ml.adapter import Adapter
-from guard.ml.encoder import Encoder
+from guard.ml.encoder import INT8_TAG, Encoder
 from guard.ml.windows import Window
 
 CACHE_DIR = Path(os.environ.get("GUARD_ML_TRAIN_CACHE", "/tmp/guard-ml-cache"))
@@ -60,7 +60,7 @@ class EmbeddingCache:
         # Which encoder variant this cache holds ("" = the plain fp32 encoder); other caches
         # derived from these embeddings (LOSO scores) carry it in their names too.
         self.variant = (f"-{Adapter.load(adapter).digest}" if adapter is not None else "") + (
-            "-int8" if backend == "onnx-int8" else ""
+            f"-{INT8_TAG}" if backend == "onnx-int8" else ""
         )
         self.path = CACHE_DIR / f"emb-{name}{self.variant}.pkl"
         self.data: dict[str, Entry] = {}

@@ -32,6 +32,8 @@ log = logging.getLogger(__name__)
 
 Backend = Literal["auto", "torch", "onnx", "onnx-int8"]
 FloatArray = npt.NDArray[np.float32]
+INT8_TAG = "int8w7"
+"""Names the int8 scheme in cached files: a new scheme must not reuse an old copy's weights."""
 
 
 def offline() -> bool:
@@ -130,6 +132,8 @@ class Encoder:
         # against ~30 ms in ONNX Runtime at any batch size).
         self.ort_max_batch = int(os.environ.get("GUARD_ML_ORT_MAX_BATCH", "1024"))
         self._ort: Any = None
+        self.onnx_file: Path | None = None
+        """The ONNX file the session runs (its int8 copy for ``onnx-int8``); None on torch."""
         self._lock = threading.Lock()
         # Embeddings of recent windows by their token ids: a streamed answer re-checks its
         # look-behind at every release, and those windows come back token for token.
@@ -142,7 +146,7 @@ class Encoder:
         if backend != "torch":
             try:
                 digest = self.adapter.digest if self.adapter else ""
-                self._ort = _onnx_session(
+                self._ort, self.onnx_file = _onnx_session(
                     lambda: self._model, self.ref, revision, self.threads, digest, self.int8
                 )
             except Exception as exc:
@@ -265,7 +269,7 @@ def _onnx_session(
     threads: int,
     adapter_digest: str = "",
     int8: bool = False,
-) -> Any:
+) -> tuple[Any, Path]:
     """Export the encoder to ONNX once (cached on disk) and open an onnxruntime session.
 
     ONNX Runtime runs MiniLM about 2x faster than eager torch for single texts on 2 cores
@@ -319,7 +323,7 @@ def _onnx_session(
     # No busy-waiting: on shared CPUs spinning threads steal time from everything else.
     opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
     opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    return ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+    return ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"]), path
 
 
 def _export(torch: Any, wrapper: Any, dummy: Any, axes: dict[int, str], out: Path) -> None:
@@ -348,15 +352,25 @@ def _quantized(path: Path) -> Path:
     Weights are quantised per output channel (per-tensor scales lost too much: cosine 0.94
     to the fp32 embedding in shared/docs/offline-runtime.md); activations are quantised at
     run time. 1.3x (6 layers) to 1.5x (3 layers) faster on 2 cores; the quality cost is in
-    bench/RESULTS-classifiers.md. ``quantize_dynamic`` writes the same file every time, so every
-    process of every host scores with the same weights.
+    bench/RESULTS-classifiers.md.
+
+    Weights use 7 bits (``reduce_range``) so that every host computes the same integers.
+    ONNX Runtime multiplies uint8 activations by int8 weights; on x86 CPUs without VNNI
+    its kernel adds each pair of products into a saturating int16 (``vpmaddubsw``), with
+    VNNI it adds into int32 exactly. With 8-bit weights a pair reaches 2 x 255 x 127 and
+    clips on the first kind of host only: the same text scored ``hate`` 0.48 on one host and
+    0.50 on another (``python -m bench.int8_hosts`` emulates the clipping). With 7 bits a
+    pair is at most 2 x 255 x 64 = 32,640 and never clips. Same speed; ``u8u8`` weights also
+    avoid it, at 1.4-1.7x the CPU.
     """
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    out = path.with_name(f"{path.stem}-int8.onnx")
+    out = path.with_name(f"{path.stem}-{INT8_TAG}.onnx")
     if not out.exists():
         log.warning("building the int8 copy of %s into %s (once; ~5 s)", path.name, out.parent)
         tmp = out.with_suffix(f".{os.getpid()}.tmp")
-        quantize_dynamic(str(path), str(tmp), weight_type=QuantType.QInt8, per_channel=True)
+        quantize_dynamic(
+            str(path), str(tmp), weight_type=QuantType.QInt8, per_channel=True, reduce_range=True
+        )
         os.replace(tmp, out)
     return out
