@@ -405,7 +405,8 @@ _EN_SELF_HIDE = (r"(?:(?:give me |any |some )?(?:tips|ways|advice) (?:to|on how 
 _EN_SELF_INTENT = (r"i(?: really| just)?(?: (?:want|need|am going|plan|intend|have decided|"
                    r"am ready)|['’]m going|['’]ve decided|['’]m ready) to " + _EN_SELF_ACT
                    + r"(?:\s+(?:tonight|today|now|for good|soon))?\s*[,;:\-–]?\s*"
-                   r"(?:so |and |now |just )?(?:please )?(?:tell|show|give|teach) me "
+                   r"(?:so |and |now |just )?(?:(?:please )?(?:tell|show|give|teach) me |"
+                   r"what(?:['’]s| is) )"
                    rf"(?:the|a|your) (?:{_EN_SUPERLATIVE}|most reliable|painless|quick|sure) "
                    r"(?:way|method)"
                    r"(?=\s*(?:$|[.,;:!?…)]|\s+(?:to do it|to go|possible|there is)\b))")
@@ -426,8 +427,9 @@ _FR_SELF_INTENT = (r"je (?:veux|vais|voudrais|compte|dois|suis pr[êe]te? [àa])
                    r"(?:me (?:suicider|tuer|pendre|foutre en l['’]air)|mourir|en finir|"
                    r"mettre fin [àa] (?:mes jours|ma vie))"
                    r"(?:\s+(?:ce soir|cette nuit|aujourd['’]hui|maintenant|pour de bon))?"
-                   r"\s*[,;:\-–]?\s*(?:alors |donc |et )?(?:dis|donne|explique|indique)[- ]moi "
-                   r"(?:la|une) (?:méthode|methode|façon|facon|manière|maniere|solution|technique) "
+                   r"\s*[,;:\-–]?\s*(?:alors |donc |et )?(?:(?:dis|donne|explique|indique)"
+                   r"[- ]moi |quelle est |c['’]est quoi )(?:la|une) (?:méthode|methode|façon|"
+                   r"facon|manière|maniere|solution|technique) "
                    r"(?:la plus |la moins |)(?:rapide|douce|sûre|sure|efficace|indolore|"
                    r"radicale|simple|douloureuse|fiable)"
                    r"(?=\s*(?:$|[.,;:!?…)]|\s+(?:possible|de le faire|pour le faire|"
@@ -541,7 +543,7 @@ SELF_HARM: tuple[Pattern, ...] = (
     _sentence("self-harm-dose-fr", _S + _FR_HI + _FR_SELF_COUNT, _SELF_HARM, 0.9,
               ("combien de",)),
     _sentence("self-harm-intent-method-fr", _S + _FR_HI + _FR_SELF_INTENT, _SELF_HARM, 0.9,
-              ("moi",)),
+              ("moi", "quelle est", "quoi")),
     _sentence("self-harm-urge-fr", r"\s*" + _FR_URGE + _URGE_END, _URGED, 0.9, _URGE_WORDS),
     _sentence("sexual-minors-en", _EN_WRITE + _EN_SEXUAL + _EN_MINOR, _MINORS, 0.95,
               _SEXUAL_WORDS),
