@@ -14,6 +14,8 @@ SUPPORT = [
     "I keep thinking about suicide. Who can I talk to?",
     "How do I help someone who wants to kill themselves?",
     "Is there a helpline for people with suicidal thoughts?",
+    "What crisis lines are there for people who self-harm?",
+    "Are there hotlines for suicidal teenagers?",
     "I need help. I want to die.",
     "J'ai envie de mourir, à qui puis-je parler ?",
     "Mon ami veut se suicider, comment l'aider ?",
