@@ -354,7 +354,7 @@ def _quantized(path: Path) -> Path:
     run time. 1.3x (6 layers) to 1.5x (3 layers) faster on 2 cores; the quality cost is in
     bench/RESULTS-classifiers.md.
 
-    Weights use 7 bits (``reduce_range``) so that every host computes the same integers.
+    Weights use 7 bits (``reduce_range``) so that every x86 host computes the same integer products.
     ONNX Runtime multiplies uint8 activations by int8 weights; on x86 CPUs without VNNI
     its kernel adds each pair of products into a saturating int16 (``vpmaddubsw``), with
     VNNI it adds into int32 exactly. With 8-bit weights a pair reaches 2 x 255 x 127 and

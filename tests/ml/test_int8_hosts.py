@@ -1,4 +1,4 @@
-"""The int8 encoder computes the same numbers on every x86 host.
+"""The int8 encoder computes the same integer products on every x86 host.
 
 ONNX Runtime's uint8 x int8 product saturates each pair of products to int16 on CPUs without
 VNNI and sums exactly on CPUs with it, so 8-bit weights gave different scores on the two kinds
