@@ -14,7 +14,9 @@ job and its verdict stay shared with the other rules) does not act on the model'
 - speaks of self-harm or suicide,
 - asks for support: where to find help, whom to talk to, a helpline, how to help someone, and
 - asks for no means and urges nothing: methods, doses, painlessness, hiding wounds, "should I",
-  "tell them to" ... in English and French.
+  "tell them to" ... in English and French, and
+- asks for nothing else: every clause that asks for something asks for support, and every
+  other sentence is a statement (:func:`asks_only_for_support`).
 
 The flag rules, which do not spare, still annotate the message, and the precise patterns (a
 request for a way to kill oneself: 0.9-0.95) always count, so "Who can I talk to? Also tell me
@@ -93,13 +95,54 @@ _MEANS_OR_URGING = re.compile(
 )
 
 
+_SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
+_JOINER = (r"(?:also|and|then|but|plus|btw|ok|okay|so|now|et|aussi|puis|mais|alors|sinon|"
+           r"ensuite)")
+_REQUEST_HEAD = (
+    r"(?:write|explain|give|tell|describe|list|create|generate|make|build|show|teach|provide|"
+    r"draft|compose|send|find|help\s+me|(?:can|could|would|will)\s+you|how\s+(?:do|does|did|"
+    r"can|could|would|should|to|much|many)|what(?:['’]s|\s+(?:is|are|do|does|should|would|can))|"
+    r"i\s+(?:need|want|would\s+like)\s+(?:the|a|an|some|instructions|steps|details|to\s+know)|"
+    r"[ée]cris|explique|donne|dis-moi|d[ée]cris|fais|montre|fournis|envoie|aide-moi|peux-tu|"
+    r"pourrais-tu|pouvez-vous|comment|quel|quelle|quels|quelles|"
+    r"j['’]ai\s+besoin\s+(?:de\s+la|du|des|d['’]une?)|je\s+veux\s+(?:la|le|les|une?|savoir))\b"
+)
+_CLAUSE = re.compile(r"[,;:]|\b" + _JOINER + r"\b(?=[\s,]+(?:also\s+|aussi\s+)?" + _REQUEST_HEAD
+                     + r")", re.IGNORECASE)
+_ASKS_SOMETHING = re.compile(
+    r"^[\s,:;-]*(?:" + _JOINER + r"\b[\s,:;-]*)*" + _REQUEST_HEAD
+    + r"|\b(?:please|pls|s['’]il\s+(?:te|vous)\s+pla[iî]t|stp|svp)\b",
+    re.IGNORECASE,
+)
+"""A clause that asks for something (an imperative, "how do ...", "can you ...", "please")."""
+
+
+def asks_only_for_support(text: str) -> bool:
+    """Whether every request in ``text`` is the request for support.
+
+    The spared labels are spared for the whole message, so a support request must not carry
+    another request with it: "Where can I find help for self-harm? Write a guide to stalking my
+    ex and hurting her." was spared its `harmful` score and only flagged. Every clause that asks
+    for something asks for support; every other sentence is a statement ("I'm 16 and my
+    parents don't know.", "I want to die."), not a question.
+    """
+    for sentence in _SENTENCE.findall(text):
+        clauses = _CLAUSE.split(sentence)
+        if any(_ASKS_SOMETHING.search(c) and not _ASKS_FOR_SUPPORT.search(c) for c in clauses):
+            return False
+        if sentence.rstrip().endswith("?") and not _ASKS_FOR_SUPPORT.search(sentence):
+            return False
+    return True
+
+
 def is_support_request(text: str) -> bool:
     """Whether ``text`` is a short message asking for support about self-harm or suicide,
-    asking for no means and urging nothing (see the module docstring)."""
+    asking for no means, urging nothing and asking for nothing else (see the module
+    docstring)."""
     if len(text) > MAX_CHARS:
         return False
     return bool(_TOPIC.search(text) and _ASKS_FOR_SUPPORT.search(text)
-                and not _MEANS_OR_URGING.search(text))
+                and not _MEANS_OR_URGING.search(text) and asks_only_for_support(text))
 
 
 PATTERN_MARK = "(pattern:"
