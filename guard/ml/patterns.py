@@ -568,10 +568,87 @@ _FR_DEATH_WISH = (r"(?<![\"“«'‘])\bj['’]esp[èe]re (?:vraiment |sinc[èe]
                   r"(?:cr[èe]ver|creviez|mourir|mouriez))"
                   r"(?=\s*(?:$|[.,;:!?…]|\s+(?:vite|bient[ôo]t|seule?|dans|comme|sale|"
                   r"esp[èe]ce|tous|toutes|en enfer|la gueule ouverte)\b))")
+
+# A stated plan to kill or attack people: "I'm going to shoot up my school tomorrow." scored
+# `violence` 0.03 and `harmful` 0.09 (the heads learnt requests, not threats) and passed every
+# rule. First person, a plan ("going to", "will", "plan to"; not "want to", a feeling), and
+# either a place or crowd to attack, or a named person with a time or a weapon and nothing after
+# it: "I'm going to kill my brother if he eats my cake" (a condition), "... tonight lol", "I'm
+# going to kill it at my presentation", "I'll shoot a video at school" never match; nor does a
+# line of dialogue (no opening quotation mark) or a third person ("He said he would ...").
+_EN_PLAN = (r"(?:i(?:['’]m| am) (?:going to|gonna|about to)|i(?:['’]ll| will)|i (?:plan|intend|"
+            r"have decided|am planning) to|i['’]ve decided to)\s+(?:finally\s+|really\s+)?")
+_EN_PLACE = (r"(?:my|the|our|this|a|that) (?:school|high school|class(?:room)?|office|workplace|"
+             r"work|church|mosque|synagogue|temple|mall|concert|campus|college|university|store|"
+             r"hospital|station|stadium|parade|rally|club|bar|daycare|kindergarten)")
+_EN_CROWD = (r"(?:everyone|everybody|all of them|them all|as many (?:people )?as i can|"
+             r"(?:a (?:bunch|lot|group|crowd) of |lots of |many |some |all )?(?:the )?"
+             r"(?:people|students|kids|children|worshippers|shoppers|cops|police officers))"
+             r"(?:\s+(?:at|in) " + _EN_PLACE + r")?")
+_EN_PERSON_TARGET = (r"(?:my|our) (?:wife|husband|girlfriend|boyfriend|ex|ex-wife|ex-husband|"
+                     r"boss|teacher|classmates?|coworkers?|co-workers?|colleagues?|neighbou?rs?|"
+                     r"family|parents|mom|mother|dad|father|stepdad|stepmom|brother|sister|son|"
+                     r"daughter|kids|children|roommate|landlord|manager|partner)")
+_EN_WHEN = (r"(?:tonight|tomorrow(?: morning| night)?|today|this (?:morning|afternoon|evening|"
+            r"weekend|week)|on (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)|"
+            r"next week|in (?:his|her|their) sleep)")
+_EN_WITH = (r"with (?:a|my|the|his|her|an) (?:gun|rifle|pistol|knife|axe|hammer|bomb|"
+            r"shotgun|machete|ar-15)")
+_EN_BRING = (r"(?:bring|take) (?:a|my|the|my dad['’]s) (?:gun|rifle|pistol|shotgun|bomb|knife|"
+             r"weapon|ar-15)s? (?:to|into) (?:school|work|class|church|the office|"
+             + _EN_PLACE + r")(?: and (?:shoot|kill|stab) (?:everyone|everybody|them all|people))?")
+_EN_ATTACK_PLACE = (r"(?:shoot up|bomb|blow up|set fire to|burn down|attack|open fire (?:at|in|"
+                    r"on)) " + _EN_PLACE)
+_EN_KILL_VERB = r"(?:kill|murder|shoot|stab|strangle|poison|slaughter|massacre|gun down)"
+_THREAT_END = r"(?=\s*(?:$|[.!;]|,?\s+and\b))"
+_EN_VIOLENT_PLAN = (
+    r"\s*(?:" + _EN_WHEN + r",?\s+)?" + _EN_PLAN + r"(?:"
+    + _EN_BRING + r"(?:\s+" + _EN_WHEN + r")?|"
+    + _EN_ATTACK_PLACE + r"(?:\s+" + _EN_WHEN + r")?(?:\s+" + _EN_WITH + r")?"
+    + r"|" + _EN_KILL_VERB + r" " + _EN_CROWD + r"(?:\s+" + _EN_WHEN + r")?(?:\s+"
+    + _EN_WITH + r")?"
+    + r"|" + _EN_KILL_VERB + r" " + _EN_PERSON_TARGET + r"(?:\s+" + _EN_WITH + r"(?:\s+"
+    + _EN_WHEN + r")?|\s+" + _EN_WHEN + r"(?:\s+" + _EN_WITH + r")?)"
+    + r")" + _THREAT_END)
+_FR_PLAN = (r"(?:je vais|j['’]vais|je compte|j['’]ai d[ée]cid[ée] d['’]|je suis d[ée]cid[ée]e? "
+            r"[àa])\s*(?:enfin\s+)?")
+_FR_PLACE = (r"(?:mon|ma|mes|l['’]|le|la|cette|ce)\s*(?:[ée]cole|lyc[ée]e|coll[èe]ge|fac|"
+             r"universit[ée]|bureau|boulot|travail|[ée]glise|mosqu[ée]e|synagogue|classe|"
+             r"centre commercial|concert|gare|crèche|creche)")
+_FR_AT = (r"(?:(?:[àa]|dans)\s+" + _FR_PLACE + r"|au\s+(?:lyc[ée]e|coll[èe]ge|bureau|boulot|"
+          r"travail|concert|centre commercial))")
+_FR_KILL_VERB = (r"(?:tuer|buter|flinguer|poignarder|[ée]trangler|empoisonner|massacrer|"
+                 r"abattre|descendre)")
+_FR_PERSON = (r"(?:ma femme|mon mari|ma copine|mon copain|mon ex|mon patron|ma patronne|mon chef|"
+              r"mon prof|ma prof|mes coll[èe]gues|mon voisin|ma voisine|mes voisins|mes parents|"
+              r"ma famille|ma m[èe]re|mon p[èe]re|mon fr[èe]re|ma s[œo]eur|mon fils|ma fille|"
+              r"mes enfants|mon coloc|ma coloc|mon proprio)")
+_FR_WHEN = (r"(?:ce soir|cette nuit|demain(?: matin| soir)?|aujourd['’]hui|ce week-end|"
+            r"cette semaine|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|"
+            r"dans (?:son|leur) sommeil)")
+_FR_WITH = (r"avec (?:un|une|mon|ma|le|la) (?:fusil|flingue|pistolet|arme|couteau|hache|marteau|"
+            r"bombe|kalach?nikov)")
+_FR_VIOLENT_PLAN = (
+    r"\s*" + _FR_PLAN + r"(?:"
+    + r"(?:faire sauter|incendier|mettre le feu [àa]|attaquer|tirer sur tout le monde (?:[àa]|"
+    r"dans)|faire un (?:carnage|massacre) (?:[àa]|dans)) " + _FR_PLACE
+    + r"(?:\s+" + _FR_WHEN + r")?(?:\s+" + _FR_WITH + r")?"
+    + r"|" + _FR_KILL_VERB + r" tout le monde(?:\s+" + _FR_AT + r")?(?:\s+"
+    + _FR_WHEN + r")?(?:\s+" + _FR_WITH + r")?"
+    + r"|" + _FR_KILL_VERB + r" " + _FR_PERSON + r"(?:\s+" + _FR_WITH + r"(?:\s+" + _FR_WHEN
+    + r")?|\s+" + _FR_WHEN + r"(?:\s+" + _FR_WITH + r")?)"
+    + r")" + _THREAT_END)
+_THREAT = ("violence", "harassment")
+_EN_THREAT_WORDS = ("going to", "gonna", "about to", "i'll", "i’ll", "i will", "plan", "intend",
+                    "decided")
+_FR_THREAT_WORDS = ("je vais", "j'vais", "j’vais", "je compte", "décidé", "decide")
+
 _HARASSMENT = ("harassment",)
 HARASSMENT: tuple[Pattern, ...] = (
     _p("death-wish-en", _EN_DEATH_WISH, _HARASSMENT, 0.9, requires=("you",)),
     _p("death-wish-fr", _FR_DEATH_WISH, _HARASSMENT, 0.9, requires=("espère", "espere")),
+    _sentence("violent-plan-en", _EN_VIOLENT_PLAN, _THREAT, 0.9, _EN_THREAT_WORDS),
+    _sentence("violent-plan-fr", _FR_VIOLENT_PLAN, _THREAT, 0.9, _FR_THREAT_WORDS),
 )
 
 # v1 shipped PROMPT_ATTACK without INDIRECT; the quality bench scores the previous model with it.
