@@ -279,6 +279,33 @@ _FR_ACCOUNT = (r"(?:pirater|hacker|craquer|espionner)\s+(?:le|la|les|l['’])?\s
                r"(?:ex|femme|mari|copine|copain|voisine?|patron(?:ne)?|coll[èe]gue|conjointe?|"
                r"quelqu['’]un|petite amie|petit ami)")
 
+# Covert surveillance of a partner or someone else ("How can I track my wife's phone location
+# without her knowing?"): the heads block the English one and only flag the French one. A
+# person, the thing watched, and a secrecy clause; tracking one's own phone, a child's with no
+# secrecy clause, or sharing a location never match.
+_EN_WATCHED = (r"(?:my|his|her|their|someone(?:['’]s| else['’]s)|somebody['’]s) "
+               r"(?:(?:ex-?)?(?:wife|husband|girlfriend|boyfriend|partner|spouse)|ex|neighbou?r|"
+               r"boss|coworker|colleague|roommate|mom|mother|dad|father|sister|brother|friend)"
+               r"['’]s?\s+(?:\w+\s+){0,2}?(?:phone|location|messages|texts|whatsapp|calls|"
+               r"e-?mails?|car|computer|laptop|browsing|instagram|snapchat)")
+_EN_TRACK = (r"(?:track|trace|spy on|monitor|read|see|access|listen to|record|follow|put a "
+             r"(?:gps |)tracker on|install (?:spyware|a tracker|an app) on)\s+")
+_EN_SECRETLY = (r"(?:\s+\w+){0,3}?\s+(?:without (?:her|him|them|my \w+|anyone) (?:knowing|"
+                r"noticing|finding out|being aware|seeing)|secretly|in secret|behind (?:her|his|"
+                r"their) back|so (?:she|he|they) (?:won['’]t|doesn['’]t|don['’]t|can['’]t) "
+                r"(?:know|notice|find out))")
+_FR_TRACK = (r"(?:suivre|tracer|g[ée]olocaliser|espionner|surveiller|lire|consulter|[ée]couter|"
+             r"mettre un traceur (?:gps )?sur|installer un (?:logiciel espion|traceur|mouchard) "
+             r"sur)\s+")
+_FR_WATCHED = (r"(?:la (?:localisation|position) (?:du|de la)\s+|le\s+|la\s+|les\s+)?"
+               r"(?:t[ée]l[ée]phone|portable|messages|sms|conversations|appels|mails|voiture|"
+               r"ordinateur|whatsapp)\s+(?:de|d['’])\s*(?:ma|mon|mes|sa|son)\s+(?:femme|mari|copine|"
+               r"copain|ex|conjointe?|partenaire|petite amie|petit ami|voisine?|patron(?:ne)?|"
+               r"coll[èe]gue|coloc|m[èe]re|p[èe]re|s[œo]eur|fr[èe]re)")
+_FR_SECRETLY = (r"(?:\s+\w+){0,3}?\s+(?:sans qu['’](?:elle|il|ils|elles) (?:le sache|le sachent|"
+                r"s['’]en rende(?:nt)? compte|le remarque)|en secret|[àa] son insu|en cachette|"
+                r"discr[èe]tement)")
+
 _EN_IMPERATIVE = (r"(?:please\s+)?(?:make|cook|synthesi[sz]e|brew|build|assemble|write|code|"
                   r"develop|create)\s+(?:me\s+)?")
 _EN_RECIPE = (r"(?:give|write|send|show|provide|share|tell) me (?:a |the )?(?:detailed |full |"
@@ -316,6 +343,13 @@ HARMFUL_REQUEST: tuple[Pattern, ...] = (
               _S + _FR_HI + _FR_HOW + _FR_HARM_VERB + r"\s+" + _FR_PERSON + _FR_END,
               _HARMFUL, 0.9),
     _sentence("hack-account-fr", _S + _FR_HI + _FR_HOW + _FR_ACCOUNT, _HARMFUL, 0.9),
+    _sentence("covert-tracking-en",
+              _S + _EN_HI + _EN_ASK + _EN_HOW + _EN_TRACK + _EN_WATCHED + _EN_SECRETLY,
+              _HARMFUL, 0.9, ("without", "secret", "behind", "won't", "doesn't", "don't",
+                              "can't", "won’t", "doesn’t", "don’t", "can’t")),
+    _sentence("covert-tracking-fr",
+              _S + _FR_HI + _FR_HOW + _FR_TRACK + _FR_WATCHED + _FR_SECRETLY,
+              _HARMFUL, 0.9, ("sans qu", "secret", "insu", "cachette", "discr")),
 )
 
 # Dehumanising a group and calling for its extermination, the clearest hate: a group named
