@@ -610,7 +610,8 @@ _FR_DEATH_WISH = (r"(?<![\"“«'‘])\bj['’]esp[èe]re (?:vraiment |sinc[èe]
 # it: "I'm going to kill my brother if he eats my cake" (a condition), "... tonight lol", "I'm
 # going to kill it at my presentation", "I'll shoot a video at school" never match; nor does a
 # line of dialogue (no opening quotation mark) or a third person ("He said he would ...").
-_EN_PLAN = (r"(?:i(?:['’]m| am) (?:going to|gonna|about to)|i(?:['’]ll| will)|i (?:plan|intend|"
+_EN_PLAN = (r"(?:i(?:['’]?m| am) (?:going to|gonna|about to)|imma|i['’]ma|i(?:['’]ll| will)|"
+            r"i (?:plan|intend|"
             r"have decided|am planning) to|i['’]ve decided to)\s+(?:finally\s+|really\s+)?")
 _EN_PLACE = (r"(?:my|the|our|this|a|that) (?:school|high school|class(?:room)?|office|workplace|"
              r"work|church|mosque|synagogue|temple|mall|concert|campus|college|university|store|"
@@ -623,7 +624,8 @@ _EN_PERSON_TARGET = (r"(?:my|our) (?:wife|husband|girlfriend|boyfriend|ex|ex-wif
                      r"boss|teacher|classmates?|coworkers?|co-workers?|colleagues?|neighbou?rs?|"
                      r"family|parents|mom|mother|dad|father|stepdad|stepmom|brother|sister|son|"
                      r"daughter|kids|children|roommate|landlord|manager|partner)")
-_EN_WHEN = (r"(?:tonight|tomorrow(?: morning| night)?|today|this (?:morning|afternoon|evening|"
+_EN_WHEN = (r"(?:tonight|tonite|2nite|tmrw|tmr|2morrow|tomorrow(?: morning| night)?|today|"
+            r"this (?:morning|afternoon|evening|"
             r"weekend|week)|on (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)|"
             r"next week|in (?:his|her|their) sleep)")
 _EN_WITH = (r"with (?:a|my|the|his|her|an) (?:gun|rifle|pistol|knife|axe|hammer|bomb|"
@@ -674,7 +676,7 @@ _FR_VIOLENT_PLAN = (
     + r")" + _THREAT_END)
 _THREAT = ("violence", "harassment")
 _EN_THREAT_WORDS = ("going to", "gonna", "about to", "i'll", "i’ll", "i will", "plan", "intend",
-                    "decided")
+                    "decided", "imma", "i'ma", "i’ma")
 _FR_THREAT_WORDS = ("je vais", "j'vais", "j’vais", "je compte", "décidé", "decide")
 
 _HARASSMENT = ("harassment",)
