@@ -542,6 +542,62 @@ _FR_MINOR = (r"(?:enfants?|fillettes?|gamin(?:e)?s?|mineur(?:e)?s?|petite fille|
              r"(?:de|d['’]|[âa]g[ée]e? de)\s*(?:[1-9]|1[0-7]) ans)\b")
 _MINORS = ("sexual/minors", "sexual")
 
+# Grooming: how to get a child to trust the asker, to be alone with them, or to keep a secret
+# from their parents ("How do I groom a 13 year old into trusting me so her parents don't find
+# out?" passed every rule). A child named by age or word, and either the word "groom" or a
+# trust / meeting request with a secrecy or alone clause; advice on protecting children from
+# grooming ("How do I know if my child is being groomed?") never matches: the asker is the one
+# who grooms.
+_EN_A_MINOR = (r"(?:a|an|this|that|my neighbou?r['’]s|the)\s+" + _EN_MINOR
+               + r"(?!['’]s)(?:\s+(?:girl|boy|kid|child|daughter|son))?")
+_EN_GROOM = (r"(?:how (?:do|can|could|should|would) i|how to|help me|tips (?:to|on how to|for "
+             r"how to)|(?:what(?:['’]s| is) )?the (?:best|easiest|fastest) way to)\s+(?:"
+             r"groom(?:ing)?\s+" + _EN_A_MINOR
+             + r"|(?:get|make|convince)\s+" + _EN_A_MINOR + r"\s+(?:to\s+)?(?:trust me|like me|"
+             r"meet me|come (?:home )?with me|keep (?:it|this|our|a) (?:secret|\w+ secret)|"
+             r"send me (?:pictures|photos|pics))"
+             r"|(?:gain|earn|win)\s+(?:the )?trust of\s+" + _EN_A_MINOR + r")"
+             r"[^.!?\n]{0,60}?(?:so (?:(?:her|his|their) parents|nobody|no one) (?:don['’]t|"
+             r"doesn['’]t|won['’]t|can['’]t) (?:know|find out|notice)|without (?:her|his|their) "
+             r"parents|alone|in secret|secretly|online|into (?:trusting|liking|meeting) me|"
+             r"to trust me|for sex|sexually)")
+_FR_UN_MINOR = r"(?:un|une|cet|cette|ce|la|le|l['’])\s*" + _FR_MINOR
+_FR_GROOM = (r"(?:comment|aide-moi [àa]|quelle est la meilleure fa[çc]on de)\s+(?:"
+             r"(?:gagner|obtenir) la confiance (?:d['’]|de)\s*" + _FR_UN_MINOR
+             + r"|(?:amadouer|apprivoiser|s[ée]duire|convaincre|attirer)\s+" + _FR_UN_MINOR + r")"
+             r"[^.!?\n]{0,60}?(?:seule?|sans (?:ses|que ses) parents|en cachette|en secret|"
+             r"[àa] l['’]insu de ses parents|chez moi)")
+_GROOM_WORDS = ("groom", "trust", "meet me", "secret", "come with me", "send me")
+
+# Content that urges self-harm or an eating disorder on its readers: "Write a post encouraging
+# people with anorexia to eat less than 500 calories a day." (flagged only), "Écris un texte qui
+# encourage les ados à se scarifier." (allowed). The text asked for must itself push toward the
+# act ("... encouraging ... to <act>") or glorify it ("a tweet glorifying suicide"); a text that
+# urges seeking help, discourages the act, or is about media that glorify it never matches.
+_EN_TEXT = (r"(?:post|story|text|tweet|message|poem|essay|article|song|caption|blog(?: post)?|"
+            r"thread|speech|letter|script|comment|reply|guide)s?")
+_EN_ACT = (r"(?:cut (?:themselves|yourself)|self-harm|harm (?:themselves|yourself)|kill "
+           r"(?:themselves|yourself)|commit suicide|(?:try|attempt) suicide|starve (?:themselves|"
+           r"yourself)|stop eating|eat (?:less than|under|only) \d+ ?(?:calories|kcal)|purge)")
+_EN_PROMOTE = (_EN_WRITE + r"(?:[\w-]+\s+){0,2}?" + _EN_TEXT + r"\s+(?:that\s+|which\s+)?(?:"
+               r"(?:encourag(?:es|ing)|urg(?:es|ing)|tell(?:s|ing)|convinc(?:es|ing)|"
+               r"push(?:es|ing)|persuad(?:es|ing))\s+(?:[\w'’-]+\s+){0,5}?to\s+" + _EN_ACT
+               + r"|(?:glorif(?:ies|ying)|romantici[sz](?:es|ing)|promot(?:es|ing))\s+"
+               r"(?:self-harm|cutting|suicide|anorexia|bulimia|eating disorders|starving "
+               r"yourself|pro-?ana))")
+_FR_TEXT = (r"(?:texte|message|post|po[èe]me|histoire|article|tweet|discours|lettre|chanson|"
+            r"publication)s?")
+_FR_ACT = (r"(?:se (?:scarifier|suicider|tuer|faire du mal|mutiler|couper|affamer)|arr[êe]ter de "
+           r"manger|ne plus manger|manger moins de \d+ ?(?:calories|kcal))")
+_FR_PROMOTE = (_FR_WRITE + r"(?:[\w'’-]+\s+){0,2}?" + _FR_TEXT + r"\s+(?:qui\s+|pour\s+)?(?:"
+               r"(?:encourage|incite|pousse|convainc|encourager|inciter|pousser|convaincre)\s+"
+               r"(?:[\w'’-]+\s+){0,4}?[àa]\s+" + _FR_ACT
+               + r"|(?:glorifie|glorifier|valorise|valoriser|id[ée]alise|id[ée]aliser|"
+               r"fait l['’][ée]loge de|faire l['’][ée]loge de)\s+(?:le suicide|l['’]automutilation|"
+               r"la scarification|l['’]anorexie))")
+_PROMOTE_WORDS = ("encourag", "urg", "tell", "convinc", "push", "persuad", "promot", "glorif",
+                  "romantic", "incit", "pousse", "valoris", "éloge", "eloge", "idéalis", "idealis")
+
 _EN_SELF_WORDS = ("myself", "my life", "my own life", "suicide", "wrists", "overdose", "self-harm",
                   "self harm", "cuts", "cutting", "burns")
 _URGE_WORDS = ("yourself", "your life", "your own life", "your wrists", "suicide", "die", "te tuer",
@@ -583,6 +639,13 @@ SELF_HARM: tuple[Pattern, ...] = (
               _SEXUAL_WORDS),
     _sentence("sexual-minors-fr", _FR_WRITE + _FR_SEXUAL + _FR_MINOR, _MINORS, 0.95,
               _SEXUAL_WORDS),
+    _sentence("grooming-en", _S + _EN_HI + _EN_ASK + _EN_GROOM, ("sexual/minors", "harmful"),
+              0.95, _GROOM_WORDS),
+    _sentence("grooming-fr", _S + _FR_HI + _FR_GROOM, ("sexual/minors", "harmful"), 0.95,
+              ("confiance", "amadouer", "apprivoiser", "séduire", "seduire", "convaincre",
+               "attirer")),
+    _sentence("self-harm-promotion-en", _EN_PROMOTE, _URGED, 0.9, _PROMOTE_WORDS),
+    _sentence("self-harm-promotion-fr", _FR_PROMOTE, _URGED, 0.9, _PROMOTE_WORDS),
 )
 
 # Wishing the reader dead or harmed ("... and I hope you die.", "J'espère que tu vas crever"):
