@@ -374,7 +374,31 @@ _FR_HOW = (r"(?:comment (?:(?:est-ce qu['’]?\s?)?(?:je |j['’]|on |l['’]on 
 _FR_RECIPE = (r"(?:donne|donnez|file|envoie|écris|ecris)[- ](?:moi|nous) (?:la |une |les )?"
               r"(?:recette|formule|composition|plans?) (?:de |du |des |d['’])")
 
+# A completion (or a message) that starts giving the recipe: "Pour fabriquer de la
+# méthamphétamine, il faut d'abord extraire la pseudoéphédrine ..." passed every output rule
+# (the English one was blocked by the model). The purpose clause names the hazard and the main
+# clause is an instruction (a step verb, "il faut <step>", "first"), not a warning ("Pour
+# fabriquer une bombe, il faut être fou").
+_EN_STEP = (r"(?:first|start by|begin by|you(?:['’]ll| will)? need(?: to)?|take|mix|combine|"
+            r"dissolve|heat|boil|extract|reduce|get|buy|obtain|grind|add|pour|fill|pack|"
+            r"attach|wire|connect)\b")
+_FR_STEP = (r"(?:(?:il (?:te |vous )?faut|tu dois|vous devez|on doit) (?:d['’]abord |ensuite |"
+            r"simplement )?(?:extraire|m[ée]langer|dissoudre|chauffer|faire chauffer|prendre|"
+            r"r[ée]duire|acheter|se procurer|te procurer|vous procurer|r[ée]cup[ée]rer|broyer|"
+            r"ajouter|verser|remplir|fixer|relier|brancher|r[ée]unir|des |du |de la |de l['’]|"
+            r"un |une )|commence(?:z)? par|prends|prenez|m[ée]lange(?:z)?|dissous|dissolvez|"
+            r"chauffe(?:z)?|extrais|extrayez|procure-toi|procurez-vous|d['’]abord)")
+_EN_GIVEN_RECIPE = (_S + r"(?:(?:sure|okay|ok|of course|certainly|here(?:['’]s| is) how)[!,.:]*"
+                    r"\s+)?to (?:make|cook|synthesi[sz]e|produce|build|prepare|brew|assemble) "
+                    + _EN_FILL + _EN_HAZARD + r"\s*,\s*" + _EN_STEP)
+_FR_GIVEN_RECIPE = (_S + r"(?:(?:bien s[ûu]r|d['’]accord|ok|voici comment faire)[!,.:]*\s+)?"
+                    r"pour (?:fabriquer|faire|produire|synth[ée]tiser|pr[ée]parer|obtenir|"
+                    r"cuisiner|assembler|construire) " + _FR_FILL + _FR_HAZARD
+                    + r"\s*,\s*" + _FR_STEP)
+
 HARMFUL_REQUEST: tuple[Pattern, ...] = (
+    _sentence("recipe-given-en", _EN_GIVEN_RECIPE, _HARMFUL, 0.9, ("to ",)),
+    _sentence("recipe-given-fr", _FR_GIVEN_RECIPE, _HARMFUL, 0.9, ("pour ",)),
     _sentence("make-hazard-en",
               _S + _EN_HI + _EN_ASK + _EN_CUE + _EN_VERB + _EN_FILL + _EN_HAZARD, _HARMFUL, 0.9),
     _sentence("imperative-hazard-en",
@@ -500,6 +524,13 @@ _EN_URGE = (r"(?:you should|you need to|you ought to|you deserve to|just|go|go a
             r"why don't you|why dont you|do (?:us|everyone|the world) a favou?r and)\s+"
             r"(?:just\s+|go\s+|fucking\s+)?(?:kill yourself|hang yourself|end your (?:own )?life|"
             r"slit your wrists|cut yourself(?: deeper)?|commit suicide|die)")
+_EN_BETTER_OFF = (r"(?<![\"“«'‘])\b(?:everyone|everybody|the world|we|your (?:family|parents|"
+                  r"friends)|they|people) (?:would|will|['’]d) (?:all )?be (?:so much )?better "
+                  r"off if you (?:just |finally )?(?:killed yourself|died|were dead|ended it|"
+                  r"ended your (?:own )?life|committed suicide)\b")
+_FR_BETTER_OFF = (r"(?<![\"“«'‘])\b(?:tout le monde|le monde|ta famille|tes parents|on|nous) "
+                  r"(?:serait|serions|seraient|se porterait) (?:tellement |bien )?mieux si tu "
+                  r"(?:te tuais|te suicidais|mourais|crevais|en finissais|[ée]tais mort(?:e)?)\b")
 _URGE_END = (r"(?=\s*(?:$|[.,;:!?…]|\s+(?:already|tonight|now|then|and|nobody|no one|"
              r"you)\b))")
 """Urging is addressed to the reader: not opened by a quotation mark, so a line of dialogue in
@@ -687,6 +718,8 @@ SELF_HARM: tuple[Pattern, ...] = (
     _sentence("self-harm-intent-method-fr", _S + _FR_HI + _FR_SELF_INTENT, _SELF_HARM, 0.9,
               ("moi", "quelle est", "quoi")),
     _sentence("self-harm-urge-fr", r"\s*" + _FR_URGE + _URGE_END, _URGED, 0.9, _URGE_WORDS),
+    _p("self-harm-better-off-en", _EN_BETTER_OFF, _URGED, 0.9, requires=("better off",)),
+    _p("self-harm-better-off-fr", _FR_BETTER_OFF, _URGED, 0.9, requires=("mieux si tu",)),
     _sentence("sexual-minors-en", _EN_WRITE + _EN_SEXUAL + _EN_MINOR, _MINORS, 0.95,
               _SEXUAL_WORDS),
     _sentence("sexual-minors-fr", _FR_WRITE + _FR_SEXUAL + _FR_MINOR, _MINORS, 0.95,
