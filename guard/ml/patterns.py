@@ -251,7 +251,7 @@ _HARMFUL = ("harmful", "illicit")
 # Harm to a named person, and breaking into someone else's account: the object decides ("kill
 # a process", "kill my wife's plants" and "hack my own router" never match).
 _EN_PERSON = (
-    r"(?:(?:my|his|her|their|our|the|a|an|this|that)\s+)?(?:(?:ex|future|old|annoying|"
+    r"(?:(?:my|his|her|their|our|your|the|a|an|this|that)\s+)?(?:(?:ex|future|old|annoying|"
     r"abusive|drunk|little|elderly|rich|new)[- ])?(?:wife|husband|neighbou?rs?|boss|ex|mother|"
     r"mom|mum|father|dad|teacher|classmates?|co-?workers?|colleagues?|girlfriend|boyfriend|"
     r"partner|son|daughter|child|kid|baby|brother|sister|stepfather|stepmother|landlord|"
@@ -260,7 +260,8 @@ _EN_PERSON = (
 _EN_HARM_VERB = (r"(?:kill|murder|poison|stab|strangle|suffocate|drown|shoot|kidnap|abduct|"
                  r"torture|assassinate|dismember|hurt|beat up|rape|drug)")
 _FR_PERSON = (
-    r"(?:(?:mon|ma|mes|son|sa|ses|leur|notre|le|la|l['’]|un|une|ce|cette)\s*)?"
+    r"(?:(?:mon|ma|mes|son|sa|ses|ton|ta|tes|votre|vos|leur|notre|le|la|l['’]|un|une|ce|"
+    r"cette)\s*)?"
     r"(?:voisine?s?|femme|mari|patron(?:ne)?|ex|m[èe]re|p[èe]re|prof(?:esseure?)?|coll[èe]gues?|"
     r"copine|copain|petite amie|petit ami|conjointe?|fils|fille|enfant|b[ée]b[ée]|fr[èe]re|"
     r"s[œo]eur|beau-p[èe]re|belle-m[èe]re|propri[ée]taire|colocataire|quelqu['’]un|une personne|"
@@ -268,14 +269,15 @@ _FR_PERSON = (
 _FR_HARM_VERB = (r"(?:tuer|assassiner|empoisonner|poignarder|[ée]trangler|[ée]touffer|noyer|"
                  r"abattre|kidnapper|torturer|d[ée]membrer|violer|droguer)")
 _EN_ACCOUNT = (r"(?:hack|hack into|break into|take over|crack)\s+"
-               r"(?:(?:my|his|her|their|the|a|an|someone(?:'s| else's)|somebody's)\s+)?"
+               r"(?:(?:my|his|her|their|your|the|a|an|someone(?:'s| else's)|somebody's)\s+)?"
                r"(?:ex(?:'s)?|ex-(?:wife|husband|girlfriend|boyfriend)(?:'s)?|wife's|husband's|"
                r"girlfriend's|boyfriend's|neighbou?r's|boss's|partner's|colleague's|"
                r"coworker's)\s*(?:\w+\s+){0,2}?(?:account|phone|e-?mail|inbox|instagram|"
                r"facebook|snapchat|whatsapp|icloud|gmail|computer|laptop|messages|wifi|webcam)")
 _FR_ACCOUNT = (r"(?:pirater|hacker|craquer|espionner)\s+(?:le|la|les|l['’])?\s*"
                r"(?:compte|t[ée]l[ée]phone|portable|mails?|messagerie|ordinateur|messages|webcam|instagram|facebook|snapchat|whatsapp)"
-               r"(?:\s+\w+){0,2}?\s+(?:de|d['’]|du)\s*(?:mon|ma|mes|son|sa|l['’]|la|le)?\s*"
+               r"(?:\s+\w+){0,2}?\s+(?:de|d['’]|du)\s*(?:mon|ma|mes|son|sa|ton|ta|tes|votre|vos|"
+               r"l['’]|la|le)?\s*"
                r"(?:ex|femme|mari|copine|copain|voisine?|patron(?:ne)?|coll[èe]gue|conjointe?|"
                r"quelqu['’]un|petite amie|petit ami)")
 
@@ -364,13 +366,14 @@ _EN_RECIPE = (r"(?:give|write|send|show|provide|share|tell) me (?:a |the )?(?:de
 _EN_HOW = (r"(?:how (?:do|can|could|would|should|might) (?:i|we|you|one|someone)"
            r"(?: (?:best|quietly|secretly|easily|quickly))? |how to |"
            r"(?:what(?:'s| is) )?the (?:best|easiest|fastest|simplest|quietest) way to |"
-           r"i (?:want|need|plan|am going|'m going|intend) to |help me )")
+           r"i (?:want|need|plan|am going|'m going|intend) to |help me |"
+           r"here(?:['’]s| is) how (?:to |you can )|this is how (?:to |you can ))")
 _FR_HOW = (r"(?:comment (?:(?:est-ce qu['’]?\s?)?(?:je |j['’]|on |l['’]on |tu |vous )?"
            r"(?:(?:peux|peut|pourrais|pourrait|dois|faut-il|faire pour|fait-on|"
            r"s['’]y prendre pour)\s+)?)?|(?:dis|explique)[- ]moi comment |"
            r"(?:quelle est )?la (?:meilleure |plus simple )?(?:façon|facon|manière|maniere|"
            r"méthode|methode) (?:de |d['’]|pour )|(?:je veux|je voudrais|j['’]aimerais|"
-           r"je vais|aide-moi à|aide-moi a) )")
+           r"je vais|aide-moi à|aide-moi a) |voici comment |voil[àa] comment )")
 _FR_RECIPE = (r"(?:donne|donnez|file|envoie|écris|ecris)[- ](?:moi|nous) (?:la |une |les )?"
               r"(?:recette|formule|composition|plans?) (?:de |du |des |d['’])")
 
