@@ -113,15 +113,6 @@ def saturating_copy(src: Path, dst: Path, limits: tuple[float, float] = INT16) -
     return done
 
 
-def quantised_copy(fp32: Path, dst: Path, bits: int) -> None:
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
-    quantize_dynamic(
-        str(fp32), str(dst), weight_type=QuantType.QInt8, per_channel=True,
-        reduce_range=bits == 7,
-    )
-
-
 def _worker(args: argparse.Namespace) -> None:
     """Score rows with one model file in place of the int8 copy (a fresh process: encoders
     are built once per process)."""
@@ -133,7 +124,7 @@ def _worker(args: argparse.Namespace) -> None:
         def variant(fp32: Path) -> Path:
             exact = work / f"w{args.bits}.onnx"
             if not exact.exists():
-                quantised_copy(fp32, exact, args.bits)
+                encoder.quantize_weights(fp32, exact, seven_bit=args.bits == 7)
             if not args.clip:
                 return exact
             clipped = work / f"w{args.bits}-clip.onnx"

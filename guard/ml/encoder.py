@@ -363,14 +363,20 @@ def _quantized(path: Path) -> Path:
     pair is at most 2 x 255 x 64 = 32,640 and never clips. Same speed; ``u8u8`` weights also
     avoid it, at 1.4-1.7x the CPU.
     """
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
     out = path.with_name(f"{path.stem}-{INT8_TAG}.onnx")
     if not out.exists():
         log.warning("building the int8 copy of %s into %s (once; ~5 s)", path.name, out.parent)
         tmp = out.with_suffix(f".{os.getpid()}.tmp")
-        quantize_dynamic(
-            str(path), str(tmp), weight_type=QuantType.QInt8, per_channel=True, reduce_range=True
-        )
+        quantize_weights(path, tmp)
         os.replace(tmp, out)
     return out
+
+
+def quantize_weights(src: Path, dst: Path, *, seven_bit: bool = True) -> None:
+    """Write ``src`` with dynamically quantised per-channel int8 weights: 7-bit as shipped
+    (see :func:`_quantized`), or full 8-bit for ``bench.int8_hosts``'s comparison."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    quantize_dynamic(
+        str(src), str(dst), weight_type=QuantType.QInt8, per_channel=True, reduce_range=seven_bit
+    )

@@ -15,9 +15,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from bench.int8_hosts import quantised_copy, saturating_copy
+from bench.int8_hosts import saturating_copy
 from guard.ml import TextClassifier
-from guard.ml.encoder import INT8_TAG
+from guard.ml.encoder import INT8_TAG, quantize_weights
 
 TEXTS = [
     "Jewish people have contributed enormously to science and the arts.",
@@ -96,7 +96,7 @@ def test_eight_bit_weights_would_differ_between_the_two_hosts(
     fp32 = int8_file.with_name(int8_file.name.replace(f"-{INT8_TAG}", ""))
     assert fp32.exists()
     eight, clipped = tmp_path / "w8.onnx", tmp_path / "w8-clipped.onnx"
-    quantised_copy(fp32, eight, bits=8)
+    quantize_weights(fp32, eight, seven_bit=False)
     saturating_copy(eight, clipped)
     here, there = _embed(_session(eight), safety_clf), _embed(_session(clipped), safety_clf)
     worst = max(float(np.abs(a - b).max()) for a, b in zip(here, there, strict=True))
