@@ -319,7 +319,7 @@ _PROP_WRITE = (_S + r"(?:(?:hey|hi|ok|okay|so|please|also|and|now)[,\s]+)*(?:(?:
                r"g[ée]n[èe]re|cr[ée]e|fais)(?:[- ]moi)?\s+(?:[\w'’-]+\s+){0,3}?")
 _EN_PROP_TEXT = (r"(?:post|message|speech|tweet|article|text|pamphlet|flyer|leaflet|poster|"
                  r"video script|script|song|poem|manifesto|letter|essay|thread|sermon)s?")
-_EN_GROUP = (r"(?:isis|isil|daesh|the islamic state|al[- ]qa[ei]da|al[- ]shabaab|boko haram|"
+_EN_TERROR_GROUP = (r"(?:isis|isil|daesh|the islamic state|al[- ]qa[ei]da|al[- ]shabaab|boko haram|"
              r"the taliban|hezbollah['’]s armed wing|the kkk|the ku klux klan|atomwaffen|"
              r"(?:the )?(?:armed |violent )?jihad|a terrorist (?:group|organi[sz]ation|cell)|"
              r"a (?:neo-?nazi|white supremacist) (?:militia|terror group))")
@@ -331,14 +331,14 @@ _EN_PROPAGANDA = (_PROP_WRITE + r"(?:a|an|the|some|\d+)?\s*" + _EN_PROP_TEXT + r
                   r"(?:that\s+|which\s+|to\s+)?(?:"
                   r"(?:recruit(?:s|ing)?|encourag(?:es|ing|e)|urg(?:es|ing|e)|convinc(?:es|ing|e)"
                   r"|persuad(?:es|ing|e)|call(?:s|ing)? on)\s+(?:[\w'’-]+\s+){0,4}?(?:to join|"
-                  r"to fight for|for|into)\s+" + _EN_GROUP
+                  r"to fight for|for|into)\s+" + _EN_TERROR_GROUP
                   + r"|(?:prais(?:es|ing|e)|glorif(?:ies|ying|y)|celebrat(?:es|ing|e)|"
                   r"honou?r(?:s|ing)?)\s+(?:" + _EN_KILLER + r")(?:\s+as\s+(?:a\s+)?"
                   r"(?:hero(?:es)?|martyrs?|saints?|role models?))?"
-                  r"|(?:prais(?:es|ing|e)|glorif(?:ies|ying|y))\s+" + _EN_GROUP + r")")
+                  r"|(?:prais(?:es|ing|e)|glorif(?:ies|ying|y))\s+" + _EN_TERROR_GROUP + r")")
 _FR_PROP_TEXT = (r"(?:message|texte|post|discours|tweet|article|tract|affiche|chanson|po[èe]me|"
                  r"manifeste|lettre|vid[ée]o|sermon|publication)s?")
-_FR_GROUP = (r"(?:l['’][ée]tat islamique|daech|daesh|al[- ]qa[iï]da|boko haram|les talibans|"
+_FR_TERROR_GROUP = (r"(?:l['’][ée]tat islamique|daech|daesh|al[- ]qa[iï]da|boko haram|les talibans|"
              r"le (?:djihad|jihad)(?: arm[ée])?|(?:une? )?(?:groupe|organisation|cellule) "
              r"terroriste|le ku klux klan)")
 _FR_KILLER = (r"(?:le |les )?(?:tueurs?|terroristes?|auteurs?|tireurs?) (?:de |du |d['’])"
@@ -348,10 +348,10 @@ _FR_PROPAGANDA = (_PROP_WRITE + r"(?:un|une|des|le|la)?\s*" + _FR_PROP_TEXT + r"
                   r"(?:qui\s+|pour\s+)?(?:"
                   r"(?:recrute|recruter|incite|inciter|encourage|encourager|pousse|pousser|"
                   r"convainc|convaincre|appelle|appeler)\s+(?:[\w'’-]+\s+){0,4}?(?:[àa] "
-                  r"rejoindre|pour|[àa])\s+" + _FR_GROUP
+                  r"rejoindre|pour|[àa])\s+" + _FR_TERROR_GROUP
                   + r"|(?:fait l['’][ée]loge|faire l['’][ée]loge|glorifie|glorifier|c[ée]l[èe]bre|"
-                  r"c[ée]l[ée]brer)\s+(?:de |d['’]|du |des )?(?:" + _FR_KILLER + r"|" + _FR_GROUP
-                  + r"))")
+                  r"c[ée]l[ée]brer)\s+(?:de |d['’]|du |des )?(?:" + _FR_KILLER + r"|"
+                  + _FR_TERROR_GROUP + r"))")
 _EXTREMIST = ("harmful", "violence")
 _PROPAGANDA_WORDS = ("recruit", "prais", "glorif", "celebrat", "honor", "honour", "encourag",
                      "urg", "convinc", "persuad", "call", "recrute", "recruter", "éloge", "eloge",
@@ -771,7 +771,7 @@ _EN_CROWD = (r"(?:everyone|everybody|all of them|them all|as many (?:people )?as
              r"(?:a (?:bunch|lot|group|crowd) of |lots of |many |some |all )?(?:the )?"
              r"(?:people|students|kids|children|worshippers|shoppers|cops|police officers))"
              r"(?:\s+(?:at|in) " + _EN_PLACE + r")?")
-_EN_PERSON_TARGET = (r"(?:my|our) (?:wife|husband|girlfriend|boyfriend|ex|ex-wife|ex-husband|"
+_EN_THREAT_TARGET = (r"(?:my|our) (?:wife|husband|girlfriend|boyfriend|ex|ex-wife|ex-husband|"
                      r"boss|teacher|classmates?|coworkers?|co-workers?|colleagues?|neighbou?rs?|"
                      r"family|parents|mom|mother|dad|father|stepdad|stepmom|brother|sister|son|"
                      r"daughter|kids|children|roommate|landlord|manager|partner)")
@@ -794,7 +794,7 @@ _EN_VIOLENT_PLAN = (
     + _EN_ATTACK_PLACE + r"(?:\s+" + _EN_WHEN + r")?(?:\s+" + _EN_WITH + r")?"
     + r"|" + _EN_KILL_VERB + r" " + _EN_CROWD + r"(?:\s+" + _EN_WHEN + r")?(?:\s+"
     + _EN_WITH + r")?"
-    + r"|" + _EN_KILL_VERB + r" " + _EN_PERSON_TARGET + r"(?:\s+" + _EN_WITH + r"(?:\s+"
+    + r"|" + _EN_KILL_VERB + r" " + _EN_THREAT_TARGET + r"(?:\s+" + _EN_WITH + r"(?:\s+"
     + _EN_WHEN + r")?|\s+" + _EN_WHEN + r"(?:\s+" + _EN_WITH + r")?)"
     + r")" + _THREAT_END)
 _FR_PLAN = (r"(?:je vais|j['’]vais|je compte|j['’]ai d[ée]cid[ée] d['’]|je suis d[ée]cid[ée]e? "
@@ -806,10 +806,10 @@ _FR_AT = (r"(?:(?:[àa]|dans)\s+" + _FR_PLACE + r"|au\s+(?:lyc[ée]e|coll[èe]ge
           r"travail|concert|centre commercial))")
 _FR_KILL_VERB = (r"(?:tuer|buter|flinguer|poignarder|[ée]trangler|empoisonner|massacrer|"
                  r"abattre|descendre)")
-_FR_PERSON = (r"(?:ma femme|mon mari|ma copine|mon copain|mon ex|mon patron|ma patronne|mon chef|"
-              r"mon prof|ma prof|mes coll[èe]gues|mon voisin|ma voisine|mes voisins|mes parents|"
-              r"ma famille|ma m[èe]re|mon p[èe]re|mon fr[èe]re|ma s[œo]eur|mon fils|ma fille|"
-              r"mes enfants|mon coloc|ma coloc|mon proprio)")
+_FR_THREAT_TARGET = (r"(?:ma femme|mon mari|ma copine|mon copain|mon ex|mon patron|ma patronne|"
+                     r"mon chef|mon prof|ma prof|mes coll[èe]gues|mon voisin|ma voisine|mes "
+                     r"voisins|mes parents|ma famille|ma m[èe]re|mon p[èe]re|mon fr[èe]re|"
+                     r"ma s[œo]eur|mon fils|ma fille|mes enfants|mon coloc|ma coloc|mon proprio)")
 _FR_WHEN = (r"(?:ce soir|cette nuit|demain(?: matin| soir)?|aujourd['’]hui|ce week-end|"
             r"cette semaine|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|"
             r"dans (?:son|leur) sommeil)")
@@ -822,7 +822,7 @@ _FR_VIOLENT_PLAN = (
     + r"(?:\s+" + _FR_WHEN + r")?(?:\s+" + _FR_WITH + r")?"
     + r"|" + _FR_KILL_VERB + r" tout le monde(?:\s+" + _FR_AT + r")?(?:\s+"
     + _FR_WHEN + r")?(?:\s+" + _FR_WITH + r")?"
-    + r"|" + _FR_KILL_VERB + r" " + _FR_PERSON + r"(?:\s+" + _FR_WITH + r"(?:\s+" + _FR_WHEN
+    + r"|" + _FR_KILL_VERB + r" " + _FR_THREAT_TARGET + r"(?:\s+" + _FR_WITH + r"(?:\s+" + _FR_WHEN
     + r")?|\s+" + _FR_WHEN + r"(?:\s+" + _FR_WITH + r")?)"
     + r")" + _THREAT_END)
 _THREAT = ("violence", "harassment")
