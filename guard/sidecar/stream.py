@@ -2,8 +2,9 @@
 
 Without output rules the upstream's chunks are relayed as they come. With output rules the
 core (:mod:`guard.engine.stream`) decides what each choice may release; this module only
-reads the upstream and frames events. A reader task keeps pulling upstream chunks while a
-check runs, so checks batch whatever arrived meanwhile and the upstream is never stalled.
+reads the upstream and frames events. For a streamed answer a reader task keeps pulling
+upstream chunks while a check runs, so checks batch whatever arrived meanwhile; an assembled
+(non-streamed) answer is checked between reads, the chunks waiting in the socket meanwhile.
 
 On block mid-stream: a final chunk with ``finish_reason: "content_filter"`` per open choice,
 then (``block_response: error``) an error event, then ``[DONE]``; the upstream is closed.
@@ -260,14 +261,17 @@ class GuardedStream:
         """What the core lets out, in order: batches of chunks to send, then at most one blocking
         decision (audited) or upstream failure (counted and audited) that ends the stream."""
         queue: asyncio.Queue[Any] = asyncio.Queue()
-        reader = asyncio.create_task(self._read(queue), name="guard-stream-reader")
+        reader = None
+        if self.client_streams:
+            reader = asyncio.create_task(self._read(queue), name="guard-stream-reader")
         try:
-            async for item in self._relay(queue):
+            async for item in self._relay(queue) if reader else self._relay_between_reads():
                 yield item
         finally:
-            reader.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await reader
+            if reader is not None:
+                reader.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await reader
             if not self.core.recorded and not self._answered_elsewhere:
                 # The client went away (or the server cut the stream): still one record, with
                 # what was released. Shielded: the disconnect is delivered as a cancellation.
@@ -318,6 +322,36 @@ class GuardedStream:
                 return
         if batch:
             yield batch
+        step = await self.core.finish()
+        if step.chunks:
+            yield list(step.chunks)
+        if step.blocked is not None:
+            yield step.blocked
+
+    async def _relay_between_reads(
+            self) -> AsyncIterator[list[Chunk] | Decision | UpstreamFailure]:
+        """The relay of an assembled answer (the client does not stream): nothing leaves
+        before the end, so a check may run between two reads while the upstream's chunks
+        wait in the socket, and come in one read after it. No reader task hands each chunk
+        over through a queue: against a paced upstream that hand-off was a second event-loop
+        wake-up per chunk (``bench/RESULTS-latency.md``)."""
+        try:
+            async for events in self.events:
+                batch: list[Chunk] = []
+                for event in events:
+                    batch.extend(self.core.ingest(self._in(event.data)))
+                step = await self.core.release() if self._due() else None
+                if step is not None:
+                    batch.extend(step.chunks)
+                if batch:
+                    yield batch
+                if step is not None and step.blocked is not None:
+                    yield step.blocked
+                    return
+        except UpstreamFailure as exc:
+            await self._failed(exc)
+            yield exc
+            return
         step = await self.core.finish()
         if step.chunks:
             yield list(step.chunks)
