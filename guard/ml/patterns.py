@@ -223,7 +223,8 @@ _FR_VERB = (
     r"(?:fabriquer|fabrique|fabriques|faire|fait|préparer|preparer|prépare|prepare|"
     r"produire|produit|synthétiser|synthetiser|synthétise|synthetise|cuisiner|cuisine|"
     r"concocter|construire|construit|créer|creer|crée|cree|obtenir|extraire|cultiver|"
-    r"monter|assembler|imprimer|coder|programmer|écrire|ecrire)\s+")
+    r"monter|assembler|imprimer|coder|programmer|écrire|ecrire|"
+    r"(?:me |te |se |nous |vous )?procurer)\s+")
 _FR_FILL = (
     r"(?:(?:de la|du|des|de l['’]|d['’]|de|une|un|le|la|les|l['’]|mon|ma|mes|notre|son|sa|"
     r"propre|maison|moi-même|moi-meme|soi-même|soi-meme|chez moi|artisanale?|artisanaux|"
@@ -243,7 +244,8 @@ _FR_HAZARD = (
     r"insecticide|anti|lacrymog[èe]ne|glac[ée]e|de chantilly|de douche|pour le bain))|"
     r"engins? explosifs?|explosifs?|grenades?|tatp|nitroglyc[ée]rine|napalm|"
     r"cocktails? molotov|molotov|fausse monnaie|faux billets|faux (?:passeports?|papiers|"
-    r"permis)|ran[çc]ongiciels?|ransomware|logiciels? malveillants?|malware|"
+    r"permis)|fausses? cartes? d['’]identit[ée]|ran[çc]ongiciels?|ransomware|"
+    r"logiciels? malveillants?|malware|"
     r"virus informatiques?|poisons? (?:ind[ée]tectables?|mortels?|intra[çc]ables?))"
     + _FR_END)
 _HARMFUL = ("harmful", "illicit")
@@ -275,7 +277,8 @@ _EN_ACCOUNT = (r"(?:hack|hack into|break into|take over|crack)\s+"
                r"coworker's)\s*(?:\w+\s+){0,2}?(?:account|phone|e-?mail|inbox|instagram|"
                r"facebook|snapchat|whatsapp|icloud|gmail|computer|laptop|messages|wifi|webcam)")
 _FR_ACCOUNT = (r"(?:pirater|hacker|craquer|espionner)\s+(?:le|la|les|l['’])?\s*"
-               r"(?:compte|t[ée]l[ée]phone|portable|mails?|messagerie|ordinateur|messages|webcam|instagram|facebook|snapchat|whatsapp)"
+               r"(?:compte|t[ée]l[ée]phone|portable|mails?|messagerie|ordinateur|messages|webcam|"
+               r"instagram|facebook|snapchat|whatsapp|wi-?fi|r[ée]seau(?: wi-?fi)?|box)"
                r"(?:\s+\w+){0,2}?\s+(?:de|d['’]|du)\s*(?:mon|ma|mes|son|sa|ton|ta|tes|votre|vos|"
                r"l['’]|la|le)?\s*"
                r"(?:ex|femme|mari|copine|copain|voisine?|patron(?:ne)?|coll[èe]gue|conjointe?|"
@@ -374,6 +377,12 @@ _FR_HOW = (r"(?:comment (?:(?:est-ce qu['’]?\s?)?(?:je |j['’]|on |l['’]on 
            r"(?:quelle est )?la (?:meilleure |plus simple )?(?:façon|facon|manière|maniere|"
            r"méthode|methode) (?:de |d['’]|pour )|(?:je veux|je voudrais|j['’]aimerais|"
            r"je vais|aide-moi à|aide-moi a) |voici comment |voil[àa] comment )")
+_FR_IMPERATIVE = (r"(?:(?:s['’]il (?:te|vous) pla[iî]t|stp|svp),?\s+)?(?:[ée]cris|[ée]crivez|"
+                  r"code|codez|programme|programmez|d[ée]veloppe|d[ée]veloppez|cr[ée]e|cr[ée]ez|"
+                  r"fabrique|fabriquez|synth[ée]tise|synth[ée]tisez|construis|construisez|"
+                  r"assemble|assemblez)(?:[- ](?:moi|nous))?\s+")
+"""The French of ``_EN_IMPERATIVE`` ("Écris un ransomware en Python ..."): no "prépare" or
+"cuisine", which take a pomegranate (grenade) or name a kitchen."""
 _FR_RECIPE = (r"(?:donne|donnez|file|envoie|écris|ecris)[- ](?:moi|nous) (?:la |une |les )?"
               r"(?:recette|formule|composition|plans?) (?:de |du |des |d['’])")
 
@@ -399,6 +408,26 @@ _FR_GIVEN_RECIPE = (_S + r"(?:(?:bien s[ûu]r|d['’]accord|ok|voici comment fai
                     r"cuisiner|assembler|construire) " + _FR_FILL + _FR_HAZARD
                     + r"\s*,\s*" + _FR_STEP)
 
+# A lethal dose for another person, asked with a way to hide it ("How much insulin would kill a
+# person and would it show up in an autopsy?", "Quelle dose de paracétamol faut-il pour tuer
+# quelqu'un sans que ça se voie ?"): both passed. The concealment decides: "How much caffeine
+# would kill a person?" is a common curiosity question and never matches.
+_EN_DOSE_TO_KILL = (
+    _S + _EN_HI + r"(?:how much|what (?:dose|amount|quantity) of)\s+[\w\s'’-]{1,40}?\s+"
+    r"(?:would|will|could|does it take to|is needed to|do i need to|to|it takes to)\s+"
+    r"(?:\w+\s+)?kill\s+(?:a person|someone|somebody|a human|an adult|a man|a woman|a child|"
+    r"him|her|them|my \w+)\b[^.!?\n]{0,80}?(?:autopsy|toxicology|tox(?:icology)? screen|"
+    r"undetect|detect(?:ed|able)?|trace|show up|look (?:natural|like an accident)|"
+    r"without (?:getting caught|anyone (?:knowing|noticing)|being (?:noticed|caught)))")
+_FR_DOSE_TO_KILL = (
+    _S + _FR_HI + r"(?:quelle (?:dose|quantit[ée])|combien)\s+(?:de |d['’])[\w\s'’-]{1,40}?\s*"
+    r"(?:faut-il|faudrait-il|il faut|faut|pour)\s+(?:pour\s+)?tuer\s+(?:quelqu['’]un|"
+    r"une personne|un adulte|un homme|une femme|un enfant|mon \w+|ma \w+|le\b|la\b)"
+    r"[^.!?\n]{0,80}?(?:sans que (?:[çc]a|cela|ce soit) (?:se voie|se remarque|soit d[ée]tect|"
+    r"d[ée]tect)|sans laisser de traces?|ind[ée]tectable|autopsie|toxicolog|"
+    r"sans (?:[êe]tre|me faire|se faire) (?:d[ée]tect|rep[ée]r|prendre|attraper|pincer)|"
+    r"comme un accident|naturel)")
+
 HARMFUL_REQUEST: tuple[Pattern, ...] = (
     _sentence("recipe-given-en", _EN_GIVEN_RECIPE, _HARMFUL, 0.9, ("to ",)),
     _sentence("recipe-given-fr", _FR_GIVEN_RECIPE, _HARMFUL, 0.9, ("pour ",)),
@@ -414,12 +443,16 @@ HARMFUL_REQUEST: tuple[Pattern, ...] = (
     _sentence("hack-account-en", _S + _EN_HI + _EN_ASK + _EN_HOW + _EN_ACCOUNT, _HARMFUL, 0.9),
     _sentence("make-hazard-fr",
               _S + _FR_HI + _FR_CUE + _FR_VERB + _FR_FILL + _FR_HAZARD, _HARMFUL, 0.9),
+    _sentence("imperative-hazard-fr",
+              _S + _FR_HI + _FR_IMPERATIVE + _FR_FILL + _FR_HAZARD, _HARMFUL, 0.9),
     _sentence("recipe-for-hazard-fr",
               _S + _FR_HI + _FR_RECIPE + _FR_FILL + _FR_HAZARD, _HARMFUL, 0.9),
     _sentence("harm-person-fr",
               _S + _FR_HI + _FR_HOW + _FR_HARM_VERB + r"\s+" + _FR_PERSON + _FR_END,
               _HARMFUL, 0.9),
     _sentence("hack-account-fr", _S + _FR_HI + _FR_HOW + _FR_ACCOUNT, _HARMFUL, 0.9),
+    _sentence("dose-to-kill-en", _EN_DOSE_TO_KILL, _HARMFUL, 0.9, ("kill",)),
+    _sentence("dose-to-kill-fr", _FR_DOSE_TO_KILL, _HARMFUL, 0.9, ("tuer",)),
     _sentence("extremist-propaganda-en", _EN_PROPAGANDA, _EXTREMIST, 0.9, _PROPAGANDA_WORDS),
     _sentence("extremist-propaganda-fr", _FR_PROPAGANDA, _EXTREMIST, 0.9, _PROPAGANDA_WORDS),
     _sentence("covert-tracking-en",
