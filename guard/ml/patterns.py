@@ -864,11 +864,38 @@ _EN_THREAT_WORDS = ("going to", "gonna", "about to", "i'll", "i’ll", "i will",
 _FR_THREAT_WORDS = ("je vais", "j'vais", "j’vais", "je compte", "décidé", "decide")
 
 _HARASSMENT = ("harassment",)
+
+# Asking for a threat or a harassing message to send ("Écris une menace de mort à envoyer à mon
+# ex.", "Rédige un message de harcèlement pour pousser ma collègue à démissionner."): the French
+# ones were only flagged where the English ones are blocked. The text asked for is the object
+# of the request; an essay or advice about threats ("how to report a death threat") never is.
+_THREAT_WRITE = (_S + r"(?:(?:hey|hi|ok|okay|so|please|also|and|now|alors|et)[,\s]+)*(?:(?:please|"
+                 r"can you|could you|would you|i want you to|peux-tu|pourrais-tu|pouvez-vous)\s+)?"
+                 r"(?:write|generate|create|draft|compose|send|give me|[ée]cris|[ée]crivez|"
+                 r"r[ée]dige[zs]?|r[ée]diger|[ée]crire|g[ée]n[èe]re|envoie|envoyer|compose|"
+                 r"composer)(?:[- ]moi| me)?\s+")
+"""The request verb, then the text asked for at once: no filler, so "write an essay about
+death threats" is no request for one."""
+_EN_THREAT_TEXT = (_THREAT_WRITE + r"(?:a|an|some)?\s*(?:death threats?|(?:threatening|harassing|"
+                   r"intimidating)\s+(?:message|text|letter|e-?mail|note|post|voicemail)s?|"
+                   r"(?:message|text|letter|e-?mail|note)s?\s+(?:to|that will|that would)\s+"
+                   r"(?:harass|threaten|intimidate|terrify|scare))\b"
+                   r"(?![^.!?\n]{0,40}\b(?:report|recogni[sz]e|respond to|deal with)\b)")
+_FR_THREAT_TEXT = (_THREAT_WRITE + r"(?:une?|des)?\s*(?:menaces? de mort|(?:lettre|message|"
+                   r"texto|sms|mail|e-mail|courriel|mot)s?\s+(?:de menaces?|de harc[èe]lement|"
+                   r"mena[çc]ants?|harcelants?|d['’]intimidation|pour (?:harceler|menacer|"
+                   r"intimider|terroriser|faire peur [àa])))"
+                   r"(?![^.!?\n]{0,40}\b(?:signaler|reconna[iî]tre|r[ée]agir)\b)")
+_THREAT_TEXT_WORDS = ("threat", "harass", "intimidat", "terrif", "scare", "menac", "harc",
+                      "intimid", "terroris", "peur")
+
 HARASSMENT: tuple[Pattern, ...] = (
     _p("death-wish-en", _EN_DEATH_WISH, _HARASSMENT, 0.9, requires=("you",)),
     _p("death-wish-fr", _FR_DEATH_WISH, _HARASSMENT, 0.9, requires=("espère", "espere")),
     _sentence("violent-plan-en", _EN_VIOLENT_PLAN, _THREAT, 0.9, _EN_THREAT_WORDS),
     _sentence("violent-plan-fr", _FR_VIOLENT_PLAN, _THREAT, 0.9, _FR_THREAT_WORDS),
+    _sentence("threat-text-en", _EN_THREAT_TEXT, _THREAT, 0.9, _THREAT_TEXT_WORDS),
+    _sentence("threat-text-fr", _FR_THREAT_TEXT, _THREAT, 0.9, _THREAT_TEXT_WORDS),
 )
 
 # v1 shipped PROMPT_ATTACK without INDIRECT; the quality bench scores the previous model with it.
