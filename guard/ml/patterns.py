@@ -427,10 +427,26 @@ _FR_DOSE_TO_KILL = (
     r"d[ée]tect)|sans laisser de traces?|ind[ée]tectable|autopsie|toxicolog|"
     r"sans (?:[êe]tre|me faire|se faire) (?:d[ée]tect|rep[ée]r|prendre|attraper|pincer)|"
     r"comme un accident|naturel)")
+# The same for harming a person: "To poison someone without leaving traces, put ethylene glycol
+# in a sweet drink." (and its French twin) were only flagged as completions. A harm verb, a
+# person, an optional manner, then an instruction; "To kill a process, run kill -9" has no
+# person, and "Pour tuer quelqu'un, il faut être fou" no step.
+_EN_HARM_STEP = (r"(?:first|start by|begin by|put|use|slip|mix|add|pour|dissolve|crush|inject|"
+                 r"give (?:him|her|them)|hide|wait (?:until|for)|get|buy|take|grab|hit|stab)\b")
+_FR_HARM_STEP = (r"(?:" + _FR_STEP + r"|utilise[zs]?|mets|mettez|glisse[zs]?|"
+                 r"donne[zs]?-(?:lui|leur)|cache[zs]?|attends|attendez|verse[zs]?|ajoute[zs]?)")
+_EN_GIVEN_HARM = (_S + r"(?:(?:sure|okay|ok|of course|certainly|here(?:['’]s| is) how)[!,.:]*"
+                  r"\s+)?to " + _EN_HARM_VERB + r"\s+" + _EN_PERSON
+                  + r"\b(?!['’]s)[^,.;!?\n]{0,50}?\s*,\s*" + _EN_HARM_STEP)
+_FR_GIVEN_HARM = (_S + r"(?:(?:bien s[ûu]r|d['’]accord|ok|voici comment faire)[!,.:]*\s+)?"
+                  r"pour " + _FR_HARM_VERB + r"\s+" + _FR_PERSON
+                  + r"\b[^,.;!?\n]{0,50}?\s*,\s*" + _FR_HARM_STEP)
 
 HARMFUL_REQUEST: tuple[Pattern, ...] = (
     _sentence("recipe-given-en", _EN_GIVEN_RECIPE, _HARMFUL, 0.9, ("to ",)),
     _sentence("recipe-given-fr", _FR_GIVEN_RECIPE, _HARMFUL, 0.9, ("pour ",)),
+    _sentence("harm-given-en", _EN_GIVEN_HARM, _HARMFUL, 0.9, ("to ",)),
+    _sentence("harm-given-fr", _FR_GIVEN_HARM, _HARMFUL, 0.9, ("pour ",)),
     _sentence("make-hazard-en",
               _S + _EN_HI + _EN_ASK + _EN_CUE + _EN_VERB + _EN_FILL + _EN_HAZARD, _HARMFUL, 0.9),
     _sentence("imperative-hazard-en",
