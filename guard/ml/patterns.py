@@ -198,6 +198,9 @@ _EN_HAZARD = (
     r"untraceable (?:guns?|firearms?)|zip guns?|counterfeit (?:money|bills|currency|cash)|"
     r"fake (?:money|banknotes|passports?|ids?|id cards?|driver'?s licen[cs]es?)|"
     r"ransomware|malware|computer virus(?:es)?|botnets?|"
+    r"(?:silencers?|suppressors?) for (?:a |an |my |the )?(?:pistol|gun|rifle|handgun|firearm|"
+    r"glock|ar-?15)s?|phishing (?:pages?|sites?|websites?|kits?)|"
+    r"fake (?:bank(?:ing)?|login|log-in|paypal) (?:pages?|sites?|websites?)|"
     r"(?:untraceable|undetectable|deadly|lethal|tasteless) poisons?)" + _EN_END)
 _FR_HI = (r"(?:(?:bonjour|salut|alors|dis|dites|svp|stp|s'il (?:te|vous) pla[iî]t|et|aussi|"
           r"puis|mais|et aussi|sinon)[,!:]?\s+)?")
@@ -246,6 +249,9 @@ _FR_HAZARD = (
     r"cocktails? molotov|molotov|fausse monnaie|faux billets|faux (?:passeports?|papiers|"
     r"permis)|fausses? cartes? d['’]identit[ée]|ran[çc]ongiciels?|ransomware|"
     r"logiciels? malveillants?|malware|"
+    r"silencieux (?:pour|de|d['’]) ?(?:une? |mon |ma |son |sa )?(?:pistolet|fusil|arme|"
+    r"carabine|glock|revolver)s?|(?:pages?|sites?|kits?) (?:d['’]hame[çc]onnage|de phishing)|"
+    r"faux sites? (?:bancaires?|de (?:banque|connexion|paiement))|"
     r"virus informatiques?|poisons? (?:ind[ée]tectables?|mortels?|intra[çc]ables?))"
     + _FR_END)
 _HARMFUL = ("harmful", "illicit")
