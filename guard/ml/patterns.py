@@ -196,7 +196,8 @@ _EN_HAZARD = (
     r"(?:plastic|high|homemade) explosive|bombs?|grenades?|"
     r"tatp|hmtd|nitroglycerine?|napalm|molotov(?: cocktails?)?|ghost guns?|"
     r"untraceable (?:guns?|firearms?)|zip guns?|counterfeit (?:money|bills|currency|cash)|"
-    r"fake (?:money|banknotes|passports?|ids?|id cards?|driver'?s licen[cs]es?)|"
+    r"fake (?:money|banknotes|passports?|ids?|id cards?|driver'?s licen[cs]es?|diplomas?|"
+    r"degrees?|pay ?stubs?|payslips?)|"
     r"ransomware|malware|computer virus(?:es)?|botnets?|"
     r"(?:silencers?|suppressors?) for (?:a |an |my |the )?(?:pistol|gun|rifle|handgun|firearm|"
     r"glock|ar-?15)s?|phishing (?:pages?|sites?|websites?|kits?)|"
@@ -227,7 +228,7 @@ _FR_VERB = (
     r"produire|produit|synthétiser|synthetiser|synthétise|synthetise|cuisiner|cuisine|"
     r"concocter|construire|construit|créer|creer|crée|cree|obtenir|extraire|cultiver|"
     r"monter|assembler|imprimer|coder|programmer|écrire|ecrire|"
-    r"(?:me |te |se |nous |vous )?procurer)\s+")
+    r"(?:me |te |se |nous |vous )?procurer|acheter)\s+")
 _FR_FILL = (
     r"(?:(?:de la|du|des|de l['’]|d['’]|de|une|un|le|la|les|l['’]|mon|ma|mes|notre|son|sa|"
     r"propre|maison|moi-même|moi-meme|soi-même|soi-meme|chez moi|artisanale?|artisanaux|"
@@ -247,7 +248,9 @@ _FR_HAZARD = (
     r"insecticide|anti|lacrymog[èe]ne|glac[ée]e|de chantilly|de douche|pour le bain))|"
     r"engins? explosifs?|explosifs?|grenades?|tatp|nitroglyc[ée]rine|napalm|"
     r"cocktails? molotov|molotov|fausse monnaie|faux billets|faux (?:passeports?|papiers|"
-    r"permis)|fausses? cartes? d['’]identit[ée]|ran[çc]ongiciels?|ransomware|"
+    r"permis)|fausses? cartes? d['’]identit[ée]|faux (?:dipl[ôo]mes?|avis d['’]imposition|"
+    r"bulletins? de (?:salaire|paie)|certificats? m[ée]dicaux|certificat m[ée]dical)|"
+    r"fausses? fiches? de paie|ran[çc]ongiciels?|ransomware|"
     r"logiciels? malveillants?|malware|"
     r"silencieux (?:pour|de|d['’]) ?(?:une? |mon |ma |son |sa )?(?:pistolet|fusil|arme|"
     r"carabine|glock|revolver)s?|(?:pages?|sites?|kits?) (?:d['’]hame[çc]onnage|de phishing)|"
@@ -595,7 +598,9 @@ _URGE_END = (r"(?=\s*(?:$|[.,;:!?…]|\s+(?:already|tonight|now|then|and|nobody|
 a story ('"Just die already!" he screamed.') never matches."""
 _FR_SELF_ACT = (r"(?:me (?:suicider|tuer|pendre|scarifier|couper|taillader les veines|"
                 r"foutre en l['’]air|faire du mal)|m['’]ouvrir les veines|mettre fin [àa] mes "
-                r"jours|mettre fin [àa] ma vie|en finir avec la vie|mourir)")
+                r"jours|mettre fin [àa] ma vie|en finir avec la vie|mourir|"
+                r"(?:faire une (?:overdose|surdose|od)|overdoser)"
+                r"(?:\s+(?:de |d['’]|aux? )\s*[\w-]+)?)")
 _FR_SELF_END = (r"(?=\s*(?:$|[.,;:!?)»”]|\s+(?:sans|vite|rapidement|ce soir|cette nuit|"
                 r"facilement|discr[èe]tement|avec|en|chez|pour de bon)\b))")
 _FR_SELF_INTENT = (r"je (?:veux|vais|voudrais|compte|dois|suis pr[êe]te? [àa]) "
@@ -744,7 +749,8 @@ _EN_SELF_WORDS = ("myself", "my life", "my own life", "suicide", "wrists", "over
 _URGE_WORDS = ("yourself", "your life", "your own life", "your wrists", "suicide", "die", "te tuer",
                "te suicider", "te pendre", "te foutre", "te taillader", "mourir", "crever",
                "en finir")
-_FR_SELF_WORDS = ("me suicider", "me tuer", "me pendre", "me scarifier", "me couper",
+_FR_SELF_WORDS = ("overdose", "surdose", "une od", "me suicider", "me tuer", "me pendre",
+                  "me scarifier", "me couper",
                   "me taillader", "me foutre", "me faire du mal", "m'ouvrir", "m’ouvrir",
                   "mes jours", "ma vie", "la vie", "mourir")
 _SEXUAL_WORDS = ("sex", "erot", "érot", "porn", "nsfw", "lewd", "smut", "x-rated", "explicit",
