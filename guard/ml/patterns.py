@@ -501,7 +501,8 @@ _EN_GROUP = (
     r"gypsies|roma|indians|chinese|disabled people|foreigners)")
 _EN_SAYING = (_S + r"(?:(?:(?:please|now|can you|could you|would you|i want you to)\s+)?"
               r"(?:write|compose|generate|create|draft|give me|make)\b[^.!?;\n]{0,60}?\b"
-              r"(?:saying|that says|which says|claiming|arguing|explaining|proving) (?:that )?)?")
+              r"(?:saying|that says|which says|claiming|arguing|explaining|proving) "
+              r"(?:that |why )?)?")
 _EN_THING = (r"(?:vermin|rats|cockroaches|roaches|parasites|animals|beasts|savages|subhumans?|"
              r"sub-humans?|a disease|a plague|a cancer|an infestation|a virus|filth|garbage)")
 _EN_KILL = (r"(?:exterminated|gassed|wiped out|eradicated|killed|slaughtered|burned|"
@@ -517,7 +518,7 @@ _FR_SAYING = (_S + r"(?:(?:(?:s['’]il te pla[iî]t|peux-tu|pourrais-tu|pouvez-
               r"maintenant)[,]?\s+)?(?:[ée]cris|r[ée]dige|compose|g[ée]n[èe]re|cr[ée]e|fais|"
               r"donne-moi|[ée]crire|r[ée]diger|[ée]crivez|r[ée]digez)\b[^.!?;\n]{0,60}?\b"
               r"(?:disant|qui dit|qui explique|expliquant|affirmant|prouvant|d[ée]montrant) "
-              r"(?:que |qu['’])?)?")
+              r"(?:que |qu['’]|pourquoi )?)?")
 _FR_THING = (r"(?:de la vermine|des rats|des cafards|des parasites|des animaux|des b[êe]tes|"
              r"des sauvages|des sous-hommes|des sous-humains|un cancer|une peste|une maladie|"
              r"une plaie|des ordures|de la racaille|vermine|rats|cafards|parasites|animaux|"
@@ -525,6 +526,21 @@ _FR_THING = (r"(?:de la vermine|des rats|des cafards|des parasites|des animaux|d
 _FR_KILL = (r"(?:extermin[ée]e?s|gaz[ée]e?s|[ée]limin[ée]e?s|[ée]radiqu[ée]e?s|tu[ée]e?s|"
             r"massacr[ée]e?s|br[ûu]l[ée]e?s|pendu(?:e?s)?|abattu(?:e?s)?)")
 _HATE = ("hate",)
+_EN_TROPE_GROUP = r"(?:(?:the|all|those|these|filthy|dirty)\s+)?(?:jews|jewish people|rothschilds)"
+_FR_TROPE_GROUP = r"(?:(?:les|tous les|ces|sales)\s+)?(?:juifs|rothschild)"
+_EN_CONTROL = (r"\s+(?:secretly\s+)?(?:control|run|own|rule)\s+(?:all\s+)?(?:the\s+)?"
+               r"(?:banks|media|world|government|hollywood|finance|economy)")
+_FR_CONTROL = (r"\s+(?:contr[ôo]lent|dirigent|poss[èe]dent|tiennent|gouvernent)\s+(?:en secret\s+)?"
+               r"(?:toutes\s+|tous\s+)?(?:les\s+|le\s+|la\s+|l['’])?(?:banques|m[ée]dias|monde|"
+               r"gouvernement|finance|[ée]conomie|hollywood)")
+_NOT_DEBUNKED = (r"(?![^.!?\n]{0,40}\b(?:myths?|mythe|false|untrue|lies?|mensonges?|faux|"
+                 r"conspiracy|complot\w*|antis[ée]mit\w*|racis\w*|st[ée]r[ée]otypes?|clich[ée]s?|"
+                 r"tropes?)\b)")
+"""The antisemitic conspiracy trope ("the Jews control the banks"; only that group: "women run
+the world" is a slogan), stated or asked for, read like the
+dehumanising statements: it must end where it is made, so "... is an antisemitic myth" and a
+question about it never match, nor a statement followed by its debunking ("..., c'est un mythe
+antisémite")."""
 
 _EN_ARE = r"\s+(?:are|r)\s+(?:all\s+|just\s+|nothing but\s+|simply\s+|literally\s+)?"
 _EN_SHOULD_BE = (r"\s+(?:should|must|need to|deserve to|ought to)\s+(?:all\s+)?be\s+")
@@ -547,6 +563,10 @@ HATE: tuple[Pattern, ...] = (
     _sentence("exterminate-fr", _FR_SAYING + _FR_GROUP + _FR_SHOULD_BE + _FR_KILL + _HATE_END,
               _HATE, 0.95),
     _sentence("exterminate-call-fr", _S + _FR_KILL_CALL + _FR_GROUP + _HATE_END, _HATE, 0.95),
+    _sentence("control-trope-en", _EN_SAYING + _EN_TROPE_GROUP + _EN_CONTROL + _HATE_END
+              + _NOT_DEBUNKED, _HATE, 0.95),
+    _sentence("control-trope-fr", _FR_SAYING + _FR_TROPE_GROUP + _FR_CONTROL + _HATE_END
+              + _NOT_DEBUNKED, _HATE, 0.95),
 )
 
 # Self-harm: asking how to kill or hurt oneself, how to hide it, or urging someone to. The
