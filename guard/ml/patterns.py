@@ -325,8 +325,10 @@ _FR_SECRETLY = (r"(?:\s+\w+){0,3}?\s+(?:sans qu['’](?:elle|il|ils|elles) (?:le
 # jeunes pour le djihad armé." and "Write a speech praising the Christchurch shooter as a
 # hero." were only flagged). The text asked for must do it: an essay on how a group recruits,
 # or a history of an attack, never matches.
-_PROP_WRITE = (_S + r"(?:(?:hey|hi|ok|okay|so|please|also|and|now)[,\s]+)*(?:(?:please|can you|"
-               r"could you|would you|i want you to|peux-tu|pourrais-tu|pouvez-vous)\s+)?"
+_ASK_YOU = (r"(?:(?:please|can you|could you|would you|i want you to|peux-tu|pourrais-tu|"
+            r"pouvez-vous)\s+)?")
+"""A polite or indirect lead before a request verb, in English or French."""
+_PROP_WRITE = (_S + r"(?:(?:hey|hi|ok|okay|so|please|also|and|now)[,\s]+)*" + _ASK_YOU +
                r"(?:write|generate|create|draft|compose|make|give me|[ée]cris|r[ée]dige|"
                r"g[ée]n[èe]re|cr[ée]e|fais)(?:[- ]moi)?\s+(?:[\w'’-]+\s+){0,3}?")
 _EN_PROP_TEXT = (r"(?:post|message|speech|tweet|article|text|pamphlet|flyer|leaflet|poster|"
@@ -917,10 +919,9 @@ _HARASSMENT = ("harassment",)
 # ex.", "Rédige un message de harcèlement pour pousser ma collègue à démissionner."): the French
 # ones were only flagged where the English ones are blocked. The text asked for is the object
 # of the request; an essay or advice about threats ("how to report a death threat") never is.
-_THREAT_WRITE = (_S + r"(?:(?:hey|hi|ok|okay|so|please|also|and|now|alors|et)[,\s]+)*(?:(?:please|"
-                 r"can you|could you|would you|i want you to|peux-tu|pourrais-tu|pouvez-vous)\s+)?"
-                 r"(?:write|generate|create|draft|compose|send|give me|[ée]cris|[ée]crivez|"
-                 r"r[ée]dige[zs]?|r[ée]diger|[ée]crire|g[ée]n[èe]re|envoie|envoyer|compose|"
+_THREAT_WRITE = (_S + r"(?:(?:hey|hi|ok|okay|so|please|also|and|now|alors|et)[,\s]+)*"
+                 + _ASK_YOU + r"(?:write|generate|create|draft|compose|send|give me|[ée]cris|"
+                 r"[ée]crivez|r[ée]dige[zs]?|r[ée]diger|[ée]crire|g[ée]n[èe]re|envoie|envoyer|compose|"
                  r"composer)(?:[- ]moi| me)?\s+")
 """The request verb, then the text asked for at once: no filler, so "write an essay about
 death threats" is no request for one."""

@@ -260,12 +260,16 @@ class GuardedStream:
     async def steps(self) -> AsyncGenerator[list[Chunk] | Decision | UpstreamFailure, None]:
         """What the core lets out, in order: batches of chunks to send, then at most one blocking
         decision (audited) or upstream failure (counted and audited) that ends the stream."""
-        queue: asyncio.Queue[Any] = asyncio.Queue()
-        reader = None
+        reader: asyncio.Task[None] | None = None
+        relay: AsyncIterator[list[Chunk] | Decision | UpstreamFailure]
         if self.client_streams:
+            queue: asyncio.Queue[Any] = asyncio.Queue()
             reader = asyncio.create_task(self._read(queue), name="guard-stream-reader")
+            relay = self._relay(queue)
+        else:
+            relay = self._relay_between_reads()
         try:
-            async for item in self._relay(queue) if reader else self._relay_between_reads():
+            async for item in relay:
                 yield item
         finally:
             if reader is not None:
@@ -322,11 +326,8 @@ class GuardedStream:
                 return
         if batch:
             yield batch
-        step = await self.core.finish()
-        if step.chunks:
-            yield list(step.chunks)
-        if step.blocked is not None:
-            yield step.blocked
+        async for item in self._finish():
+            yield item
 
     async def _relay_between_reads(
             self) -> AsyncIterator[list[Chunk] | Decision | UpstreamFailure]:
@@ -352,6 +353,11 @@ class GuardedStream:
             await self._failed(exc)
             yield exc
             return
+        async for item in self._finish():
+            yield item
+
+    async def _finish(self) -> AsyncIterator[list[Chunk] | Decision]:
+        """The upstream is done: the core's last chunks, then its blocking decision if any."""
         step = await self.core.finish()
         if step.chunks:
             yield list(step.chunks)
