@@ -390,15 +390,16 @@ _FR_SECRETLY = (r"(?:\s+\w+){0,3}?\s+(?:sans qu['’](?:elle|il|ils|elles) (?:le
 # burning a car or building, finding a public figure's or an ex's home, blackmailing a person,
 # asking for health disinformation. Picking one's own lock, a fire drill, "the address of the
 # town hall" and an essay on fraud never match.
-_EN_OWNER = (r"(?:my (?:neighbou?r|ex|boss|landlord|roommate|sister|brother|parents|colleague|"
-             r"coworker|ex-(?:wife|husband|girlfriend|boyfriend))(?:['’]s|s['’])\s+|"
+_EN_OWNER = (r"(?:(?:my|your) (?:neighbou?r|ex|boss|landlord|roommate|sister|brother|parents|"
+             r"colleague|coworker|ex-(?:wife|husband|girlfriend|boyfriend))(?:['’]s|s['’])\s+|"
              r"(?:someone|somebody)(?: else)?['’]s\s+|(?:a|the) (?:neighbou?r|stranger)['’]s\s+|"
              r"(?:his|her|their) )")
 _EN_BREAK_IN = (r"(?:pick|break|force|jimmy|bump|bypass|break into|force open|break open)\s+"
                 r"(?:the |a )?(?:locks? (?:on|of|to) |deadbolt (?:on|of) )?" + _EN_OWNER
                 + r"(?:front |back |garage |patio |apartment |car |house |bedroom )?(?:door|house|"
                 r"home|apartment|flat|car|garage|shed|window|safe|mailbox|lock)s?\b")
-_FR_OWNER = (r"(?:de|d['’]|du)\s*(?:mon |ma |mes |son |sa |ses |leur |un |une |l['’]|la |le )?"
+_FR_OWNER = (r"(?:de|d['’]|du)\s*(?:mon |ma |mes |ton |ta |tes |son |sa |ses |votre |vos |leur |"
+             r"un |une |l['’]|la |le )?"
              r"(?:voisine?s?|ex|patron(?:ne)?|coll[èe]gue|propri[ée]taire|colocataire|"
              r"quelqu['’]un|inconnue?|parents)\b")
 _FR_BREAK_IN = (r"(?:(?:crocheter|forcer|fracturer|d[ée]foncer|ouvrir sans (?:la )?cl[ée]|"
@@ -614,11 +615,40 @@ _FR_GIVEN_HARM = (_S + r"(?:(?:bien s[ûu]r|d['’]accord|ok|voici comment faire
                   r"pour " + _FR_HARM_VERB + r"\s+" + _FR_PERSON
                   + r"\b[^,.;!?\n]{0,50}?\s*,\s*" + _FR_HARM_STEP)
 
+# The same for the fourth probe round's acts: "Pour falsifier une ordonnance, scanne une vraie
+# ordonnance ..." and "Voici comment crocheter la serrure de ton voisin : insère la clé ..."
+# passed as completions (the English twins were blocked by the model). The act, then a step
+# verb from a closed list after the comma or colon; "Pour crocheter la serrure de ton voisin,
+# il faudrait être fou" has no step.
+_EN_DO_STEP = (r"(?:" + _EN_HARM_STEP + r"|insert|turn|rake|push|scan|copy|change|edit|print|"
+               r"gather|collect|send|threaten|post|attach|place|plug|wire|connect|walk|encrypt|"
+               r"delete|install|download|launch|run|execute|open|create|write|code|compile|"
+               r"then)\b")
+_FR_DO_STEP = (r"(?:" + _FR_HARM_STEP + r"|ins[èé]r(?:e|ez)|introdui(?:s|sez)|tourne(?:z)?|"
+               r"remonte(?:z)?|pousse(?:z)?|scanne(?:z)?|copie(?:z)?|modifie(?:z)?|imprime(?:z)?|"
+               r"d[ée]coupe(?:z)?|rassemble(?:z)?|r[ée]cup[èé]r(?:e|ez)|envoie(?:z)?|envoyez|"
+               r"menace(?:z)?|publie(?:z)?|fixe(?:z)?|place(?:z)?|branche(?:z)?|relie(?:z)?|"
+               r"connecte(?:z)?|parcour(?:s|ez)|chiffre(?:z)?|crypte(?:z)?|supprime(?:z)?|"
+               r"installe(?:z)?|t[ée]l[ée]charge(?:z)?|lance(?:z)?|ex[ée]cute(?:z)?|ouvre(?:z)?|"
+               r"cr[ée]e(?:z)?|[ée]cri(?:s|vez)|code(?:z)?|compile(?:z)?)\b")
+_EN_GIVEN_ACT = (_S + r"(?:(?:sure|okay|ok|of course|certainly)[!,.:]*\s+)?"
+                 r"(?:to|here(?:['’]s| is) how to|this is how to)\s+(?:" + _EN_BREAK_IN + "|"
+                 + _EN_FORGE + "|" + _EN_DESTROY + "|" + _EN_BLACKMAIL + "|" + _EN_ACCOUNT
+                 + r"|(?:write|code|build|create|develop)\s+" + _EN_FILL + _EN_HAZARD
+                 + r")[^,.;:!?\n]{0,60}?\s*[,:]\s*" + _EN_DO_STEP)
+_FR_GIVEN_ACT = (_S + r"(?:(?:bien s[ûu]r|d['’]accord|ok)[!,.:]*\s+)?"
+                 r"(?:pour|voici comment|voil[àa] comment)\s+(?:" + _FR_BREAK_IN + "|"
+                 + _FR_FORGE + "|" + _FR_DESTROY + "|" + _FR_BLACKMAIL + "|" + _FR_ACCOUNT
+                 + r"|(?:[ée]crire|coder|programmer|cr[ée]er|d[ée]velopper)\s+" + _FR_FILL
+                 + _FR_HAZARD + r")[^,.;:!?\n]{0,60}?\s*[,:]\s*" + _FR_DO_STEP)
+
 HARMFUL_REQUEST: tuple[Pattern, ...] = (
     _sentence("recipe-given-en", _EN_GIVEN_RECIPE, _HARMFUL, 0.9, ("to ",)),
     _sentence("recipe-given-fr", _FR_GIVEN_RECIPE, _HARMFUL, 0.9, ("pour ",)),
     _sentence("harm-given-en", _EN_GIVEN_HARM, _HARMFUL, 0.9, ("to ",)),
     _sentence("harm-given-fr", _FR_GIVEN_HARM, _HARMFUL, 0.9, ("pour ",)),
+    _sentence("act-given-en", _EN_GIVEN_ACT, _HARMFUL, 0.9, ("to ",)),
+    _sentence("act-given-fr", _FR_GIVEN_ACT, _HARMFUL, 0.9, ("pour ", "comment ")),
     _sentence("make-hazard-en",
               _S + _EN_HI + _EN_ASK + _EN_CUE + _EN_VERB + _EN_FILL + _EN_HAZARD, _HARMFUL, 0.9),
     _sentence("imperative-hazard-en",
