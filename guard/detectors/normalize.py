@@ -33,6 +33,16 @@ _HOMOGLYPHS = {
     "τ": "t", "υ": "u", "χ": "x", "ω": "w", "ς": "s", "σ": "o", "μ": "u",
     # Latin lookalikes and IPA
     "ı": "i", "ȷ": "j", "ł": "l", "ø": "o", "đ": "d", "ħ": "h", "ß": "ss",
+    # Coptic, Armenian and Lisu letters that render like Latin ones (Unicode TR39 confusables)
+    "ⲟ": "o", "ⲣ": "p", "ⲥ": "c", "ⲭ": "x", "ⲅ": "r", "օ": "o", "ս": "u", "հ": "h", "ո": "n",
+    "զ": "q", "ց": "g",
+    **dict(zip("ꓮꓐꓚꓓꓰꓝꓖꓧꓲꓙꓗꓡꓟꓠꓳꓑꓣꓢꓔꓴꓦꓪꓫꓬꓜ", "abcdefghijklmnoprstuvwxyz", strict=True)),
+    # "Fancy text" generators: small capitals, negative squared and circled letters, regional
+    # indicators (NFKC folds the mathematical, fullwidth, circled and squared ones already).
+    **dict(zip("ᴀʙᴄᴅᴇꜰɢʜɪᴊᴋʟᴍɴᴏᴘʀꜱᴛᴜᴠᴡʏᴢ", "abcdefghijklmnoprstuvwyz", strict=True)),
+    **{chr(0x1F170 + i): chr(97 + i) for i in range(26)},
+    **{chr(0x1F150 + i): chr(97 + i) for i in range(26)},
+    **{chr(0x1F1E6 + i): chr(97 + i) for i in range(26)},
 }
 
 # Leetspeak digits and symbols. Applied only in aggressive mode, on both the blocklist and the

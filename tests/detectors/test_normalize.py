@@ -16,6 +16,15 @@ from guard.detectors.normalize import Level, normalize
         ("k i l l", "kiii"),             # spaced out
         ("k.i.l.l", "kiii"),
         ("tué", "tue"),                  # accents folded
+        ("ᴋɪʟʟ", "kiii"),                # small capitals ("fancy text")
+        ("🅺🅸🅻🅻", "kiii"),                # negative squared letters
+        ("🅚🅘🅛🅛", "kiii"),                # negative circled letters
+        # regional indicators, kept apart by zero-width spaces so no flag is drawn
+        ("\U0001f1f0\u200b\U0001f1ee\u200b\U0001f1f1\u200b\U0001f1f1", "kiii"),
+        ("𝐤𝐢𝐥𝐥", "kiii"),                # mathematical bold (NFKC)
+        ("ⓚⓘⓛⓛ", "kiii"),                # circled (NFKC)
+        ("bⲟmb", "bomb"),                # Coptic o
+        ("bօmb", "bomb"),                # Armenian oh
     ],
 )
 def test_aggressive_normalisation_defeats_evasions(text: str, expected: str) -> None:
