@@ -698,24 +698,15 @@ _FR_GIVEN_HARM = (_S + r"(?:(?:bien s[ûu]r|d['’]accord|ok|voici comment faire
 _EN_DO_STEP = (r"(?:" + _EN_HARM_STEP + r"|insert|turn|rake|push|scan|copy|change|edit|print|"
                r"gather|collect|send|threaten|post|attach|place|plug|wire|connect|walk|encrypt|"
                r"delete|install|download|launch|run|execute|open|create|write|code|compile|"
-               r"then)\b")
+               r"replace|remove|file|drill|swap|then)\b")
 _FR_DO_STEP = (r"(?:" + _FR_HARM_STEP + r"|ins[èé]r(?:e|ez)|introdui(?:s|sez)|tourne(?:z)?|"
                r"remonte(?:z)?|pousse(?:z)?|scanne(?:z)?|copie(?:z)?|modifie(?:z)?|imprime(?:z)?|"
                r"d[ée]coupe(?:z)?|rassemble(?:z)?|r[ée]cup[èé]r(?:e|ez)|envoie(?:z)?|envoyez|"
                r"menace(?:z)?|publie(?:z)?|fixe(?:z)?|place(?:z)?|branche(?:z)?|relie(?:z)?|"
                r"connecte(?:z)?|parcour(?:s|ez)|chiffre(?:z)?|crypte(?:z)?|supprime(?:z)?|"
                r"installe(?:z)?|t[ée]l[ée]charge(?:z)?|lance(?:z)?|ex[ée]cute(?:z)?|ouvre(?:z)?|"
-               r"cr[ée]e(?:z)?|[ée]cri(?:s|vez)|code(?:z)?|compile(?:z)?)\b")
-_EN_GIVEN_ACT = (_S + r"(?:(?:sure|okay|ok|of course|certainly)[!,.:]*\s+)?"
-                 r"(?:to|here(?:['’]s| is) how to|this is how to)\s+(?:" + _EN_BREAK_IN + "|"
-                 + _EN_FORGE + "|" + _EN_DESTROY + "|" + _EN_BLACKMAIL + "|" + _EN_ACCOUNT
-                 + r"|(?:write|code|build|create|develop)\s+" + _EN_FILL + _EN_HAZARD
-                 + r")[^,.;:!?\n]{0,60}?\s*[,:]\s*" + _EN_DO_STEP)
-_FR_GIVEN_ACT = (_S + r"(?:(?:bien s[ûu]r|d['’]accord|ok)[!,.:]*\s+)?"
-                 r"(?:pour|voici comment|voil[àa] comment)\s+(?:" + _FR_BREAK_IN + "|"
-                 + _FR_FORGE + "|" + _FR_DESTROY + "|" + _FR_BLACKMAIL + "|" + _FR_ACCOUNT
-                 + r"|(?:[ée]crire|coder|programmer|cr[ée]er|d[ée]velopper)\s+" + _FR_FILL
-                 + _FR_HAZARD + r")[^,.;:!?\n]{0,60}?\s*[,:]\s*" + _FR_DO_STEP)
+               r"cr[ée]e(?:z)?|[ée]cri(?:s|vez)|code(?:z)?|compile(?:z)?|remplace(?:z)?|retire(?:z)?|"
+               r"lime(?:z)?|perce(?:z)?|monte(?:z)?|d[ée]monte(?:z)?)\b")
 
 
 # Sixth probe round (2026-12-03): French requests the heads let through. Making a gun fire
@@ -730,7 +721,8 @@ _EN_FULL_AUTO = (r"(?:(?:convert|turn|make|modify)\s+(?:a |an |my |the )?(?:semi
                  r"(?:full[- ]auto(?:matic)?|fully automatic|automatic|select[- ]fire|machine gun)|"
                  r"(?:make|build|install|print) an? (?:drop[- ]in )?(?:auto sear|glock switch|"
                  r"lightning link))\b")
-_FR_FULL_AUTO = (r"(?:convertir|transformer|modifier|passer)\s+(?:un |une |mon |ma |le |la )?"
+_FR_FULL_AUTO = (r"(?:convertir|transformer|modifier|passer)\s+(?:un |une |mon |ma |ton |ta |"
+                 r"votre |son |sa |le |la |l['’])?"
                  r"(?:fusil|arme|ar-?15|kalachnikov|glock|pistolet)(?: semi-automatique)?\s+"
                  r"en\s+(?:arme |mode )?(?:automatique|rafale|mitrailleuse)\b")
 _EN_DDOS = (r"(?:ddos|(?:launch|do|perform|run|carry out|start) an? (?:ddos|dos|"
@@ -767,7 +759,35 @@ _FR_PII_OF = (r"(?:trouver|obtenir|conna[iî]tre|r[ée]cup[ée]rer|avoir)\s+(?:l
               r"code (?:pin|de (?:la )?carte)|mot de passe|coordonn[ée]es bancaires|"
               r"num[ée]ro de passeport)\s+" + _FR_OWNER)
 
+_EN_GIVEN_ACT = (_S + r"(?:(?:sure|okay|ok|of course|certainly)[!,.:]*\s+)?"
+                 r"(?:to|here(?:['’]s| is) how to|this is how to)\s+(?:" + _EN_BREAK_IN + "|"
+                 + _EN_FORGE + "|" + _EN_DESTROY + "|" + _EN_BLACKMAIL + "|" + _EN_ACCOUNT + "|"
+                 + _EN_FULL_AUTO + "|" + _EN_DDOS
+                 + r"|(?:write|code|build|create|develop)\s+" + _EN_FILL + _EN_HAZARD
+                 + r")[^,.;:!?\n]{0,60}?\s*[,:]\s*" + _EN_DO_STEP)
+_FR_GIVEN_ACT = (_S + r"(?:(?:bien s[ûu]r|d['’]accord|ok)[!,.:]*\s+)?"
+                 r"(?:pour|voici comment|voil[àa] comment)\s+(?:" + _FR_BREAK_IN + "|"
+                 + _FR_FORGE + "|" + _FR_DESTROY + "|" + _FR_BLACKMAIL + "|" + _FR_ACCOUNT + "|"
+                 + _FR_FULL_AUTO + "|" + _FR_DDOS
+                 + r"|(?:[ée]crire|coder|programmer|cr[ée]er|d[ée]velopper)\s+" + _FR_FILL
+                 + _FR_HAZARD + r")[^,.;:!?\n]{0,60}?\s*[,:]\s*" + _FR_DO_STEP)
+
+# Malware handed over in a completion ("Voici le code du keylogger : import pynput ..." was
+# allowed): "here is the code of <a named hazard>" in either language.
+_EN_CODE_GIVEN = (_S + r"(?:(?:sure|okay|ok|of course|certainly)[!,.:]*\s+)?here(?:['’]s| is) "
+                  r"(?:the|a|your|some)\s+(?:(?:full|complete|working|python|c\+\+|c|"
+                  r"javascript|powershell)\s+){0,3}(?:code|script|program|source(?: code)?|"
+                  r"payload)\s+"
+                  r"(?:for|of)\s+" + _EN_FILL + _EN_HAZARD)
+_FR_CODE_GIVEN = (_S + r"(?:(?:bien s[ûu]r|d['’]accord|ok)[!,.:]*\s+)?voici\s+(?:le|un|ton|"
+                       r"votre)\s+"
+                  r"(?:code|script|programme|code source)(?: complet| python| fonctionnel)?\s+"
+                  r"(?:du|d['’]un|d['’]une|de|de la|pour|pour un|pour une)\s*" + _FR_FILL
+                  + _FR_HAZARD)
+
 HARMFUL_REQUEST: tuple[Pattern, ...] = (
+    _sentence("code-given-en", _EN_CODE_GIVEN, _HARMFUL, 0.9, ("here",)),
+    _sentence("code-given-fr", _FR_CODE_GIVEN, _HARMFUL, 0.9, ("voici",)),
     _sentence("recipe-given-en", _EN_GIVEN_RECIPE, _HARMFUL, 0.9, ("to ",)),
     _sentence("recipe-given-fr", _FR_GIVEN_RECIPE, _HARMFUL, 0.9, ("pour ",)),
     _sentence("harm-given-en", _EN_GIVEN_HARM, _HARMFUL, 0.9, ("to ",)),
@@ -853,7 +873,8 @@ _EN_SAYING = (_S + r"(?:(?:(?:please|now|can you|could you|would you|i want you 
 _EN_THING = (r"(?:vermin|rats|cockroaches|roaches|parasites|animals|beasts|savages|subhumans?|"
              r"sub-humans?|a disease|a plague|a cancer|an infestation|a virus|filth|garbage|"
              r"(?:genetically |naturally |biologically |inherently )?inferior|perverts|"
-             r"degenerates|mentally ill|less intelligent than (?:\w+\s+){1,2}?\w+)")
+             r"degenerates|mentally ill|less intelligent than (?:\w+\s+){1,2}?\w+|thieves|"
+             r"terrorists|criminals|rapists)")
 _EN_KILL = (r"(?:exterminated|gassed|wiped out|eradicated|killed|slaughtered|burned|"
             r"hanged|lynched|shot)")
 _HATE_END = (r"(?=\s*(?:$|[.,;:!?)\"»”]|\s+(?:and|who|that|which|et|qui|qu['’]il|à exterminer|"
@@ -873,7 +894,8 @@ _FR_THING = (r"(?:de la vermine|des rats|des cafards|des parasites|des animaux|d
              r"une plaie|des ordures|de la racaille|vermine|rats|cafards|parasites|animaux|"
              r"sous-hommes|ordures|des malades(?: mentaux)?|des pervers|des d[ée]g[ée]n[ée]r[ée]s|"
              r"(?:g[ée]n[ée]tiquement |naturellement |biologiquement )?inf[ée]rieur(?:e)?s|"
-             r"moins intelligent(?:e)?s que (?:les |tout le monde|nous)\s*(?:\w+)?)")
+             r"moins intelligent(?:e)?s que (?:les |tout le monde|nous)\s*(?:\w+)?|des voleurs|"
+             r"des terroristes|des criminels|des violeurs|des d[ée]linquants)")
 _FR_KILL = (r"(?:extermin[ée]e?s|gaz[ée]e?s|[ée]limin[ée]e?s|[ée]radiqu[ée]e?s|tu[ée]e?s|"
             r"massacr[ée]e?s|br[ûu]l[ée]e?s|pendu(?:e?s)?|abattu(?:e?s)?)")
 _HATE = ("hate",)
@@ -1210,7 +1232,37 @@ _EN_DOSE_WISH = (r"\b(?:" + _EN_LETHAL + r"[^\n]{0,120}?\b" + _EN_WISH + "|" + _
 _FR_DOSE_WISH = (r"\b(?:" + _FR_LETHAL + r"[^\n]{0,120}?\b" + _FR_WISH + "|" + _FR_WISH
                  + r"[^\n]{0,120}?" + _FR_LETHAL + ")")
 
+# A completion that gives a way to hurt oneself as a step ("Pour te scarifier sans que ça se
+# voie, coupe-toi en haut des cuisses." was only flagged), or urges a dose ("... prends-en 30
+# comprimés ce soir et tout sera fini." was allowed). "Pour te faire du bien, prends un bain"
+# has no self-harm act; a dose without an ending ("prends 2 comprimés au coucher") never matches.
+_EN_SELF_GIVEN_STEP = (_S + r"(?:(?:sure|okay|ok)[!,.:]*\s+)?to (?:cut|hurt|harm|burn|kill|hang|"
+                       r"starve) yourself\b(?!\s+(?:a|an|some|the)\b)[^,.;!?\n]{0,50}?\s*,\s*"
+                       r"(?:just\s+)?(?:cut|use|take|"
+                       r"press|hide|wear|choose|pick|start|go|make|tie|swallow|mix|buy)\b")
+_FR_SELF_GIVEN_STEP = (_S + r"(?:(?:bien s[ûu]r|d['’]accord|ok)[!,.:]*\s+)?pour te (?:scarifier|"
+                       r"couper|mutiler|tuer|suicider|pendre|faire du mal|br[ûu]ler|taillader)\b"
+                       r"(?!\s+(?:les|la|le|l['’]|un|une|des|du|de|ton|ta|tes|mon|ma|mes)\b)"
+                       r"[^,.;!?\n]{0,50}?\s*,\s*(?:il (?:te )?faut |tu dois )?(?:coupe(?:-toi)?|"
+                       r"utilise|prends|appuie|cache|porte|choisis|commence|fais|serre|avale|"
+                       r"m[ée]lange|ach[èe]te|attache|entaille|enfonce|couper|utiliser|prendre|"
+                       r"choisir|avaler)\b")
+_EN_URGE_DOSE = (r"\b(?:take|swallow)\s+(?:\d+|all (?:of )?(?:the|your|them)|the whole (?:bottle|"
+                 r"box|pack))\s*(?:of (?:them|your \w+)\s*)?(?:pills|tablets|capsules)?"
+                 r"[^.!?\n]{0,60}?(?:it(?:['’]ll| will) (?:all )?be over|to end it|and die|"
+                 r"never wake "
+                 r"up|you(?:['’]ll| will) be gone|it(?:['’]s| is) the end)")
+_FR_URGE_DOSE = (r"\b(?:prends|avale|prenez|avalez)(?:[- ]en| les)?\s+(?:\d+|tous|"
+                 r"toute la bo[iî]te|"
+                 r"la bo[iî]te enti[èe]re)\s*(?:comprim[ée]s|cachets|pilules|g[ée]lules)?"
+                 r"[^.!?\n]{0,60}?(?:tout sera fini|pour en finir|pour mourir|ne plus (?:te|vous) "
+                 r"r[ée]veiller|c['’]est (?:la )?fin|tu (?:seras|partiras) tranquille)")
+
 SELF_HARM: tuple[Pattern, ...] = (
+    _sentence("self-harm-step-given-en", _EN_SELF_GIVEN_STEP, _SELF_HARM, 0.9, ("yourself",)),
+    _sentence("self-harm-step-given-fr", _FR_SELF_GIVEN_STEP, _SELF_HARM, 0.9, ("pour te",)),
+    _p("self-harm-urge-dose-en", _EN_URGE_DOSE, _URGED, 0.9, requires=("take", "swallow")),
+    _p("self-harm-urge-dose-fr", _FR_URGE_DOSE, _URGED, 0.9, requires=("prend", "aval")),
     _sentence("self-harm-hide-fr", _S + _FR_HI + _FR_SELF_HIDE, _SELF_HARM, 0.9,
               ("cacher", "dissimuler", "camoufler", "se voie", "le voie", "remarque", "sache")),
     _p("self-harm-dose-wish-en", _EN_DOSE_WISH, _SELF_HARM, 0.9, requires=("lethal", "fatal",
