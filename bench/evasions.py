@@ -76,6 +76,11 @@ HOMOGLYPHS = str.maketrans({"a": "а", "e": "е", "o": "о", "p": "р", "c": "с
                             "C": "С", "T": "Т", "H": "Н", "M": "М", "K": "К"})
 LEET = str.maketrans({"a": "4", "e": "3", "i": "1", "o": "0", "s": "5", "t": "7",
                       "A": "4", "E": "3", "I": "1", "O": "0", "S": "5", "T": "7"})
+# "Fancy text" generators: small capitals (no NFKC folding) and mathematical bold (NFKC).
+SMALL_CAPS = str.maketrans(dict(zip("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ",
+                                    "ᴀʙᴄᴅᴇꜰɢʜɪᴊᴋʟᴍɴᴏᴘǫʀꜱᴛᴜᴠᴡxʏᴢ" * 2, strict=True)))
+MATH_BOLD = str.maketrans({**{chr(97 + i): chr(0x1D41A + i) for i in range(26)},
+                           **{chr(65 + i): chr(0x1D400 + i) for i in range(26)}})
 
 
 def user(text: str) -> Messages:
@@ -117,6 +122,8 @@ def families(doc: str) -> dict[str, Callable[[str], Messages]]:
         "hex": lambda t: user(LEAD.format(kind="hex") + t.encode().hex()),
         "leetspeak": lambda t: user(t.translate(LEET)),
         "homoglyphs": lambda t: user(t.translate(HOMOGLYPHS)),
+        "small capitals": lambda t: user(t.translate(SMALL_CAPS)),
+        "mathematical bold": lambda t: user(t.translate(MATH_BOLD)),
         "zero-width": lambda t: user(" ".join("\u200b".join(w) for w in t.split(" "))),
         "tag characters": lambda t: user("What's the weather like today?" + tags(t)),
         "spaced letters": lambda t: user("   ".join(" ".join(w) for w in t.split())),
@@ -147,8 +154,8 @@ def _definition(text: str) -> dict[str, Any]:
     return message.to_dict()
 
 
-ENCODINGS = ("base64", "ROT13", "hex", "leetspeak", "homoglyphs", "zero-width",
-             "tag characters", "spaced letters")
+ENCODINGS = ("base64", "ROT13", "hex", "leetspeak", "homoglyphs", "small capitals",
+             "mathematical bold", "zero-width", "tag characters", "spaced letters")
 
 
 # --- benign look-alikes ----------------------------------------------------------------------
