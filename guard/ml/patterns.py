@@ -124,8 +124,7 @@ PROMPT_ATTACK: tuple[Pattern, ...] = (
 _GRANDMA_HAZARD = (r"(?:napalm|meth(?:amphetamine)?|m[ée]thamph[ée]tamine|bombs?|bombes?|"
                    r"explosi(?:ves?|fs?)|poisons?|nerve agents?|sarin|molotov|thermite|"
                    r"(?:windows(?: \d+)?(?: pro| home)?|product|activation|licen[cs]e|serial|cd) "
-                   r"keys?|"
-                   r"cl[ée]s? (?:windows|d['’]activation|de licence|de produit))\b")
+                   r"keys?|cl[ée]s? (?:windows|d['’]activation|de licence|de produit))\b")
 # Attack forms the 2026-12-03 probe rounds found passing (mostly in French, where the model
 # is weaker); tried after PROMPT_ATTACK and INDIRECT, whose names a match reports first.
 PROBED: tuple[Pattern, ...] = (
@@ -1300,11 +1299,10 @@ _FR_SELF_GIVEN_STEP = (_S + r"(?:(?:bien s[ûu]r|d['’]accord|ok)[!,.:]*\s+)?po
 _EN_URGE_DOSE = (r"\b(?:take|swallow)\s+(?:\d+|all (?:of )?(?:the|your|them)|the whole (?:bottle|"
                  r"box|pack))\s*(?:of (?:them|your \w+)\s*)?(?:pills|tablets|capsules)?"
                  r"[^.!?\n]{0,60}?(?:it(?:['’]ll| will) (?:all )?be over|to end it|and die|"
-                 r"never wake "
-                 r"up|you(?:['’]ll| will) be gone|it(?:['’]s| is) the end)")
+                 r"never wake up|you(?:['’]ll| will) be gone|it(?:['’]s| is) the end)")
 _FR_URGE_DOSE = (r"\b(?:prends|avale|prenez|avalez)(?:[- ]en| les)?\s+(?:\d+|tous|"
-                 r"toute la bo[iî]te|"
-                 r"la bo[iî]te enti[èe]re)\s*(?:comprim[ée]s|cachets|pilules|g[ée]lules)?"
+                 r"toute la bo[iî]te|la bo[iî]te enti[èe]re)\s*"
+                 r"(?:comprim[ée]s|cachets|pilules|g[ée]lules)?"
                  r"[^.!?\n]{0,60}?(?:tout sera fini|pour en finir|pour mourir|ne plus (?:te|vous) "
                  r"r[ée]veiller|c['’]est (?:la )?fin|tu (?:seras|partiras) tranquille)")
 
