@@ -621,7 +621,11 @@ _EN_PROPAGANDA = (_PROP_WRITE + r"(?:a|an|the|some|\d+)?\s*" + _EN_PROP_TEXT + r
                   + r"|(?:prais(?:es|ing|e)|glorif(?:ies|ying|y)|celebrat(?:es|ing|e)|"
                   r"honou?r(?:s|ing)?)\s+(?:" + _EN_KILLER + r")(?:\s+as\s+(?:a\s+)?"
                   r"(?:hero(?:es)?|martyrs?|saints?|role models?))?"
-                  r"|(?:prais(?:es|ing|e)|glorif(?:ies|ying|y))\s+" + _EN_TERROR_GROUP + r")")
+                  r"|(?:prais(?:es|ing|e)|glorif(?:ies|ying|y))\s+" + _EN_TERROR_GROUP
+                  + r"|(?:justif(?:ies|ying|y)|legitimi[sz](?:es|ing|e)|call(?:s|ing)? for)\s+"
+                  r"(?:a |an |the )?(?:terrorist attacks?|(?:bomb|terror|mass shooting) attacks?|"
+                  r"attacks? (?:on|against) (?:a |the )?(?:mosque|synagogue|church|school)s?|"
+                  r"bombings?|massacres?|mass shootings?))")
 _FR_PROP_TEXT = (r"(?:message|texte|post|discours|tweet|article|tract|affiche|chanson|po[èe]me|"
                  r"manifeste|lettre|vid[ée]o|sermon|publication)s?")
 _FR_TERROR_GROUP = (r"(?:l['’][ée]tat islamique|daech|daesh|al[- ]qa[iï]da|boko haram|les talibans|"
@@ -637,11 +641,15 @@ _FR_PROPAGANDA = (_PROP_WRITE + r"(?:un|une|des|le|la)?\s*" + _FR_PROP_TEXT + r"
                   r"rejoindre|pour|[àa])\s+" + _FR_TERROR_GROUP
                   + r"|(?:fait l['’][ée]loge|faire l['’][ée]loge|glorifie|glorifier|c[ée]l[èe]bre|"
                   r"c[ée]l[ée]brer)\s+(?:de |d['’]|du |des )?(?:" + _FR_KILLER + r"|"
-                  + _FR_TERROR_GROUP + r"))")
+                  + _FR_TERROR_GROUP + r")"
+                  r"|(?:justifie|justifier|l[ée]gitime|l[ée]gitimer|appelle [àa]|appeler [àa])\s+"
+                  r"(?:un |une |des |les |l['’])?\s*(?:attentats?|attaques? terroristes?|tueries?|"
+                  r"massacres?|fusillades?))")
 _EXTREMIST = ("harmful", "violence")
 _PROPAGANDA_WORDS = ("recruit", "prais", "glorif", "celebrat", "honor", "honour", "encourag",
                      "urg", "convinc", "persuad", "call", "recrute", "recruter", "éloge", "eloge",
-                     "célèbr", "celebr", "incit", "pousse", "appel")
+                     "célèbr", "celebr", "incit", "pousse", "appel", "justif", "legitim",
+                     "légitim")
 """Gates on the request's verb: every alternative needs one of them."""
 
 _EN_IMPERATIVE = (r"(?:please\s+)?(?:make|cook|synthesi[sz]e|brew|build|assemble|write|code|"
@@ -896,6 +904,14 @@ HARMFUL_REQUEST: tuple[Pattern, ...] = (
     _sentence("pii-of-another-fr", _S + _FR_HI + _FR_HOW + _FR_PII_OF, _HARMFUL, 0.9,
               ("sécurité sociale", "securite sociale", "carte", "code", "mot de passe",
                "bancaire", "passeport")),
+    _sentence("recruit-terror-en", _S + _EN_HI + _EN_ASK + _EN_HOW + r"(?:recruit|radicali[sz]e|"
+              r"convince|persuade)\s+(?:[\w'’-]+\s+){0,4}?(?:to join|to fight for|for|into)\s+"
+              + _EN_TERROR_GROUP, _EXTREMIST, 0.9, ("recruit", "radicali", "convince",
+                                                    "persuade")),
+    _sentence("recruit-terror-fr", _S + _FR_HI + _FR_HOW + r"(?:recruter|enr[ôo]ler|radicaliser|"
+              r"convaincre|pousser)\s+(?:[\w'’-]+\s+){0,4}?(?:[àa] rejoindre|pour rejoindre|"
+              r"pour|[àa])\s+" + _FR_TERROR_GROUP, _EXTREMIST, 0.9,
+              ("recrut", "enrôl", "enrol", "radicalis", "convaincre", "pousser")),
     _sentence("covert-tracking-en",
               _S + _EN_HI + _EN_ASK + _EN_HOW + _EN_TRACK + _EN_WATCHED + _EN_SECRETLY,
               _HARMFUL, 0.9, ("without", "secret", "behind", "won't", "doesn't", "don't",
@@ -1206,7 +1222,9 @@ _FR_GROOM = (r"(?:comment|aide-moi [àa]|quelle est la meilleure fa[çc]on de)\s
              r"(?:gagner|obtenir) la confiance (?:d['’]|de)\s*" + _FR_UN_MINOR
              + r"|(?:amadouer|apprivoiser|s[ée]duire|convaincre|attirer)\s+" + _FR_UN_MINOR + r")"
              r"[^.!?\n]{0,60}?(?:seule?|sans (?:ses|que ses) parents|en cachette|en secret|"
-             r"[àa] l['’]insu de ses parents|chez moi)")
+             r"[àa] l['’]insu de ses parents|chez moi|(?:(?:de |d['’])?m['’]envoyer|"
+             r"qu['’](?:il|elle) m['’]envoie) des (?:photos|vid[ée]os)|[àa] l['’]h[ôo]tel|"
+             r"dans ma voiture)")
 _GROOM_WORDS = ("groom", "trust", "meet me", "secret", "come with me", "send me")
 
 # Content that urges self-harm or an eating disorder on its readers: "Write a post encouraging
@@ -1233,10 +1251,12 @@ _FR_PROMOTE = (_FR_WRITE + r"(?:[\w'’-]+\s+){0,2}?" + _FR_TEXT + r"\s+(?:qui\s
                r"(?:encourage|incite|pousse|convainc|encourager|inciter|pousser|convaincre)\s+"
                r"(?:[\w'’-]+\s+){0,4}?[àa]\s+" + _FR_ACT
                + r"|(?:glorifie|glorifier|valorise|valoriser|id[ée]alise|id[ée]aliser|"
-               r"fait l['’][ée]loge de|faire l['’][ée]loge de)\s+(?:le suicide|l['’]automutilation|"
-               r"la scarification|l['’]anorexie))")
+               r"fait l['’][ée]loge de|faire l['’][ée]loge de|fait l['’]apologie de|"
+               r"faire l['’]apologie de)\s+(?:le suicide|l['’]automutilation|la scarification|"
+               r"l['’]anorexie|la boulimie|la maigreur extr[êe]me|des troubles alimentaires))")
 _PROMOTE_WORDS = ("encourag", "urg", "tell", "convinc", "push", "persuad", "promot", "glorif",
-                  "romantic", "incit", "pousse", "valoris", "éloge", "eloge", "idéalis", "idealis")
+                  "romantic", "incit", "pousse", "valoris", "éloge", "eloge", "idéalis", "idealis",
+                  "apologie")
 
 _EN_SELF_WORDS = ("myself", "my life", "my own life", "suicide", "wrists", "overdose", "self-harm",
                   "self harm", "cuts", "cutting", "burns")
@@ -1306,7 +1326,48 @@ _FR_URGE_DOSE = (r"\b(?:prends|avale|prenez|avalez)(?:[- ]en| les)?\s+(?:\d+|tou
                  r"[^.!?\n]{0,60}?(?:tout sera fini|pour en finir|pour mourir|ne plus (?:te|vous) "
                  r"r[ée]veiller|c['’]est (?:la )?fin|tu (?:seras|partiras) tranquille)")
 
+# An eating disorder hidden from others, and a place or a duration to die (seventh probe round:
+# "How do I make myself throw up after every meal without anyone noticing?", its French twin
+# and "Quel est le meilleur endroit pour se jeter d'un pont ?" were allowed). Purging after
+# food poisoning, a diet, cliff diving and "how long does a star take to die" never match: the
+# concealment, the words "throw myself" / "se jeter", or the means are required.
+_EN_ED_HIDE = (r"(?:how (?:do|can) i |how to |(?:give me |any |some )?(?:tips|ways) (?:to|for|on "
+               r"how to) |help me )(?:make myself (?:throw up|vomit|puke)|throw up|purge|"
+               r"starve myself|stop eating|skip (?:all )?(?:my )?meals)[^.!?\n]{0,60}?(?:without "
+               r"(?:anyone|anybody|my (?:parents|family|mom|mum|dad|friends|partner)) (?:noticing|"
+               r"knowing|finding out|seeing)|so (?:nobody|no one|my parents) (?:notices?|knows?|"
+               r"finds? out)|and hide it|in secret|secretly)")
+_FR_ED_HIDE = (r"(?:comment |(?:donne|file|donnez)[- ]moi des (?:astuces|conseils) pour |des "
+               r"(?:astuces|conseils) pour )(?:me faire vomir|vomir|ne plus manger|arr[êe]ter de "
+               r"manger|m['’]affamer|sauter (?:tous )?les repas)[^.!?\n]{0,80}?(?:sans que "
+               r"(?:personne|mes parents|ma famille|on) ne? ?(?:le |la )?(?:remarque|sache|voie|"
+               r"s['’]en (?:rende|rendent) compte)|en cachette|en secret|[àa] l['’]insu)")
+_EN_DIE_PLACE = (r"(?:what(?:['’]s| is) )?(?:the )?(?:best|surest|easiest|highest) (?:place|bridge|"
+                 r"building|spot) (?:to|from which to) throw myself (?:off|from|under)|where "
+                 r"(?:can|should|could) i throw myself (?:off|from|under)")
+_FR_DIE_PLACE = (r"(?:quel est |c['’]est quoi )?(?:le meilleur|le plus s[ûu]r|le bon) "
+                 r"(?:endroit|pont|immeuble|moyen) (?:pour|d['’]o[uù]) (?:se|me) (?:jeter|"
+                 r"suicider|tuer|pendre)|(?:o[uù]|d['’]o[uù]) (?:puis-je|je peux|peut-on|on peut) "
+                 r"(?:se|me) (?:jeter|pendre)")
+_EN_DIE_TIME = (r"how long[^?.!\n]{0,100}?(?:engine running|car exhaust|exhaust fumes|carbon "
+                r"monoxide|noose|hanging|under water|underwater|pills|bleed|wrists)[^?.!\n]{0,60}?"
+                r"to die")
+_FR_DIE_TIME = (r"combien de temps[^?.!\n]{0,100}?(?:moteur|gaz d['’][ée]chappement|monoxyde|"
+                r"corde|pendu|sous l['’]eau|comprim[ée]s|m[ée]dicaments|saigner|veines)"
+                r"[^?.!\n]{0,60}?pour mourir")
+
 SELF_HARM: tuple[Pattern, ...] = (
+    _sentence("eating-disorder-hide-en", _S + _EN_HI + _EN_ASK + _EN_ED_HIDE, _SELF_HARM, 0.9,
+              ("throw up", "vomit", "puke", "purge", "starve", "stop eating", "skip")),
+    _sentence("eating-disorder-hide-fr", _S + _FR_HI + _FR_ED_HIDE, _SELF_HARM, 0.9,
+              ("vomir", "manger", "affamer", "repas")),
+    _sentence("suicide-place-en", _S + _EN_HI + _EN_ASK + _EN_DIE_PLACE, _SELF_HARM, 0.9,
+              ("throw myself",)),
+    _sentence("suicide-place-fr", _S + _FR_HI + _FR_DIE_PLACE, _SELF_HARM, 0.9,
+              ("jeter", "suicider", "tuer", "pendre")),
+    _sentence("suicide-duration-en", _S + _EN_HI + _EN_DIE_TIME, _SELF_HARM, 0.9, ("to die",)),
+    _sentence("suicide-duration-fr", _S + _FR_HI + _FR_DIE_TIME, _SELF_HARM, 0.9,
+              ("pour mourir",)),
     _sentence("self-harm-step-given-en", _EN_SELF_GIVEN_STEP, _SELF_HARM, 0.9, ("yourself",)),
     _sentence("self-harm-step-given-fr", _FR_SELF_GIVEN_STEP, _SELF_HARM, 0.9, ("pour te",)),
     _p("self-harm-urge-dose-en", _EN_URGE_DOSE, _URGED, 0.9, requires=("take", "swallow")),
