@@ -369,6 +369,7 @@ _EN_HAZARD = (
     r"fake (?:bank(?:ing)?|login|log-in|paypal) (?:pages?|sites?|websites?)|"
     r"(?:untraceable|undetectable|deadly|lethal|tasteless) poisons?|thermite|keyloggers?|"
     r"password[- ]stealers?|info[- ]?stealers?|remote access trojans?|spyware|stalkerware|"
+    r"dmt|flamethrowers?|(?:card|atm|credit card) skimmers?|"
     r"(?:guns?|pistols?|firearms?|rifles?)(?=\s+(?:with|using|on) (?:a |an |my )?3d[- ]printer)|"
     r"3d[- ]printed (?:guns?|pistols?|firearms?|rifles?))" + _EN_END)
 _FR_HI = (r"(?:(?:bonjour|salut|alors|dis|dites|svp|stp|s'il (?:te|vous) pla[iî]t|et|aussi|"
@@ -428,7 +429,7 @@ _FR_HAZARD = (
     r"faux sites? (?:bancaires?|de (?:banque|connexion|paiement))|"
     r"virus informatiques?|poisons? (?:ind[ée]tectables?|mortels?|intra[çc]ables?)|thermite|"
     r"keyloggers?|enregistreurs? de frappe|logiciels? espions?|chevaux de troie|"
-    r"cheval de troie|stealers?|"
+    r"cheval de troie|stealers?|botnets?|dmt|lance-flammes|skimmers?|"
     r"(?:pistolet|arme(?: [àa] feu)?|fusil)s?(?=\s+(?:avec|[àa] l['’]aide d['’]) une imprimante 3d|"
     r"\s+imprim[ée]e?s? en 3d))"
     + _FR_END)
@@ -829,6 +830,44 @@ _FR_CODE_GIVEN = (_S + r"(?:(?:bien s[ûu]r|d['’]accord|ok)[!,.:]*\s+)?voici\s
                   r"(?:du|d['’]un|d['’]une|de|de la|pour|pour un|pour une)\s*" + _FR_FILL
                   + _FR_HAZARD)
 
+# Eighth probe round (2026-12-03): cloning a bank card (EN and FR allowed), phishing by SMS,
+# cracking a wifi network that is not one's own, opening an account under a false identity,
+# smuggling drugs past customs (French: allowed or only flagged). Recognising phishing, one's
+# own network and declaring goods at customs never match.
+_EN_CARD_FRAUD = (r"(?:(?:clone|skim|copy|duplicate)\s+(?:a |an |the |someone(?:['’]s| else['’]s) |"
+                  r"people['’]s |their )?(?:credit|debit|bank|atm|contactless|payment)\s+cards?\b|"
+                  r"(?:clone|skim)\s+(?:someone(?:['’]s| else['’]s)|people['’]s|their)\s+cards?\b|"
+                  r"(?:run|do|launch|set up|start) an? (?:phishing|smishing|sms phishing) "
+                  r"(?:campaign|attack|scam)|open an? (?:bank )?account (?:with|under|using) (?:a "
+                  r"fake|a false|a stolen|someone else['’]s) (?:identity|id|name))")
+_FR_CARD_FRAUD = (r"(?:(?:cloner|copier|dupliquer|skimmer)\s+(?:une |la |des |les |sa |"
+                  r"ses )?cartes? "
+                  r"(?:bancaires?|de cr[ée]dit|bleues?)|(?:faire|lancer|mener|organiser) (?:du|une "
+                  r"campagne de|une attaque (?:de|par)) (?:phishing|hame[çc]onnage|smishing)|"
+                  r"ouvrir un compte(?: bancaire)? (?:avec|sous) (?:une fausse identit[ée]|un faux "
+                  r"nom|l['’]identit[ée] de quelqu['’]un|les papiers de quelqu['’]un))")
+_EN_WIFI = (r"(?:(?:crack|hack|break|get|find)\s+(?:the |a )?(?:wpa2? |wep )?(?:password|key|"
+            r"code)\s+"
+            r"(?:of|to|for)\s+(?:a |the |my neighbou?r['’]s |someone(?:['’]s| else['’]s) )?"
+            r"(?:wi-?fi|wireless)(?: network)?\s+(?:that (?:is not|isn['’]t) mine|(?:that )?i "
+            r"(?:don['’]t|do not) own)|(?:crack|hack)\s+(?:my neighbou?r['’]s|someone(?:['’]s| "
+            r"else['’]s)) (?:wpa2? |wep )?(?:wi-?fi|wireless))")
+_FR_WIFI = (r"(?:cracker|craquer|pirater|casser|trouver)\s+(?:le |la )?(?:mot de passe|code|cl[ée])"
+            r"(?: wpa2?| wep)?\s+(?:du|d['’]un|de ce)\s+(?:r[ée]seau\s+)?wi-?fi\s+(?:qui n['’]est "
+            r"pas (?:[àa] moi|le mien)|des voisins|du voisin|d['’]un voisin|de (?:mon|ma|mes) "
+            r"voisins?)")
+_FR_SMUGGLE = (r"(?:faire passer|passer|cacher|transporter|introduire)\s+(?:de la |du |des |"
+               r"de l['’])?"
+               r"(?:drogue|cannabis|coca[iï]ne|h[ée]ro[iï]ne|shit|beuh|ecstasy|mdma|came)\b"
+               r"[^?.!\n]{0,40}?(?:douane|fronti[èe]re|a[ée]roport|avion|bagages|prison)")
+_EN_SELF_MIX = (r"(?:what|which) (?:pills|medications|medicines|drugs|meds) (?:should i |can i |"
+                r"do i "
+                r"|to )?(?:mix|combine|take together)\s+(?:to|so i can|so that i) (?:die|end it|"
+                r"kill myself)")
+_FR_SELF_MIX = (r"quel(?:le)?s? (?:m[ée]dicaments|cachets|pilules|comprim[ée]s|produits) "
+                r"(?:faut-il |dois-je |puis-je )?(?:m[ée]langer|prendre|avaler|combiner)"
+                r"(?: ensemble)? pour (?:mourir|en finir|me tuer|me suicider)")
+
 HARMFUL_REQUEST: tuple[Pattern, ...] = (
     _sentence("code-given-en", _EN_CODE_GIVEN, _HARMFUL, 0.9, ("here",)),
     _sentence("code-given-fr", _FR_CODE_GIVEN, _HARMFUL, 0.9, ("voici",)),
@@ -912,6 +951,17 @@ HARMFUL_REQUEST: tuple[Pattern, ...] = (
               r"convaincre|pousser)\s+(?:[\w'’-]+\s+){0,4}?(?:[àa] rejoindre|pour rejoindre|"
               r"pour|[àa])\s+" + _FR_TERROR_GROUP, _EXTREMIST, 0.9,
               ("recrut", "enrôl", "enrol", "radicalis", "convaincre", "pousser")),
+    _sentence("card-fraud-en", _S + _EN_HI + _EN_ASK + _EN_HOW + _EN_CARD_FRAUD, _HARMFUL, 0.9,
+              ("card", "phishing", "smishing", "account")),
+    _sentence("card-fraud-fr", _S + _FR_HI + _FR_HOW + _FR_CARD_FRAUD, _HARMFUL, 0.9,
+              ("carte", "phishing", "hameçonnage", "hameconnage", "smishing", "compte")),
+    _sentence("wifi-crack-en", _S + _EN_HI + _EN_ASK + _EN_HOW + _EN_WIFI, _HARMFUL, 0.9,
+              ("wifi", "wi-fi", "wireless")),
+    _sentence("wifi-crack-fr", _S + _FR_HI + _FR_HOW + _FR_WIFI, _HARMFUL, 0.9,
+              ("wifi", "wi-fi")),
+    _sentence("smuggle-fr", _S + _FR_HI + _FR_HOW + _FR_SMUGGLE, _HARMFUL, 0.9,
+              ("douane", "frontière", "frontiere", "aéroport", "aeroport", "avion", "bagages",
+               "prison")),
     _sentence("covert-tracking-en",
               _S + _EN_HI + _EN_ASK + _EN_HOW + _EN_TRACK + _EN_WATCHED + _EN_SECRETLY,
               _HARMFUL, 0.9, ("without", "secret", "behind", "won't", "doesn't", "don't",
@@ -1361,6 +1411,10 @@ SELF_HARM: tuple[Pattern, ...] = (
               ("throw up", "vomit", "puke", "purge", "starve", "stop eating", "skip")),
     _sentence("eating-disorder-hide-fr", _S + _FR_HI + _FR_ED_HIDE, _SELF_HARM, 0.9,
               ("vomir", "manger", "affamer", "repas")),
+    _sentence("self-harm-mix-en", _S + _EN_HI + _EN_SELF_MIX, _SELF_HARM, 0.9, ("die", "end it",
+                                                                               "kill myself")),
+    _sentence("self-harm-mix-fr", _S + _FR_HI + _FR_SELF_MIX, _SELF_HARM, 0.9,
+              ("mourir", "en finir", "me tuer", "suicider")),
     _sentence("suicide-place-en", _S + _EN_HI + _EN_ASK + _EN_DIE_PLACE, _SELF_HARM, 0.9,
               ("throw myself",)),
     _sentence("suicide-place-fr", _S + _FR_HI + _FR_DIE_PLACE, _SELF_HARM, 0.9,
