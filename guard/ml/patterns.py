@@ -334,6 +334,8 @@ _EN_CUE = (r"(?:how (?:do|can|could|would|should|might|does|did) (?:i|we|you|one
            r"people|a person)(?: (?:actually|easily|safely|quickly|best))? |how to |"
            r"(?:what(?:'s| is) )?the (?:best|easiest|fastest|simplest|cheapest|quickest) way to |"
            r"i (?:want|need|plan|am going|'m going|intend) to |help me |let's |"
+           r"teach me (?:how )?to |is it possible to |(?:list|name) the (?:ingredients|chemicals|"
+           r"materials|components|steps) (?:needed |required )?(?:for|to) |"
            r"(?:give|write|send|show|provide) me (?:a |the )?(?:detailed |full |complete |"
            r"step[- ]by[- ]step |exact )?(?:instructions|steps|recipe|guide|tutorial|"
            r"procedure) (?:on |for |to )?(?:how to )?|"
@@ -387,6 +389,10 @@ _FR_CUE = (
     r"(?:je veux|je voudrais|j['’]aimerais|je vais|je compte|je souhaite|aide-moi à|"
     r"aide-moi a|aidez-moi à|aidez-moi a) |"
     r"(?:les |quelles sont les )?(?:étapes|etapes) (?:pour|de) |"
+    r"(?:apprends|apprenez)[- ](?:moi|nous) (?:[àa] |comment )|(?:est-il|est-ce) possible de |"
+    r"(?:liste|listez|donne|donnez|cite|citez|[ée]num[èe]re[sz]?)(?:[- ](?:moi|nous))? les "
+    r"(?:ingr[ée]dients|produits|composants|mat[ée]riaux|[ée]tapes) (?:n[ée]cessaires )?"
+    r"(?:pour|de|[àa]) |"
     r"quel(?:le)?s? (?:produits?|ingr[ée]dients?|substances?|composants?|choses?|trucs?)"
     r"(?: [\w-]+){0,2}? (?:(?:faut-il|dois-je|puis-je|peut-on) )?(?:m[ée]langer|combiner|"
     r"utiliser|acheter)(?: [\w-]+){0,2}? pour |"
@@ -655,9 +661,10 @@ _PROPAGANDA_WORDS = ("recruit", "prais", "glorif", "celebrat", "honor", "honour"
 
 _EN_IMPERATIVE = (r"(?:please\s+)?(?:make|cook|synthesi[sz]e|brew|build|assemble|write|code|"
                   r"develop|create)\s+(?:me\s+)?")
-_EN_RECIPE = (r"(?:give|write|send|show|provide|share|tell) me (?:a |the )?(?:detailed |full |"
+_EN_RECIPE = (r"(?:(?:give|write|send|show|provide|share|tell) me (?:a |the )?(?:detailed |full |"
               r"complete |step[- ]by[- ]step |exact )?(?:recipe|formula|instructions|"
-              r"synthesis(?: route)?|blueprints?|plans?) (?:for|of|to) ")
+              r"synthesis(?: route)?|blueprints?|plans?)|what(?:['’]s| is| are) the (?:recipe|"
+              r"formula|ingredients|components)) (?:for|of|to|in) ")
 _EN_HOW = (r"(?:how (?:do|can|could|would|should|might) (?:i|we|you|one|someone)"
            r"(?: (?:best|quietly|secretly|easily|quickly))? |how to |"
            r"(?:what(?:'s| is) )?the (?:best|easiest|fastest|simplest|quietest) way to |"
@@ -676,8 +683,10 @@ _FR_IMPERATIVE = (r"(?:(?:s['’]il (?:te|vous) pla[iî]t|stp|svp),?\s+)?(?:[ée
                   r"assemble|assemblez)(?:[- ](?:moi|nous))?\s+")
 """The French of ``_EN_IMPERATIVE`` ("Écris un ransomware en Python ..."): no "prépare" or
 "cuisine", which take a pomegranate (grenade) or name a kitchen."""
-_FR_RECIPE = (r"(?:donne|donnez|file|envoie|écris|ecris)[- ](?:moi|nous) (?:la |une |les )?"
-              r"(?:recette|formule|composition|plans?) (?:de |du |des |d['’])")
+_FR_RECIPE = (r"(?:(?:donne|donnez|file|envoie|écris|ecris)[- ](?:moi|nous) (?:la |une |les )?|"
+              r"(?:c['’]est quoi|quelle est|quels sont|quelles sont) (?:la |les )?)"
+              r"(?:recette|formule|composition|plans?|ingr[ée]dients|composants) "
+              r"(?:de |du |des |d['’])")
 
 # A completion (or a message) that starts giving the recipe: "Pour fabriquer de la
 # méthamphétamine, il faut d'abord extraire la pseudoéphédrine ..." passed every output rule
