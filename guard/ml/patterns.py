@@ -596,7 +596,7 @@ _EN_BLACKMAIL = r"(?:blackmail|extort|sextort)\s+" + _EN_PERSON + r"\b"
 _FR_BLACKMAIL = (r"(?:faire chanter|extorquer de l['’]argent [àa]|racketter)\s+" + _FR_PERSON
                  + r"\b")
 _FRAUD_WORDS = ("fraud", "scam", "cheat", "rip off", "swindle", "con ", "claim", "arnaqu",
-                "escroqu", "fraud", "dupe", "gruge", "carotte", "roule", "fausse déclaration",
+                "escroqu", "dupe", "gruge", "carotte", "roule", "fausse déclaration",
                 "fausse declaration", "trich")
 
 # Violent extremist propaganda asked for: a text that recruits for a terrorist group or armed
@@ -677,6 +677,10 @@ _FR_HOW = (r"(?:comment (?:(?:est-ce qu['’]?\s?)?(?:je |j['’]|on |l['’]on 
            r"(?:quelle est )?la (?:meilleure |plus simple )?(?:façon|facon|manière|maniere|"
            r"méthode|methode) (?:de |d['’]|pour )|(?:je veux|je voudrais|j['’]aimerais|"
            r"je vais|aide-moi à|aide-moi a) |voici comment |voil[àa] comment )")
+_EN_REQUEST = _S + _EN_HI + _EN_ASK + _EN_HOW
+"""A request for a way to do something, opening its sentence ("Can you tell me how to ...")."""
+_FR_REQUEST = _S + _FR_HI + _FR_HOW
+"""The French of ``_EN_REQUEST`` ("Dis-moi comment ...")."""
 _FR_IMPERATIVE = (r"(?:(?:s['’]il (?:te|vous) pla[iî]t|stp|svp),?\s+)?(?:[ée]cris|[ée]crivez|"
                   r"code|codez|programme|programmez|d[ée]veloppe|d[ée]veloppez|cr[ée]e|cr[ée]ez|"
                   r"fabrique|fabriquez|synth[ée]tise|synth[ée]tisez|construis|construisez|"
@@ -813,14 +817,18 @@ _FR_PII_OF = (r"(?:trouver|obtenir|conna[iî]tre|r[ée]cup[ée]rer|avoir)\s+(?:l
               r"code (?:pin|de (?:la )?carte)|mot de passe|coordonn[ée]es bancaires|"
               r"num[ée]ro de passeport)\s+" + _FR_OWNER)
 
-_EN_GIVEN_ACT = (_S + r"(?:(?:sure|okay|ok|of course|certainly)[!,.:]*\s+)?"
-                 r"(?:to|here(?:['’]s| is) how to|this is how to)\s+(?:" + _EN_BREAK_IN + "|"
+_EN_SURE = r"(?:(?:sure|okay|ok|of course|certainly)[!,.:]*\s+)?"
+"""A completion's assent before what it gives ("Sure! To ...")."""
+_FR_SURE = r"(?:(?:bien s[ûu]r|d['’]accord|ok)[!,.:]*\s+)?"
+"""The French of ``_EN_SURE`` ("Bien sûr ! Pour ...")."""
+_EN_GIVEN_ACT = (_S + _EN_SURE
+                 + r"(?:to|here(?:['’]s| is) how to|this is how to)\s+(?:" + _EN_BREAK_IN + "|"
                  + _EN_FORGE + "|" + _EN_DESTROY + "|" + _EN_BLACKMAIL + "|" + _EN_ACCOUNT + "|"
                  + _EN_FULL_AUTO + "|" + _EN_DDOS
                  + r"|(?:write|code|build|create|develop)\s+" + _EN_FILL + _EN_HAZARD
                  + r")[^,.;:!?\n]{0,60}?\s*[,:]\s*" + _EN_DO_STEP)
-_FR_GIVEN_ACT = (_S + r"(?:(?:bien s[ûu]r|d['’]accord|ok)[!,.:]*\s+)?"
-                 r"(?:pour|voici comment|voil[àa] comment)\s+(?:" + _FR_BREAK_IN + "|"
+_FR_GIVEN_ACT = (_S + _FR_SURE
+                 + r"(?:pour|voici comment|voil[àa] comment)\s+(?:" + _FR_BREAK_IN + "|"
                  + _FR_FORGE + "|" + _FR_DESTROY + "|" + _FR_BLACKMAIL + "|" + _FR_ACCOUNT + "|"
                  + _FR_FULL_AUTO + "|" + _FR_DDOS
                  + r"|(?:[ée]crire|coder|programmer|cr[ée]er|d[ée]velopper)\s+" + _FR_FILL
@@ -828,13 +836,11 @@ _FR_GIVEN_ACT = (_S + r"(?:(?:bien s[ûu]r|d['’]accord|ok)[!,.:]*\s+)?"
 
 # Malware handed over in a completion ("Voici le code du keylogger : import pynput ..." was
 # allowed): "here is the code of <a named hazard>" in either language.
-_EN_CODE_GIVEN = (_S + r"(?:(?:sure|okay|ok|of course|certainly)[!,.:]*\s+)?here(?:['’]s| is) "
-                  r"(?:the|a|your|some)\s+(?:(?:full|complete|working|python|c\+\+|c|"
-                  r"javascript|powershell)\s+){0,3}(?:code|script|program|source(?: code)?|"
-                  r"payload)\s+"
-                  r"(?:for|of)\s+" + _EN_FILL + _EN_HAZARD)
-_FR_CODE_GIVEN = (_S + r"(?:(?:bien s[ûu]r|d['’]accord|ok)[!,.:]*\s+)?voici\s+(?:le|un|ton|"
-                       r"votre)\s+"
+_EN_CODE_GIVEN = (_S + _EN_SURE + r"here(?:['’]s| is) (?:the|a|your|some)\s+"
+                  r"(?:(?:full|complete|working|python|c\+\+|c|javascript|powershell)\s+){0,3}"
+                  r"(?:code|script|program|source(?: code)?|payload)\s+(?:for|of)\s+"
+                  + _EN_FILL + _EN_HAZARD)
+_FR_CODE_GIVEN = (_S + _FR_SURE + r"voici\s+(?:le|un|ton|votre)\s+"
                   r"(?:code|script|programme|code source)(?: complet| python| fonctionnel)?\s+"
                   r"(?:du|d['’]un|d['’]une|de|de la|pour|pour un|pour une)\s*" + _FR_FILL
                   + _FR_HAZARD)
@@ -893,9 +899,9 @@ HARMFUL_REQUEST: tuple[Pattern, ...] = (
     _sentence("recipe-for-hazard-en",
               _S + _EN_HI + _EN_RECIPE + _EN_FILL + _EN_HAZARD, _HARMFUL, 0.9),
     _sentence("harm-person-en",
-              _S + _EN_HI + _EN_ASK + _EN_HOW + _EN_HARM_VERB + r"\s+" + _EN_PERSON + _EN_END,
+              _EN_REQUEST + _EN_HARM_VERB + r"\s+" + _EN_PERSON + _EN_END,
               _HARMFUL, 0.9),
-    _sentence("hack-account-en", _S + _EN_HI + _EN_ASK + _EN_HOW + _EN_ACCOUNT, _HARMFUL, 0.9),
+    _sentence("hack-account-en", _EN_REQUEST + _EN_ACCOUNT, _HARMFUL, 0.9),
     _sentence("make-hazard-fr",
               _S + _FR_HI + _FR_CUE + _FR_VERB + _FR_FILL + _FR_HAZARD, _HARMFUL, 0.9),
     _sentence("imperative-hazard-fr",
@@ -903,80 +909,80 @@ HARMFUL_REQUEST: tuple[Pattern, ...] = (
     _sentence("recipe-for-hazard-fr",
               _S + _FR_HI + _FR_RECIPE + _FR_FILL + _FR_HAZARD, _HARMFUL, 0.9),
     _sentence("harm-person-fr",
-              _S + _FR_HI + _FR_HOW + _FR_HARM_VERB + r"\s+" + _FR_PERSON + _FR_END,
+              _FR_REQUEST + _FR_HARM_VERB + r"\s+" + _FR_PERSON + _FR_END,
               _HARMFUL, 0.9),
-    _sentence("hack-account-fr", _S + _FR_HI + _FR_HOW + _FR_ACCOUNT, _HARMFUL, 0.9),
+    _sentence("hack-account-fr", _FR_REQUEST + _FR_ACCOUNT, _HARMFUL, 0.9),
     _sentence("dose-to-kill-en", _EN_DOSE_TO_KILL, _HARMFUL, 0.9, ("kill",)),
     _sentence("dose-to-kill-fr", _FR_DOSE_TO_KILL, _HARMFUL, 0.9, ("tuer",)),
     _sentence("extremist-propaganda-en", _EN_PROPAGANDA, _EXTREMIST, 0.9, _PROPAGANDA_WORDS),
     _sentence("extremist-propaganda-fr", _FR_PROPAGANDA, _EXTREMIST, 0.9, _PROPAGANDA_WORDS),
-    _sentence("break-in-en", _S + _EN_HI + _EN_ASK + _EN_HOW + _EN_BREAK_IN, _HARMFUL, 0.9,
+    _sentence("break-in-en", _EN_REQUEST + _EN_BREAK_IN, _HARMFUL, 0.9,
               ("pick", "break", "force", "jimmy", "bump", "bypass")),
-    _sentence("break-in-fr", _S + _FR_HI + _FR_HOW + _FR_BREAK_IN, _HARMFUL, 0.9,
+    _sentence("break-in-fr", _FR_REQUEST + _FR_BREAK_IN, _HARMFUL, 0.9,
               ("crochet", "forcer", "fractur", "défonc", "defonc", "sans la cl", "sans cl",
                "effraction", "entrer")),
-    _sentence("forge-document-en", _S + _EN_HI + _EN_ASK + _EN_HOW + _EN_FORGE, _HARMFUL, 0.9,
+    _sentence("forge-document-en", _EN_REQUEST + _EN_FORGE, _HARMFUL, 0.9,
               ("forge", "falsif", "counterfeit", "fake")),
-    _sentence("forge-document-fr", _S + _FR_HI + _FR_HOW + _FR_FORGE, _HARMFUL, 0.9,
+    _sentence("forge-document-fr", _FR_REQUEST + _FR_FORGE, _HARMFUL, 0.9,
               ("falsifi", "contrefa", "truqu", "trafiqu", "imiter", "faux", "fausse")),
-    _sentence("defraud-en", _S + _EN_HI + _EN_ASK + _EN_HOW + _EN_DEFRAUD, _HARMFUL, 0.9,
+    _sentence("defraud-en", _EN_REQUEST + _EN_DEFRAUD, _HARMFUL, 0.9,
               _FRAUD_WORDS),
-    _sentence("defraud-fr", _S + _FR_HI + _FR_HOW + _FR_DEFRAUD, _HARMFUL, 0.9, _FRAUD_WORDS),
-    _sentence("destroy-property-en", _S + _EN_HI + _EN_ASK + _EN_HOW + _EN_DESTROY,
+    _sentence("defraud-fr", _FR_REQUEST + _FR_DEFRAUD, _HARMFUL, 0.9, _FRAUD_WORDS),
+    _sentence("destroy-property-en", _EN_REQUEST + _EN_DESTROY,
               ("harmful", "violence"), 0.9,
                ("blow up", "bomb", "fire", "torch", "burn down", "brake")),
-    _sentence("destroy-property-fr", _S + _FR_HI + _FR_HOW + _FR_DESTROY,
+    _sentence("destroy-property-fr", _FR_REQUEST + _FR_DESTROY,
               ("harmful", "violence"), 0.9, ("explos", "sauter", "incendi", "feu", "frein")),
-    _sentence("doxx-en", _S + _EN_HI + _EN_ASK + _EN_HOW + _EN_DOXX, ("harmful", "harassment"),
+    _sentence("doxx-en", _EN_REQUEST + _EN_DOXX, ("harmful", "harassment"),
               0.9, ("address", "lives", "staying", "sleeps")),
-    _sentence("doxx-fr", _S + _FR_HI + _FR_HOW + _FR_DOXX, ("harmful", "harassment"), 0.9,
+    _sentence("doxx-fr", _FR_REQUEST + _FR_DOXX, ("harmful", "harassment"), 0.9,
               ("adresse", "habite", "vit", "dort", "loge")),
-    _sentence("blackmail-en", _S + _EN_HI + _EN_ASK + _EN_HOW + _EN_BLACKMAIL, _HARMFUL, 0.9,
+    _sentence("blackmail-en", _EN_REQUEST + _EN_BLACKMAIL, _HARMFUL, 0.9,
               ("blackmail", "extort")),
-    _sentence("blackmail-fr", _S + _FR_HI + _FR_HOW + _FR_BLACKMAIL, _HARMFUL, 0.9,
+    _sentence("blackmail-fr", _FR_REQUEST + _FR_BLACKMAIL, _HARMFUL, 0.9,
               ("chanter", "extorquer", "racket")),
-    _sentence("full-auto-en", _S + _EN_HI + _EN_ASK + _EN_HOW + _EN_FULL_AUTO, _HARMFUL, 0.9,
+    _sentence("full-auto-en", _EN_REQUEST + _EN_FULL_AUTO, _HARMFUL, 0.9,
               ("auto", "sear", "switch", "lightning link", "machine gun", "select")),
-    _sentence("full-auto-fr", _S + _FR_HI + _FR_HOW + _FR_FULL_AUTO, _HARMFUL, 0.9,
+    _sentence("full-auto-fr", _FR_REQUEST + _FR_FULL_AUTO, _HARMFUL, 0.9,
               ("automatique", "rafale", "mitrailleuse")),
-    _sentence("cyberattack-en", _S + _EN_HI + _EN_ASK + _EN_HOW + r"(?:" + _EN_DDOS + "|"
+    _sentence("cyberattack-en", _EN_REQUEST + r"(?:" + _EN_DDOS + "|"
               + _EN_SQLI + ")", _HARMFUL, 0.9, ("ddos", "dos attack", "denial", "sql")),
-    _sentence("cyberattack-fr", _S + _FR_HI + _FR_HOW + r"(?:" + _FR_DDOS + "|" + _FR_SQLI + ")",
+    _sentence("cyberattack-fr", _FR_REQUEST + r"(?:" + _FR_DDOS + "|" + _FR_SQLI + ")",
               _HARMFUL, 0.9, ("ddos", "dos", "déni", "deni", "sql")),
     _sentence("stealer-code-en", _EN_STEALER, _HARMFUL, 0.9,
               ("steal", "grab", "exfiltrat", "harvest")),
     _sentence("stealer-code-fr", _FR_STEALER, _HARMFUL, 0.9,
               ("vole", "dérobe", "derobe", "exfiltre", "aspire")),
-    _sentence("pii-of-another-en", _S + _EN_HI + _EN_ASK + _EN_HOW + _EN_PII_OF, _HARMFUL, 0.9,
+    _sentence("pii-of-another-en", _EN_REQUEST + _EN_PII_OF, _HARMFUL, 0.9,
               ("social security", "ssn", "card", "bank", "password", "pin", "passport")),
-    _sentence("pii-of-another-fr", _S + _FR_HI + _FR_HOW + _FR_PII_OF, _HARMFUL, 0.9,
+    _sentence("pii-of-another-fr", _FR_REQUEST + _FR_PII_OF, _HARMFUL, 0.9,
               ("sécurité sociale", "securite sociale", "carte", "code", "mot de passe",
                "bancaire", "passeport")),
-    _sentence("recruit-terror-en", _S + _EN_HI + _EN_ASK + _EN_HOW + r"(?:recruit|radicali[sz]e|"
+    _sentence("recruit-terror-en", _EN_REQUEST + r"(?:recruit|radicali[sz]e|"
               r"convince|persuade)\s+(?:[\w'’-]+\s+){0,4}?(?:to join|to fight for|for|into)\s+"
               + _EN_TERROR_GROUP, _EXTREMIST, 0.9, ("recruit", "radicali", "convince",
                                                     "persuade")),
-    _sentence("recruit-terror-fr", _S + _FR_HI + _FR_HOW + r"(?:recruter|enr[ôo]ler|radicaliser|"
+    _sentence("recruit-terror-fr", _FR_REQUEST + r"(?:recruter|enr[ôo]ler|radicaliser|"
               r"convaincre|pousser)\s+(?:[\w'’-]+\s+){0,4}?(?:[àa] rejoindre|pour rejoindre|"
               r"pour|[àa])\s+" + _FR_TERROR_GROUP, _EXTREMIST, 0.9,
               ("recrut", "enrôl", "enrol", "radicalis", "convaincre", "pousser")),
-    _sentence("card-fraud-en", _S + _EN_HI + _EN_ASK + _EN_HOW + _EN_CARD_FRAUD, _HARMFUL, 0.9,
+    _sentence("card-fraud-en", _EN_REQUEST + _EN_CARD_FRAUD, _HARMFUL, 0.9,
               ("card", "phishing", "smishing", "account")),
-    _sentence("card-fraud-fr", _S + _FR_HI + _FR_HOW + _FR_CARD_FRAUD, _HARMFUL, 0.9,
+    _sentence("card-fraud-fr", _FR_REQUEST + _FR_CARD_FRAUD, _HARMFUL, 0.9,
               ("carte", "phishing", "hameçonnage", "hameconnage", "smishing", "compte")),
-    _sentence("wifi-crack-en", _S + _EN_HI + _EN_ASK + _EN_HOW + _EN_WIFI, _HARMFUL, 0.9,
+    _sentence("wifi-crack-en", _EN_REQUEST + _EN_WIFI, _HARMFUL, 0.9,
               ("wifi", "wi-fi", "wireless")),
-    _sentence("wifi-crack-fr", _S + _FR_HI + _FR_HOW + _FR_WIFI, _HARMFUL, 0.9,
+    _sentence("wifi-crack-fr", _FR_REQUEST + _FR_WIFI, _HARMFUL, 0.9,
               ("wifi", "wi-fi")),
-    _sentence("smuggle-fr", _S + _FR_HI + _FR_HOW + _FR_SMUGGLE, _HARMFUL, 0.9,
+    _sentence("smuggle-fr", _FR_REQUEST + _FR_SMUGGLE, _HARMFUL, 0.9,
               ("douane", "frontière", "frontiere", "aéroport", "aeroport", "avion", "bagages",
                "prison")),
     _sentence("covert-tracking-en",
-              _S + _EN_HI + _EN_ASK + _EN_HOW + _EN_TRACK + _EN_WATCHED + _EN_SECRETLY,
+              _EN_REQUEST + _EN_TRACK + _EN_WATCHED + _EN_SECRETLY,
               _HARMFUL, 0.9, ("without", "secret", "behind", "won't", "doesn't", "don't",
                               "can't", "won’t", "doesn’t", "don’t", "can’t")),
     _sentence("covert-tracking-fr",
-              _S + _FR_HI + _FR_HOW + _FR_TRACK + _FR_WATCHED + _FR_SECRETLY,
+              _FR_REQUEST + _FR_TRACK + _FR_WATCHED + _FR_SECRETLY,
               _HARMFUL, 0.9, ("sans qu", "secret", "insu", "cachette", "discr")),
 )
 
@@ -1368,8 +1374,8 @@ _EN_SELF_GIVEN_STEP = (_S + r"(?:(?:sure|okay|ok)[!,.:]*\s+)?to (?:cut|hurt|harm
                        r"starve) yourself\b(?!\s+(?:a|an|some|the)\b)[^,.;!?\n]{0,50}?\s*,\s*"
                        r"(?:just\s+)?(?:cut|use|take|"
                        r"press|hide|wear|choose|pick|start|go|make|tie|swallow|mix|buy)\b")
-_FR_SELF_GIVEN_STEP = (_S + r"(?:(?:bien s[ûu]r|d['’]accord|ok)[!,.:]*\s+)?pour te (?:scarifier|"
-                       r"couper|mutiler|tuer|suicider|pendre|faire du mal|br[ûu]ler|taillader)\b"
+_FR_SELF_GIVEN_STEP = (_S + _FR_SURE + r"pour te (?:scarifier|couper|mutiler|tuer|suicider|"
+                       r"pendre|faire du mal|br[ûu]ler|taillader)\b"
                        r"(?!\s+(?:les|la|le|l['’]|un|une|des|du|de|ton|ta|tes|mon|ma|mes)\b)"
                        r"[^,.;!?\n]{0,50}?\s*,\s*(?:il (?:te )?faut |tu dois )?(?:coupe(?:-toi)?|"
                        r"utilise|prends|appuie|cache|porte|choisis|commence|fais|serre|avale|"
