@@ -22,6 +22,9 @@ _INVISIBLE = {
     "\u206f", "\ufeff", "\u3164", "\uffa0",
 }
 
+SMALL_CAPITALS = "ᴀʙᴄᴅᴇꜰɢʜɪᴊᴋʟᴍɴᴏᴘʀꜱᴛᴜᴠᴡʏᴢ"
+"""Latin small capitals ("fancy text"): no compatibility decomposition, so NFKC keeps them."""
+
 # Letters from other scripts that render like Latin ones (after case folding).
 _HOMOGLYPHS = {
     # Cyrillic
@@ -39,7 +42,7 @@ _HOMOGLYPHS = {
     **dict(zip("ꓮꓐꓚꓓꓰꓝꓖꓧꓲꓙꓗꓡꓟꓠꓳꓑꓣꓢꓔꓴꓦꓪꓫꓬꓜ", "abcdefghijklmnoprstuvwxyz", strict=True)),
     # "Fancy text" generators: small capitals, negative squared and circled letters, regional
     # indicators (NFKC folds the mathematical, fullwidth, circled and squared ones already).
-    **dict(zip("ᴀʙᴄᴅᴇꜰɢʜɪᴊᴋʟᴍɴᴏᴘʀꜱᴛᴜᴠᴡʏᴢ", "abcdefghijklmnoprstuvwyz", strict=True)),
+    **dict(zip(SMALL_CAPITALS, "abcdefghijklmnoprstuvwyz", strict=True)),
     **{chr(0x1F170 + i): chr(97 + i) for i in range(26)},
     **{chr(0x1F150 + i): chr(97 + i) for i in range(26)},
     **{chr(0x1F1E6 + i): chr(97 + i) for i in range(26)},

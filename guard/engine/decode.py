@@ -22,7 +22,7 @@ import urllib.parse
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from guard.detectors.normalize import normalize
+from guard.detectors.normalize import SMALL_CAPITALS, normalize
 from guard.engine.segments import Segment
 from guard.types import SegmentRef
 
@@ -375,7 +375,7 @@ _LATIN = re.compile(r"[A-Za-z]")
 _CONFUSABLE = re.compile(r"[\u0370-\u03ff\u0400-\u04ff\u0500-\u052f\u0530-\u058f\u2c80-\u2cff"
                          r"\ua4d0-\ua4ff\uff00-\uffef]")
 _STYLED = re.compile(r"[\U0001d400-\U0001d7ff\u2460-\u24ff\U0001f100-\U0001f1ff\uff21-\uff5a"
-                     r"\u1d00-\u1d22\u0262\u026a\u0274\u0280\u028f\u0299\u029c\u029f\ua730\ua731]")
+                     r"\u1d00-\u1d22" + SMALL_CAPITALS + "]")
 """Letters of "fancy text" generators (mathematical, enclosed, fullwidth, small capitals):
 no language is written in them, so a text that has one is folded whole, mixed with Latin
 letters or not ("𝐡𝐨𝐰 𝐝𝐨 𝐢 𝐦𝐚𝐤𝐞 ..." and "ʜᴏᴡ ᴅᴏ ɪ ᴍᴀᴋᴇ ..." passed the classifiers)."""
@@ -387,12 +387,9 @@ def _folded(text: str) -> Iterator[Piece]:
     """Look-alike letters from other scripts mixed into Latin words, "fancy text" letters, or
     invisible characters inside words: the folded text (what the regex detector already
     matches) for the rest."""
-    styled = _STYLED.search(text) is not None
-    if not styled and _CONFUSABLE.search(text) is None and _INVISIBLE_IN_WORD.search(text) is None:
-        return
-    mixed = styled or _INVISIBLE_IN_WORD.search(text) is not None or any(
-        _LATIN.search(t) and _CONFUSABLE.search(t) for t in _TOKENS.findall(text))
-    if not mixed:
+    if not (_STYLED.search(text) or _INVISIBLE_IN_WORD.search(text) or (
+            _CONFUSABLE.search(text) and any(_LATIN.search(t) and _CONFUSABLE.search(t)
+                                             for t in _TOKENS.findall(text)))):
         return
     norm = normalize(text, "basic")
     if norm.text and norm.text != text.casefold():
