@@ -16,7 +16,6 @@ the texts blocked only by `prompt-attack.tool-sentences`, with the first charact
 from __future__ import annotations
 
 import argparse
-import csv
 import gzip
 import json
 import random
@@ -27,14 +26,6 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO.parent / "shared" / "data"
-
-
-def counsel_answers() -> list[str]:
-    csv.field_size_limit(10**9)
-    path = DATA / "counsel-chat" / "data" / "20200325_counsel_chat.csv"
-    with path.open(encoding="utf-8") as f:
-        return [r["answerText"] for r in csv.DictReader(f)
-                if r.get("answerText") and len(r["answerText"]) > 200]
 
 
 def chosen_answers() -> list[str]:
@@ -55,6 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args(argv)
     sys.path.insert(0, str(REPO))
+    from bench.support_answers import answers
     from guard import Guard
 
     policy = Path(args.policy)
@@ -62,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
         policy = REPO / "guard" / "policies" / f"{args.policy}.yaml"
     guard = Guard.from_file(policy)
     rng = random.Random(args.seed)
-    pools = {"counsel-chat answers": counsel_answers(),
+    pools = {"counsel-chat answers": [a for _, _, a in answers() if len(a) > 200],
              "hh-rlhf chosen answers": chosen_answers()}
     t0 = time.time()
     for name, texts in pools.items():
