@@ -28,10 +28,11 @@ sys.path.insert(0, str(REPO))
 
 from guard import Guard  # noqa: E402
 from guard.detectors.support import PATTERN_MARK  # noqa: E402
+from guard.engine.segments import extract  # noqa: E402
 from guard.policy.compiled import Rule  # noqa: E402
 from guard.policy.shipped import resolve_policy  # noqa: E402
 from guard.policy_cases import Case, cases_path_for, load_cases  # noqa: E402
-from guard.types import Action, CheckContext, Finding, Mode, Stage  # noqa: E402
+from guard.types import Action, CheckContext, Finding, Message, Mode, Stage  # noqa: E402
 
 SHIPPED = ("default", "fr", "strict")
 
@@ -67,17 +68,21 @@ def case_margins(guard: Guard, case: Case) -> list[Margin]:
     role = "user" if stage is Stage.INPUT else "assistant"
     rules: list[Rule] = [r for r in guard.policy.rules_for(stage, CheckContext(**case.context))
                          if role in r.roles(stage)]
-    by_detector: dict[int, list[Finding]] = {}  # rules sharing a detector read one run
+    # The text as sent and the text decoded from it (base64, upside-down ...): the engine
+    # checks both, so a case decided on decoded text has its margins there.
+    texts = [s.text for s in extract([Message(role, case.text)])]
+    by_detector: dict[int, list[list[Finding]]] = {}  # rules sharing a detector read one run
     out = []
     for rule in rules:
         detector = rule.detector_at(stage)
         if id(detector) not in by_detector:
-            by_detector[id(detector)] = asyncio.run(detector.detect([case.text]))[0]
-        for f in by_detector[id(detector)]:
-            threshold = rule.threshold_for(f.category)
-            if threshold is not None and rule.acts_on(f, case.text):
-                out.append(Margin(rule.id, f.category, f.score, threshold,
-                                  fixed=PATTERN_MARK in f.explanation))
+            by_detector[id(detector)] = asyncio.run(detector.detect(texts))
+        for text, findings in zip(texts, by_detector[id(detector)], strict=True):
+            for f in findings:
+                threshold = rule.threshold_for(f.category)
+                if threshold is not None and rule.acts_on(f, text):
+                    out.append(Margin(rule.id, f.category, f.score, threshold,
+                                      fixed=PATTERN_MARK in f.explanation))
     return out
 
 

@@ -81,6 +81,14 @@ SMALL_CAPS = str.maketrans(dict(zip("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQ
                                     "ᴀʙᴄᴅᴇꜰɢʜɪᴊᴋʟᴍɴᴏᴘǫʀꜱᴛᴜᴠᴡxʏᴢ" * 2, strict=True)))
 MATH_BOLD = str.maketrans({**{chr(97 + i): chr(0x1D41A + i) for i in range(26)},
                            **{chr(65 + i): chr(0x1D400 + i) for i in range(26)}})
+# "Upside-down text" generators: each letter turned, the whole read right to left.
+UPSIDE_DOWN = str.maketrans(dict(zip(
+    "abcdefghijklmnopqrstuvwxyzACEFGJLMPTUVWY?!.,'",
+    "ɐqɔpǝɟƃɥᴉɾʞlɯuodbɹsʇnʌʍxʎz∀ƆƎℲ⅁ſ˥WԀ⊥∩ΛM⅄¿¡˙',", strict=True)))
+
+
+def upside_down(text: str) -> str:
+    return text.translate(UPSIDE_DOWN)[::-1]
 
 
 def user(text: str) -> Messages:
@@ -124,6 +132,7 @@ def families(doc: str) -> dict[str, Callable[[str], Messages]]:
         "homoglyphs": lambda t: user(t.translate(HOMOGLYPHS)),
         "small capitals": lambda t: user(t.translate(SMALL_CAPS)),
         "mathematical bold": lambda t: user(t.translate(MATH_BOLD)),
+        "upside-down text": lambda t: user(upside_down(t)),
         "zero-width": lambda t: user(" ".join("\u200b".join(w) for w in t.split(" "))),
         "tag characters": lambda t: user("What's the weather like today?" + tags(t)),
         "spaced letters": lambda t: user("   ".join(" ".join(w) for w in t.split())),
