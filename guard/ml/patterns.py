@@ -336,10 +336,17 @@ _EN_CUE = (r"(?:how (?:do|can|could|would|should|might|does|did) (?:i|we|you|one
            r"i (?:want|need|plan|am going|'m going|intend) to |help me |let's |"
            r"teach me (?:how )?to |is it possible to |(?:list|name) the (?:ingredients|chemicals|"
            r"materials|components|steps) (?:needed |required )?(?:for|to) |"
-           r"(?:give|write|send|show|provide) me (?:a |the )?(?:detailed |full |complete |"
-           r"step[- ]by[- ]step |exact )?(?:instructions|steps|recipe|guide|tutorial|"
-           r"procedure) (?:on |for |to )?(?:how to )?|"
+           r"(?:give|write|send|show|provide)(?: me| us)? (?:a |an |the )?(?:short |quick |"
+           r"detailed |full |complete |step[- ]by[- ]step |exact )?(?:instructions|steps|recipe|"
+           r"guide|tutorial|how-to|walkthrough|procedure) (?:on |for |to |about |explaining |"
+           r"showing )?(?:how to )?|"
            r"step[- ]by[- ]step (?:instructions|guide) (?:on |for |to )?(?:how to )?)")
+_EN_TUTORIAL_ON = (
+    r"(?:give|write|send|show|provide|create|make)(?: me| us)? (?:a |an |the )?(?:short |quick |"
+    r"detailed |full |complete |step[- ]by[- ]step )?(?:tutorial|guide|how-to|walkthrough|"
+    r"manual|instructions|procedure) (?:on|for|about) (?:the )?(?:making|manufacture|"
+    r"manufacturing|production|synthesis|preparation|assembly|construction) of ")
+"""The English of ``_FR_TUTORIAL_ON`` ("Write a guide on the synthesis of ...")."""
 _EN_VERB = (r"(?:make|making|cook|cooking|synthesi[sz]e|synthesi[sz]ing|produce|producing|"
             r"manufacture|manufacturing|brew|brewing|build|building|assemble|assembling|"
             r"construct|create|prepare|extract|grow|culture|weaponi[sz]e|3d[- ]print|print|"
@@ -381,8 +388,13 @@ _FR_CUE = (
     r"(?:(?:peux|peut|pourrais|pourrait|pourrions|pouvez|dois|doit|devrais|faut-il|"
     r"fait-on|fais|faites|faire pour|s['’]y prendre pour|arrive-t-on à|réussir à|"
     r"reussir a)\s+)?)?|"
-    r"(?:dis|dites|explique|expliquez|montre|montrez|apprends|apprenez)[- ](?:moi|nous) "
+    r"(?:dis|dites|explique|expliquez|montre|montrez|apprends|apprenez)(?:[- ](?:moi|nous))? "
     r"(?:en détail |en detail |précisément |precisement )?comment |"
+    r"(?:[ée]cris|[ée]crivez|r[ée]dige|r[ée]digez|fais|faites|donne|donnez|envoie|envoyez)"
+    r"(?:[- ](?:moi|nous))? (?:un |une |le |la )?(?:petit |court |bref |vrai )?(?:tutoriel|tuto|"
+    r"guide|mode d['’]emploi|manuel|notice|proc[ée]dure|marche [àa] suivre) (?:complet |"
+    r"compl[èe]te |d[ée]taill[ée]e? |pratique )?(?:pour |afin de |sur comment |qui explique "
+    r"comment |expliquant comment |montrant comment )|"
     r"(?:quelle est |c['’]est quoi )?la (?:meilleure |plus simple |plus facile |)"
     r"(?:façon|facon|manière|maniere|méthode|methode|technique) (?:la plus \w+ )?"
     r"(?:de|d['’]|pour) |"
@@ -401,6 +413,15 @@ _FR_CUE = (
     r"marche a suivre|étapes|etapes|instructions|formule|notice|tuto(?:riel)?) "
     r"(?:détaillée |detaillee |complète |complete |exacte )?(?:de |du |des |d['’]|pour |"
     r"pour (?:fabriquer|faire|préparer|preparer|produire|synthétiser|synthetiser) ))")
+_FR_TUTORIAL_ON = (
+    r"(?:[ée]cris|[ée]crivez|r[ée]dige|r[ée]digez|fais|faites|donne|donnez|envoie|envoyez)"
+    r"(?:[- ](?:moi|nous))? (?:un |une |le |la )?(?:petit |court |bref |vrai )?(?:tutoriel|tuto|"
+    r"guide|mode d['’]emploi|manuel|notice|proc[ée]dure|marche [àa] suivre) (?:complet |"
+    r"compl[èe]te |d[ée]taill[ée]e? |pratique )?sur (?:la |le )?(?:fabrication|production|"
+    r"synth[èe]se|pr[ée]paration|confection) ")
+"""A tutorial on making something ("Rédige un tutoriel sur la fabrication de ..."): the noun
+form of ``_FR_CUE`` + ``_FR_VERB``, only after a request for a tutorial or a guide (a bare
+"comment la fabrication des bombes a changé la guerre" is history)."""
 _FR_VERB = (
     r"(?:fabriquer|fabrique|fabriques|faire|fait|préparer|preparer|prépare|prepare|"
     r"produire|produit|synthétiser|synthetiser|synthétise|synthetise|cuisiner|cuisine|"
@@ -894,6 +915,10 @@ HARMFUL_REQUEST: tuple[Pattern, ...] = (
     _sentence("act-given-fr", _FR_GIVEN_ACT, _HARMFUL, 0.9, ("pour ", "comment ")),
     _sentence("make-hazard-en",
               _S + _EN_HI + _EN_ASK + _EN_CUE + _EN_VERB + _EN_FILL + _EN_HAZARD, _HARMFUL, 0.9),
+    _sentence("tutorial-on-making-hazard-en",
+              _S + _EN_HI + _EN_TUTORIAL_ON + _EN_FILL + _EN_HAZARD, _HARMFUL, 0.9,
+              requires=("tutorial", "guide", "how-to", "walkthrough", "manual", "instructions",
+                        "procedure")),
     _sentence("imperative-hazard-en",
               _S + _EN_HI + _EN_IMPERATIVE + _EN_FILL + _EN_HAZARD, _HARMFUL, 0.9),
     _sentence("recipe-for-hazard-en",
@@ -904,6 +929,9 @@ HARMFUL_REQUEST: tuple[Pattern, ...] = (
     _sentence("hack-account-en", _EN_REQUEST + _EN_ACCOUNT, _HARMFUL, 0.9),
     _sentence("make-hazard-fr",
               _S + _FR_HI + _FR_CUE + _FR_VERB + _FR_FILL + _FR_HAZARD, _HARMFUL, 0.9),
+    _sentence("tutorial-on-making-hazard-fr",
+              _S + _FR_HI + _FR_TUTORIAL_ON + _FR_FILL + _FR_HAZARD, _HARMFUL, 0.9,
+              requires=("tuto", "guide", "mode d", "manuel", "notice", "proc", "marche")),
     _sentence("imperative-hazard-fr",
               _S + _FR_HI + _FR_IMPERATIVE + _FR_FILL + _FR_HAZARD, _HARMFUL, 0.9),
     _sentence("recipe-for-hazard-fr",
