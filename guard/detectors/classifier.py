@@ -36,6 +36,7 @@ from pydantic import Field
 
 from guard.detectors.base import Detector, DetectorSettings
 from guard.detectors.langid import identify
+from guard.detectors.lookalikes import reword_lookalikes
 from guard.detectors.refusals import blank_refusals
 from guard.ml.aggregate import blended, long_text_score
 from guard.ml.classifier import Prediction, TextClassifier, load_classifier
@@ -57,7 +58,10 @@ class ClassifierSettings(DetectorSettings):
     in the manifest's ``blend`` languages (default: the manifest's; 0: off).
     ``skip_refusals``: blank a completion's refusal sentences before scoring
     (``guard/detectors/refusals.py``; completions only: at the input stage the rule runs
-    the detector built without it, ``policy.compiled.OUTPUT_ONLY_SETTINGS``)."""
+    the detector built without it, ``policy.compiled.OUTPUT_ONLY_SETTINGS``).
+    ``reword_lookalikes``: reword everyday phrases that borrow a violent word ("bath bomb",
+    "kill the process") before a ``content_safety`` classifier reads them
+    (``guard/detectors/lookalikes.py``; default on; other tasks read the text as sent)."""
 
     manifest: str | None = None
     categories: tuple[str, ...] | None = None
@@ -66,6 +70,7 @@ class ClassifierSettings(DetectorSettings):
     window_count_correction: float | None = Field(None, ge=0.0, le=2.0)
     blend_weight: float | None = Field(None, ge=0.0, le=1.0)
     skip_refusals: bool = False
+    reword_lookalikes: bool = True
 
 
 LANGUAGE_SAMPLE_CHARS = 1000
@@ -112,6 +117,7 @@ class ClassifierDetector:
                 raise ValueError(f"{name}: unknown categories {sorted(unknown)}; known: {labels}")
             labels = tuple(c for c in labels if c in settings.categories)
         self.categories: tuple[str, ...] = labels
+        self.rewords = settings.reword_lookalikes and task == "content_safety"
         beta = settings.window_count_correction
         self.window_count_correction: float = (
             self.classifier.manifest.window_count_correction if beta is None else beta)
@@ -143,6 +149,8 @@ class ClassifierDetector:
             return []
         if self.settings.skip_refusals:
             texts = [blank_refusals(t) for t in texts]
+        if self.rewords:
+            texts = [reword_lookalikes(t) for t in texts]
         floor = max(min_score, self.settings.min_score)
         preds = await apredict(self.classifier, list(texts), floor)
         best = [self._best(pred) for pred in preds]

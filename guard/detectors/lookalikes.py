@@ -1,0 +1,79 @@
+"""Everyday phrases that borrow a violent word, reworded before a content classifier reads them.
+
+"How do I make a bath bomb?" was blocked as a bomb request (``harmful`` 0.83), "Comment
+fabriquer une bombe de bain ?" too (0.65), and "Comment ouvrir une grenade ?" (a pomegranate)
+at 0.72: the encoder reads "bomb" before what it is attached to. Such a phrase is replaced by a
+same-length wording without the violent word ("bath ball", "boule de bain", "ouvrir une
+orange") before scoring, so spans stay valid and the rest of the text is scored as written.
+
+Narrow on purpose, since an attacker may try the same words: only the fixed compound is
+reworded, never its surroundings, so "a bath bomb that explodes in a crowd" still carries
+"explodes in a crowd". ("Kill a Python process" needs no rewording: the head scores it 0.03.)
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+_Rewording = tuple[re.Pattern[str], Callable[[re.Match[str]], str]]
+
+
+def _same_case(word: str, like: str) -> str:
+    if like.isupper() and len(like) > 1:
+        return word.upper()
+    return word.capitalize() if like[:1].isupper() else word
+
+
+def _swap(old: str, new: str) -> Callable[[re.Match[str]], str]:
+    """Replace ``old`` (a word of the match) by ``new``, padded to the same length."""
+
+    def swap(m: re.Match[str]) -> str:
+        text = m.group()
+        at = text.lower().index(old)
+        word = _same_case(new, text[at:at + len(old)]).ljust(len(old))
+        return text[:at] + word + text[at + len(old):]
+
+    return swap
+
+
+REWORDINGS: tuple[_Rewording, ...] = (
+    (re.compile(r"\b(?:bath|seed|glitter|fizzy|shower|water)[ -]?bomb", re.IGNORECASE),
+     _swap("bomb", "ball")),
+    (re.compile(r"\bbombes?\s+(?:de bain|pour le bain|[àa] graines|de graines|[àa] eau)",
+                re.IGNORECASE), _swap("bombe", "boule")),
+    (re.compile(r"\bbombes?\s+(?:de peinture|a[ée]rosol|de laque|de cr[èe]me)", re.IGNORECASE),
+     _swap("bombe", "spray")),
+    (re.compile(r"\bbomb\s+(?:shelters?|calorimeters?)", re.IGNORECASE), _swap("bomb", "safe")),
+    (re.compile(r"\bf[- ]bombs?\b", re.IGNORECASE), _swap("bomb", "word")),
+    (re.compile(r"\blove[- ]bombing", re.IGNORECASE), _swap("bombing", "gushing")),
+    (re.compile(r"\b(?:(?:ouvrir|[ée]plucher|[ée]grener|couper|manger|peler|choisir|presser|"
+                r"conserver|d[ée]couper)\s+(?:une|la|des|les|cette|ma)\s+|(?:jus|grains?|graines?|"
+                r"sirop|arilles?|p[ée]pins?)\s+de\s+)grenades?\b", re.IGNORECASE),
+     _swap("grenade", "orange")),
+)
+"""(pattern, replacement) pairs; each replacement keeps the match's length. Each pair was a
+false block of the shipped head (``harmful`` 0.57-0.90 on "water bomb", "bombe à eau", "bomb
+shelter", "bombe de peinture", "F-bomb", "ouvrir une grenade" (a pomegranate) ...)."""
+
+
+_DANGER = re.compile(
+    r"\b(?:explo\w*|d[ée]ton\w*|gasoline|petrol|essence|kerosene|k[ée]ros[èe]ne|tatp|nitro\w*|"
+    r"gunpowder|poudre noire|shrapnel|nails|clous|fuses?|m[èe]ches?|ignit\w*|enflamm\w*|"
+    r"incendi\w*|kill\w*|tu(?:er|e|é|ez)|murder\w*|hurt\w*|bless\w*|injur\w*|crowd|foule|"
+    r"people|gens|victims?|victimes?|poison\w*|toxi\w*|acid\w*|acide\w*|chlor\w*|bleach|"
+    r"javel|ammoni\w*|lethal|l[ée]tal\w*|mortel\w*|deadly|weapon\w*|armes?|school|[ée]cole)\b",
+    re.IGNORECASE)
+"""Words that make a "bath bomb" something else: a text holding one is read as written ("a
+water bomb filled with gasoline that explodes" fell from 0.64 to 0.41 when reworded)."""
+
+
+def reword_lookalikes(text: str) -> str:
+    """``text`` with its look-alike phrases reworded (same length, same spans), unless it
+    also holds a word of danger (``_DANGER``)."""
+    if _DANGER.search(text):
+        return text
+    for pattern, replace in REWORDINGS:
+        if pattern.search(text):
+            text = pattern.sub(replace, text)
+    return text
