@@ -234,8 +234,8 @@ PROBED: tuple[Pattern, ...] = (
         r"(?: maintenant| now)? )?(?:just |only |simply |now |plut[ôo]t |maintenant |"
         r"uniquement |seulement |simplement )?(?:say|write|print|output|reply|respond|answer|"
         r"type|dis|dites|dire|[ée]cris|[ée]crivez|[ée]crire|r[ée]ponds|r[ée]pondez|"
-        r"r[ée]pondre|affiche|affichez|afficher|imprime)(?: (?:only|just|exactly|with|back|plut[ôo]t|uniquement|seulement|"
-        r"simplement|exactement|avec|par))*\s*[:]?\s*(?:[\"«“'](?=[^\"»”'\n]{1,60}[\"»”'])|"
+        r"r[ée]pondre|affiche|affichez|afficher|imprime)(?: (?:only|just|exactly|with|back|"
+        r"plut[ôo]t|uniquement|seulement|simplement|exactement|avec|par))*\s*[:]?\s*(?:[\"«“'](?=[^\"»”'\n]{1,60}[\"»”'])|"
         r"(?:the word|the phrase|le mot|la phrase)\s+(?-i:[A-Z]{3,})\b)",
         _INJ,
         0.95,
