@@ -71,8 +71,9 @@ water bomb filled with gasoline that explodes" fell from 0.64 to 0.41 when rewor
 def reword_lookalikes(text: str) -> str:
     """``text`` with its look-alike phrases reworded (same length, same spans), unless it
     also holds a word of danger (``_DANGER``)."""
-    if _DANGER.search(text):
-        return text
+    lowered = text.lower()
+    if ("bomb" not in lowered and "grenade" not in lowered) or _DANGER.search(text):
+        return text  # every rewording holds one of the two words
     for pattern, replace in REWORDINGS:
         if pattern.search(text):
             text = pattern.sub(replace, text)
