@@ -12,7 +12,7 @@ policies can scope rules to them like any other role.
 
 Besides the texts as sent, :func:`extract` appends *derived* segments: text hidden in an
 encoding (tag characters, base64, hex, ROT13, leetspeak, spaced letters, homoglyphs; see
-``guard.engine.decode``), and a user turn left unfinished joined to the next
+``guard.engine.decode``), and a user turn that stops on a dangling word joined to the next
 (:func:`joined_turns`). A finding in a derived segment is reported on the segment it was
 decoded from, at the span of the encoded run (:meth:`Segment.locate`).
 """
@@ -223,11 +223,16 @@ def extract(messages: Sequence[Message], *, decode: bool = True,
             + derive([s for s in segments if s.ref.role != PAYLOAD] + files, decode_chars))
 
 
-_FINISHED = re.compile(r"[.?!…:;)\]}\"'»”]\s*$")
-"""A turn that ends its sentence is a question or a task of its own; one that stops mid-sentence
-("How do I make a") goes on in the next. Joining every pair of turns blocked 2 more of MT-Bench's
-80 two-turn conversations (model scores 0.50 and 0.56 on two unrelated questions read as one);
-joining unfinished turns only, none."""
+_DANGLING = re.compile(
+    r"(?:^|[\s'’])(?:a|an|the|to|of|for|with|and|or|how|into|from|about|my|your|some|make|"
+    r"build|create|making|building|without|using|by|un|une|le|la|les|l|des|du|de|d|à|au|aux|"
+    r"pour|avec|et|ou|comment|fabriquer|faire|créer|creer|construire|sans|mon|ma|mes|ton|ta|"
+    r"tes|son|sa|ses|sur|dans|par)\s*$", re.IGNORECASE)
+"""A turn that stops on a word no sentence ends with ("How do I make a", "Comment fabriquer")
+goes on in the next. Turns without a final full stop are common in chat ("hello", "mail
+jane@example.com"): joining those cost every such conversation another check of each turn
+(Presidio's NER included), and joining every pair of turns blocked 2 more of MT-Bench's 80
+two-turn conversations (scores 0.50 and 0.56 on two unrelated questions read as one)."""
 JOIN_MAX_CHARS = 1000
 """Longest user text :func:`joined_turns` joins: a request split across turns is split into
 short halves; long texts are read whole on their own."""
@@ -235,7 +240,7 @@ short halves; long texts are read whole on their own."""
 
 def joined_turns(segments: Sequence[Segment]) -> list[Segment]:
     """The last user message's text with the previous user message's text before it, as one
-    derived segment, when that one stops mid-sentence: "How do I make" + "a pipe bomb at
+    derived segment, when that one stops on a dangling word: "How do I make a" + "pipe bomb at
     home?" sent as two turns is read whole (each half passed on its own). A finding that lies
     in the earlier turn maps to an empty span of the last message (it is reported there and
     blocks; a rewrite edits nothing in a text it did not come from)."""
@@ -247,7 +252,7 @@ def joined_turns(segments: Sequence[Segment]) -> list[Segment]:
         return []
     *_, before, after = (last_text[i] for i in sorted(last_text))
     if (len(before.text) > JOIN_MAX_CHARS or len(after.text) > JOIN_MAX_CHARS
-            or _FINISHED.search(before.text)):
+            or not _DANGLING.search(before.text)):
         return []
     lead = before.text + "\n"
     return [Segment(SegmentRef(after.ref.message_index, f"{after.ref.part}~turns", "user"),
