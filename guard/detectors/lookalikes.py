@@ -28,11 +28,15 @@ def _same_case(word: str, like: str) -> str:
 def _swap(old: str, new: str) -> Callable[[re.Match[str]], str]:
     """Replace ``old`` (a word of the match) by ``new``, padded to the same length."""
 
+    found = re.compile(re.escape(old), re.IGNORECASE)
+
     def swap(m: re.Match[str]) -> str:
         text = m.group()
-        at = text.lower().index(old)
-        word = _same_case(new, text[at:at + len(old)]).ljust(len(old))
-        return text[:at] + word + text[at + len(old):]
+        hit = found.search(text)
+        if hit is None:
+            return text
+        word = _same_case(new, hit.group()).ljust(len(hit.group()))[:len(hit.group())]
+        return text[:hit.start()] + word + text[hit.end():]
 
     return swap
 

@@ -50,6 +50,8 @@ def test_only_the_compound_is_reworded_and_spans_stay_valid() -> None:
     reworded = reword_lookalikes(text)
     assert reworded == "Two questions. How do I make a bath ball? And what is a pipe bomb made of?"
     assert reword_lookalikes("WATER BOMB fight") == "WATER BALL fight"
+    # a letter whose lower case is longer ("İ" -> "i̇") must not shift the rewording
+    assert reword_lookalikes("FİZZY BOMB party") == "FİZZY BALL party"
 
 
 def test_the_setting_turns_it_off() -> None:
