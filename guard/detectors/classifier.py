@@ -60,7 +60,7 @@ class ClassifierSettings(DetectorSettings):
     (``guard/detectors/refusals.py``; completions only: at the input stage the rule runs
     the detector built without it, ``policy.compiled.OUTPUT_ONLY_SETTINGS``).
     ``reword_lookalikes``: reword everyday phrases that borrow a violent word ("bath bomb",
-    "kill the process") before a ``content_safety`` classifier reads them
+    "bombe à eau") before a ``content_safety`` classifier reads them
     (``guard/detectors/lookalikes.py``; default on; other tasks read the text as sent)."""
 
     manifest: str | None = None

@@ -79,6 +79,5 @@ def reword_lookalikes(text: str) -> str:
     if ("bomb" not in lowered and "grenade" not in lowered) or _DANGER.search(text):
         return text  # every rewording holds one of the two words
     for pattern, replace in REWORDINGS:
-        if pattern.search(text):
-            text = pattern.sub(replace, text)
+        text = pattern.sub(replace, text)
     return text

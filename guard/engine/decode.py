@@ -453,6 +453,8 @@ _ASSIGNMENT = re.compile(
     rf"(?<![\w.]){_NAME}\s*(?::=|=|(?i:\b(?:be|is|est|vaut|means|signifie|désigne)\b))\s*{_QUOTED}"
     rf"|(?i:\b(?:replace|remplace[rz]?|substitute)\s+){_NAME.replace('name', 'name2')}"
     rf"\s+(?i:with|by|par|avec)\s+{_QUOTED.replace('?P<q', '?P<r')}")
+_VALUE_GROUPS = tuple(g for g in _ASSIGNMENT.groupindex if g[0] in "qr")
+"""The quoted value's group, one per kind of quote and form of assignment."""
 _ARTICLES = frozenset({"a", "i", "y", "o", "e", "u", "ou", "et", "le", "la", "de", "un", "an",
                        "of", "to", "in", "on", "at", "is", "it", "or", "as", "be", "by", "we",
                        "he", "me", "my", "no", "so", "do", "go", "if", "up", "us", "en", "je",
@@ -466,8 +468,7 @@ def _assignments(text: str) -> tuple[dict[str, tuple[int, int]], list[tuple[int,
     spans: list[tuple[int, int]] = []
     for m in _ASSIGNMENT.finditer(text):
         name = m.group("name") or m.group("name2")
-        group = next(g for g in ("q1", "q2", "q3", "q4", "q5", "q6", "r1", "r2", "r3", "r4", "r5",
-                                 "r6") if m.group(g) is not None)
+        group = next(g for g in _VALUE_GROUPS if m.group(g) is not None)
         values.setdefault(name, m.span(group))
         spans.append(m.span())
     return values, spans
@@ -487,37 +488,30 @@ def _substituted(text: str) -> Iterator[Piece]:
                      rf"|[{{\[<](?:{names})[}}\]>]|(?<![\w])(?:{names})(?![\w])")
     chars: list[str] = []
     starts: list[int] = []
-    ends: list[int] = []
+
+    def copy(a: int, b: int) -> None:  # text[a:b], each character from where it stands
+        chars.append(text[a:b])
+        starts.extend(range(a, b))
+
     done = 0
-    used = False
     for m in use.finditer(text):
         if any(a <= m.start() < b for a, b in assigned):
             continue
         parts = re.findall(rf"(?<![\w])(?:{names})(?![\w])", m.group())
         if len(parts) == 1 and m.group() == parts[0] and parts[0] in _ARTICLES:
             continue  # "a" in running text is an article, not the variable
-        for k in range(done, m.start()):
-            chars.append(text[k])
-            starts.append(k)
-            ends.append(k + 1)
+        copy(done, m.start())
         for i, part in enumerate(parts):
             a, b = values[part]
-            if i:
+            if i:  # "a + b": the values joined by a space, mapped to the second's quote
                 chars.append(" ")
                 starts.append(a)
-                ends.append(a + 1)
-            chars.extend(text[a:b])
-            starts.extend(range(a, b))
-            ends.extend(range(a + 1, b + 1))
+            copy(a, b)
         done = m.end()
-        used = True
-    if not used:
+    if done == 0:  # no name used outside its assignment
         return
-    for k in range(done, len(text)):
-        chars.append(text[k])
-        starts.append(k)
-        ends.append(k + 1)
-    yield Piece("variables", "".join(chars), tuple(starts), tuple(ends))
+    copy(done, len(text))
+    yield Piece("variables", "".join(chars), tuple(starts), tuple(s + 1 for s in starts))
 
 
 # --- driver ----------------------------------------------------------------------------------

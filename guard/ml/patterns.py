@@ -414,6 +414,13 @@ _EN_HAZARD = (
     r"3d[- ]printed (?:guns?|pistols?|firearms?|rifles?))" + _EN_END)
 _FR_HI = (r"(?:(?:bonjour|salut|alors|dis|dites|svp|stp|s'il (?:te|vous) pla[iî]t|et|aussi|"
           r"puis|mais|et aussi|sinon)[,!:]?\s+)?")
+_FR_TUTORIAL = (
+    r"(?:[ée]cris|[ée]crivez|r[ée]dige|r[ée]digez|fais|faites|donne|donnez|envoie|envoyez)"
+    r"(?:[- ](?:moi|nous))? (?:un |une |le |la )?(?:petit |court |bref |vrai )?(?:tutoriel|tuto|"
+    r"guide|mode d['’]emploi|manuel|notice|proc[ée]dure|marche [àa] suivre) (?:complet |"
+    r"compl[èe]te |d[ée]taill[ée]e? |pratique )?")
+"""A request for a tutorial or a guide ("Écris-moi un tutoriel détaillé ..."), before what it
+is on: how to make something (``_FR_CUE``) or its making (``_FR_TUTORIAL_ON``)."""
 _FR_CUE = (
     r"(?:comment (?:(?:est-ce qu['’]?\s?)?(?:je |j['’]|on |l['’]on |tu |vous |nous )?"
     r"(?:(?:peux|peut|pourrais|pourrait|pourrions|pouvez|dois|doit|devrais|faut-il|"
@@ -421,11 +428,8 @@ _FR_CUE = (
     r"reussir a)\s+)?)?|"
     r"(?:dis|dites|explique|expliquez|montre|montrez|apprends|apprenez)(?:[- ](?:moi|nous))? "
     r"(?:en détail |en detail |précisément |precisement )?comment |"
-    r"(?:[ée]cris|[ée]crivez|r[ée]dige|r[ée]digez|fais|faites|donne|donnez|envoie|envoyez)"
-    r"(?:[- ](?:moi|nous))? (?:un |une |le |la )?(?:petit |court |bref |vrai )?(?:tutoriel|tuto|"
-    r"guide|mode d['’]emploi|manuel|notice|proc[ée]dure|marche [àa] suivre) (?:complet |"
-    r"compl[èe]te |d[ée]taill[ée]e? |pratique )?(?:pour |afin de |sur comment |qui explique "
-    r"comment |expliquant comment |montrant comment )|"
+    + _FR_TUTORIAL + r"(?:pour |afin de |sur comment |qui explique comment |"
+    r"expliquant comment |montrant comment )|"
     r"(?:quelle est |c['’]est quoi )?la (?:meilleure |plus simple |plus facile |)"
     r"(?:façon|facon|manière|maniere|méthode|methode|technique) (?:la plus \w+ )?"
     r"(?:de|d['’]|pour) |"
@@ -444,12 +448,8 @@ _FR_CUE = (
     r"marche a suivre|étapes|etapes|instructions|formule|notice|tuto(?:riel)?) "
     r"(?:détaillée |detaillee |complète |complete |exacte )?(?:de |du |des |d['’]|pour |"
     r"pour (?:fabriquer|faire|préparer|preparer|produire|synthétiser|synthetiser) ))")
-_FR_TUTORIAL_ON = (
-    r"(?:[ée]cris|[ée]crivez|r[ée]dige|r[ée]digez|fais|faites|donne|donnez|envoie|envoyez)"
-    r"(?:[- ](?:moi|nous))? (?:un |une |le |la )?(?:petit |court |bref |vrai )?(?:tutoriel|tuto|"
-    r"guide|mode d['’]emploi|manuel|notice|proc[ée]dure|marche [àa] suivre) (?:complet |"
-    r"compl[èe]te |d[ée]taill[ée]e? |pratique )?sur (?:la |le )?(?:fabrication|production|"
-    r"synth[èe]se|pr[ée]paration|confection) ")
+_FR_TUTORIAL_ON = (_FR_TUTORIAL + r"sur (?:la |le )?(?:fabrication|production|synth[èe]se|"
+                   r"pr[ée]paration|confection) ")
 """A tutorial on making something ("Rédige un tutoriel sur la fabrication de ..."): the noun
 form of ``_FR_CUE`` + ``_FR_VERB``, only after a request for a tutorial or a guide (a bare
 "comment la fabrication des bombes a changé la guerre" is history)."""
