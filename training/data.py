@@ -571,12 +571,16 @@ TRAIN_CAP = 300  # train + val rows per family
 # lacked. Evaluation families (hatemoji-build, rtp-lx) keep the common cap, so their rows are
 # the same as the previous model's.
 # Sources of the project's written negatives, + language: everyday how-to requests
-# (training/everyday.py), help-seeking messages (training/help_seeking.py) and chat tasks
-# (training/chat_tasks.py); here because those modules import this one.
+# (training/everyday.py), help-seeking messages (training/help_seeking.py), chat tasks
+# (training/chat_tasks.py) and follow-up turns (training/followups.py, not in the corpus);
+# here because those modules import this one.
 HOWTO_SOURCE_PREFIX = "generated-howto-"
 HELP_SOURCE_PREFIX = "generated-helpseeking-"
 CHAT_SOURCE_PREFIX = "generated-chattask-"
-WRITTEN_PREFIXES = (HOWTO_SOURCE_PREFIX, HELP_SOURCE_PREFIX, CHAT_SOURCE_PREFIX)
+# training/followups.py, prompt_attack only; not in the corpus (tried, bench.written_rows --add)
+FOLLOWUP_SOURCE_PREFIX = "generated-followup-"
+WRITTEN_PREFIXES = (HOWTO_SOURCE_PREFIX, HELP_SOURCE_PREFIX, CHAT_SOURCE_PREFIX,
+                    FOLLOWUP_SOURCE_PREFIX)
 FAMILY_TRAIN_CAP = {
     "mlma-hate-speech": 900,
     "stormfront": 600,

@@ -1,6 +1,6 @@
 """The project's written negatives (``training/everyday.py``, ``help_seeking.py``,
-``chat_tasks.py``): deterministic, all labels 0, in English and French, split by their
-subject, and out of every threshold's calibration pool."""
+``chat_tasks.py``, ``followups.py``): deterministic, all labels 0, in English and French, split
+by their subject, and out of every threshold's calibration pool."""
 
 from __future__ import annotations
 
@@ -11,13 +11,15 @@ from types import ModuleType
 
 import pytest
 
-from training import chat_tasks, everyday, help_seeking
+from training import chat_tasks, everyday, followups, help_seeking
 from training.data import (
     BENIGN_SOURCES,
     CHAT_SOURCE_PREFIX,
     DATA_ROOT,
+    FOLLOWUP_SOURCE_PREFIX,
     HELP_SOURCE_PREFIX,
     HOWTO_SOURCE_PREFIX,
+    PA_LABELS,
     Example,
     mtbench,
     mtbench_x,
@@ -26,7 +28,7 @@ from training.data import (
 )
 
 WRITTEN = [(everyday, HOWTO_SOURCE_PREFIX), (help_seeking, HELP_SOURCE_PREFIX),
-           (chat_tasks, CHAT_SOURCE_PREFIX)]
+           (chat_tasks, CHAT_SOURCE_PREFIX), (followups, FOLLOWUP_SOURCE_PREFIX)]
 
 
 @pytest.mark.parametrize(("module", "prefix"), WRITTEN, ids=lambda v: getattr(v, "__name__", v))
@@ -38,7 +40,12 @@ def test_rows_are_deterministic_negatives_in_both_languages(module: ModuleType,
     assert {e.lang for e in rows} == {"en", "fr"}
     for e in rows:
         assert e.labels and not any(e.labels.values()), (e.text, e.labels)
-        assert e.labels["harmful"] == 0
+        # follow-up turns train prompt_attack only; the others both heads
+        assert e.labels["attack"] == 0
+        if module is followups:
+            assert set(e.labels) == set(PA_LABELS)
+        else:
+            assert e.labels["harmful"] == 0
         assert e.source == f"{prefix}{e.lang}"
         # trained on, but no calibration pool: easy negatives would lower the thresholds
         assert e.source not in BENIGN_SOURCES and outside_calibration(e)
@@ -61,9 +68,24 @@ def _five_word_runs(text: str) -> set[tuple[str, ...]]:
 
 
 @pytest.mark.skipif(not DATA_ROOT.is_dir(), reason="the shared datasets are not here")
-def test_chat_tasks_copy_no_mt_bench_prompt() -> None:
-    # MT-Bench is the held-out family the chat tasks are measured on (leave-one-source-out)
+@pytest.mark.parametrize("module", [chat_tasks, followups], ids=lambda m: m.__name__)
+def test_chat_rows_copy_no_mt_bench_prompt(module: ModuleType) -> None:
+    # MT-Bench is the held-out family the chat tasks and follow-up turns are measured on
+    # (leave-one-source-out)
     held_out = set().union(*(_five_word_runs(e.text)
                              for e in [*mtbench(DATA_ROOT), *mtbench_x(DATA_ROOT)]))
     assert len(held_out) > 1000
-    assert not [e.text for e in chat_tasks.generate() if _five_word_runs(e.text) & held_out]
+    assert not [e.text for e in module.generate() if _five_word_runs(e.text) & held_out]
+
+
+
+def test_a_set_outside_the_corpus_is_added_without_repeats_and_split_by_group() -> None:
+    from bench.written_rows import added_rows
+
+    rows = list(followups.generate())
+    repeated = "  " + rows[0].text.upper().replace(" ", "   ")
+    corpus = [Example(repeated, "x", "en", "g", {})]
+    added = added_rows(corpus, followups.generate())
+    # the corpus text (whitespace and case aside) is not added again
+    assert [e.text for e in added] == [e.text for e in rows[1:]]
+    assert all(e.split == split_of(e.group) for e in added)
