@@ -41,6 +41,22 @@ def _swap(old: str, new: str) -> Callable[[re.Match[str]], str]:
     return swap
 
 
+def _swap_verb(forms: dict[str, str]) -> Callable[[re.Match[str]], str]:
+    """Replace the verb form that starts the match ("cracking") by its counterpart in
+    ``forms`` ("opening"), padded to the same length; longer forms are tried first."""
+    ordered = sorted(forms, key=len, reverse=True)
+
+    def swap(m: re.Match[str]) -> str:
+        text = m.group()
+        for form in ordered:
+            if text.lower().startswith(form):
+                word = _same_case(forms[form], text[:len(form)]).ljust(len(form))
+                return word[:len(form)] + text[len(form):]
+        return text
+
+    return swap
+
+
 REWORDINGS: tuple[_Rewording, ...] = (
     (re.compile(r"\b(?:bath|seed|glitter|fizzy|shower|water)[ -]?bomb", re.IGNORECASE),
      _swap("bomb", "ball")),
@@ -55,10 +71,27 @@ REWORDINGS: tuple[_Rewording, ...] = (
                 r"conserver|d[ée]couper)\s+(?:une|la|des|les|cette|ma)\s+|(?:jus|grains?|graines?|"
                 r"sirop|arilles?|p[ée]pins?)\s+de\s+)grenades?\b", re.IGNORECASE),
      _swap("grenade", "orange")),
+    # Idioms that borrow a crime's verb (eleventh probe round): "steal the show" (`harmful`
+    # 0.69), "crack an egg" (0.52), "hack together a prototype" (0.59), "a can of Coke" (0.66).
+    (re.compile(r"\bst(?:eal|ole|olen|ealing)\s+the\s+(?:show|spotlight|limelight|scene)\b",
+                re.IGNORECASE), _swap_verb({"stealing": "owning", "stolen": "owned", "steal": "own",
+                 "stole": "owned"})),
+    (re.compile(r"\bcrack(?:ed|ing|s)?\s+(?:an?\s+|the\s+|two\s+|three\s+|some\s+|"
+                r"a\s+few\s+|\d+\s+)?eggs?\b", re.IGNORECASE),
+     _swap_verb({"cracking": "opening", "cracked": "opened", "cracks": "opens",
+                 "crack": "open"})),
+    (re.compile(r"\bhack(?:ed|ing|s)?\s+(?:together|up)\b", re.IGNORECASE),
+     _swap_verb({"hacking": "coding", "hacked": "coded", "hacks": "codes", "hack": "code"})),
+    (re.compile(r"\b(?:diet\s+coke|coke\s+zero|(?:can|cans|bottle|bottles|glass|pint|litre|"
+                r"liter)\s+of\s+coke)\b", re.IGNORECASE), _swap("coke", "cola")),
 )
 """(pattern, replacement) pairs; each replacement keeps the match's length. Each pair was a
-false block of the shipped head (``harmful`` 0.57-0.90 on "water bomb", "bombe à eau", "bomb
-shelter", "bombe de peinture", "F-bomb", "ouvrir une grenade" (a pomegranate) ...)."""
+false block of the shipped head (``harmful`` 0.52-0.90 on "water bomb", "bombe à eau", "bomb
+shelter", "bombe de peinture", "F-bomb", "ouvrir une grenade" (a pomegranate), "steal the
+show", "crack an egg" ...)."""
+
+_GATE = ("bomb", "grenade", "steal", "stole", "crack", "hack", "coke")
+"""Every rewording holds one of these (a substring test before any regex)."""
 
 
 _DANGER = re.compile(
@@ -76,8 +109,8 @@ def reword_lookalikes(text: str) -> str:
     """``text`` with its look-alike phrases reworded (same length, same spans), unless it
     also holds a word of danger (``_DANGER``)."""
     lowered = text.lower()
-    if ("bomb" not in lowered and "grenade" not in lowered) or _DANGER.search(text):
-        return text  # every rewording holds one of the two words
+    if not any(word in lowered for word in _GATE) or _DANGER.search(text):
+        return text
     for pattern, replace in REWORDINGS:
         text = pattern.sub(replace, text)
     return text

@@ -390,7 +390,7 @@ _EN_END = (r"(?=\s*(?:$|[.,;:!?)\"»”]|\s+(?:at home|step by step|from|with|us
            r"cheaply|fast|please|tonight|today|now|out of|of)\b))")
 """The hazard is the object, not the modifier of another noun ("a bomb shelter", "a
 grenade-shaped cake", "crack-free glaze")."""
-_EN_HAZARD = (
+_EN_HAZARD_NAMES = (
     r"(?:methamphetamine|crystal meth|meth|crack cocaine|crack|cocaine|heroin|fentanyl|"
     r"carfentanil|lsd|mdma|ghb|date[- ]rape drugs?|roofies|sarin|tabun|soman|vx|novichok|"
     r"nerve (?:agents?|gas)|mustard gas|chlorine gas|phosgene|poison gas|toxic gas|ricin|"
@@ -411,7 +411,11 @@ _EN_HAZARD = (
     r"password[- ]stealers?|info[- ]?stealers?|remote access trojans?|spyware|stalkerware|"
     r"dmt|flamethrowers?|(?:card|atm|credit card) skimmers?|"
     r"(?:guns?|pistols?|firearms?|rifles?)(?=\s+(?:with|using|on) (?:a |an |my )?3d[- ]printer)|"
-    r"3d[- ]printed (?:guns?|pistols?|firearms?|rifles?))" + _EN_END)
+    r"3d[- ]printed (?:guns?|pistols?|firearms?|rifles?))")
+_EN_HAZARD = _EN_HAZARD_NAMES + _EN_END
+# What a plain "bomb" or "grenade" is made of is a schoolchild's question; what napalm, a pipe
+# bomb or meth is made of asks for the ingredients ("hazard-made-of-*").
+_GENERIC_ARMS = r"(?!(?:bombs?|grenades?|explosives|explosive devices?|bombes?|explosifs?)\b)"
 _FR_HI = (r"(?:(?:bonjour|salut|alors|dis|dites|svp|stp|s'il (?:te|vous) pla[iî]t|et|aussi|"
           r"puis|mais|et aussi|sinon)[,!:]?\s+)?")
 _FR_TUTORIAL = (
@@ -740,7 +744,8 @@ _FR_IMPERATIVE = (r"(?:(?:s['’]il (?:te|vous) pla[iî]t|stp|svp),?\s+)?(?:[ée
 """The French of ``_EN_IMPERATIVE`` ("Écris un ransomware en Python ..."): no "prépare" or
 "cuisine", which take a pomegranate (grenade) or name a kitchen."""
 _FR_RECIPE = (r"(?:(?:donne|donnez|file|envoie|écris|ecris)[- ](?:moi|nous) (?:la |une |les )?|"
-              r"(?:c['’]est quoi|quelle est|quels sont|quelles sont) (?:la |les )?)"
+              r"(?:c['’]est quoi|quelle est|quels sont|quelles sont|qu['’]est-ce que) "
+              r"(?:la |les )?)"
               r"(?:recette|formule|composition|plans?|ingr[ée]dients|composants) "
               r"(?:de |du |des |d['’])")
 
@@ -954,6 +959,11 @@ HARMFUL_REQUEST: tuple[Pattern, ...] = (
               _S + _EN_HI + _EN_IMPERATIVE + _EN_FILL + _EN_HAZARD, _HARMFUL, 0.9),
     _sentence("recipe-for-hazard-en",
               _S + _EN_HI + _EN_RECIPE + _EN_FILL + _EN_HAZARD, _HARMFUL, 0.9),
+    _sentence("hazard-made-of-en",
+              _S + _EN_HI + r"what(?:['’]s| is| are) " + _EN_FILL + _GENERIC_ARMS
+              + _EN_HAZARD_NAMES
+              + r"\s+(?:made (?:of|from|with)|composed of)\b", _HARMFUL, 0.9,
+              ("made", "composed")),
     _sentence("harm-person-en",
               _EN_REQUEST + _EN_HARM_VERB + r"\s+" + _EN_PERSON + _EN_END,
               _HARMFUL, 0.9),
@@ -967,6 +977,12 @@ HARMFUL_REQUEST: tuple[Pattern, ...] = (
               _S + _FR_HI + _FR_IMPERATIVE + _FR_FILL + _FR_HAZARD, _HARMFUL, 0.9),
     _sentence("recipe-for-hazard-fr",
               _S + _FR_HI + _FR_RECIPE + _FR_FILL + _FR_HAZARD, _HARMFUL, 0.9),
+    _sentence("hazard-made-of-fr",
+              _S + _FR_HI + r"(?:de quoi (?:est|sont) (?:compos[ée]e?s?|faite?s?|constitu[ée]e?s?)"
+              r"\s+" + _FR_FILL + _GENERIC_ARMS + _FR_HAZARD + r"|" + _FR_FILL + _GENERIC_ARMS
+              + _FR_HAZARD
+              + r",?\s+(?:c['’]est|est|sont) (?:compos[ée]e?s?|faite?s?) (?:de|avec) quoi)",
+              _HARMFUL, 0.9, ("compos", "fait", "constitu")),
     _sentence("harm-person-fr",
               _FR_REQUEST + _FR_HARM_VERB + r"\s+" + _FR_PERSON + _FR_END,
               _HARMFUL, 0.9),

@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from guard.detectors.base import Detector
+from guard.detectors.definitions import spares_definition
 from guard.detectors.registry import DetectorRegistry, default_registry
 from guard.detectors.support import spares
 from guard.errors import PolicyError, UnknownDetectorError
@@ -74,8 +75,11 @@ class Rule:
 
     def acts_on(self, finding: Finding, text: str) -> bool:
         """Whether the rule counts ``finding`` on ``text`` at all: a rule that spares support
-        requests leaves out the model's scores of one (``spare_support_requests``)."""
-        return not (self.spec.spare_support_requests and spares(finding, text))
+        requests or definition questions leaves out the model's scores of one
+        (``spare_support_requests``, ``spare_definition_questions``)."""
+        spec = self.spec
+        return not ((spec.spare_support_requests and spares(finding, text))
+                    or (spec.spare_definition_questions and spares_definition(finding, text)))
 
     def lowest_threshold(self) -> float:
         """The lowest score this rule acts on, whatever the category."""

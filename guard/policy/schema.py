@@ -90,6 +90,10 @@ class RuleSpec(_Strict):
         default=False, description="Do not act on the model's self-harm, harmful and violence "
         "scores of a short message asking for support about self-harm "
         "(guard/detectors/support.py); precise pattern scores still count.")
+    spare_definition_questions: bool = Field(
+        default=False, description="Do not act on the model's harmful, illicit and violence "
+        "scores of a message that only asks what a term means ('What is money laundering?', "
+        "guard/detectors/definitions.py); precise pattern scores still count.")
 
     @property
     def outcome(self) -> Action:

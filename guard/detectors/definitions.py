@@ -1,0 +1,95 @@
+"""A one-line question asking what a word means, recognised so block rules spare it.
+
+The content classifier scores the topic, not the question: "What is money laundering?" scored
+`harmful` 0.77, "What is human trafficking?" 0.67 and "Define extortion." 0.58, so the default
+policy blocked people asking what a crime is (a dictionary's work, and the first thing a
+compliance trainee asks), while "What is a pipe bomb?" passed at 0.2: a lottery on the term.
+
+A rule with ``spare_definition_questions`` (a rule field, read by the decision step like
+``spare_support_requests``) does not act on the model's ``harmful``, ``illicit`` and
+``violence`` scores of a message that is *only* a definition question:
+
+- one sentence of at most :data:`MAX_CHARS` characters: "What is X?", "What are X?", "What's
+  X?", "What does X mean?", "Define X.", "What is the definition / meaning of X?", "Qu'est-ce
+  que X ?", "C'est quoi X ?", "Que signifie X ?", "Que veut dire X ?", "Définis X.", "Quelle
+  est la définition de X ?";
+- whose term X is a short noun phrase (at most :data:`MAX_TERM_WORDS` words, letters, digits,
+  hyphens and apostrophes) that names no way, amount, recipe, place or person
+  (:data:`_NOT_A_TERM`: "the best way to ...", "the lethal dose of ...", "the recipe for ...",
+  "my neighbour's address" never match), with at most a short "in law" / "en droit" after it.
+
+The flag rules still annotate the message and the precise patterns always count; the answer is
+checked at the output stage as usual. Narrow on purpose: anything longer or with a second
+request is read as before.
+"""
+
+from __future__ import annotations
+
+import re
+
+from guard.detectors.support import PATTERN_MARK
+from guard.types import Finding
+
+MAX_CHARS = 120
+MAX_TERM_WORDS = 6
+SPARED_LABELS = frozenset({"harmful", "illicit", "violence"})
+
+_TERM = r"(?P<term>[\w'’ -]+?)"
+_FIELD = r"(?:\s+(?:in|en)\s+(?:\w+)(?:\s+\w+)?)?"
+_END = r"\s*[?.!]?\s*$"
+_LEAD = r"^\s*(?:(?:so|ok|okay|hey|hi|quick question|alors|bonjour|salut|dis)[,:]?\s+)?"
+_FORMS = re.compile(
+    _LEAD + r"(?:"
+    r"(?:what\s+(?:is|are|was|were)|what['’]s)\s+(?:the\s+(?:definition|meaning)\s+of\s+)?"
+    + _TERM + _FIELD + _END + r"|"
+    r"what\s+(?:does|do)\s+" + _TERM.replace("term", "term2") + r"\s+mean" + _FIELD + _END
+    + r"|"
+    r"(?:define|d[ée]finis(?:-moi)?|explain\s+the\s+term|explique\s+le\s+terme)\s+"
+    + _TERM.replace("term", "term3") + _FIELD + _END + r"|"
+    r"(?:qu['’]est-ce\s+qu(?:e\s+|['’])(?:on\s+appelle\s+)?|c['’]est\s+quoi|que\s+(?:signifie|veut\s+dire)"
+    r"|quelle\s+est\s+la\s+d[ée]finition\s+(?:de|du|des|d['’]))\s*"
+    + _TERM.replace("term", "term4") + _FIELD + _END
+    + r")",
+    re.IGNORECASE,
+)
+
+_ARTICLE = re.compile(r"^(?:(?:a|an|the|le|la|les|un|une|des|du|de)\s+|[ld]['’]\s*)",
+                      re.IGNORECASE)
+
+_NOT_A_TERM = re.compile(
+    r"\b(?:how|way|ways|some|examples?|kinds?|types?|list|best|easiest|quickest|fastest|cheapest|safest|simplest|most|recipe|"
+    r"recipes|formula|ingredients?|made|composed|composition|chemicals?|components?|"
+    r"precursors?|contains?|consists?|steps?|method|methods|instructions?|procedure|synthesis|"
+    r"dose|doses|dosage|amount|quantity|lethal|fatal|deadly|address|password|code|number|good|"
+    r"ssn|social\s+security|e-?mail|phone|card|iban|pin|"
+    r"location|where|when|who|which|make|making|build|building|kill|killing|buy|get|to|for|"
+    r"without|from|with|against|my|your|his|her|their|our|someone|somebody|me|you|i|"
+    r"comment|fa[çc]on|moyen|moyens|meilleure?|recette|formule|ingr[ée]dients?|[ée]tapes?|"
+    r"m[ée]thode|proc[ée]d[ée]|compos\w*|fait|chimique\w*|dose|quantit[ée]|mortelle|l[ée]tale|adresse|mot\s+de\s+passe|"
+    r"o[ùu]|quand|qui|fabriquer|faire|tuer|acheter|obtenir|pour|sans|contre|avec|mon|ma|mes|"
+    r"ton|ta|tes|son|sa|ses|notre|votre|quelqu['’]un|moi|toi|je|tu)\b",
+    re.IGNORECASE,
+)
+
+
+def definition_term(text: str) -> str | None:
+    """The term ``text`` asks the meaning of, or None if ``text`` is anything else."""
+    if len(text) > MAX_CHARS or "\n" in text.strip():
+        return None
+    m = _FORMS.match(text)
+    if m is None:
+        return None
+    term = next(g for g in (m.group("term"), m.group("term2"), m.group("term3"),
+                            m.group("term4")) if g is not None)
+    term = _ARTICLE.sub("", term.strip())
+    words = term.split()
+    if not words or len(words) > MAX_TERM_WORDS or _NOT_A_TERM.search(term):
+        return None
+    return term
+
+
+def spares_definition(finding: Finding, text: str) -> bool:
+    """Whether a rule with ``spare_definition_questions`` leaves ``finding`` on ``text`` out: a
+    model score of a spared label on a definition question (a pattern's score always counts)."""
+    return (finding.category in SPARED_LABELS and PATTERN_MARK not in finding.explanation
+            and definition_term(text) is not None)
