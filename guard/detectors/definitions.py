@@ -34,21 +34,25 @@ MAX_CHARS = 120
 MAX_TERM_WORDS = 6
 SPARED_LABELS = frozenset({"harmful", "illicit", "violence"})
 
-_TERM = r"(?P<term>[\w'’ -]+?)"
-_FIELD = r"(?:\s+(?:in|en)\s+(?:\w+)(?:\s+\w+)?)?"
+
+def _term(group: str) -> str:
+    return rf"(?P<{group}>[\w'’ -]+?)"
+
+
+_FIELD = r"(?:\s+(?:in|en)\s+\w+(?:\s+\w+)?)?"
 _END = r"\s*[?.!]?\s*$"
 _LEAD = r"^\s*(?:(?:so|ok|okay|hey|hi|quick question|alors|bonjour|salut|dis)[,:]?\s+)?"
+_TERM_GROUPS = ("what_is", "what_does", "define", "fr")
 _FORMS = re.compile(
     _LEAD + r"(?:"
     r"(?:what\s+(?:is|are|was|were)|what['’]s)\s+(?:the\s+(?:definition|meaning)\s+of\s+)?"
-    + _TERM + _FIELD + _END + r"|"
-    r"what\s+(?:does|do)\s+" + _TERM.replace("term", "term2") + r"\s+mean" + _FIELD + _END
-    + r"|"
+    + _term("what_is") + _FIELD + _END + r"|"
+    r"what\s+(?:does|do)\s+" + _term("what_does") + r"\s+mean" + _FIELD + _END + r"|"
     r"(?:define|d[ée]finis(?:-moi)?|explain\s+the\s+term|explique\s+le\s+terme)\s+"
-    + _TERM.replace("term", "term3") + _FIELD + _END + r"|"
-    r"(?:qu['’]est-ce\s+qu(?:e\s+|['’])(?:on\s+appelle\s+)?|c['’]est\s+quoi|que\s+(?:signifie|veut\s+dire)"
-    r"|quelle\s+est\s+la\s+d[ée]finition\s+(?:de|du|des|d['’]))\s*"
-    + _TERM.replace("term", "term4") + _FIELD + _END
+    + _term("define") + _FIELD + _END + r"|"
+    r"(?:qu['’]est-ce\s+qu(?:e\s+|['’])(?:on\s+appelle\s+)?|c['’]est\s+quoi|"
+    r"que\s+(?:signifie|veut\s+dire)|quelle\s+est\s+la\s+d[ée]finition\s+(?:de|du|des|d['’]))"
+    r"\s*" + _term("fr") + _FIELD + _END
     + r")",
     re.IGNORECASE,
 )
@@ -57,19 +61,22 @@ _ARTICLE = re.compile(r"^(?:(?:a|an|the|le|la|les|un|une|des|du|de)\s+|[ld]['’
                       re.IGNORECASE)
 
 _NOT_A_TERM = re.compile(
-    r"\b(?:how|way|ways|some|examples?|kinds?|types?|list|best|easiest|quickest|fastest|cheapest|safest|simplest|most|recipe|"
-    r"recipes|formula|ingredients?|made|composed|composition|chemicals?|components?|"
-    r"precursors?|contains?|consists?|steps?|method|methods|instructions?|procedure|synthesis|"
-    r"dose|doses|dosage|amount|quantity|lethal|fatal|deadly|address|password|code|number|good|"
-    r"ssn|social\s+security|e-?mail|phone|card|iban|pin|"
-    r"location|where|when|who|which|make|making|build|building|kill|killing|buy|get|to|for|"
-    r"without|from|with|against|my|your|his|her|their|our|someone|somebody|me|you|i|"
-    r"comment|fa[çc]on|moyen|moyens|meilleure?|recette|formule|ingr[ée]dients?|[ée]tapes?|"
-    r"m[ée]thode|proc[ée]d[ée]|compos\w*|fait|chimique\w*|dose|quantit[ée]|mortelle|l[ée]tale|adresse|mot\s+de\s+passe|"
-    r"o[ùu]|quand|qui|fabriquer|faire|tuer|acheter|obtenir|pour|sans|contre|avec|mon|ma|mes|"
-    r"ton|ta|tes|son|sa|ses|notre|votre|quelqu['’]un|moi|toi|je|tu)\b",
+    r"\b(?:how|way|ways|some|examples?|kinds?|types?|list|best|easiest|quickest|fastest|"
+    r"cheapest|safest|simplest|most|recipe|recipes|formula|ingredients?|made|composed|"
+    r"composition|chemicals?|components?|precursors?|contains?|consists?|steps?|method|"
+    r"methods|instructions?|procedure|synthesis|dose|doses|dosage|amount|quantity|lethal|"
+    r"fatal|deadly|address|password|code|number|good|ssn|social\s+security|e-?mail|phone|"
+    r"card|iban|pin|location|where|when|who|which|make|making|build|building|kill|killing|buy|"
+    r"get|to|for|without|from|with|against|my|your|his|her|their|our|someone|somebody|me|"
+    r"you|i|comment|fa[çc]on|moyen|moyens|meilleure?|recette|formule|ingr[ée]dients?|"
+    r"[ée]tapes?|m[ée]thode|proc[ée]d[ée]|compos\w*|fait|chimique\w*|quantit[ée]|mortelle|"
+    r"l[ée]tale|adresse|mot\s+de\s+passe|o[ùu]|quand|qui|fabriquer|faire|tuer|acheter|"
+    r"obtenir|pour|sans|contre|avec|mon|ma|mes|ton|ta|tes|son|sa|ses|notre|votre|"
+    r"quelqu['’]un|moi|toi|je|tu)\b",
     re.IGNORECASE,
 )
+"""Words that make the "term" a request: a way, an amount, a recipe or ingredients, a person's
+data, a place, a possessive (EN and FR)."""
 
 
 def definition_term(text: str) -> str | None:
@@ -79,8 +86,7 @@ def definition_term(text: str) -> str | None:
     m = _FORMS.match(text)
     if m is None:
         return None
-    term = next(g for g in (m.group("term"), m.group("term2"), m.group("term3"),
-                            m.group("term4")) if g is not None)
+    term = next(g for g in map(m.group, _TERM_GROUPS) if g is not None)
     term = _ARTICLE.sub("", term.strip())
     words = term.split()
     if not words or len(words) > MAX_TERM_WORDS or _NOT_A_TERM.search(term):
