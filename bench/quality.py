@@ -30,11 +30,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench import quality_baseline as kw
 from bench.quality_eval import (
+    as_at_run_time,
     group_scores,
     indist_scores,
     loso_scores,
     scores_from_file,
-    with_patterns,
 )
 from bench.quality_metrics import auc, binary, fmt
 from guard.ml.heads import Head
@@ -656,7 +656,7 @@ def main() -> None:
                 # cached scores from a worker: max-combine the patterns shipped now as well
                 labels = CS_LABELS if task == "content_safety" else PA_LABELS
                 for i, vec in runs[loso][task].items():
-                    with_patterns(vec, ex[i].text, task, labels)
+                    as_at_run_time(vec, ex[i].text, task, labels)
                 continue
             runs[loso][task], _ = loso_scores(
                 feat, task, cfg, families=_task_families(ex, task, fams), feat_eval=feat_eval

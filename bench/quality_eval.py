@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from guard.detectors.classifier import has_words
 from guard.ml.aggregate import long_text_score
 from guard.ml.heads import Head
 from guard.ml.manifest import default_manifest_path, load_manifest
@@ -40,11 +41,14 @@ def task_patterns(task: str) -> str:
     return load_manifest(default_manifest_path(task)).patterns
 
 
-def with_patterns(
+def as_at_run_time(
     scores: np.ndarray, text: str, task: str, labels: Sequence[str], patterns: str | None = None
 ) -> None:
-    """Max-combine the task's precise patterns into one text's scores (in place), as at run
-    time (``patterns``: another pattern set, e.g. the previous model's)."""
+    """One text's model scores as the detectors report them (in place): 0 for a text without
+    a letter or a digit (no finding at run time), then the task's precise patterns
+    max-combined (``patterns``: another pattern set, e.g. the previous model's)."""
+    if not has_words(text):
+        scores[:] = 0.0
     for lab, (ps, _a, _b) in match(PATTERN_SETS[patterns or task_patterns(task)], text).items():
         j = list(labels).index(lab)
         scores[j] = max(scores[j], ps)
@@ -82,7 +86,7 @@ def system_scores(
     scores = corrected_scores(scores, windows, np.asarray(feat.owner), beta)
     if PATTERN_SETS[patterns or task_patterns(task)]:
         for i, ex in enumerate(feat.examples):
-            with_patterns(scores[i], ex.text, task, head.labels, patterns)
+            as_at_run_time(scores[i], ex.text, task, head.labels, patterns)
     return scores
 
 
@@ -174,6 +178,6 @@ def scores_from_file(
             vec = row[[labels.index(lab) for lab in task_labels]].copy()
             if np.isnan(vec).any():  # a row scored for the other task only
                 continue
-            with_patterns(vec, e.text, task, task_labels)
+            as_at_run_time(vec, e.text, task, task_labels)
             out[task][i] = vec
     return out

@@ -78,6 +78,11 @@ LANGUAGE_SAMPLE_CHARS = 1000
 BLEND_SWITCH = "GUARD_ML_BLEND"
 
 
+def has_words(text: str) -> bool:
+    """Whether ``text`` holds a letter or a digit, in any script."""
+    return any(ch.isalnum() for ch in text)
+
+
 def blend_enabled() -> bool:
     """False when ``GUARD_ML_BLEND`` is ``off`` (or ``0``/``false``/``no``): the manifests'
     blends are not loaded (a deployment without French traffic saves e5's ~0.8 GB and its
@@ -144,9 +149,22 @@ class ClassifierDetector:
 
     async def detect_from(self, texts: Sequence[str], min_score: float) -> list[list[Finding]]:
         """Findings for rules that act on no score below ``min_score``: the classifier's
-        cascade (a manifest's ``screen``) may then skip windows it clears."""
-        if not texts:
-            return []
+        cascade (a manifest's ``screen``) may then skip windows it clears.
+
+        A text without a letter or a digit ("", "?", "...", "👍") has nothing for the model to
+        read and gets no finding: the MiniLM head gave every such text `hate` 0.68-0.80 (the
+        tokenizer reads any emoji as one unknown piece, so "❤️" scored as "🐒"), which flagged
+        emoji replies, empty tool-call completions and a lone "?" as hate."""
+        out: list[list[Finding]] = [[] for _ in texts]
+        readable = [i for i, text in enumerate(texts) if has_words(text)]
+        if readable:
+            found = await self._detect_readable([texts[i] for i in readable], min_score)
+            for i, findings in zip(readable, found, strict=True):
+                out[i] = findings
+        return out
+
+    async def _detect_readable(self, texts: Sequence[str],
+                               min_score: float) -> list[list[Finding]]:
         if self.settings.skip_refusals:
             texts = [blank_refusals(t) for t in texts]
         if self.rewords:

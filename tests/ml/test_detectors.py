@@ -99,3 +99,30 @@ def test_one_factory_two_registry_names() -> None:
     assert build("prompt_attack", {}).categories == ("injection", "jailbreak", "attack")
     with pytest.raises(ValueError, match="unknown classifier task"):
         build("toxicity", {})
+
+
+WORDLESS = ["", "   ", "\n", "?", "...", "👍", "❤️", "🐒🐒", "\u200b"]
+
+
+@pytest.mark.asyncio
+async def test_a_text_without_letters_or_digits_gets_no_finding() -> None:
+    # The head scored every such text `hate` 0.68-0.80 (any emoji reads as one unknown
+    # piece), which flagged emoji replies and a lone "?" as hate.
+    cs, pa = build_content_safety({}), build_prompt_attack({})
+    texts = [*WORDLESS, "ok", "You are a worthless piece of shit."]
+    found_cs, found_pa = await cs.detect(texts), await pa.detect(texts)
+    assert found_cs[: len(WORDLESS)] == [[]] * len(WORDLESS)
+    assert found_pa[: len(WORDLESS)] == [[]] * len(WORDLESS)
+    # texts with words around them are scored as before, in their own positions
+    assert {f.category for f in found_cs[-2]} >= {"hate", "harmful"}
+    assert max(f.score for f in found_cs[-1] if f.category == "hate") >= 0.5
+
+
+def test_the_default_policy_lets_an_emoji_reply_through(default_guard: object) -> None:
+    from guard import Guard
+    from guard.types import Action
+
+    assert isinstance(default_guard, Guard)
+    for text in ("👍", "?", "..."):
+        assert default_guard.check_input(text).action is Action.ALLOW, text
+        assert default_guard.check_output(text).action is Action.ALLOW, text
