@@ -91,6 +91,20 @@ def upside_down(text: str) -> str:
     return text.translate(UPSIDE_DOWN)[::-1]
 
 
+MORSE_CODE = dict(zip(
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789",
+    ".- -... -.-. -.. . ..-. --. .... .. .--- -.- .-.. -- -. --- .--. --.- .-. ... - ..- ...- "
+    ".-- -..- -.-- --.. ----- .---- ..--- ...-- ....- ..... -.... --... ---.. ----.".split(),
+    strict=True))
+"""International Morse, letters and digits (written here, not taken from the decoder, so a
+wrong code on either side shows)."""
+
+
+def morse(text: str) -> str:
+    return " / ".join(" ".join(MORSE_CODE[c] for c in word if c in MORSE_CODE)
+                      for word in text.upper().split())
+
+
 def split_into_variables(text: str) -> Messages:
     """The prompt cut in two quoted values, and an instruction to join them ("payload
     splitting")."""
@@ -142,6 +156,7 @@ def families(doc: str) -> dict[str, Callable[[str], Messages]]:
         "small capitals": lambda t: user(t.translate(SMALL_CAPS)),
         "mathematical bold": lambda t: user(t.translate(MATH_BOLD)),
         "upside-down text": lambda t: user(upside_down(t)),
+        "Morse code": lambda t: user(LEAD.format(kind="Morse code") + morse(t)),
         "zero-width": lambda t: user(" ".join("\u200b".join(w) for w in t.split(" "))),
         "tag characters": lambda t: user("What's the weather like today?" + tags(t)),
         "spaced letters": lambda t: user("   ".join(" ".join(w) for w in t.split())),

@@ -514,10 +514,46 @@ def _substituted(text: str) -> Iterator[Piece]:
     yield Piece("variables", "".join(chars), tuple(starts), tuple(s + 1 for s in starts))
 
 
+# --- Morse code -------------------------------------------------------------------------------
+
+MORSE = dict(zip(
+    ".- -... -.-. -.. . ..-. --. .... .. .--- -.- .-.. -- -. --- .--. --.- .-. ... - ..- ...- "
+    ".-- -..- -.-- --.. ----- .---- ..--- ...-- ....- ..... -.... --... ---.. ----. .-.-.- "
+    "--..-- ..--.. .----. -.-.-- -..-. -.--. -.--.- ---... -.-.-. -...- .-.-. -....- .-..-. "
+    ".--.-.".split(),
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.,?'!/():;=+-\"@", strict=True))
+_MORSE_MARKS = str.maketrans("·•∙−–—_", "...----")
+"""Dots and dashes as typed by hand or by converters (middle dot, bullet, minus, en dash ...),
+one character each, so spans are unchanged."""
+_MORSE_RUN = re.compile(r"(?<![^\s])(?:[.-]{1,7}(?:[ \t]*[/|][ \t]*|[ \t]+|\n+)){7,}[.-]{1,7}"
+                        r"(?![^\s])")
+_MORSE_WORD_BREAK = re.compile(r"[ \t]*[/|\n][ \t]*|[ \t]{2,}")
+MIN_MORSE_LETTERS = 8
+
+
+def _morse(text: str) -> Iterator[Piece]:
+    """".. --. -. --- .-. .  .- .-.. .-.." -> "ignore all": a run of at least
+    ``MIN_MORSE_LETTERS`` dot-dash codes (words split by "/", "|", a line or two spaces) that
+    decodes to text. An in-the-wild jailbreak is written so (``inthewild-jailbreaks``)."""
+    if text.count(".") + text.count("-") < 2 * MIN_MORSE_LETTERS and not any(
+            ch in text for ch in "·•∙−–—_"):
+        return
+    marked = text.translate(_MORSE_MARKS)
+    for m in _MORSE_RUN.finditer(marked):
+        words = [w.split() for w in _MORSE_WORD_BREAK.split(m.group()) if w.strip()]
+        codes = [c for w in words for c in w]
+        known = sum(c in MORSE for c in codes)
+        if len(codes) < MIN_MORSE_LETTERS or known < 0.9 * len(codes):
+            continue
+        decoded = " ".join("".join(MORSE.get(c, "?") for c in w) for w in words).lower()
+        if plausible_text(decoded):
+            yield _opaque("Morse code", decoded, m.start(), m.end())
+
+
 # --- driver ----------------------------------------------------------------------------------
 
 _DECODERS = (_tags, _encoded, _percent, _rot13_runs, _leet, _spaced, _folded, _upside_down,
-             _substituted)
+             _substituted, _morse)
 
 
 def decode_pieces(text: str, depth: int = 1) -> Iterator[Piece]:
