@@ -546,7 +546,8 @@ def _morse(text: str) -> Iterator[Piece]:
         if len(codes) < MIN_MORSE_LETTERS or known < 0.9 * len(codes):
             continue
         decoded = " ".join("".join(MORSE.get(c, "?") for c in w) for w in words).lower()
-        if plausible_text(decoded):
+        # a rule of dashes or a row of dots decodes to "ooo ooo" or "eeee": not a message
+        if len({ch for ch in decoded if ch.isalpha()}) >= 4 and plausible_text(decoded):
             yield _opaque("Morse code", decoded, m.start(), m.end())
 
 
