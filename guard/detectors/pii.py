@@ -370,9 +370,41 @@ def chunks(text: str, size: int, overlap: int) -> list[tuple[int, str]]:
 
 
 def _plausible(entity: str, value: str) -> bool:
-    """Drop PERSON hits that start lowercase: the English NER model tags French phrases
-    such as "mon NIR" as names, and real names are capitalised."""
-    return entity != "PERSON" or value[:1].isupper()
+    """Drop PERSON hits that start lowercase (the English NER model tags French phrases such
+    as "mon NIR" as names, and real names are capitalised) and hits made of a software or
+    product name (:func:`names_software`)."""
+    return entity != "PERSON" or (value[:1].isupper() and not names_software(value))
+
+
+SOFTWARE_NAMES = frozenset("""
+Java JavaScript TypeScript Python Haskell Kotlin Scala Perl Fortran Cobol COBOL Golang Lua
+Clojure Erlang OCaml Prolog Matlab MATLAB Kubernetes Docker Jenkins Ansible Terraform Puppet
+Vagrant Django Flask FastAPI Pandas NumPy SciPy PyTorch TensorFlow Keras Kafka Redis Postgres
+PostgreSQL MySQL SQLite MongoDB Cassandra Elasticsearch Nginx Linux Ubuntu Debian Fedora
+CentOS Windows macOS iOS Android Excel PowerPoint Outlook Slack Jira Confluence GitHub GitLab
+Bitbucket Heroku Azure Vercel Netlify React Angular Svelte Laravel Symfony Hibernate Maven
+Gradle Webpack Bash Zsh PowerShell Vim Emacs VSCode IntelliJ Xcode Blender Figma Photoshop
+Grafana Prometheus Kibana Airflow Spark Hadoop Snowflake Tableau Wordpress WordPress Drupal
+Shopify Salesforce ChatGPT Copilot Gemini DeepSeek Grok Mistral Llama Kubectl Helm Istio
+""".split())
+"""Capitalised names of languages, tools and products that the small English NER model tags
+as a person ("terminate a thread in Java", "What is Kubernetes?", "configure Jenkins
+pipelines", "Explain Haskell monads"), so the prompt reached the model as "in <PERSON>".
+First names that are also products (Julia, Ruby, Alexa, Claude, Crystal) are not listed."""
+
+_LEADING_VERBS = frozenset("""
+Explain Describe Compare Write Use Install Configure Deploy Debug Fix Run Learn Teach Show
+Tell Give Create Build Make Set Update Upgrade Migrate Test Optimize Optimise Refactor Convert
+Translate Summarise Summarize Define Why How What Is Does Can Should
+""".split())
+
+
+def names_software(value: str) -> bool:
+    """Whether a PERSON span is a software or product name (:data:`SOFTWARE_NAMES`), alone or
+    after a sentence's opening verb ("Explain Haskell"), possessive aside ("Java's")."""
+    words = [w.removesuffix("'s").removesuffix("’s") for w in value.split()]
+    return (any(w in SOFTWARE_NAMES for w in words)
+            and all(w in SOFTWARE_NAMES or w in _LEADING_VERBS for w in words))
 
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:

@@ -68,6 +68,34 @@ def test_lowercase_french_phrase_is_not_a_person(detector: pii.PiiDetector) -> N
 
 
 @pytest.mark.parametrize("text", [
+    # the small English NER model tagged each as a person: "in <PERSON>", "<PERSON> monads"
+    "How can I terminate a hanging thread in Java?",
+    "What is Kubernetes?",
+    "Explain Haskell monads simply.",
+    "How do I configure Jenkins pipelines?",
+])
+def test_a_software_name_is_not_a_person(detector: pii.PiiDetector, text: str) -> None:
+    assert "PERSON" not in _cats(detector, text)
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("My colleague John Smith asked me to review his code.", "John Smith"),
+    ("Send the Java report to Paul Martin.", "Paul Martin"),
+    ("Julia Roberts starred in Pretty Woman.", "Julia Roberts"),
+])
+def test_a_person_beside_a_software_name_is_still_found(detector: pii.PiiDetector, text: str,
+                                                        name: str) -> None:
+    assert name in _cats(detector, text).get("PERSON", "")
+
+
+def test_only_a_span_made_of_software_names_and_an_opening_verb_is_dropped() -> None:
+    assert pii.names_software("Java") and pii.names_software("Explain Haskell")
+    assert pii.names_software("Kubernetes's")
+    assert not pii.names_software("Mrs Jenkins") and not pii.names_software("Tell Mrs Jenkins")
+    assert not pii.names_software("Julia") and not pii.names_software("Paul Martin")
+
+
+@pytest.mark.parametrize("text", [
     "Jane Doe lives in Paris and likes tea.",             # no digit, no @: PERSON only
     "Call Jane on +33 6 12 34 56 78 or jane@example.com",
     "server at fe80::1 and ::ffff, card 4111 1111 1111 1111",
