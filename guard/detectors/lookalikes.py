@@ -74,8 +74,8 @@ REWORDINGS: tuple[_Rewording, ...] = (
     # Idioms that borrow a crime's verb (eleventh probe round): "steal the show" (`harmful`
     # 0.69), "crack an egg" (0.52), "hack together a prototype" (0.59), "a can of Coke" (0.66).
     (re.compile(r"\bst(?:eal|ole|olen|ealing)\s+the\s+(?:show|spotlight|limelight|scene)\b",
-                re.IGNORECASE), _swap_verb({"stealing": "owning", "stolen": "owned", "steal": "own",
-                 "stole": "owned"})),
+                re.IGNORECASE),
+     _swap_verb({"stealing": "owning", "stolen": "owned", "steal": "own", "stole": "owned"})),
     (re.compile(r"\bcrack(?:ed|ing|s)?\s+(?:an?\s+|the\s+|two\s+|three\s+|some\s+|"
                 r"a\s+few\s+|\d+\s+)?eggs?\b", re.IGNORECASE),
      _swap_verb({"cracking": "opening", "cracked": "opened", "cracks": "opens",
