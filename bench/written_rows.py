@@ -33,7 +33,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.quality_eval import loso_scores
 from training import followups
-from training.data import CHAT_SOURCE_PREFIX, CS_LABELS, PA_LABELS, Example, load_all, split_of
+from training.data import (
+    CHAT_SOURCE_PREFIX,
+    CS_LABELS,
+    PA_LABELS,
+    Example,
+    dedup_key,
+    load_all,
+    split_of,
+)
 from training.embed_cache import EmbeddingCache, sentence_spec
 from training.train import Config, Featurized, featurize, subset
 
@@ -55,10 +63,10 @@ NOT_IN_CORPUS: dict[str, Callable[[], Iterable[Example]]] = {"followups": follow
 
 def added_rows(corpus: Sequence[Example], extra: Iterable[Example]) -> list[Example]:
     """``extra``'s rows that repeat no corpus text, each in its group's split (as ``load_all``)."""
-    seen = {" ".join(e.text.split()).casefold() for e in corpus}
+    seen = {dedup_key(e.text) for e in corpus}
     out = []
     for e in extra:
-        key = " ".join(e.text.split()).casefold()
+        key = dedup_key(e.text)
         if key not in seen:
             seen.add(key)
             e.split = e.split or split_of(e.group)

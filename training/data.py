@@ -616,7 +616,7 @@ def _capped(rows: list[Example]) -> list[Example]:
     return [e for e in rows if id(e) not in drop]
 
 
-def _dedup_key(text: str) -> str:
+def dedup_key(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip().casefold()
 
 
@@ -639,21 +639,21 @@ def load_all(
     if wave2:
         from training import wave2 as w2
 
-        seen = {_dedup_key(e.text) for e in out}
+        seen = {dedup_key(e.text) for e in out}
         for loader2 in w2.LOADERS:
             for ex in loader2(root):
-                key = _dedup_key(ex.text)
+                key = dedup_key(ex.text)
                 if key and key not in seen:
                     seen.add(key)
                     out.append(ex)
     if with_generated:
         from training import chat_tasks, everyday, hate_contrast, help_seeking
 
-        seen = {_dedup_key(e.text) for e in out}
+        seen = {dedup_key(e.text) for e in out}
         generated = (hate_contrast.generate(), everyday.generate(), help_seeking.generate(),
                      chat_tasks.generate())
         for ex in itertools.chain(*generated):
-            key = _dedup_key(ex.text)
+            key = dedup_key(ex.text)
             if key not in seen:  # also against the generated rows before it
                 seen.add(key)
                 out.append(ex)
