@@ -291,7 +291,26 @@ class PiiDetector(SyncDetector):
         if lang == "fr" and self.settings.nlp == "spacy":
             found = [f for r in found
                      if (f := _french_ner_fix(analyzer, artifacts, r)) is not None]
+        elif lang == "en":
+            found = [f for r in found if (f := _opening_verb_trimmed(text, r)) is not None]
         return list(found)
+
+
+def _opening_verb_trimmed(text: str, result: Any) -> Any | None:
+    """An English PERSON span that opens a sentence with a request's verb ("Email John",
+    "Tell Mrs Jenkins") without that verb; None if nothing is left."""
+    if result.entity_type != "PERSON":
+        return result
+    before = text[:result.start].rstrip()
+    if before and before[-1] not in ".!?:;\n" and not before.lower().endswith("please"):
+        return result
+    first, _, rest = text[result.start:result.end].partition(" ")
+    if first not in _LEADING_VERBS:
+        return result
+    if not rest.strip():
+        return None
+    result.start = result.end - len(rest.lstrip())
+    return result
 
 
 _OBJECT_POS = frozenset({"DET", "ADP", "PRON", "NUM", "ADV", "PUNCT"})
@@ -395,8 +414,12 @@ First names that are also products (Julia, Ruby, Alexa, Claude, Crystal) are not
 _LEADING_VERBS = frozenset("""
 Explain Describe Compare Write Use Install Configure Deploy Debug Fix Run Learn Teach Show
 Tell Give Create Build Make Set Update Upgrade Migrate Test Optimize Optimise Refactor Convert
-Translate Summarise Summarize Define Why How What Is Does Can Should
+Translate Summarise Summarize Define Why How What Is Does Can Should Email E-mail Call Ask
+Remind Thank Invite Text Message Ping Notify Contact Meet Send Forward Reply Congratulate
+Introduce Pay Help Schedule Book Phone Greet Welcome Inform Warn Visit Cc CC Please
 """.split())
+"""Words that open an English request and that the NER model reads as a first name when a
+name follows ("Email John about ..." -> "<PERSON> about ...")."""
 
 
 def names_software(value: str) -> bool:
