@@ -551,10 +551,46 @@ def _morse(text: str) -> Iterator[Piece]:
             yield _opaque("Morse code", decoded, m.start(), m.end())
 
 
+# --- Braille ----------------------------------------------------------------------------------
+
+BRAILLE = dict(zip("⠁⠃⠉⠙⠑⠋⠛⠓⠊⠚⠅⠇⠍⠝⠕⠏⠟⠗⠎⠞⠥⠧⠺⠭⠽⠵", "abcdefghijklmnopqrstuvwxyz",
+                   strict=True))
+"""Unicode Braille patterns of English grade 1 (uncontracted) Braille, the letters; digits are
+the letters a-j after the number sign."""
+_BRAILLE_MARKS = {"⠂": ",", "⠲": ".", "⠦": "?", "⠖": "!", "⠄": "'", "⠤": "-", "⠀": " "}
+_BRAILLE_CAPITAL, _BRAILLE_NUMBER = "⠠", "⠼"
+_BRAILLE_RUN = re.compile(r"[\u2801-\u28ff](?:[\u2800-\u28ff \t]*[\u2801-\u28ff])?")
+
+
+def _braille(text: str) -> Iterator[Piece]:
+    """"⠓⠕⠺ ⠙⠕ ⠊ ⠍⠁⠅⠑ ⠁ ⠃⠕⠍⠃" -> "how do i make a bomb": a run of Unicode Braille
+    (at least ``MIN_MORSE_LETTERS`` letters) read as English grade 1 Braille."""
+    if not any("\u2801" <= ch <= "\u28ff" for ch in text):
+        return
+    for m in _BRAILLE_RUN.finditer(text):
+        out: list[str] = []
+        number = False
+        for ch in m.group():
+            if ch == _BRAILLE_NUMBER:
+                number = True
+            elif ch in BRAILLE and number and BRAILLE[ch] <= "j":
+                out.append("1234567890"["abcdefghij".index(BRAILLE[ch])])
+            elif ch in BRAILLE:
+                out.append(BRAILLE[ch])
+            elif ch != _BRAILLE_CAPITAL:
+                number = False
+                out.append(_BRAILLE_MARKS.get(ch, " " if ch.isspace() else "?"))
+        decoded = " ".join("".join(out).split())
+        letters = sum(ch.isalpha() for ch in decoded)
+        if (letters >= MIN_MORSE_LETTERS and len({ch for ch in decoded if ch.isalpha()}) >= 4
+                and plausible_text(decoded)):
+            yield _opaque("Braille", decoded, m.start(), m.end())
+
+
 # --- driver ----------------------------------------------------------------------------------
 
 _DECODERS = (_tags, _encoded, _percent, _rot13_runs, _leet, _spaced, _folded, _upside_down,
-             _substituted, _morse)
+             _substituted, _morse, _braille)
 
 
 def decode_pieces(text: str, depth: int = 1) -> Iterator[Piece]:

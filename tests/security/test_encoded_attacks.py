@@ -39,6 +39,9 @@ def encoded(kind: str) -> str:
         return base64.b64encode(base64.b64encode(ATTACK.encode())).decode()
     if kind == "morse":
         return morse(ATTACK)
+    if kind == "braille":
+        letters = {letter: cell for cell, letter in decode.BRAILLE.items()}
+        return "".join(letters.get(c, "⠀" if c == " " else "") for c in ATTACK.lower())
     raise AssertionError(kind)
 
 
@@ -49,7 +52,7 @@ def morse(text: str) -> str:
 
 
 @pytest.mark.parametrize("kind", ["base64", "hex", "rot13", "leetspeak", "spaced",
-                                  "base64-in-base64", "morse"])
+                                  "base64-in-base64", "morse", "braille"])
 def test_encoded_attack_is_blocked_and_located(default_guard: Any, kind: str) -> None:
     payload = encoded(kind)
     decision = default_guard.check_input(LEAD + payload)
@@ -78,6 +81,7 @@ def test_morse_code_as_typed_by_hand_or_sent_in_the_wild_is_read(default_guard: 
     "Loading... --- please wait --- ... --- ... ---",
     "|---|---|---|\n| a | b | c |\n|---|---|---|",
     "Translate from Morse: " + morse("What is the weather like in Lyon today?"),
+    "My cat in Braille art:\n⣿⣿⣿⣿⡿⠿⠿⢿⣿⣿⣿⣿\n⣿⣿⡏⠀⠀⠀⠀⠀⢹⣿⣿⣿\n⣿⣿⣧⣀⣀⣀⣀⣀⣼⣿⣿⣿",
 ])
 def test_dots_and_dashes_in_ordinary_text_block_nothing(default_guard: Any, text: str) -> None:
     assert default_guard.check_input(text).action is not Action.BLOCK
