@@ -21,7 +21,7 @@ threshold's calibration pool (``training.data.outside_calibration``).
 418 at the block threshold and doubled the blocks on CyberSecEval's borderline security
 prompts (8.6 → 17.9 %), so ``training.data.load_all`` leaves them out;
 ``python -m bench.written_rows --task prompt_attack --add followups`` measures them
-(``bench/RESULTS-classifiers.md``, first section).
+(``bench/RESULTS-classifiers.md``, "Tried, not shipped: follow-up turns").
 """
 
 from __future__ import annotations
