@@ -443,16 +443,26 @@ def _upside_down(text: str) -> Iterator[Piece]:
 
 # --- variables ("payload splitting") ---------------------------------------------------------
 
-_QUOTED = (r"(?:\"(?P<q1>[^\"\n]{2,300})\"|'(?P<q2>[^'\n]{2,300})'|«\s*(?P<q3>[^»\n]{2,300}?)\s*»"
-           r"|“(?P<q4>[^”\n]{2,300})”|‘(?P<q5>[^’\n]{2,300})’|`(?P<q6>[^`\n]{2,300})`)")
-_NAME = r"(?P<name>[A-Z]{1,3}|[a-z]{1,2}|[A-Za-z]+[0-9]+)"
-"""Names a request split into variables uses (X, a, word1, Term2), not code's ``model_name``."""
+def _quoted(group: str) -> str:
+    """A value in one kind of quotes (up to 300 characters), in groups ``group``1 to 6."""
+    return (rf"(?:\"(?P<{group}1>[^\"\n]{{2,300}})\"|'(?P<{group}2>[^'\n]{{2,300}})'|"
+            rf"«\s*(?P<{group}3>[^»\n]{{2,300}}?)\s*»|“(?P<{group}4>[^”\n]{{2,300}})”|"
+            rf"‘(?P<{group}5>[^’\n]{{2,300}})’|`(?P<{group}6>[^`\n]{{2,300}})`)")
+
+
+def _name(group: str) -> str:
+    """Names a request split into variables uses (X, a, word1, Term2), not code's
+    ``model_name``."""
+    return rf"(?P<{group}>[A-Z]{{1,3}}|[a-z]{{1,2}}|[A-Za-z]+[0-9]+)"
+
+
 _MAX_ASSIGNMENTS = 6
 """More quoted assignments than this is code or data, not a request split into variables."""
 _ASSIGNMENT = re.compile(
-    rf"(?<![\w.]){_NAME}\s*(?::=|=|(?i:\b(?:be|is|est|vaut|means|signifie|désigne)\b))\s*{_QUOTED}"
-    rf"|(?i:\b(?:replace|remplace[rz]?|substitute)\s+){_NAME.replace('name', 'name2')}"
-    rf"\s+(?i:with|by|par|avec)\s+{_QUOTED.replace('?P<q', '?P<r')}")
+    rf"(?<![\w.]){_name('name')}\s*(?::=|=|(?i:\b(?:be|is|est|vaut|means|signifie|désigne)\b))"
+    rf"\s*{_quoted('q')}"
+    rf"|(?i:\b(?:replace|remplace[rz]?|substitute)\s+){_name('name2')}"
+    rf"\s+(?i:with|by|par|avec)\s+{_quoted('r')}")
 _VALUE_GROUPS = tuple(g for g in _ASSIGNMENT.groupindex if g[0] in "qr")
 """The quoted value's group, one per kind of quote and form of assignment."""
 _ARTICLES = frozenset({"a", "i", "y", "o", "e", "u", "ou", "et", "le", "la", "de", "un", "an",
@@ -528,14 +538,22 @@ one character each, so spans are unchanged."""
 _MORSE_RUN = re.compile(r"(?<![^\s])(?:[.-]{1,7}(?:[ \t]*[/|][ \t]*|[ \t]+|\n+)){7,}[.-]{1,7}"
                         r"(?![^\s])")
 _MORSE_WORD_BREAK = re.compile(r"[ \t]*[/|\n][ \t]*|[ \t]{2,}")
-MIN_MORSE_LETTERS = 8
+MIN_SPELLED_LETTERS = 8
+"""Fewest letters a Morse or Braille run must spell to be read."""
+
+
+def _spelled(decoded: str) -> bool:
+    """Whether letters decoded one by one (Morse, Braille) spell a message: four different
+    letters at least (a rule of dashes or a row of dots decodes to "ooo ooo" or "eeee") and
+    text-like (:func:`plausible_text`)."""
+    return len({ch for ch in decoded if ch.isalpha()}) >= 4 and plausible_text(decoded)
 
 
 def _morse(text: str) -> Iterator[Piece]:
     """".. --. -. --- .-. .  .- .-.. .-.." -> "ignore all": a run of at least
-    ``MIN_MORSE_LETTERS`` dot-dash codes (words split by "/", "|", a line or two spaces) that
+    ``MIN_SPELLED_LETTERS`` dot-dash codes (words split by "/", "|", a line or two spaces) that
     decodes to text. An in-the-wild jailbreak is written so (``inthewild-jailbreaks``)."""
-    if text.count(".") + text.count("-") < 2 * MIN_MORSE_LETTERS and not any(
+    if text.count(".") + text.count("-") < 2 * MIN_SPELLED_LETTERS and not any(
             ch in text for ch in "·•∙−–—_"):
         return
     marked = text.translate(_MORSE_MARKS)
@@ -543,11 +561,10 @@ def _morse(text: str) -> Iterator[Piece]:
         words = [w.split() for w in _MORSE_WORD_BREAK.split(m.group()) if w.strip()]
         codes = [c for w in words for c in w]
         known = sum(c in MORSE for c in codes)
-        if len(codes) < MIN_MORSE_LETTERS or known < 0.9 * len(codes):
+        if len(codes) < MIN_SPELLED_LETTERS or known < 0.9 * len(codes):
             continue
         decoded = " ".join("".join(MORSE.get(c, "?") for c in w) for w in words).lower()
-        # a rule of dashes or a row of dots decodes to "ooo ooo" or "eeee": not a message
-        if len({ch for ch in decoded if ch.isalpha()}) >= 4 and plausible_text(decoded):
+        if _spelled(decoded):
             yield _opaque("Morse code", decoded, m.start(), m.end())
 
 
@@ -565,7 +582,7 @@ _BRAILLE_RUN = re.compile(r"[\u2801-\u28ff](?:[\u2800-\u28ff \t]*[\u2801-\u28ff]
 
 def _braille(text: str) -> Iterator[Piece]:
     """"⠓⠕⠺ ⠙⠕ ⠊ ⠍⠁⠅⠑ ⠁ ⠃⠕⠍⠃" -> "how do i make a bomb": a run of Unicode Braille
-    (at least ``MIN_MORSE_LETTERS`` letters) read as English grade 1 Braille."""
+    (at least ``MIN_SPELLED_LETTERS`` letters) read as English grade 1 Braille."""
     if not _BRAILLE_CELL.search(text):
         return
     for m in _BRAILLE_RUN.finditer(text):
@@ -582,9 +599,7 @@ def _braille(text: str) -> Iterator[Piece]:
                 number = False
                 out.append(_BRAILLE_MARKS.get(ch, " " if ch.isspace() else "?"))
         decoded = " ".join("".join(out).split())
-        letters = sum(ch.isalpha() for ch in decoded)
-        if (letters >= MIN_MORSE_LETTERS and len({ch for ch in decoded if ch.isalpha()}) >= 4
-                and plausible_text(decoded)):
+        if sum(ch.isalpha() for ch in decoded) >= MIN_SPELLED_LETTERS and _spelled(decoded):
             yield _opaque("Braille", decoded, m.start(), m.end())
 
 
