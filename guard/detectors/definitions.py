@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import re
 
-from guard.detectors.support import PATTERN_MARK
+from guard.detectors.support import model_score_of
 from guard.types import Finding
 
 MAX_CHARS = 120
@@ -98,5 +98,4 @@ def definition_term(text: str) -> str | None:
 def spares_definition(finding: Finding, text: str) -> bool:
     """Whether a rule with ``spare_definition_questions`` leaves ``finding`` on ``text`` out: a
     model score of a spared label on a definition question (a pattern's score always counts)."""
-    return (finding.category in SPARED_LABELS and PATTERN_MARK not in finding.explanation
-            and definition_term(text) is not None)
+    return model_score_of(finding, SPARED_LABELS) and definition_term(text) is not None

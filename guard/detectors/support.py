@@ -150,8 +150,13 @@ PATTERN_MARK = "(pattern:"
 classifier.py`` explanations end with ``(model)`` or ``(pattern:<name>)``)."""
 
 
+def model_score_of(finding: Finding, labels: frozenset[str]) -> bool:
+    """Whether ``finding`` is the model's score of one of ``labels``: what a sparing rule may
+    leave out (a precise pattern's score always counts)."""
+    return finding.category in labels and PATTERN_MARK not in finding.explanation
+
+
 def spares(finding: Finding, text: str) -> bool:
     """Whether a rule with ``spare_support_requests`` leaves ``finding`` on ``text`` out: a
     model score of a spared label on a support request (a pattern's score always counts)."""
-    return (finding.category in SPARED_LABELS and PATTERN_MARK not in finding.explanation
-            and is_support_request(text))
+    return model_score_of(finding, SPARED_LABELS) and is_support_request(text)
