@@ -25,6 +25,11 @@ def _same_case(word: str, like: str) -> str:
     return word.capitalize() if like[:1].isupper() else word
 
 
+def _in_place_of(word: str, like: str) -> str:
+    """``word`` in ``like``'s case, padded or cut to ``like``'s length (spans stay valid)."""
+    return _same_case(word, like).ljust(len(like))[:len(like)]
+
+
 def _swap(old: str, new: str) -> Callable[[re.Match[str]], str]:
     """Replace ``old`` (a word of the match) by ``new``, padded to the same length."""
 
@@ -35,8 +40,7 @@ def _swap(old: str, new: str) -> Callable[[re.Match[str]], str]:
         hit = found.search(text)
         if hit is None:
             return text
-        word = _same_case(new, hit.group()).ljust(len(hit.group()))[:len(hit.group())]
-        return text[:hit.start()] + word + text[hit.end():]
+        return text[:hit.start()] + _in_place_of(new, hit.group()) + text[hit.end():]
 
     return swap
 
@@ -50,8 +54,7 @@ def _swap_verb(forms: dict[str, str]) -> Callable[[re.Match[str]], str]:
         text = m.group()
         for form in ordered:
             if text.lower().startswith(form):
-                word = _same_case(forms[form], text[:len(form)]).ljust(len(form))
-                return word[:len(form)] + text[len(form):]
+                return _in_place_of(forms[form], text[:len(form)]) + text[len(form):]
         return text
 
     return swap
