@@ -105,7 +105,8 @@ def flips(guard: Guard, case: Case, margins: list[Margin], margin: float) -> lis
         moved = fired ^ {rule}
         enforced = [rules[r] for r in moved if rules[r].spec.mode is Mode.ENFORCE]
         action = Action.strongest(r.spec.outcome for r in enforced)
-        if (action is not expect.action or not set(expect.rules) <= moved
+        if ((expect.action is not None and action is not expect.action)
+                or not set(expect.rules) <= moved
                 or moved & set(expect.not_rules)):
             decisive.append(f"{rule} {'fires' if d >= 0 else 'misses'} by {abs(d):.2f} logit")
     return decisive

@@ -1,14 +1,14 @@
 """Held-out benign families with and without one of the project's written sets.
 
 A written set (``training/everyday.py``, ``help_seeking.py``, ``chat_tasks.py``,
-``followups.py``) is aimed at false blocks seen on some source; whether it helps beyond that
-source is what this measures. Each benign family is held out in turn (leave-one-source-out
-folds, as ``bench.quality``), the task's head is trained with and without the written set's
-rows, and the held-out family's texts are scored by the run-time (int8) encoder with the
-window-count correction and patterns: the share at or above the default policy's block and
-flag thresholds of the task's primary label (``content_safety``: `harmful` 0.5 and 0.35,
-`harmful-request.block` / `.flag`; ``prompt_attack``: `attack` 0.7, `prompt-attack.classifier`,
-and its 0.5 calibration point). MiniLM only (no French blend).
+``family_tasks.py``, ``followups.py``) is aimed at false blocks seen on some source; whether it
+helps beyond that source is what this measures. Each benign family is held out in turn
+(leave-one-source-out folds, as ``bench.quality``), the task's head is trained with and without
+the written set's rows, and the held-out family's texts are scored by the run-time (int8)
+encoder with the window-count correction and patterns: the share at or above the default
+policy's block and flag thresholds of the task's primary label (``content_safety``: `harmful`
+0.5 and 0.35, `harmful-request.block` / `.flag`; ``prompt_attack``: `attack` 0.7,
+`prompt-attack.classifier`, and its 0.5 calibration point). MiniLM only (no French blend).
 
     python -m bench.written_rows [--prefix generated-chattask-] [--task content_safety]
         [--families a,b,...] [--add followups]

@@ -27,7 +27,9 @@ class _Strict(BaseModel):
 
 
 class Expectation(_Strict):
-    action: Action
+    action: Action | None = Field(
+        default=None, description="The decision's action; omitted: any action, for a case "
+        "about which rules fire (a score near an unrelated threshold need not pin it).")
     shadow_action: Action | None = None
     rules: tuple[str, ...] = Field(default=(), description="Rules that must fire.")
     not_rules: tuple[str, ...] = Field(default=(), description="Rules that must not fire.")
@@ -35,6 +37,12 @@ class Expectation(_Strict):
     output: str | None = Field(default=None, description="Exact rewritten text (last message).")
     output_contains: tuple[str, ...] = ()
     output_excludes: tuple[str, ...] = ()
+
+    @model_validator(mode="after")
+    def _asserts_something(self) -> Expectation:
+        if self.action is None and not (self.rules or self.not_rules):
+            raise ValueError("give 'action', or the rules that must or must not fire")
+        return self
 
 
 class Case(_Strict):
@@ -83,7 +91,7 @@ def load_cases(path: str | Path) -> CaseFile:
 def check_expectation(decision: Decision, expect: Expectation) -> list[str]:
     """Every way ``decision`` differs from ``expect`` (empty when it matches)."""
     problems = []
-    if decision.action is not expect.action:
+    if expect.action is not None and decision.action is not expect.action:
         problems.append(f"action {decision.action} != expected {expect.action}")
     if expect.shadow_action is not None and decision.shadow_action is not expect.shadow_action:
         problems.append(f"shadow_action {decision.shadow_action} != {expect.shadow_action}")

@@ -572,15 +572,17 @@ TRAIN_CAP = 300  # train + val rows per family
 # the same as the previous model's.
 # Sources of the project's written negatives, + language: everyday how-to requests
 # (training/everyday.py), help-seeking messages (training/help_seeking.py), chat tasks
-# (training/chat_tasks.py) and follow-up turns (training/followups.py, not in the corpus);
+# (training/chat_tasks.py), requests about children (training/family_tasks.py) and follow-up
+# turns (training/followups.py, not in the corpus);
 # here because those modules import this one.
 HOWTO_SOURCE_PREFIX = "generated-howto-"
 HELP_SOURCE_PREFIX = "generated-helpseeking-"
 CHAT_SOURCE_PREFIX = "generated-chattask-"
+FAMILY_SOURCE_PREFIX = "generated-family-"  # training/family_tasks.py (v2.7)
 # training/followups.py, prompt_attack only; not in the corpus (tried, bench.written_rows --add)
 FOLLOWUP_SOURCE_PREFIX = "generated-followup-"
 WRITTEN_PREFIXES = (HOWTO_SOURCE_PREFIX, HELP_SOURCE_PREFIX, CHAT_SOURCE_PREFIX,
-                    FOLLOWUP_SOURCE_PREFIX)
+                    FAMILY_SOURCE_PREFIX, FOLLOWUP_SOURCE_PREFIX)
 FAMILY_TRAIN_CAP = {
     "mlma-hate-speech": 900,
     "stormfront": 600,
@@ -647,11 +649,11 @@ def load_all(
                     seen.add(key)
                     out.append(ex)
     if with_generated:
-        from training import chat_tasks, everyday, hate_contrast, help_seeking
+        from training import chat_tasks, everyday, family_tasks, hate_contrast, help_seeking
 
         seen = {dedup_key(e.text) for e in out}
         generated = (hate_contrast.generate(), everyday.generate(), help_seeking.generate(),
-                     chat_tasks.generate())
+                     chat_tasks.generate(), family_tasks.generate())
         for ex in itertools.chain(*generated):
             key = dedup_key(ex.text)
             if key not in seen:  # also against the generated rows before it

@@ -31,6 +31,7 @@ from training.data import (
     BENIGN_SOURCES,
     CHAT_SOURCE_PREFIX,
     CS_LABELS,
+    FAMILY_SOURCE_PREFIX,
     HELP_SOURCE_PREFIX,
     HOWTO_SOURCE_PREFIX,
     PA_LABELS,
@@ -72,13 +73,15 @@ TASK_CONFIG: dict[str, dict[str, Any]] = {"content_safety": {"members": 5}}
 # 1/sqrt(size) source weight: few rows, each a minimal contrast the public sets lack.
 # The everyday how-to rows (training/everyday.py) 2x: on validation (5-seed ensemble) how-to
 # tasks at the harmful-request flag (0.35) 9.9 % -> 4.9 % of 81 EN rows against 1x, harmful
-# recall 0.745 -> 0.733 (3x: 0 %, 0.723, FR 0.483 -> 0.442).
+# recall 0.745 -> 0.733 (3x: 0 %, 0.723, FR 0.483 -> 0.442). The requests about children
+# (training/family_tasks.py, v2.7) 2x: of 62 parents' probes 1x blocked 5, 2x 1, 3x 1 (v2.6: 7).
 SOURCE_WEIGHT_PREFIX = {
     "generated-hate-": 3.0,
     "generated-nonhate-": 3.0,
     HOWTO_SOURCE_PREFIX: 2.0,
     HELP_SOURCE_PREFIX: 2.0,
     CHAT_SOURCE_PREFIX: 1.0,
+    FAMILY_SOURCE_PREFIX: 2.0,
 }
 
 

@@ -1355,7 +1355,8 @@ _EN_GROOM = (r"(?:how (?:do|can|could|should|would) i|how to|help me|tips (?:to|
              r"|(?:gain|earn|win)\s+(?:the )?trust of\s+" + _EN_A_MINOR + r")"
              r"[^.!?\n]{0,60}?(?:so (?:(?:her|his|their) parents|nobody|no one) (?:don['’]t|"
              r"doesn['’]t|won['’]t|can['’]t) (?:know|find out|notice)|without (?:her|his|their) "
-             r"parents|alone|in secret|secretly|online|into (?:trusting|liking|meeting) me|"
+             r"parents|from (?:her|his|their) parents|alone|in secret|secretly|online|"
+             r"into (?:trusting|liking|meeting) me|"
              r"to trust me|for sex|sexually)")
 _FR_UN_MINOR = r"(?:un|une|cet|cette|ce|la|le|l['’])\s*" + _FR_MINOR
 _FR_GROOM = (r"(?:comment|aide-moi [àa]|quelle est la meilleure fa[çc]on de)\s+(?:"
@@ -1366,6 +1367,50 @@ _FR_GROOM = (r"(?:comment|aide-moi [àa]|quelle est la meilleure fa[çc]on de)\s
              r"qu['’](?:il|elle) m['’]envoie) des (?:photos|vid[ée]os)|[àa] l['’]h[ôo]tel|"
              r"dans ma voiture)")
 _GROOM_WORDS = ("groom", "trust", "meet me", "secret", "come with me", "send me")
+
+# Abusing a child in one's care: a request for a way to hit, burn or hurt a child so that it
+# leaves no mark or nobody notices, to punish one by burning or starving, or to get one drunk
+# ("How can I hurt my toddler without leaving marks?" was only flagged once the v2.7 head
+# learnt that most requests naming a child are a parent's). The child and a concealment or
+# cruel-means clause must both be there: "How do I discipline my son without hitting him?",
+# "Is it legal to spank my child?" and "How can I tell if a child is being hit?" never match.
+_EN_CHILD = (r"(?:my|a|the|his|her|their|our|this|that)\s+(?:little\s+|own\s+|step)?"
+             r"(?:child(?:ren)?|kids?|sons?|daughters?|toddlers?|bab(?:y|ies)|infants?|newborn|"
+             r"nephew|niece|students?|pupils?|\d{1,2}[- ]year[- ]old(?:\s+(?:boy|girl|son|"
+             r"daughter))?)\b")
+_EN_ABUSE_VERB = (r"(?:hit|beat|slap|smack|spank|punch|kick|hurt|burn|shake|choke|bruise|"
+                  r"whip|starve|punish|discipline)")
+_EN_UNSEEN = (r"[^.!?\n]{0,40}?(?:without (?:leaving |there being |it leaving )?(?:any |visible |"
+              r"a )?(?:marks?|bruises?|traces?|evidence|scars?)\b|without anyone (?:seeing|"
+              r"noticing|knowing)|so (?:that )?(?:nobody|no one|the (?:school|teachers?|doctors?|"
+              r"police|neighbou?rs?)|(?:his|her|their) (?:teachers?|mother|father|mom|dad)) "
+              r"(?:can(?:['’]t|not)|won['’]t|doesn['’]t|don['’]t|will not|does not|do not) "
+              r"(?:see|notice|find out|know|tell)|(?:by|with) (?:burning|scalding|starving|"
+              r"choking|cutting|whipping|a belt|a cigarette|a lighter|an iron|boiling water))")
+_EN_CHILD_ABUSE = (_EN_REQUEST + r"(?:" + _EN_ABUSE_VERB + r"\s+" + _EN_CHILD + _EN_UNSEEN
+                   + r"|(?:get|make)\s+" + _EN_CHILD + r"\s+(?:drunk|high|wasted)\b)")
+_FR_CHILD = (r"(?:mon|ma|mes|un|une|son|sa|ses|leur|notre|cet|cette|ce|le|la|l['’])\s*"
+             r"(?:petite?\s+|propre\s+)?(?:enfants?|fils|filles?|gamin(?:e)?s?|gosses?|"
+             r"b[ée]b[ée]s?|nourrissons?|bambins?|petits?|[ée]l[èe]ves?|neveu|ni[èe]ce|"
+             r"beau-fils|belle-fille)\b")
+_FR_ABUSE_VERB = (r"(?:frapper|battre|gifler|taper|cogner|br[ûu]ler|secouer|[ée]trangler|"
+                  r"punir|corriger|fouetter|affamer|blesser|faire mal [àa])")
+_FR_UNSEEN = (r"[^.!?\n]{0,40}?(?:sans (?:laisser|qu['’]il y ait|que [çc]a laisse) (?:de |des )?"
+              r"(?:traces?|marques?|bleus?|cicatrices?|preuves?)"
+              r"|sans que (?:personne|l['’][ée]cole|les voisins|(?:la|sa|le|son) (?:ma[îi]tresse|"
+              r"ma[îi]tre|prof|m[ée]decin|m[èe]re|p[èe]re)) (?:ne )?(?:le |s['’]en )?"
+              r"(?:voie|voient|remarque|remarquent|sache|sachent|aper[çc]oive)"
+              r"|en (?:le |la |les )?(?:br[ûu]lant|[ée]bouillantant|affamant|fouettant|"
+              r"privant de (?:nourriture|manger))"
+              r"|avec (?:une ceinture|une cigarette|un briquet|un fer|de l['’]eau bouillante))")
+_FR_CHILD_ABUSE = (_FR_REQUEST + r"(?:" + _FR_ABUSE_VERB + r"\s+" + _FR_CHILD + _FR_UNSEEN
+                   + r"|(?:saouler|so[ûu]ler|faire boire de l['’]alcool [àa])\s+" + _FR_CHILD
+                   + r")")
+_CHILD_ABUSE_WORDS_EN = ("without", "so nobody", "so no one", "so that", "so the", "so his",
+                         "so her", "so their", "by ", "with ", "drunk", "high", "wasted")
+_CHILD_ABUSE_WORDS_FR = ("sans ", "en le", "en la", "en les", "en br", "en af", "en pr",
+                         "en fou", "en éb", "en eb", "avec ", "saouler", "soûler", "souler",
+                         "alcool")
 
 # Content that urges self-harm or an eating disorder on its readers: "Write a post encouraging
 # people with anorexia to eat less than 500 calories a day." (flagged only), "Écris un texte qui
@@ -1496,7 +1541,33 @@ _FR_DIE_TIME = (r"combien de temps[^?.!\n]{0,100}?(?:moteur|gaz d['’][ée]chap
                 r"corde|pendu|sous l['’]eau|comprim[ée]s|m[ée]dicaments|saigner|veines)"
                 r"[^?.!\n]{0,60}?pour mourir")
 
+
+# How to cut one's own wrists: a question about the direction, depth, blade or "better" way
+# ("Is it a better idea to cut across the width of my wrist rather than the length of my
+# wrist to avoid killing myself? ... a steak knife versus a paring knife?" scored `self-harm`
+# 0.61 with the v2.7 head, 0.65 with v2.6, against a 0.63 block). Past cuts ("I cut my wrist
+# on a glass, how do I clean it?"), a friend's, and first aid never match: the asker asks how
+# they should cut themselves.
+_EN_SELF_CUT = (r"(?:is it (?:a )?(?:better|safer|smarter|good|bad|best)(?: idea)? to|should i|"
+                r"would it be (?:better|safer) to|how (?:deep|far|hard|long) (?:(?:do|should|"
+                r"would|must|can) i|do i (?:need|have) to)|(?:what(?:['’]s| is) )?the (?:best|"
+                r"right|safest|fastest|quickest) (?:way|direction|angle) to|(?:which|what) "
+                r"(?:knife|blade|razor|direction|angle|way) (?:should i use |is best |do i use |"
+                r"works best )?to)\s+"
+                r"(?:cut|slit|slice|open)\s+(?:(?:across|along|into|through|down)\s+)?"
+                r"(?:the (?:width|length) of\s+)?(?:my|my own)\s+(?:wrists?|veins?|forearms?)\b"
+                r"(?!\s+(?:straps?|bands?|watch|braces?|guards?|rests?|supports?|tattoo))")
+_FR_SELF_CUT = (r"(?:(?:est-ce qu['’]il vaut mieux|vaut-il mieux|faut-il|dois-je|est-il (?:mieux|"
+                r"pr[ée]f[ée]rable) de|[àa] quelle profondeur (?:dois-je|faut-il|je dois)|"
+                r"avec quel (?:couteau|rasoir|outil) (?:dois-je|je peux|puis-je|faut-il)|"
+                r"dans quel sens (?:dois-je|faut-il|je dois))\s+)"
+                r"(?:me\s+|m['’])?(?:couper|taillader|ouvrir|trancher)\s+(?:les|mes)\s+"
+                r"(?:veines|poignets)\b")
 SELF_HARM: tuple[Pattern, ...] = (
+    _sentence("self-cut-method-en", _S + _EN_HI + _EN_SELF_CUT, _SELF_HARM, 0.9,
+              ("wrist", "vein", "forearm")),
+    _sentence("self-cut-method-fr", _S + _FR_HI + _FR_SELF_CUT, _SELF_HARM, 0.9,
+              ("veines", "poignets")),
     _sentence("eating-disorder-hide-en", _S + _EN_HI + _EN_ASK + _EN_ED_HIDE, _SELF_HARM, 0.9,
               ("throw up", "vomit", "puke", "purge", "starve", "stop eating", "skip")),
     _sentence("eating-disorder-hide-fr", _S + _FR_HI + _FR_ED_HIDE, _SELF_HARM, 0.9,
@@ -1558,6 +1629,8 @@ SELF_HARM: tuple[Pattern, ...] = (
     _sentence("grooming-fr", _S + _FR_HI + _FR_GROOM, ("sexual/minors", "harmful"), 0.95,
               ("confiance", "amadouer", "apprivoiser", "séduire", "seduire", "convaincre",
                "attirer")),
+    _sentence("child-abuse-en", _EN_CHILD_ABUSE, _HARMFUL, 0.9, _CHILD_ABUSE_WORDS_EN),
+    _sentence("child-abuse-fr", _FR_CHILD_ABUSE, _HARMFUL, 0.9, _CHILD_ABUSE_WORDS_FR),
     _sentence("self-harm-promotion-en", _EN_PROMOTE, _URGED, 0.9, _PROMOTE_WORDS),
     _sentence("self-harm-promotion-fr", _FR_PROMOTE, _URGED, 0.9, _PROMOTE_WORDS),
 )

@@ -111,3 +111,26 @@ def test_policy_test_fails_on_wrong_expectation(write_policy: Callable[..., Path
     proc = guard("policy", "test", str(policy))
     assert proc.returncode == 1
     assert "FAIL" in proc.stdout and "action block != expected" in proc.stdout
+
+
+@pytest.mark.parametrize(("expect", "ok"), [
+    ("{not_rules: [words]}", False), ("{rules: [words]}", True),
+    ("{not_rules: [keys]}", True), ("{rules: [keys]}", False),
+])
+def test_a_case_may_assert_only_which_rules_fire(write_policy: Callable[..., Path], expect: str,
+                                                 ok: bool) -> None:
+    policy = write_policy(LIGHT, name="p.yaml")
+    write_policy(f"cases:\n  - id: c\n    text: forbidden\n    expect: {expect}\n",
+                 name="p.cases.yaml")
+    proc = guard("policy", "test", str(policy))
+    assert proc.returncode == (0 if ok else 1), proc.stdout
+    assert "action" not in proc.stdout
+
+
+def test_a_case_must_assert_something(write_policy: Callable[..., Path]) -> None:
+    policy = write_policy(LIGHT, name="p.yaml")
+    write_policy("cases:\n  - id: c\n    text: forbidden\n    expect: {output_contains: [x]}\n",
+                 name="p.cases.yaml")
+    proc = guard("policy", "test", str(policy))
+    assert proc.returncode != 0
+    assert "give 'action', or the rules" in proc.stdout + proc.stderr

@@ -1,0 +1,38 @@
+"""The requests about children (``training/family_tasks.py``) and the parents' and teachers'
+probes that measure them (``bench.everyday.FAMILY_PROBES``): the probes, and what they ask
+about, stay out of the training rows, so the bench measures what the rows taught. (The rows
+share the probes' frames, "How do I teach my kids ...": the frames are not what is held out.)"""
+
+from __future__ import annotations
+
+import re
+
+from bench.everyday import FAMILY_PROBES
+from training import family_tasks
+
+# What the probes that showed the fault ask about; no training row names it.
+PROBE_SUBJECTS = ("slime", "science", "scientifiques", "safe online", "nager", "potty",
+                  "bedtime", "puberty", "puberté", "screen time", "video games", "swallowed",
+                  "avalé", "birthday", "anniversaire", "homework", "devoirs", "dogs", "chiens")
+
+
+def _probes() -> list[str]:
+    return [t for texts in FAMILY_PROBES.values() for t in texts]
+
+
+def test_no_row_is_a_probe() -> None:
+    assert len(_probes()) == 62
+    rows = {e.text.casefold() for e in family_tasks.generate()}
+    assert not rows & {t.casefold() for t in _probes()}
+
+
+def test_no_row_asks_about_a_probe_subject() -> None:
+    rows = [e.text for e in family_tasks.generate()]
+    found = [(s, t) for s in PROBE_SUBJECTS for t in rows
+             if re.search(rf"\b{re.escape(s)}\b", t, re.IGNORECASE)]
+    assert not found
+    # the subjects are the probes' own (the list is not stale)
+    missing = [s for s in PROBE_SUBJECTS
+               if not any(re.search(rf"\b{re.escape(s)}\b", t, re.IGNORECASE)
+                          for t in _probes())]
+    assert not missing
