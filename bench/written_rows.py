@@ -32,7 +32,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.quality_eval import loso_scores
-from training import followups
+from training import followups, security_tasks
 from training.data import (
     CHAT_SOURCE_PREFIX,
     CS_LABELS,
@@ -58,7 +58,8 @@ TASKS: dict[str, tuple[Sequence[str], str, float, float]] = {
 
 
 # Written sets kept out of the training corpus (``--add``), by name.
-NOT_IN_CORPUS: dict[str, Callable[[], Iterable[Example]]] = {"followups": followups.generate}
+NOT_IN_CORPUS: dict[str, Callable[[], Iterable[Example]]] = {
+    "followups": followups.generate, "security": security_tasks.generate}
 
 
 def added_rows(corpus: Sequence[Example], extra: Iterable[Example]) -> list[Example]:

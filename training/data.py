@@ -572,17 +572,20 @@ TRAIN_CAP = 300  # train + val rows per family
 # the same as the previous model's.
 # Sources of the project's written negatives, + language: everyday how-to requests
 # (training/everyday.py), help-seeking messages (training/help_seeking.py), chat tasks
-# (training/chat_tasks.py), requests about children (training/family_tasks.py) and follow-up
-# turns (training/followups.py, not in the corpus);
+# (training/chat_tasks.py), requests about children (training/family_tasks.py), and, not in
+# the corpus, defensive security requests (training/security_tasks.py) and follow-up turns
+# (training/followups.py);
 # here because those modules import this one.
 HOWTO_SOURCE_PREFIX = "generated-howto-"
 HELP_SOURCE_PREFIX = "generated-helpseeking-"
 CHAT_SOURCE_PREFIX = "generated-chattask-"
 FAMILY_SOURCE_PREFIX = "generated-family-"  # training/family_tasks.py (v2.7)
+# training/security_tasks.py; not in the corpus (tried, bench.written_rows --add security)
+SECURITY_SOURCE_PREFIX = "generated-security-"
 # training/followups.py, prompt_attack only; not in the corpus (tried, bench.written_rows --add)
 FOLLOWUP_SOURCE_PREFIX = "generated-followup-"
 WRITTEN_PREFIXES = (HOWTO_SOURCE_PREFIX, HELP_SOURCE_PREFIX, CHAT_SOURCE_PREFIX,
-                    FAMILY_SOURCE_PREFIX, FOLLOWUP_SOURCE_PREFIX)
+                    FAMILY_SOURCE_PREFIX, SECURITY_SOURCE_PREFIX, FOLLOWUP_SOURCE_PREFIX)
 FAMILY_TRAIN_CAP = {
     "mlma-hate-speech": 900,
     "stormfront": 600,

@@ -18,7 +18,7 @@ The families (``generated-howto-en``/``-fr``) stay in training, like every gener
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 
 from training.data import HOWTO_SOURCE_PREFIX, Example, benign_labels
 
@@ -179,3 +179,21 @@ def generate(seed: int = SEED) -> Iterator[Example]:
                 yield Example(text, f"{SOURCE_PREFIX}{lang}", lang, f"gen:howto:{lang}:{i}",
                               benign_labels(), family=f"{SOURCE_PREFIX}{lang}")
 
+
+
+def framed_rows(tasks: Mapping[str, Sequence[str]], questions: Mapping[str, Sequence[str]],
+                prefix: str, tag: str, seed: int, per_task: int = 3) -> Iterator[Example]:
+    """Benign rows of another written set in these frames: each task in ``per_task`` of the
+    language's frames, then each question alone; group = task (or question), so one task's
+    phrasings land in one split (``training/family_tasks.py``, ``security_tasks.py``)."""
+    def row(text: str, lang: str, group: str) -> Example:
+        return Example(text, f"{prefix}{lang}", lang, f"gen:{tag}:{lang}:{group}",
+                       benign_labels(), family=f"{prefix}{lang}")
+
+    rng = random.Random(seed)
+    for lang, lang_tasks in tasks.items():
+        for i, task in enumerate(lang_tasks):
+            for frame in rng.sample(FRAMES[lang], per_task):
+                yield row(frame.format(t=task), lang, f"task{i}")
+        for i, question in enumerate(questions[lang]):
+            yield row(question, lang, f"question{i}")

@@ -21,11 +21,10 @@ taught. Like every written set, the rows are in no threshold's calibration pool
 
 from __future__ import annotations
 
-import random
 from collections.abc import Iterator
 
-from training.data import FAMILY_SOURCE_PREFIX, Example, benign_labels
-from training.everyday import FRAMES
+from training.data import FAMILY_SOURCE_PREFIX, Example
+from training.everyday import framed_rows
 
 SEED = 8484
 FRAMES_PER_TASK = 3
@@ -145,16 +144,6 @@ QUESTIONS = {
 }
 
 
-def _row(text: str, lang: str, group: str) -> Example:
-    return Example(text, f"{SOURCE_PREFIX}{lang}", lang, f"gen:family:{lang}:{group}",
-                   benign_labels(), family=f"{SOURCE_PREFIX}{lang}")
-
 
 def generate(seed: int = SEED) -> Iterator[Example]:
-    rng = random.Random(seed)
-    for lang, tasks in TASKS.items():
-        for i, task in enumerate(tasks):
-            for frame in rng.sample(FRAMES[lang], FRAMES_PER_TASK):
-                yield _row(frame.format(t=task), lang, f"task{i}")
-        for i, question in enumerate(QUESTIONS[lang]):
-            yield _row(question, lang, f"question{i}")
+    return framed_rows(TASKS, QUESTIONS, SOURCE_PREFIX, "family", seed, FRAMES_PER_TASK)

@@ -35,6 +35,7 @@ from training.data import (
     HELP_SOURCE_PREFIX,
     HOWTO_SOURCE_PREFIX,
     PA_LABELS,
+    SECURITY_SOURCE_PREFIX,
     Example,
     load_all,
     outside_calibration,
@@ -82,6 +83,7 @@ SOURCE_WEIGHT_PREFIX = {
     HELP_SOURCE_PREFIX: 2.0,
     CHAT_SOURCE_PREFIX: 1.0,
     FAMILY_SOURCE_PREFIX: 2.0,
+    SECURITY_SOURCE_PREFIX: 2.0,  # bench.written_rows --add security only (not shipped)
 }
 
 

@@ -1,6 +1,7 @@
 """The project's written negatives (``training/everyday.py``, ``help_seeking.py``,
-``chat_tasks.py``, ``family_tasks.py``, ``followups.py``): deterministic, all labels 0, in
-English and French, split by their subject, and out of every threshold's calibration pool."""
+``chat_tasks.py``, ``family_tasks.py``, ``security_tasks.py``, ``followups.py``):
+deterministic, all labels 0, in English and French, split by their subject, and out of every
+threshold's calibration pool."""
 
 from __future__ import annotations
 
@@ -11,7 +12,14 @@ from types import ModuleType
 
 import pytest
 
-from training import chat_tasks, everyday, family_tasks, followups, help_seeking
+from training import (
+    chat_tasks,
+    everyday,
+    family_tasks,
+    followups,
+    help_seeking,
+    security_tasks,
+)
 from training.data import (
     BENIGN_SOURCES,
     CHAT_SOURCE_PREFIX,
@@ -21,6 +29,7 @@ from training.data import (
     HELP_SOURCE_PREFIX,
     HOWTO_SOURCE_PREFIX,
     PA_LABELS,
+    SECURITY_SOURCE_PREFIX,
     Example,
     mtbench,
     mtbench_x,
@@ -30,7 +39,7 @@ from training.data import (
 
 WRITTEN = [(everyday, HOWTO_SOURCE_PREFIX), (help_seeking, HELP_SOURCE_PREFIX),
            (chat_tasks, CHAT_SOURCE_PREFIX), (family_tasks, FAMILY_SOURCE_PREFIX),
-           (followups, FOLLOWUP_SOURCE_PREFIX)]
+           (security_tasks, SECURITY_SOURCE_PREFIX), (followups, FOLLOWUP_SOURCE_PREFIX)]
 
 
 @pytest.mark.parametrize(("module", "prefix"), WRITTEN, ids=lambda v: getattr(v, "__name__", v))
