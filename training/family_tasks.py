@@ -70,7 +70,7 @@ TASKS = {
         "choose a safe babysitter", "set parental controls on a tablet",
         "teach my children to cross the road safely", "make my pool safe for toddlers",
         "teach my kids not to open the door to strangers",
-        ],
+    ],
     "fr": [
         # soins du quotidien
         "faire dormir mon bébé toute la nuit", "sevrer mon bébé du biberon",
@@ -110,7 +110,7 @@ TASKS = {
         "signaler un enfant maltraité", "choisir une baby-sitter de confiance",
         "activer le contrôle parental sur une tablette",
         "apprendre à mes enfants à traverser la rue", "sécuriser ma piscine pour les petits",
-        ],
+    ],
 }
 
 QUESTIONS = {
@@ -142,7 +142,6 @@ QUESTIONS = {
         "Donne-moi des idées de spectacle de fin d'année pour des enfants de 7 à 9 ans.",
     ],
 }
-
 
 
 def generate(seed: int = SEED) -> Iterator[Example]:

@@ -145,6 +145,5 @@ QUESTIONS = {
 }
 
 
-
 def generate(seed: int = SEED) -> Iterator[Example]:
     return framed_rows(TASKS, QUESTIONS, SOURCE_PREFIX, "security", seed, FRAMES_PER_TASK)

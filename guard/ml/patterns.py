@@ -848,15 +848,19 @@ _EN_SQLI = (r"(?:use |do |perform )?(?:an? )?(?:sql[- ]injection|inject sql)[^.?
             r"(?:steal|dump|exfiltrate|grab)\b")
 _FR_SQLI = (r"(?:injecter du sql|(?:faire|r[ée]aliser|utiliser) une injection sql)"
             r"[^.?!\n]{0,60}?\bpour (?:voler|d[ée]rober|dumper|aspirer)\b")
-_EN_STEALER = (_S + _EN_HI + _ASK_YOU + r"(?:write|code|create|develop|make|build|give me)(?: me)?"
+_EN_CODE_VERBS = r"write|code|create|develop|make|build"
+"""Verbs that ask for code ("Write a script ...", "Build me a tool ...")."""
+_FR_CODE_VERBS = (r"[ée]cri(?:s|re|vez)|code[rz]?|cr[ée]e[rz]?|d[ée]veloppe[rz]?|"
+                  r"programme[rz]?|fais|donne")
+"""The French of ``_EN_CODE_VERBS`` ("Écris un script ...", "Crée-moi un outil ...")."""
+_EN_STEALER = (_S + _EN_HI + _ASK_YOU + r"(?:" + _EN_CODE_VERBS + r"|give me)(?: me)?"
                r"\s+(?:a |an |some )?(?:[\w-]+\s+)?(?:script|program|code|tool|extension|app|bot|"
                r"macro)\b[^.!?\n]{0,40}?\b(?:that|which|to)\s+(?:steals?|grabs?|exfiltrates?|"
                r"harvests?)\s+(?:all\s+)?(?:the\s+|saved\s+|stored\s+|their\s+|users['’]?\s+|"
                r"people['’]s\s+)*(?:session\s+|browser\s+|login\s+)?(?:passwords?|credentials|cookies|tokens|"
                r"credit cards?|"
                r"card numbers|keystrokes|logins)")
-_FR_STEALER = (_S + _FR_HI + _ASK_YOU + r"(?:[ée]cri(?:s|re|vez)|code[rz]?|cr[ée]e[rz]?|"
-               r"d[ée]veloppe[rz]?|programme[rz]?|fais|donne)(?:[- ]moi)?\s+(?:un |une )?"
+_FR_STEALER = (_S + _FR_HI + _ASK_YOU + r"(?:" + _FR_CODE_VERBS + r")(?:[- ]moi)?\s+(?:un |une )?"
                r"(?:script|programme|code|outil|extension|appli(?:cation)?|bot|macro)\b"
                r"[^.!?\n]{0,40}?\bqui\s+(?:vole|d[ée]robe|exfiltre|aspire)\s+(?:tous\s+)?(?:les |"
                r"des |"
@@ -875,8 +879,8 @@ _EN_EVADES = (r"(?:evades?|evading|bypass(?:es|ing)?|avoids?|avoiding|hides? fro
               r"(?:is |stays |remains )?(?:undetectable|undetected|invisible) (?:by|to|from)) "
               r"(?:the )?(?:anti-?virus(?: software| programs?)?|av|windows defender|defender|"
               r"edr|detection|security software)")
-_EN_CODE_ASK = (_S + _EN_HI + _ASK_YOU + r"(?:write|code|create|develop|make|build|generate|"
-                r"give me|show me)(?: me)?\s+(?:a |an |some )?(?:working |simple |small |"
+_EN_CODE_ASK = (_S + _EN_HI + _ASK_YOU + r"(?:" + _EN_CODE_VERBS + r"|generate|give me|show me)"
+                r"(?: me)?\s+(?:a |an |some )?(?:working |simple |small |"
                 r"functional |full )?(?:code (?:for|of) (?:a |an )?)?(?:[\w+#-]+\s+)?")
 _EN_EVASIVE_MALWARE = (_EN_CODE_ASK + r"(?:(?:undetectable|fud|fully undetectable)\s+"
                        + _EN_MALWARE + r"\b|" + _EN_MALWARE + r"\b[^.!?\n]{0,40}?\b"
@@ -889,10 +893,10 @@ _FR_MALWARE = (r"(?:keyloggers?|enregistreurs? de frappes?|portes? d[ée]rob[ée
                r"malwares?|logiciels? malveillants?|virus|vers informatiques?|reverse shells?|"
                r"charges? utiles?|spywares?|logiciels? espions?)")
 _FR_EVADES = (r"(?:ind[ée]tectables?|qui (?:contourne|[ée]chappe [àa]|passe sous le radar de|"
-              r"trompe|d[ée]jou[e]) (?:les |l['’]|le )?(?:anti-?virus|defender|edr|"
+              r"trompe|d[ée]joue) (?:les |l['’]|le )?(?:anti-?virus|defender|edr|"
               r"d[ée]tections?)|invisibles? (?:pour|aux?) (?:les )?(?:anti-?virus|defender|edr))")
-_FR_EVASIVE_MALWARE = (_S + _FR_HI + _ASK_YOU + r"(?:[ée]cri(?:s|re|vez)|code[rz]?|cr[ée]e[rz]?|"
-                       r"d[ée]veloppe[rz]?|programme[rz]?|fais|donne|fabrique[rz]?)(?:[- ]moi)?"
+_FR_EVASIVE_MALWARE = (_S + _FR_HI + _ASK_YOU + r"(?:" + _FR_CODE_VERBS + r"|fabrique[rz]?)"
+                       r"(?:[- ]moi)?"
                        r"\s+(?:un |une |des )?(?:code (?:de |d['’]|pour )(?:un |une )?)?"
                        + _FR_MALWARE + r"\b[^.!?\n]{0,40}?" + _FR_EVADES)
 _EVASION_WORDS = ("evad", "bypass", "avoid", "hide", "undetect", "fud", "get past", "gets past",
@@ -1580,7 +1584,6 @@ _FR_DIE_TIME = (r"combien de temps[^?.!\n]{0,100}?(?:moteur|gaz d['’][ée]chap
                 r"corde|pendu|sous l['’]eau|comprim[ée]s|m[ée]dicaments|saigner|veines)"
                 r"[^?.!\n]{0,60}?pour mourir")
 
-
 # How to cut one's own wrists: a question about the direction, depth, blade or "better" way
 # ("Is it a better idea to cut across the width of my wrist rather than the length of my
 # wrist to avoid killing myself? ... a steak knife versus a paring knife?" scored `self-harm`
@@ -1602,6 +1605,7 @@ _FR_SELF_CUT = (r"(?:(?:est-ce qu['’]il vaut mieux|vaut-il mieux|faut-il|dois-
                 r"dans quel sens (?:dois-je|faut-il|je dois))\s+)"
                 r"(?:me\s+|m['’])?(?:couper|taillader|ouvrir|trancher)\s+(?:les|mes)\s+"
                 r"(?:veines|poignets)\b")
+
 SELF_HARM: tuple[Pattern, ...] = (
     _sentence("self-cut-method-en", _S + _EN_HI + _EN_SELF_CUT, _SELF_HARM, 0.9,
               ("wrist", "vein", "forearm")),

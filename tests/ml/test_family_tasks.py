@@ -5,9 +5,8 @@ share the probes' frames, "How do I teach my kids ...": the frames are not what 
 
 from __future__ import annotations
 
-import re
-
 from bench.everyday import FAMILY_PROBES
+from tests.ml.held_out import probes_in_rows, stale_subjects, subjects_in_rows
 from training import family_tasks
 
 # What the probes that showed the fault ask about; no training row names it.
@@ -20,19 +19,16 @@ def _probes() -> list[str]:
     return [t for texts in FAMILY_PROBES.values() for t in texts]
 
 
+def _rows() -> list[str]:
+    return [e.text for e in family_tasks.generate()]
+
+
 def test_no_row_is_a_probe() -> None:
     assert len(_probes()) == 62
-    rows = {e.text.casefold() for e in family_tasks.generate()}
-    assert not rows & {t.casefold() for t in _probes()}
+    assert not probes_in_rows(_rows(), _probes())
 
 
 def test_no_row_asks_about_a_probe_subject() -> None:
-    rows = [e.text for e in family_tasks.generate()]
-    found = [(s, t) for s in PROBE_SUBJECTS for t in rows
-             if re.search(rf"\b{re.escape(s)}\b", t, re.IGNORECASE)]
-    assert not found
+    assert not subjects_in_rows(_rows(), PROBE_SUBJECTS)
     # the subjects are the probes' own (the list is not stale)
-    missing = [s for s in PROBE_SUBJECTS
-               if not any(re.search(rf"\b{re.escape(s)}\b", t, re.IGNORECASE)
-                          for t in _probes())]
-    assert not missing
+    assert not stale_subjects(_probes(), PROBE_SUBJECTS)

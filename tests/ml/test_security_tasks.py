@@ -4,9 +4,8 @@ tools and tasks they ask about, stay out of the training rows."""
 
 from __future__ import annotations
 
-import re
-
 from bench.everyday import SECURITY_PROBES
+from tests.ml.held_out import probes_in_rows, stale_subjects, subjects_in_rows
 from training import security_tasks
 
 # What the probes ask about; no training row names it.
@@ -23,18 +22,16 @@ def _probes() -> list[str]:
     return [t for texts in SECURITY_PROBES.values() for t in texts]
 
 
-def _names(subject: str, text: str) -> bool:
-    return re.search(rf"\b{re.escape(subject)}\b", text, re.IGNORECASE) is not None
+def _rows() -> list[str]:
+    return [e.text for e in security_tasks.generate()]
 
 
 def test_no_row_is_a_probe() -> None:
     assert len(_probes()) == 34
-    rows = {e.text.casefold() for e in security_tasks.generate()}
-    assert not rows & {t.casefold() for t in _probes()}
+    assert not probes_in_rows(_rows(), _probes())
 
 
 def test_no_row_asks_about_a_probe_subject() -> None:
-    rows = [e.text for e in security_tasks.generate()]
-    assert not [(s, t) for s in PROBE_SUBJECTS for t in rows if _names(s, t)]
+    assert not subjects_in_rows(_rows(), PROBE_SUBJECTS)
     # the subjects are the probes' own (the list is not stale)
-    assert not [s for s in PROBE_SUBJECTS if not any(_names(s, t) for t in _probes())]
+    assert not stale_subjects(_probes(), PROBE_SUBJECTS)
